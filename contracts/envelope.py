@@ -1,0 +1,100 @@
+"""The envelope every РСНМС event shares, and the rules for building one.
+
+An event is a small immutable record named in the past tense. Its `event_id` is
+deterministic where a business key exists (uuid5 of event type and key), so a
+source system that re-sends the same fact produces the same id and consumers can
+treat the replay as a no-op. `key` is the entity key used as Kafka partition key:
+all events of one educator share it and stay ordered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EVENT_NAMESPACE = uuid.UUID("6f1e0c4e-5d8b-4f7a-9a51-2f0b6c7e9d10")
+
+REGION_PATTERN = r"^[A-Z0-9][A-Z0-9-]{1,15}$"
+SOURCE_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+
+
+class Record(BaseModel):
+    """Base of every contract model: immutable, strict about unknown fields.
+
+    `extra="forbid"` is also a personal-data guard: a publisher that adds a
+    `name` or `snils` field to a payload gets a validation error, not a leak.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def deterministic_event_id(event_type: str, business_key: str) -> uuid.UUID:
+    """Same fact, same id: replays of a source system are recognisable."""
+    return uuid.uuid5(EVENT_NAMESPACE, f"{event_type}:{business_key}")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(Record):
+    """Envelope fields; concrete events add `event_type`, `schema_version` and `payload`."""
+
+    event_type: str
+    schema_version: int
+    event_id: uuid.UUID
+    occurred_at: datetime
+    source: str = Field(pattern=SOURCE_PATTERN, description="publishing system")
+    region: str = Field(pattern=REGION_PATTERN, description="region code, e.g. RU-YEV")
+    key: str = Field(pattern=ID_PATTERN, description="entity key, the Kafka partition key")
+    payload: Record
+
+    #: name of the payload field that is the partition key (set per event class)
+    key_field: ClassVar[str] = ""
+    #: payload fields that together form the business key (default: the key field)
+    business_key_fields: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def create(
+        cls,
+        payload: Record,
+        *,
+        source: str,
+        region: str,
+        occurred_at: datetime | None = None,
+        event_id: uuid.UUID | None = None,
+    ) -> Self:
+        """Build an event with its key and deterministic id taken from the payload."""
+        data = payload.model_dump(mode="json")
+        key = str(data[cls.key_field])
+        fields = cls.business_key_fields or (cls.key_field,)
+        business_key = "|".join(str(data[f]) for f in fields)
+        event_type = cls.model_fields["event_type"].default
+        return cls(
+            event_type=event_type,
+            schema_version=cls.model_fields["schema_version"].default,
+            event_id=event_id or deterministic_event_id(event_type, f"{region}|{business_key}"),
+            occurred_at=occurred_at or utcnow(),
+            source=source,
+            region=region,
+            key=key,
+            payload=payload,
+        )
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    def content_hash(self) -> str:
+        """Hash of what the event says (not when or how it travelled).
+
+        Two deliveries of one event have the same hash; the same `event_id` with a
+        different hash is a conflict that consumers refuse to apply.
+        """
+        body: dict[str, Any] = self.model_dump(mode="json", exclude={"occurred_at"})
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()

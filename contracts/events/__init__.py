@@ -1,0 +1,1 @@
+"""Event payloads and event classes, one module per bounded context."""

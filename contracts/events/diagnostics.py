@@ -1,0 +1,73 @@
+"""Diagnostics of professional deficits (диагностика профессиональных дефицитов).
+
+An assessment platform submits a session's scores per competency; the
+diagnostics service applies the competency framework and emits `DeficitDiagnosed`.
+A repeat diagnosis (повторная диагностика) also carries the growth measured and
+the deficits that closed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from contracts.envelope import ID_PATTERN, Event, Record
+from contracts.events.registry import EducatorId, Role
+
+DiagnosisKind = Literal["initial", "repeat"]
+Severity = Literal["moderate", "severe", "critical"]
+Score = Field(ge=0, le=100)
+
+
+class DiagnosticResult(Record):
+    session_id: str = Field(pattern=ID_PATTERN)
+    educator_id: str = EducatorId
+    role: Role
+    kind: DiagnosisKind
+    taken_on: date
+    framework_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    scores: dict[str, float] = Field(min_length=1, description="competency id -> score, 0..100")
+
+
+class DiagnosticResultSubmitted(Event):
+    event_type: Literal["DiagnosticResultSubmitted"] = "DiagnosticResultSubmitted"
+    schema_version: Literal[1] = 1
+    payload: DiagnosticResult
+    key_field: ClassVar[str] = "educator_id"
+    business_key_fields: ClassVar[tuple[str, ...]] = ("session_id",)
+
+
+class Deficit(Record):
+    competency: str
+    area: str
+    score: float = Score
+    threshold: float = Score
+    severity: Severity
+
+
+class Diagnosis(Record):
+    diagnosis_id: str = Field(pattern=ID_PATTERN)
+    session_id: str = Field(pattern=ID_PATTERN)
+    educator_id: str = EducatorId
+    role: Role
+    kind: DiagnosisKind
+    diagnosed_on: date
+    framework_id: str
+    scores: dict[str, float]
+    deficits: tuple[Deficit, ...]
+    previous_diagnosis_id: str | None = None
+    growth: dict[str, float] = Field(default_factory=dict, description="score change per competency since the previous diagnosis")
+    closed_competencies: tuple[str, ...] = ()
+
+
+class DeficitDiagnosed(Event):
+    event_type: Literal["DeficitDiagnosed"] = "DeficitDiagnosed"
+    schema_version: Literal[1] = 1
+    payload: Diagnosis
+    key_field: ClassVar[str] = "educator_id"
+    business_key_fields: ClassVar[tuple[str, ...]] = ("diagnosis_id",)
+
+
+DIAGNOSTICS_EVENTS: tuple[type[Event], ...] = (DiagnosticResultSubmitted, DeficitDiagnosed)

@@ -1,0 +1,63 @@
+"""What the indicators service publishes for the region and the federal operator:
+indicator tables and passport snapshots. Counts only, never personal data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from contracts.envelope import ID_PATTERN, Event, Record
+
+ScopeKind = Literal["region", "municipality", "organization"]
+IndicatorId = Literal["I1", "I2", "I3", "I4", "I5", "I6", "E1", "E2", "RM"]
+
+
+class IndicatorValue(Record):
+    indicator: IndicatorId
+    scope_kind: ScopeKind
+    scope_id: str
+    numerator: int = Field(ge=0)
+    denominator: int = Field(ge=0)
+    value: float | None = Field(description="numerator/denominator (E1: educators per methodist); None when the denominator is 0")
+    target: float | None = None
+    target_met: bool | None = None
+    extra: dict[str, float] = Field(default_factory=dict, description="e.g. E1 max_load")
+
+
+class IndicatorTable(Record):
+    region: str
+    as_of: date
+    computed_at: datetime
+    values: tuple[IndicatorValue, ...]
+
+
+class IndicatorsPublished(Event):
+    event_type: Literal["IndicatorsPublished"] = "IndicatorsPublished"
+    schema_version: Literal[1] = 1
+    payload: IndicatorTable
+    key_field: ClassVar[str] = "region"
+    business_key_fields: ClassVar[tuple[str, ...]] = ("region", "computed_at")
+
+
+class PassportSnapshot(Record):
+    """An immutable, versioned паспорт ДППО of a region as of a date."""
+
+    snapshot_id: str = Field(pattern=ID_PATTERN)
+    region: str
+    version: int = Field(ge=1)
+    as_of: date
+    taken_at: datetime
+    document: dict[str, Any] = Field(description="the passport document; see contracts/schemas/passport.schema.json")
+
+
+class PassportSnapshotTaken(Event):
+    event_type: Literal["PassportSnapshotTaken"] = "PassportSnapshotTaken"
+    schema_version: Literal[1] = 1
+    payload: PassportSnapshot
+    key_field: ClassVar[str] = "region"
+    business_key_fields: ClassVar[tuple[str, ...]] = ("snapshot_id",)
+
+
+INDICATOR_EVENTS: tuple[type[Event], ...] = (IndicatorsPublished, PassportSnapshotTaken)

@@ -1,0 +1,255 @@
+"""Kafka plumbing shared by the services: the broker with telemetry, topic creation,
+publishing events, and the batch consumer that decodes, dead-letters, de-duplicates,
+retries transient faults and only then lets the offsets be committed.
+
+Ack policy is NACK_ON_ERROR on batch subscribers: offsets are committed after the
+handler returned (state persisted, outgoing events confirmed by the broker); an
+exception rewinds the partitions to the batch start, so delivery is at-least-once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.middlewares import AckPolicy
+from opentelemetry.sdk.trace import TracerProvider
+
+from contracts import ContractError, DeadLetter, Event, Topic, decode_for_topic, topic_of
+from rsnms_runtime import metrics
+from rsnms_runtime.logging import get_logger
+from rsnms_runtime.mongo import ProcessedEvents
+from rsnms_runtime.settings import Settings
+
+log = get_logger(__name__)
+
+
+def make_broker(settings: Settings, tracer_provider: TracerProvider | None = None) -> KafkaBroker:
+    middlewares = []
+    if tracer_provider is not None:
+        middlewares.append(KafkaTelemetryMiddleware(tracer_provider=tracer_provider))
+    security = None
+    if settings.kafka_username:
+        from faststream.security import SASLScram512
+
+        security = SASLScram512(username=settings.kafka_username, password=settings.kafka_password or "")
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=f"rsnms-{settings.service}",
+        middlewares=middlewares,
+        security=security,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        logger=None,
+    )
+
+
+async def ensure_topics(settings: Settings, topics: Sequence[str], partitions: int = 3) -> None:
+    """Create the platform's topics if they are missing (idempotent)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics if t not in existing]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        await admin.close()
+
+
+class EventPublisher:
+    """Publishes events to their topics with the entity key; waits for the broker's ack."""
+
+    def __init__(self, broker: KafkaBroker):
+        self._broker = broker
+
+    async def publish(self, event: Event) -> None:
+        await self._broker.publish(
+            event.to_bytes(),
+            topic=str(topic_of(event)),
+            key=event.key.encode(),
+            headers={"event_type": event.event_type, "event_id": str(event.event_id),
+                     "schema_version": str(event.schema_version)},
+            content_type="application/json",
+        )
+
+    async def publish_all(self, events: Sequence[Event]) -> None:
+        if events:
+            await asyncio.gather(*(self.publish(e) for e in events))
+
+    async def dead_letter(self, letter: DeadLetter) -> None:
+        await self._broker.publish(
+            letter.model_dump_json().encode(), topic=str(Topic.DEAD_LETTER),
+            key=(letter.key or "").encode() or None,
+            headers={"error_kind": letter.error_kind, "consumer": letter.consumer},
+            content_type="application/json",
+        )
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A decoded event with where it was read from."""
+
+    event: Event
+    topic: str
+    partition: int
+    offset: int
+    raw: bytes
+
+
+@dataclass
+class Outcome:
+    """What a use case did with a batch: events to publish, events it refused (with why)."""
+
+    emit: list[Event] = field(default_factory=list)
+    rejected: list[tuple[Incoming, str]] = field(default_factory=list)
+
+
+BatchHandler = Callable[[list[Incoming]], Awaitable[Outcome]]
+
+TRANSIENT_RETRIES = 5
+
+
+def _is_transient(exc: BaseException) -> bool:
+    from aiokafka.errors import KafkaError
+    from pymongo.errors import ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError
+
+    return isinstance(exc, (ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError,
+                            KafkaError, ConnectionError, asyncio.TimeoutError, OSError))
+
+
+async def with_retries(fn: Callable[[], Awaitable[Any]], what: str) -> Any:
+    """Bounded retries with exponential backoff for transient infrastructure faults.
+
+    After the last attempt the error propagates: the batch is nacked (partitions
+    rewound) and redelivered, so nothing is lost while the infrastructure is down.
+    """
+    delay = 0.2
+    for attempt in range(1, TRANSIENT_RETRIES + 1):
+        try:
+            return await fn()
+        except Exception as exc:
+            if not _is_transient(exc) or attempt == TRANSIENT_RETRIES:
+                raise
+            log.warning("transient_fault", what=what, attempt=attempt, error=f"{type(exc).__name__}: {exc}")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+    raise AssertionError("unreachable")
+
+
+class BatchConsumer:
+    """Turns a batch of Kafka records into a use-case call, safely.
+
+    1. decode each record against the contracts; unparseable or invalid ones go to the
+       dead-letter topic with the original bytes and the reason;
+    2. skip events already applied (same id and content); an id re-used with other
+       content is a conflict and is dead-lettered, never applied;
+    3. call the use case (retrying transient faults), publish what it emits, dead-letter
+       what it refused, mark the events as applied; only then return, so the caller
+       commits the offsets.
+    """
+
+    def __init__(self, service: str, handler: BatchHandler, publisher: EventPublisher,
+                 ledger: ProcessedEvents):
+        self.service = service
+        self._handler = handler
+        self._publisher = publisher
+        self._ledger = ledger
+
+    def _letter(self, rec: Any, kind: str, error: str, event_id: str | None = None,
+                event_type: str | None = None) -> DeadLetter:
+        return DeadLetter(
+            error_kind=kind, error=error, consumer=self.service, topic=rec.topic,
+            partition=rec.partition, offset=rec.offset,
+            key=rec.key.decode(errors="replace") if rec.key else None,
+            event_id=event_id, event_type=event_type,
+            original_b64=DeadLetter.encode_original(rec.value or b""),
+            failed_at=datetime.now(UTC),
+        )
+
+    async def process(self, records: Sequence[Any]) -> None:
+        started = time.perf_counter()
+        letters: list[DeadLetter] = []
+        decoded: list[Incoming] = []
+        for rec in records:
+            try:
+                event = decode_for_topic(rec.value or b"", rec.topic)
+            except ContractError as exc:
+                letters.append(self._letter(rec, exc.kind, exc.detail, exc.event_id, exc.event_type))
+                continue
+            decoded.append(Incoming(event, rec.topic, rec.partition, rec.offset, rec.value))
+
+        known = await with_retries(lambda: self._ledger.known(str(i.event.event_id) for i in decoded), "ledger")
+        fresh: list[Incoming] = []
+        seen_in_batch: dict[str, str] = {}
+        duplicates = 0
+        for inc in decoded:
+            eid, digest = str(inc.event.event_id), inc.event.content_hash()
+            previous = known.get(eid) or seen_in_batch.get(eid)
+            if previous is None:
+                seen_in_batch[eid] = digest
+                fresh.append(inc)
+            elif previous == digest:
+                duplicates += 1
+            else:
+                rec = next(r for r in records if r.topic == inc.topic and r.partition == inc.partition and r.offset == inc.offset)
+                letters.append(self._letter(rec, "conflict", f"event_id {eid} was already applied with different content",
+                                            eid, inc.event.event_type))
+
+        outcome = await with_retries(lambda: self._handler(fresh), "handler") if fresh else Outcome()
+        for inc, reason in outcome.rejected:
+            rec = next(r for r in records if r.topic == inc.topic and r.partition == inc.partition and r.offset == inc.offset)
+            letters.append(self._letter(rec, "rejected", reason, str(inc.event.event_id), inc.event.event_type))
+
+        await with_retries(lambda: self._publisher.publish_all(outcome.emit), "publish")
+        for letter in letters:
+            await with_retries(lambda letter=letter: self._publisher.dead_letter(letter), "dead_letter")
+            log.warning("dead_lettered", error_kind=letter.error_kind, error=letter.error, topic=letter.topic,
+                        partition=letter.partition, offset=letter.offset, event_id=letter.event_id,
+                        event_type=letter.event_type)
+        refused = {str(i.event.event_id) for i, _ in outcome.rejected}
+        await with_retries(lambda: self._ledger.mark(
+            [(str(i.event.event_id), i.event.content_hash()) for i in fresh if str(i.event.event_id) not in refused]
+        ), "ledger")
+
+        metrics.observe_batch(self.service, records, fresh, duplicates, letters, len(outcome.emit),
+                              time.perf_counter() - started)
+        log.info("batch_processed", records=len(records), applied=len(fresh) - len(refused), duplicates=duplicates,
+                 dead_lettered=len(letters), emitted=len(outcome.emit))
+
+
+async def _raw_body(msg: Any, original: Any = None) -> Any:
+    return msg.body
+
+
+def subscribe_batch(broker: KafkaBroker, settings: Settings, topics: Sequence[str],
+                    consumer: BatchConsumer, group_suffix: str = "") -> Any:
+    """Register a batch subscriber that hands raw records to `consumer` and commits after it."""
+
+    async def on_batch(body: Any, message: KafkaMessage) -> None:
+        records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
+        await consumer.process(records)
+
+    return broker.subscriber(
+        *topics,
+        batch=True,
+        group_id=settings.group_id + group_suffix,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        max_records=settings.batch_max_records,
+        batch_timeout_ms=settings.batch_timeout_ms,
+        decoder=_raw_body,
+    )(on_batch)

@@ -1,0 +1,38 @@
+"""Prometheus metrics every service exposes on /metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+PROCESSED = Counter("rsnms_events_processed_total", "Events applied by a consumer",
+                    ["service", "event_type"], registry=REGISTRY)
+DUPLICATES = Counter("rsnms_events_duplicate_total", "Redelivered events recognised and skipped",
+                     ["service"], registry=REGISTRY)
+DEAD_LETTERED = Counter("rsnms_events_dead_lettered_total", "Events sent to the dead-letter topic",
+                        ["service", "error_kind"], registry=REGISTRY)
+FAILED = Counter("rsnms_batches_failed_total", "Batches whose handler raised (rewound and redelivered)",
+                 ["service"], registry=REGISTRY)
+EMITTED = Counter("rsnms_events_emitted_total", "Events published by a service", ["service"], registry=REGISTRY)
+HANDLER_SECONDS = Histogram("rsnms_batch_handler_seconds", "Time to process one batch end to end",
+                            ["service"], registry=REGISTRY,
+                            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+CONSUMER_LAG = Gauge("rsnms_consumer_lag", "Messages behind the partition end (high watermark - position)",
+                     ["service", "topic", "partition"], registry=REGISTRY)
+
+
+def observe_batch(service: str, records: Sequence[Any], applied: Sequence[Any], duplicates: int,
+                  letters: Sequence[Any], emitted: int, seconds: float) -> None:
+    for inc in applied:
+        PROCESSED.labels(service, inc.event.event_type).inc()
+    if duplicates:
+        DUPLICATES.labels(service).inc(duplicates)
+    for letter in letters:
+        DEAD_LETTERED.labels(service, letter.error_kind).inc()
+    if emitted:
+        EMITTED.labels(service).inc(emitted)
+    HANDLER_SECONDS.labels(service).observe(seconds)

@@ -1,0 +1,38 @@
+"""Settings read from the environment. Against a production MongoDB and Kafka
+cluster nothing changes but these variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    kafka_bootstrap_servers: str = field(default_factory=lambda: _env("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
+    mongodb_uri: str = field(default_factory=lambda: _env("MONGODB_URI", "mongodb://127.0.0.1:27017/"))
+    #: database name; each service uses its own (`<prefix>_<service>`)
+    mongodb_db_prefix: str = field(default_factory=lambda: _env("RSNMS_DB_PREFIX", "rsnms"))
+    #: consumer group prefix, so two deployments can share one cluster
+    group_prefix: str = field(default_factory=lambda: _env("RSNMS_GROUP_PREFIX", "rsnms"))
+    log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
+    #: port of the health/metrics HTTP endpoint; 0 = choose a free one, -1 = off
+    http_port: int = field(default_factory=lambda: int(_env("RSNMS_HTTP_PORT", "-1")))
+    batch_max_records: int = field(default_factory=lambda: int(_env("RSNMS_BATCH_MAX_RECORDS", "500")))
+    batch_timeout_ms: int = field(default_factory=lambda: int(_env("RSNMS_BATCH_TIMEOUT_MS", "100")))
+    #: Kafka SASL credentials of this service (optional)
+    kafka_username: str | None = field(default_factory=lambda: os.environ.get("KAFKA_USERNAME"))
+    kafka_password: str | None = field(default_factory=lambda: os.environ.get("KAFKA_PASSWORD"))
+
+    @property
+    def database(self) -> str:
+        return f"{self.mongodb_db_prefix}_{self.service}"
+
+    @property
+    def group_id(self) -> str:
+        return f"{self.group_prefix}.{self.service}"

@@ -124,4 +124,15 @@ def decode_for_topic(raw: bytes, topic: str) -> Event:
 
 
 def topic_of(event: Event) -> Topic:
+    """Where the platform publishes this event."""
     return EVENT_TOPICS[event.event_type]
+
+
+def inbound_topic_of(event: Event) -> Topic:
+    """Where an outside system (institute, ЦНППМ, assessment platform, provider) submits it.
+
+    Master data goes through the registry first; everything else is submitted where
+    the platform reads it.
+    """
+    topic = EVENT_TOPICS[event.event_type]
+    return Topic.REGISTRY_SUBMITTED if topic == Topic.REGISTRY_FACTS else topic

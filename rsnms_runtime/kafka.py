@@ -24,7 +24,7 @@ from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.middlewares import AckPolicy
 from opentelemetry.sdk.trace import TracerProvider
 
-from contracts import ContractError, DeadLetter, Event, Topic, decode_for_topic, topic_of
+from contracts import TOPIC_EVENTS, ContractError, DeadLetter, Event, Topic, decode_for_topic, inbound_topic_of, topic_of
 from rsnms_runtime import metrics
 from rsnms_runtime.logging import get_logger
 from rsnms_runtime.mongo import ProcessedEvents
@@ -76,26 +76,25 @@ class EventPublisher:
     def __init__(self, broker: KafkaBroker):
         self._broker = broker
 
-    async def publish(self, event: Event) -> None:
+    async def publish(self, event: Event, topic: str | None = None) -> None:
         await self._broker.publish(
             event.to_bytes(),
-            topic=str(topic_of(event)),
+            topic=topic or str(topic_of(event)),
             key=event.key.encode(),
-            headers={"event_type": event.event_type, "event_id": str(event.event_id),
+            headers={"content-type": "application/json", "event_type": event.event_type, "event_id": str(event.event_id),
                      "schema_version": str(event.schema_version)},
-            content_type="application/json",
         )
 
-    async def publish_all(self, events: Sequence[Event]) -> None:
+    async def publish_all(self, events: Sequence[Event], inbound: bool = False) -> None:
+        """Publish concurrently (the producer batches them); `inbound` = as an outside system."""
         if events:
-            await asyncio.gather(*(self.publish(e) for e in events))
+            await asyncio.gather(*(self.publish(e, str(inbound_topic_of(e)) if inbound else None) for e in events))
 
     async def dead_letter(self, letter: DeadLetter) -> None:
         await self._broker.publish(
             letter.model_dump_json().encode(), topic=str(Topic.DEAD_LETTER),
             key=(letter.key or "").encode() or None,
-            headers={"error_kind": letter.error_kind, "consumer": letter.consumer},
-            content_type="application/json",
+            headers={"content-type": "application/json", "error_kind": letter.error_kind, "consumer": letter.consumer},
         )
 
 
@@ -252,4 +251,6 @@ def subscribe_batch(broker: KafkaBroker, settings: Settings, topics: Sequence[st
         max_records=settings.batch_max_records,
         batch_timeout_ms=settings.batch_timeout_ms,
         decoder=_raw_body,
+        title=f"{','.join(topics)}:{settings.service}",
+        description="Accepts: " + ", ".join(sorted({k for t in topics for k in TOPIC_EVENTS.get(Topic(t), ())})),
     )(on_batch)

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Union
 
-from faststream.asgi import AsgiFastStream, AsgiResponse, JSONResponse, get
+from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.specification import AsyncAPI
+from faststream.asgi.response import JSONResponse
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import generate_latest
 
@@ -23,7 +25,7 @@ from rsnms_runtime.probe import mongodb_ready
 from rsnms_runtime.settings import Settings
 from rsnms_runtime.telemetry import configure_tracing
 
-from contracts import Topic
+from contracts import EVENT_CLASSES, TOPIC_EVENTS, DeadLetter, Topic
 
 
 class ServiceRuntime:
@@ -48,6 +50,14 @@ class ServiceRuntime:
         subscribe_batch(self.broker, self.settings, topics, consumer, group_suffix)
         return consumer
 
+    def emits(self, *topics: Topic) -> None:
+        """Declare the topics this service publishes to (documented in its AsyncAPI)."""
+        for topic in topics:
+            kinds = sorted(TOPIC_EVENTS[topic]) or ["DeadLetter"]
+            schema = Union[tuple(EVENT_CLASSES[k] for k in kinds)] if TOPIC_EVENTS[topic] else DeadLetter  # noqa: UP007
+            self.broker.publisher(str(topic), title=f"{topic}:publish",
+                                  description="Publishes: " + ", ".join(kinds), schema=schema)
+
     def on_startup(self, fn: Callable[[], Any]) -> None:
         self._startup.append(fn)
 
@@ -61,6 +71,31 @@ class ServiceRuntime:
         kafka_ok = await self.broker.ping(timeout=2.0)
         mongo_err = await mongodb_ready(self.settings.mongodb_uri, timeout=2.0)
         return {"kafka": "ok" if kafka_ok else "unavailable", "mongodb": "ok" if mongo_err is None else "unavailable"}
+
+    async def prepare(self) -> None:
+        """Create missing topics and run the service's start-up hooks (before consuming)."""
+        await ensure_topics(self.settings, [str(t) for t in Topic],
+                            partitions=int(os.environ.get("KAFKA_PARTITIONS", "3")))
+        for fn in self._startup:
+            result = fn()
+            if asyncio.iscoroutine(result):
+                await result
+
+    async def close(self) -> None:
+        for fn in self._shutdown:
+            result = fn()
+            if asyncio.iscoroutine(result):
+                await result
+        await self.mongo.close()
+
+    async def start(self) -> None:
+        """Start in-process, without HTTP (tests, benchmarks, the demo)."""
+        await self.prepare()
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        await self.broker.stop()
+        await self.close()
 
     def app(self) -> AsgiFastStream:
         runtime = self
@@ -79,27 +114,16 @@ class ServiceRuntime:
         async def prometheus(scope: Any) -> AsgiResponse:
             return AsgiResponse(generate_latest(metrics.REGISTRY), 200, {"Content-Type": "text/plain; version=0.0.4"})
 
-        async def prepare() -> None:
-            await ensure_topics(self.settings, [str(t) for t in Topic],
-                                partitions=int(os.environ.get("KAFKA_PARTITIONS", "3")))
-            for fn in self._startup:
-                result = fn()
-                if asyncio.iscoroutine(result):
-                    await result
-
-        async def close() -> None:
-            for fn in self._shutdown:
-                result = fn()
-                if asyncio.iscoroutine(result):
-                    await result
-            await self.mongo.close()
-
         return AsgiFastStream(
             self.broker,
             asgi_routes=[("/health/live", live), ("/health/ready", ready), ("/metrics", prometheus), *self._routes],
-            on_startup=[prepare],
-            after_shutdown=[close],
+            on_startup=[self.prepare],
+            after_shutdown=[self.close],
             logger=None,
+            specification=AsyncAPI(
+                self.broker, title=f"РСНМС: {self.settings.service}", version="1",
+                description=f"Event interface of the {self.settings.service} service of the РСНМС platform",
+            ),
         )
 
 

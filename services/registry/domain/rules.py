@@ -1,0 +1,82 @@
+"""Validation rules for master data (мастер-данные) beyond the contract's field checks,
+and the decision whether a submitted fact changes the registry.
+
+Pure: no I/O. The registry keeps, per entity, the highest revision it accepted and
+the hash of its content; a fact is
+- *accepted* when it is new or carries a higher revision,
+- *replayed* when it repeats what is stored (same revision and content): re-published
+  again so that a crash between storing and publishing loses nothing,
+- *stale* when a higher revision is already stored (ignored, nothing to publish),
+- *refused* when it breaks a rule or re-uses a revision with other content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from contracts import (
+    CnppmStaffTrainedByFederalOperator, EducatorDeparted, EducatorMoved, EducatorRegistered, Event,
+    ProgramRegistered,
+)
+
+Decision = Literal["accepted", "replayed", "stale", "refused"]
+
+MIN_CAREER_AGE = 16
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the registry holds for an entity key."""
+
+    revision: int
+    content_hash: str
+    left_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    decision: Decision
+    reason: str = ""
+
+
+def check_rules(event: Event) -> str | None:
+    """A reason to refuse the fact, or None when it is plausible."""
+    p = event.payload
+    if isinstance(event, EducatorRegistered):
+        if p.career_start.year < p.birth_year + MIN_CAREER_AGE:
+            return f"career_start {p.career_start} is before the age of {MIN_CAREER_AGE} (birth_year {p.birth_year})"
+        if p.registered_on < p.career_start.replace(year=p.career_start.year - 60):
+            return "registered_on is implausibly far before career_start"
+    if isinstance(event, ProgramRegistered) and p.register_id is not None and p.hours < 16:
+        return "programs in the federal register ФР ДПП have at least 16 hours"
+    if isinstance(event, CnppmStaffTrainedByFederalOperator) and p.trained_on > event.occurred_at.date():
+        return f"trained_on {p.trained_on} is in the future of the report ({event.occurred_at.date()})"
+    return None
+
+
+def revision_of(event: Event) -> int:
+    return int(getattr(event.payload, "revision", 1))
+
+
+def decide(event: Event, stored: Stored | None) -> Verdict:
+    reason = check_rules(event)
+    if reason:
+        return Verdict("refused", reason)
+    if isinstance(event, (EducatorMoved, EducatorDeparted)):
+        if stored is not None and stored.left_on is not None:
+            day = event.payload.transferred_on if isinstance(event, EducatorMoved) else event.payload.left_on
+            if isinstance(event, EducatorMoved) and day >= stored.left_on:
+                return Verdict("refused", f"educator left on {stored.left_on}; cannot move on {day}")
+        return Verdict("accepted")
+    if stored is None:
+        return Verdict("accepted")
+    revision = revision_of(event)
+    if revision > stored.revision:
+        return Verdict("accepted")
+    if revision < stored.revision:
+        return Verdict("stale")
+    if event.content_hash() == stored.content_hash:
+        return Verdict("replayed")
+    return Verdict("refused", f"revision {revision} of {event.key} was already accepted with other content")

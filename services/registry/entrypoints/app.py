@@ -1,0 +1,24 @@
+"""Composition root of the registry service."""
+
+from __future__ import annotations
+
+from faststream.asgi import AsgiFastStream
+
+from contracts import Topic
+from rsnms_runtime.service import ServiceRuntime
+from rsnms_runtime.settings import Settings
+from services.registry.adapters.store import RegistryStore
+from services.registry.service import RegistryService
+
+
+def build(settings: Settings | None = None, **runtime_options: object) -> ServiceRuntime:
+    runtime = ServiceRuntime(settings or Settings(service="registry"), **runtime_options)
+    service = RegistryService(RegistryStore(runtime.db))
+    runtime.consume([str(Topic.REGISTRY_SUBMITTED)], service.handle)
+    runtime.emits(Topic.REGISTRY_FACTS, Topic.DEAD_LETTER)
+    return runtime
+
+
+def asgi() -> AsgiFastStream:
+    """Factory for `faststream run --factory` and `faststream docs gen --factory`."""
+    return build().app()

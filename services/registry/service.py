@@ -1,0 +1,44 @@
+"""Use case of the registry (реестр): accept submitted master data, keep the current
+state, re-publish validated facts for the other services.
+
+Facts are re-published with their original envelope (same `event_id`), so consumers
+de-duplicate replays; a redelivered batch re-publishes what it accepted before.
+"""
+
+from __future__ import annotations
+
+from contracts import Event
+from rsnms_runtime.kafka import Incoming, Outcome
+from services.registry.adapters.store import RegistryStore
+from services.registry.domain.rules import Stored, decide, revision_of
+
+
+class RegistryService:
+    def __init__(self, store: RegistryStore):
+        self._store = store
+
+    async def handle(self, batch: list[Incoming]) -> Outcome:
+        stored = await self._store.load(i.event for i in batch)
+        outcome = Outcome()
+        accepted: list[Event] = []
+        for inc in batch:
+            event = inc.event
+            key = self._store.key(event)
+            verdict = decide(event, stored.get(key))
+            if verdict.decision == "refused":
+                outcome.rejected.append((inc, verdict.reason))
+                continue
+            if verdict.decision == "stale":
+                continue
+            if verdict.decision == "accepted":
+                accepted.append(event)
+                previous = stored.get(key)
+                left_on = getattr(event.payload, "left_on", None) or (previous.left_on if previous else None)
+                if hasattr(event.payload, "revision"):
+                    stored[key] = Stored(revision_of(event), event.content_hash(), left_on)
+                else:
+                    stored[key] = Stored(previous.revision if previous else 0,
+                                         previous.content_hash if previous else "", left_on)
+            outcome.emit.append(event)
+        await self._store.save(accepted)
+        return outcome

@@ -1,0 +1,103 @@
+"""Contract rules: decoding, deterministic ids, topics, personal-data guard, documents in sync."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from contracts import (
+    ContractError, EducatorRecorded, ProgramCompleted, Topic,
+    decode_event, decode_for_topic, inbound_topic_of, topic_of,
+)
+from contracts.events.routes import Completion
+from contracts.pseudonym import educator_pseudonym
+from tests.support.factories import educator_registered
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_round_trip_keeps_every_field():
+    event = educator_registered("RU-TST", 7)
+    assert decode_event(event.to_bytes()) == event
+    assert event.key == event.payload.educator_id
+
+
+def test_event_id_is_deterministic_per_business_key_and_region():
+    a, b = educator_registered("RU-TST", 7), educator_registered("RU-TST", 7)
+    assert a.event_id == b.event_id
+    assert educator_registered("RU-TST", 7, revision=2).event_id != a.event_id
+    assert educator_registered("RU-OTH", 7).event_id != a.event_id
+
+
+def test_content_hash_ignores_transport_time_but_not_content():
+    a = educator_registered("RU-TST", 7)
+    later = a.model_copy(update={"occurred_at": a.occurred_at.replace(year=2030)})
+    assert later.content_hash() == a.content_hash()
+    assert educator_registered("RU-TST", 7, role="manager").content_hash() != a.content_hash()
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        (b"{not json", "malformed_json"),
+        (b"\xff\xfe", "malformed_json"),
+        (b"[1, 2]", "not_an_event"),
+        (b'{"event_type": "TeacherPromoted"}', "unknown_event_type"),
+        (b"x" * 300_000, "oversized"),
+    ],
+)
+def test_unreadable_input_has_a_named_error(raw, kind):
+    with pytest.raises(ContractError) as err:
+        decode_event(raw)
+    assert err.value.kind == kind
+
+
+def test_unknown_version_missing_key_and_wrong_type_are_refused():
+    doc = json.loads(educator_registered("RU-TST", 1).to_bytes())
+    with pytest.raises(ContractError, match="unknown_schema_version"):
+        decode_event(json.dumps({**doc, "schema_version": 3}))
+    del doc["payload"]["role"]
+    with pytest.raises(ContractError, match="payload.role: Field required"):
+        decode_event(json.dumps(doc))
+
+
+def test_personal_data_fields_are_refused():
+    doc = json.loads(educator_registered("RU-TST", 1).to_bytes())
+    doc["payload"]["full_name"] = "Иванова Мария Петровна"
+    with pytest.raises(ContractError, match="full_name: Extra inputs are not permitted"):
+        decode_event(json.dumps(doc))
+    with pytest.raises(ValueError):
+        EducatorRecorded(educator_id="123-456-789 00", role="teacher", organization_id="s", municipality_id="m",
+                         birth_year=1990, career_start=date(2015, 9, 1), registered_on=date(2015, 9, 1))
+
+
+def test_pseudonym_is_keyed_and_normalised():
+    key = b"k" * 32
+    assert educator_pseudonym("123-456-789 64", key) == educator_pseudonym("12345678964", key)
+    assert educator_pseudonym("12345678964", key) != educator_pseudonym("12345678964", b"x" * 32)
+    assert "12345678964" not in educator_pseudonym("12345678964", key)
+
+
+def test_topics_declared_in_one_place():
+    event = educator_registered("RU-TST", 1)
+    assert topic_of(event) == Topic.REGISTRY_FACTS and inbound_topic_of(event) == Topic.REGISTRY_SUBMITTED
+    done = ProgramCompleted.create(Completion(educator_id="ed-" + "1" * 32, program_id="p1",
+                                              completed_on=date(2024, 5, 1)), source="ipk", region="RU-TST")
+    assert inbound_topic_of(done) == topic_of(done) == Topic.PROGRESS
+    with pytest.raises(ContractError, match="wrong_topic"):
+        decode_for_topic(done.to_bytes(), str(Topic.REGISTRY_SUBMITTED))
+
+
+def test_checked_in_contract_documents_match_the_code(tmp_path):
+    subprocess.run([str(ROOT / "deploy" / "gen-contracts"), str(tmp_path)], check=True, cwd=ROOT,
+                   capture_output=True)
+    for sub in ("asyncapi", "schemas"):
+        generated = sorted(p.name for p in (tmp_path / sub).iterdir())
+        assert generated == sorted(p.name for p in (ROOT / "contracts" / sub).iterdir() if p.suffix in (".yaml", ".json"))
+        match, mismatch, errors = filecmp.cmpfiles(tmp_path / sub, ROOT / "contracts" / sub, generated, shallow=False)
+        assert not mismatch and not errors, f"regenerate with `make asyncapi`: {mismatch + errors}"

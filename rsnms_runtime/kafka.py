@@ -164,6 +164,8 @@ class BatchConsumer:
     def __init__(self, service: str, handler: BatchHandler, publisher: EventPublisher,
                  ledger: ProcessedEvents):
         self.service = service
+        #: the aiokafka consumer behind the subscriber, known after the first batch (for lag)
+        self.kafka_consumer: Any = None
         self._handler = handler
         self._publisher = publisher
         self._ledger = ledger
@@ -230,6 +232,29 @@ class BatchConsumer:
                  dead_lettered=len(letters), emitted=len(outcome.emit))
 
 
+async def update_lag(consumer: BatchConsumer) -> dict[tuple[str, int], int]:
+    """Consumer lag per assigned partition (high watermark - position), also set as a gauge.
+
+    FastStream's Prometheus middleware has no lag metric; this reads the aiokafka
+    consumer's own fetch metadata, so it costs no request to the broker.
+    """
+    kc = consumer.kafka_consumer
+    lags: dict[tuple[str, int], int] = {}
+    if kc is None:
+        return lags
+    for tp in kc.assignment():
+        high = kc.highwater(tp)
+        if high is None:
+            continue
+        try:
+            position = await kc.position(tp)
+        except Exception:  # noqa: BLE001 - partition revoked meanwhile
+            continue
+        lags[(tp.topic, tp.partition)] = max(0, high - position)
+        metrics.CONSUMER_LAG.labels(consumer.service, tp.topic, str(tp.partition)).set(lags[(tp.topic, tp.partition)])
+    return lags
+
+
 async def _raw_body(msg: Any, original: Any = None) -> Any:
     return msg.body
 
@@ -240,7 +265,13 @@ def subscribe_batch(broker: KafkaBroker, settings: Settings, topics: Sequence[st
 
     async def on_batch(body: Any, message: KafkaMessage) -> None:
         records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
-        await consumer.process(records)
+        try:
+            await consumer.process(records)
+        except Exception:
+            metrics.FAILED.labels(consumer.service).inc()
+            raise
+        finally:
+            consumer.kafka_consumer = message.consumer
 
     return broker.subscriber(
         *topics,

@@ -17,7 +17,7 @@ from prometheus_client import generate_latest
 
 from rsnms_runtime import metrics
 from rsnms_runtime.kafka import (
-    BatchConsumer, BatchHandler, EventPublisher, ensure_topics, make_broker, subscribe_batch,
+    BatchConsumer, BatchHandler, EventPublisher, ensure_topics, make_broker, subscribe_batch, update_lag,
 )
 from rsnms_runtime.logging import configure_logging, get_logger
 from rsnms_runtime.mongo import ProcessedEvents, connect, database
@@ -44,11 +44,23 @@ class ServiceRuntime:
         self._startup: list[Callable[[], Any]] = []
         self._shutdown: list[Callable[[], Any]] = []
         self._routes: list[tuple[str, Any]] = []
+        self.consumers: list[BatchConsumer] = []
+        self._background: list[asyncio.Task[None]] = []
 
     def consume(self, topics: Sequence[str], handler: BatchHandler, group_suffix: str = "") -> BatchConsumer:
         consumer = BatchConsumer(self.settings.service, handler, self.publisher, self.ledger)
         subscribe_batch(self.broker, self.settings, topics, consumer, group_suffix)
+        self.consumers.append(consumer)
         return consumer
+
+    async def _watch_lag(self, every: float = 2.0) -> None:
+        while True:
+            for consumer in self.consumers:
+                await update_lag(consumer)
+            await asyncio.sleep(every)
+
+    async def _after_start(self) -> None:
+        self._background.append(asyncio.create_task(self._watch_lag()))
 
     def emits(self, *topics: Topic) -> None:
         """Declare the topics this service publishes to (documented in its AsyncAPI)."""
@@ -82,6 +94,8 @@ class ServiceRuntime:
                 await result
 
     async def close(self) -> None:
+        for task in self._background:
+            task.cancel()
         for fn in self._shutdown:
             result = fn()
             if asyncio.iscoroutine(result):
@@ -92,6 +106,7 @@ class ServiceRuntime:
         """Start in-process, without HTTP (tests, benchmarks, the demo)."""
         await self.prepare()
         await self.broker.start()
+        await self._after_start()
 
     async def stop(self) -> None:
         await self.broker.stop()
@@ -118,6 +133,7 @@ class ServiceRuntime:
             self.broker,
             asgi_routes=[("/health/live", live), ("/health/ready", ready), ("/metrics", prometheus), *self._routes],
             on_startup=[self.prepare],
+            after_startup=[self._after_start],
             after_shutdown=[self.close],
             logger=None,
             specification=AsyncAPI(

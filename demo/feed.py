@@ -1,0 +1,114 @@
+"""Feeding a generated region through Kafka the way the outside systems would, and
+following what the platform answers.
+
+Phase 1 publishes master data and diagnostic results; once the platform has built the
+routes, phase 2 publishes what providers report about them (enrolments, completions,
+informal activities, management-team training).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from contracts import ContractError, DeficitDiagnosed, Event, RouteAssigned, Topic, decode_event
+from demo.generator import Region, RegionGenerator
+from rsnms_runtime.kafka import EventPublisher
+
+
+class TopicTail:
+    """Reads topics from the beginning without a consumer group, keeping the events of one region."""
+
+    def __init__(self, bootstrap: str, topics: Sequence[str], region: str):
+        self._bootstrap = bootstrap
+        self._topics = list(topics)
+        self._region = region
+        self._consumer: AIOKafkaConsumer | None = None
+        self.events: list[Event] = []
+        self.undecodable = 0
+
+    async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False)
+        await self._consumer.start()
+        cluster = await self._consumer._client.fetch_all_metadata()  # noqa: SLF001 - every topic's partitions
+        tps = [TopicPartition(t, p) for t in self._topics for p in sorted(cluster.partitions_for_topic(t) or ())]
+        self._consumer.assign(tps)
+        await self._consumer.seek_to_beginning(*tps)
+
+    async def poll(self, timeout_ms: int = 300) -> list[Event]:
+        assert self._consumer is not None
+        fresh: list[Event] = []
+        for records in (await self._consumer.getmany(timeout_ms=timeout_ms, max_records=5000)).values():
+            for rec in records:
+                try:
+                    event = decode_event(rec.value)
+                except ContractError:
+                    self.undecodable += 1
+                    continue
+                if event.region == self._region:
+                    fresh.append(event)
+        self.events.extend(fresh)
+        return fresh
+
+    async def until(self, done: Callable[[list[Event]], bool], timeout: float, what: str) -> list[Event]:
+        deadline = time.monotonic() + timeout
+        while not done(self.events):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"waited {timeout:.0f} s for {what}")
+            await self.poll()
+        return self.events
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+
+@dataclass
+class FeedResult:
+    region: Region
+    progress: list[Event] = field(default_factory=list)
+
+    @property
+    def published(self) -> list[Event]:
+        return [*self.region.inbound, *self.progress]
+
+
+def _routes_settled(expected_sessions: int) -> Callable[[list[Event]], bool]:
+    def check(events: list[Event]) -> bool:
+        diagnoses = [e for e in events if isinstance(e, DeficitDiagnosed)]
+        if len({d.payload.session_id for d in diagnoses}) < expected_sessions:
+            return False
+        with_deficits = {d.payload.diagnosis_id for d in diagnoses if d.payload.deficits}
+        routed = {e.payload.diagnosis_id for e in events if isinstance(e, RouteAssigned)}
+        return with_deficits <= routed
+
+    return check
+
+
+async def feed_region(generator: RegionGenerator, publisher: EventPublisher, bootstrap: str,
+                      timeout: float = 300.0, log: Callable[[str], None] = lambda _: None) -> FeedResult:
+    """Publish the region, wait for the platform's routes, publish the providers' reports."""
+    region = generator.generate()
+    result = FeedResult(region)
+    tail = TopicTail(bootstrap, [str(Topic.DEFICITS), str(Topic.ROUTES)], generator.spec.region)
+    await tail.start()
+    try:
+        log(f"publishing {len(region.registry)} registry facts and {len(region.diagnostics)} diagnostic results")
+        for chunk in range(0, len(region.inbound), 1000):
+            await publisher.publish_all(region.inbound[chunk:chunk + 1000], inbound=True)
+        sessions = len({e.payload.session_id for e in region.diagnostics})
+        events = await tail.until(_routes_settled(sessions), timeout, "diagnoses and routes")
+        routes = [e for e in events if isinstance(e, RouteAssigned)]
+        log(f"platform diagnosed {sessions} sessions and built {len(routes)} routes")
+        result.progress = generator.progress(region, routes)
+        log(f"publishing {len(result.progress)} provider reports")
+        for chunk in range(0, len(result.progress), 1000):
+            await publisher.publish_all(result.progress[chunk:chunk + 1000], inbound=True)
+    finally:
+        await tail.stop()
+    await asyncio.sleep(0)
+    return result

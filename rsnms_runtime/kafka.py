@@ -22,6 +22,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.middlewares import AckPolicy
+from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
 
 from contracts import TOPIC_EVENTS, ContractError, DeadLetter, Event, Topic, decode_for_topic, inbound_topic_of, topic_of
@@ -162,13 +163,14 @@ class BatchConsumer:
     """
 
     def __init__(self, service: str, handler: BatchHandler, publisher: EventPublisher,
-                 ledger: ProcessedEvents):
+                 ledger: ProcessedEvents, tracer: trace.Tracer | None = None):
         self.service = service
         #: the aiokafka consumer behind the subscriber, known after the first batch (for lag)
         self.kafka_consumer: Any = None
         self._handler = handler
         self._publisher = publisher
         self._ledger = ledger
+        self._tracer = tracer or trace.get_tracer("rsnms")
 
     def _letter(self, rec: Any, kind: str, error: str, event_id: str | None = None,
                 event_type: str | None = None) -> DeadLetter:
@@ -181,9 +183,7 @@ class BatchConsumer:
             failed_at=datetime.now(UTC),
         )
 
-    async def process(self, records: Sequence[Any]) -> None:
-        started = time.perf_counter()
-        letters: list[DeadLetter] = []
+    def _decode(self, records: Sequence[Any], letters: list[DeadLetter]) -> list[Incoming]:
         decoded: list[Incoming] = []
         for rec in records:
             try:
@@ -192,7 +192,11 @@ class BatchConsumer:
                 letters.append(self._letter(rec, exc.kind, exc.detail, exc.event_id, exc.event_type))
                 continue
             decoded.append(Incoming(event, rec.topic, rec.partition, rec.offset, rec.value))
+        return decoded
 
+    async def _fresh(self, decoded: list[Incoming], by_position: dict[tuple[str, int, int], Any],
+                     letters: list[DeadLetter]) -> tuple[list[Incoming], int]:
+        """Events not applied before; duplicates counted, conflicting re-uses of an id dead-lettered."""
         known = await with_retries(lambda: self._ledger.known(str(i.event.event_id) for i in decoded), "ledger")
         fresh: list[Incoming] = []
         seen_in_batch: dict[str, str] = {}
@@ -206,25 +210,78 @@ class BatchConsumer:
             elif previous == digest:
                 duplicates += 1
             else:
-                rec = next(r for r in records if r.topic == inc.topic and r.partition == inc.partition and r.offset == inc.offset)
-                letters.append(self._letter(rec, "conflict", f"event_id {eid} was already applied with different content",
+                letters.append(self._letter(by_position[(inc.topic, inc.partition, inc.offset)], "conflict",
+                                            f"event_id {eid} was already applied with different content",
                                             eid, inc.event.event_type))
+        return fresh, duplicates
 
-        outcome = await with_retries(lambda: self._handler(fresh), "handler") if fresh else Outcome()
-        for inc, reason in outcome.rejected:
-            rec = next(r for r in records if r.topic == inc.topic and r.partition == inc.partition and r.offset == inc.offset)
-            letters.append(self._letter(rec, "rejected", reason, str(inc.event.event_id), inc.event.event_type))
+    def _apply_spans(self, fresh: list[Incoming], by_position: dict[tuple[str, int, int], Any],
+                     start_ns: int) -> dict[str, trace.Span]:
+        """One span per applied event, child of the trace its publisher started (W3C headers).
 
-        await with_retries(lambda: self._publisher.publish_all(outcome.emit), "publish")
-        for letter in letters:
-            await with_retries(lambda letter=letter: self._publisher.dead_letter(letter), "dead_letter")
-            log.warning("dead_lettered", error_kind=letter.error_kind, error=letter.error, topic=letter.topic,
-                        partition=letter.partition, offset=letter.offset, event_id=letter.event_id,
-                        event_type=letter.event_type)
-        refused = {str(i.event.event_id) for i, _ in outcome.rejected}
-        await with_retries(lambda: self._ledger.mark(
-            [(str(i.event.event_id), i.event.content_hash()) for i in fresh if str(i.event.event_id) not in refused]
-        ), "ledger")
+        Returns the span of the last event of each entity key: what the service emits about
+        that entity continues that trace, so one trace follows an event across services.
+        """
+        spans: dict[str, trace.Span] = {}
+        for inc in fresh:
+            rec = by_position[(inc.topic, inc.partition, inc.offset)]
+            carrier = {k: v.decode(errors="replace") for k, v in (rec.headers or ()) if isinstance(v, bytes)}
+            span = self._tracer.start_span(
+                f"{self.service} apply {inc.event.event_type}", context=propagate.extract(carrier),
+                kind=trace.SpanKind.CONSUMER, start_time=start_ns,
+                attributes={"rsnms.service": self.service, "rsnms.event_id": str(inc.event.event_id),
+                            "rsnms.event_type": inc.event.event_type, "rsnms.region": inc.event.region,
+                            "messaging.destination.name": inc.topic,
+                            "messaging.kafka.destination.partition": inc.partition,
+                            "messaging.kafka.message.offset": inc.offset},
+            )
+            if inc.event.key in spans:
+                spans[inc.event.key].end()
+            spans[inc.event.key] = span
+        return spans
+
+    async def _publish_traced(self, events: Sequence[Event], spans: dict[str, trace.Span]) -> None:
+        tasks = []
+        for event in events:
+            span = spans.get(event.key)
+            if span is None:
+                tasks.append(asyncio.ensure_future(self._publisher.publish(event)))
+                continue
+            with trace.use_span(span, end_on_exit=False):
+                tasks.append(asyncio.ensure_future(self._publisher.publish(event)))
+        if tasks:
+            await asyncio.gather(*tasks)
+
+    async def process(self, records: Sequence[Any]) -> None:
+        started, start_ns = time.perf_counter(), time.time_ns()
+        letters: list[DeadLetter] = []
+        by_position = {(r.topic, r.partition, r.offset): r for r in records}
+        decoded = self._decode(records, letters)
+        fresh, duplicates = await self._fresh(decoded, by_position, letters)
+        spans = self._apply_spans(fresh, by_position, start_ns)
+        try:
+            outcome = await with_retries(lambda: self._handler(fresh), "handler") if fresh else Outcome()
+            for inc, reason in outcome.rejected:
+                letters.append(self._letter(by_position[(inc.topic, inc.partition, inc.offset)], "rejected", reason,
+                                            str(inc.event.event_id), inc.event.event_type))
+            await with_retries(lambda: self._publish_traced(outcome.emit, spans), "publish")
+            for letter in letters:
+                await with_retries(lambda letter=letter: self._publisher.dead_letter(letter), "dead_letter")
+                log.warning("dead_lettered", error_kind=letter.error_kind, error=letter.error, topic=letter.topic,
+                            partition=letter.partition, offset=letter.offset, event_id=letter.event_id,
+                            event_type=letter.event_type)
+            refused = {str(i.event.event_id) for i, _ in outcome.rejected}
+            await with_retries(lambda: self._ledger.mark(
+                [(str(i.event.event_id), i.event.content_hash()) for i in fresh if str(i.event.event_id) not in refused]
+            ), "ledger")
+        except Exception as exc:
+            for span in spans.values():
+                span.record_exception(exc)
+                span.set_status(trace.Status(trace.StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            for span in spans.values():
+                span.end()
 
         metrics.observe_batch(self.service, records, fresh, duplicates, letters, len(outcome.emit),
                               time.perf_counter() - started)

@@ -48,7 +48,8 @@ class ServiceRuntime:
         self._background: list[asyncio.Task[None]] = []
 
     def consume(self, topics: Sequence[str], handler: BatchHandler, group_suffix: str = "") -> BatchConsumer:
-        consumer = BatchConsumer(self.settings.service, handler, self.publisher, self.ledger)
+        consumer = BatchConsumer(self.settings.service, handler, self.publisher, self.ledger,
+                                 self.tracer_provider.get_tracer(f"rsnms.{self.settings.service}"))
         subscribe_batch(self.broker, self.settings, topics, consumer, group_suffix)
         self.consumers.append(consumer)
         return consumer

@@ -1,0 +1,281 @@
+"""`rsnms`: the operator's command line.
+
+    rsnms status                          infrastructure health, topics, consumer lag per partition
+    rsnms deadletters [--consumer C]      list dead letters with their reason and origin
+    rsnms redrive OFFSET... | --all       re-publish dead-lettered originals after a fix (once each)
+    rsnms rebuild SERVICE [--watch]       drop a service's projection and replay its topics from the start
+    rsnms snapshot --region R             take a passport snapshot now
+
+Reads KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI, RSNMS_DB_PREFIX, RSNMS_GROUP_PREFIX like the services.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+import urllib.request
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from pymongo import AsyncMongoClient
+
+from contracts import DeadLetter, Topic
+from rsnms_runtime.probe import kafka_ready, mongodb_ready
+from rsnms_runtime.settings import Settings
+
+logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+
+SERVICES = ("registry", "diagnostics", "routes", "indicators")
+REDRIVE_HEADER = "rsnms-redrive-of"
+
+
+def _settings() -> Settings:
+    return Settings(service="ops")
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:
+    cluster = await consumer._client.fetch_all_metadata()  # noqa: SLF001 - every topic's partitions
+    return [TopicPartition(t, p) for t in topics for p in sorted(cluster.partitions_for_topic(t) or ())]
+
+
+async def consumer_lag(settings: Settings) -> dict[str, dict[tuple[str, int], tuple[int, int]]]:
+    """For every consumer group of the platform: (committed offset, lag) per topic-partition."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    probe = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    await admin.start()
+    await probe.start()
+    try:
+        groups = sorted(g[0] for g in await admin.list_consumer_groups() if g[0].startswith(settings.group_prefix + "."))
+        result: dict[str, dict[tuple[str, int], tuple[int, int]]] = {}
+        for group in groups:
+            offsets = await admin.list_consumer_group_offsets(group)
+            ends = await probe.end_offsets(list(offsets)) if offsets else {}
+            result[group] = {(tp.topic, tp.partition): (meta.offset, max(0, ends[tp] - max(meta.offset, 0)))
+                             for tp, meta in offsets.items()}
+        return result
+    finally:
+        await probe.stop()
+        await admin.close()
+
+
+async def cmd_status(settings: Settings) -> int:
+    k, m = await asyncio.gather(kafka_ready(settings.kafka_bootstrap_servers), mongodb_ready(settings.mongodb_uri))
+    print(f"kafka   {settings.kafka_bootstrap_servers}: {'healthy' if k is None else 'unhealthy: ' + k}")
+    print(f"mongodb {settings.mongodb_uri}: {'healthy' if m is None else 'unhealthy: ' + m}")
+    if k is not None:
+        return 1
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await consumer.start()
+    try:
+        tps = await _partitions(consumer, [str(t) for t in Topic])
+        ends = await consumer.end_offsets(tps) if tps else {}
+    finally:
+        await consumer.stop()
+    print("\ntopic                                   partitions  messages")
+    for topic in Topic:
+        mine = [tp for tp in tps if tp.topic == topic]
+        print(f"{topic!s:<40}{len(mine):>10}{sum(ends[tp] for tp in mine):>10}")
+    print("\nconsumer group / topic:partition          committed       lag")
+    for group, parts in (await consumer_lag(settings)).items():
+        total = sum(lag for _, lag in parts.values())
+        print(f"{group}  (total lag {total})")
+        for (topic, partition), (offset, lag) in sorted(parts.items()):
+            print(f"  {topic}:{partition:<6}{offset:>18}{lag:>10}")
+    return 0 if m is None else 1
+
+
+async def read_dead_letters(settings: Settings) -> list[tuple[int, int, DeadLetter]]:
+    """(partition, offset, record) of every dead letter, oldest first."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = await _partitions(consumer, [str(Topic.DEAD_LETTER)])
+        if not tps:
+            return []
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        out: list[tuple[int, int, DeadLetter]] = []
+        while any([await consumer.position(tp) < ends[tp] for tp in tps]):
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                out.extend((r.partition, r.offset, DeadLetter.model_validate_json(r.value)) for r in records)
+        return sorted(out, key=lambda x: (x[2].failed_at, x[0], x[1]))
+    finally:
+        await consumer.stop()
+
+
+def _ref(partition: int, offset: int) -> str:
+    return f"{partition}:{offset}"
+
+
+async def cmd_deadletters(settings: Settings, consumer: str | None, kind: str | None) -> int:
+    letters = await read_dead_letters(settings)
+    redriven = await _redriven(settings)
+    shown = 0
+    for partition, offset, d in letters:
+        if (consumer and d.consumer != consumer) or (kind and d.error_kind != kind):
+            continue
+        shown += 1
+        state = " [re-driven]" if _ref(partition, offset) in redriven else ""
+        print(f"{_ref(partition, offset):>10}  {d.failed_at:%Y-%m-%d %H:%M:%S}  {d.consumer:<12} {d.error_kind:<22}"
+              f" {d.topic}:{d.partition}@{d.offset}{state}\n            {d.error}")
+    print(f"{shown} dead letter(s)")
+    return 0
+
+
+def _ops_collection(settings: Settings, client: AsyncMongoClient) -> Any:
+    return client[f"{settings.mongodb_db_prefix}_ops"]["redriven"]
+
+
+async def _redriven(settings: Settings) -> set[str]:
+    client: AsyncMongoClient = AsyncMongoClient(settings.mongodb_uri)
+    try:
+        return {d["_id"] async for d in _ops_collection(settings, client).find({}, {"_id": 1})}
+    finally:
+        await client.close()
+
+
+async def redrive(settings: Settings, refs: Sequence[str] | None, consumer: str | None = None) -> list[str]:
+    """Re-publish the original bytes of dead letters to their original topic, once each.
+
+    A re-drive is recorded before it is sent; the consumers' ledger makes the event count
+    once even if the same original was re-driven by two operators at the same time.
+    """
+    letters = {_ref(p, o): d for p, o, d in await read_dead_letters(settings)}
+    wanted = list(refs) if refs else [r for r, d in letters.items() if not consumer or d.consumer == consumer]
+    client: AsyncMongoClient = AsyncMongoClient(settings.mongodb_uri)
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=True)
+    await producer.start()
+    done: list[str] = []
+    try:
+        ops = _ops_collection(settings, client)
+        for ref in wanted:
+            letter = letters.get(ref)
+            if letter is None:
+                print(f"{ref}: no such dead letter", file=sys.stderr)
+                continue
+            claim = await ops.update_one({"_id": ref}, {"$setOnInsert": {"at": datetime.now(UTC),
+                                                                         "topic": letter.topic}}, upsert=True)
+            if claim.upserted_id is None:
+                print(f"{ref}: already re-driven")
+                continue
+            await producer.send_and_wait(letter.topic, letter.original,
+                                         key=letter.key.encode() if letter.key else None,
+                                         headers=[(REDRIVE_HEADER, ref.encode())])
+            done.append(ref)
+            print(f"{ref}: re-published to {letter.topic}")
+    finally:
+        await producer.stop()
+        await client.close()
+    return done
+
+
+async def rebuild(settings: Settings, service: str, watch: bool, timeout: float = 3600) -> int:
+    """Drop a service's projection and rewind its consumer group to the beginning.
+
+    The service must be stopped (an active group cannot be rewound); start it again and
+    it replays every topic it reads. With --watch, shows the replay's progress.
+    """
+    group = f"{settings.group_prefix}.{service}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_consumer_groups([group])
+        members = described[0].groups[0][5] if described and described[0].groups else []  # type: ignore[attr-defined]
+        if members:
+            print(f"{group} has {len(members)} active member(s): stop the service first", file=sys.stderr)
+            return 2
+        offsets = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    client: AsyncMongoClient = AsyncMongoClient(settings.mongodb_uri)
+    await client.drop_database(f"{settings.mongodb_db_prefix}_{service}")
+    await client.close()
+    if offsets:
+        rewind = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group,
+                                  enable_auto_commit=False)
+        await rewind.start()
+        try:
+            from aiokafka.structs import OffsetAndMetadata
+
+            await rewind.commit({tp: OffsetAndMetadata(0, "") for tp in offsets})
+        finally:
+            await rewind.stop()
+    print(f"dropped {settings.mongodb_db_prefix}_{service}; {group} rewound on {len(offsets)} partition(s)")
+    if not watch:
+        return 0
+    return await watch_replay(settings, group, timeout)
+
+
+async def watch_replay(settings: Settings, group: str, timeout: float) -> int:
+    """A progress bar of a consumer group catching up with its topics."""
+    deadline = time.monotonic() + timeout
+    total = None
+    while time.monotonic() < deadline:
+        parts = (await consumer_lag(settings)).get(group, {})
+        lag = sum(lag for _, lag in parts.values())
+        done = sum(max(off, 0) for off, _ in parts.values())
+        total = total or (lag + done) or 1
+        width = 40
+        filled = int(width * min(1.0, done / max(total, 1)))
+        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{done + lag} events", end="", flush=True)
+        if parts and lag == 0:
+            print()
+            return 0
+        await asyncio.sleep(1)
+    print()
+    return 1
+
+
+def cmd_snapshot(region: str, url: str) -> int:
+    with urllib.request.urlopen(f"{url}/passports/snapshot?region={region}", timeout=60) as r:  # noqa: S310
+        snap = json.loads(r.read())
+    print(json.dumps({k: snap.get(k) for k in ("snapshot_id", "region", "version", "as_of", "taken_at")},
+                     ensure_ascii=False, indent=2))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="rsnms", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("status", help="health, topics and consumer lag")
+    dl = sub.add_parser("deadletters", help="list dead letters")
+    dl.add_argument("--consumer")
+    dl.add_argument("--kind")
+    rd = sub.add_parser("redrive", help="re-publish dead-lettered originals (PARTITION:OFFSET of the dead letter)")
+    rd.add_argument("refs", nargs="*")
+    rd.add_argument("--all", action="store_true")
+    rd.add_argument("--consumer")
+    rb = sub.add_parser("rebuild", help="replay a service's projection from the start")
+    rb.add_argument("service", choices=SERVICES)
+    rb.add_argument("--watch", action="store_true")
+    sn = sub.add_parser("snapshot", help="take a passport snapshot now")
+    sn.add_argument("--region", required=True)
+    sn.add_argument("--url", default="http://127.0.0.1:8084", help="the indicators service")
+    args = parser.parse_args(argv)
+    settings = _settings()
+    if args.cmd == "status":
+        code = asyncio.run(cmd_status(settings))
+    elif args.cmd == "deadletters":
+        code = asyncio.run(cmd_deadletters(settings, args.consumer, args.kind))
+    elif args.cmd == "redrive":
+        if not args.refs and not args.all:
+            parser.error("name dead letters (PARTITION:OFFSET) or --all")
+        asyncio.run(redrive(settings, args.refs or None, args.consumer))
+        code = 0
+    elif args.cmd == "rebuild":
+        code = asyncio.run(rebuild(settings, args.service, args.watch))
+    else:
+        code = cmd_snapshot(args.region, args.url)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

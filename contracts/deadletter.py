@@ -12,7 +12,7 @@ from contracts.envelope import Record
 
 ErrorKind = Literal[
     "malformed_json", "not_an_event", "unknown_event_type", "unknown_schema_version",
-    "invalid", "wrong_topic", "oversized", "conflict", "rejected",
+    "invalid", "wrong_topic", "oversized", "conflict", "rejected", "unauthorized",
 ]
 
 
@@ -27,6 +27,7 @@ class DeadLetter(Record):
     event_id: str | None = None
     event_type: str | None = None
     original_b64: str = Field(description="the original message bytes, base64")
+    original_headers: dict[str, str] = Field(default_factory=dict, description="the original message headers")
     failed_at: datetime
 
     @property

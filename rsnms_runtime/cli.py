@@ -168,7 +168,8 @@ async def redrive(settings: Settings, refs: Sequence[str] | None, consumer: str 
                 continue
             await producer.send_and_wait(letter.topic, letter.original,
                                          key=letter.key.encode() if letter.key else None,
-                                         headers=[(REDRIVE_HEADER, ref.encode())])
+                                         headers=[*((k, v.encode()) for k, v in letter.original_headers.items()),
+                                                  (REDRIVE_HEADER, ref.encode())])
             done.append(ref)
             print(f"{ref}: re-published to {letter.topic}")
     finally:

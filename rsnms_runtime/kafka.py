@@ -25,13 +25,16 @@ from faststream.middlewares import AckPolicy
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
 
-from contracts import TOPIC_EVENTS, ContractError, DeadLetter, Event, Topic, decode_for_topic, inbound_topic_of, topic_of
+from contracts import INBOUND_TOPICS, TOPIC_EVENTS, ContractError, DeadLetter, Event, Topic, decode_for_topic, inbound_topic_of, topic_of
 from rsnms_runtime import metrics
 from rsnms_runtime.logging import get_logger
 from rsnms_runtime.mongo import ProcessedEvents
 from rsnms_runtime.settings import Settings
+from rsnms_runtime.sources import SourceGate, signed_headers
 
 log = get_logger(__name__)
+
+INBOUND = frozenset(str(t) for t in INBOUND_TOPICS)
 
 
 def make_broker(settings: Settings, tracer_provider: TracerProvider | None = None) -> KafkaBroker:
@@ -72,19 +75,24 @@ async def ensure_topics(settings: Settings, topics: Sequence[str], partitions: i
 
 
 class EventPublisher:
-    """Publishes events to their topics with the entity key; waits for the broker's ack."""
+    """Publishes events to their topics with the entity key; waits for the broker's ack.
 
-    def __init__(self, broker: KafkaBroker):
+    An outside system passes its `signer` (source id and secret key): what it publishes on
+    the inbound topics then carries the signature the platform checks (rsnms_runtime.sources).
+    """
+
+    def __init__(self, broker: KafkaBroker, signer: tuple[str, bytes] | None = None):
         self._broker = broker
+        self._signer = signer
 
     async def publish(self, event: Event, topic: str | None = None) -> None:
-        await self._broker.publish(
-            event.to_bytes(),
-            topic=topic or str(topic_of(event)),
-            key=event.key.encode(),
-            headers={"content-type": "application/json", "event_type": event.event_type, "event_id": str(event.event_id),
-                     "schema_version": str(event.schema_version)},
-        )
+        topic = topic or str(topic_of(event))
+        value, key = event.to_bytes(), event.key.encode()
+        headers = {"content-type": "application/json", "event_type": event.event_type,
+                   "event_id": str(event.event_id), "schema_version": str(event.schema_version)}
+        if self._signer is not None:
+            headers |= signed_headers(self._signer[0], self._signer[1], topic, key, value)
+        await self._broker.publish(value, topic=topic, key=key, headers=headers)
 
     async def publish_all(self, events: Sequence[Event], inbound: bool = False) -> None:
         """Publish concurrently (the producer batches them); `inbound` = as an outside system."""
@@ -163,7 +171,7 @@ class BatchConsumer:
     """
 
     def __init__(self, service: str, handler: BatchHandler, publisher: EventPublisher,
-                 ledger: ProcessedEvents, tracer: trace.Tracer | None = None):
+                 ledger: ProcessedEvents, tracer: trace.Tracer | None = None, gate: SourceGate | None = None):
         self.service = service
         #: the aiokafka consumer behind the subscriber, known after the first batch (for lag)
         self.kafka_consumer: Any = None
@@ -171,6 +179,7 @@ class BatchConsumer:
         self._publisher = publisher
         self._ledger = ledger
         self._tracer = tracer or trace.get_tracer("rsnms")
+        self._gate = gate
 
     def _letter(self, rec: Any, kind: str, error: str, event_id: str | None = None,
                 event_type: str | None = None) -> DeadLetter:
@@ -180,6 +189,7 @@ class BatchConsumer:
             key=rec.key.decode(errors="replace") if rec.key else None,
             event_id=event_id, event_type=event_type,
             original_b64=DeadLetter.encode_original(rec.value or b""),
+            original_headers={k: v.decode(errors="replace") for k, v in (rec.headers or ()) if isinstance(v, bytes)},
             failed_at=datetime.now(UTC),
         )
 
@@ -191,6 +201,11 @@ class BatchConsumer:
             except ContractError as exc:
                 letters.append(self._letter(rec, exc.kind, exc.detail, exc.event_id, exc.event_type))
                 continue
+            if self._gate is not None and rec.topic in INBOUND:
+                refusal = self._gate.check(event, rec.topic, rec.key, rec.value, rec.headers or ())
+                if refusal:
+                    letters.append(self._letter(rec, "unauthorized", refusal, str(event.event_id), event.event_type))
+                    continue
             decoded.append(Incoming(event, rec.topic, rec.partition, rec.offset, rec.value))
         return decoded
 

@@ -23,6 +23,7 @@ from rsnms_runtime.logging import configure_logging, get_logger
 from rsnms_runtime.mongo import ProcessedEvents, connect, database
 from rsnms_runtime.probe import mongodb_ready
 from rsnms_runtime.settings import Settings
+from rsnms_runtime.sources import SourceGate
 from rsnms_runtime.telemetry import configure_tracing
 
 from contracts import EVENT_CLASSES, TOPIC_EVENTS, DeadLetter, Topic
@@ -41,6 +42,9 @@ class ServiceRuntime:
         self.db = database(self.mongo, settings)
         self.publisher = EventPublisher(self.broker)
         self.ledger = ProcessedEvents(self.db)
+        self.gate = SourceGate.from_env()
+        if self.gate is None:
+            self.log.warning("inbound_authentication_disabled", reason="RSNMS_SOURCE_KEYS is not set")
         self._startup: list[Callable[[], Any]] = []
         self._shutdown: list[Callable[[], Any]] = []
         self._routes: list[tuple[str, Any]] = []
@@ -49,7 +53,7 @@ class ServiceRuntime:
 
     def consume(self, topics: Sequence[str], handler: BatchHandler, group_suffix: str = "") -> BatchConsumer:
         consumer = BatchConsumer(self.settings.service, handler, self.publisher, self.ledger,
-                                 self.tracer_provider.get_tracer(f"rsnms.{self.settings.service}"))
+                                 self.tracer_provider.get_tracer(f"rsnms.{self.settings.service}"), self.gate)
         subscribe_batch(self.broker, self.settings, topics, consumer, group_suffix)
         self.consumers.append(consumer)
         return consumer

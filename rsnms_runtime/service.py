@@ -32,7 +32,9 @@ from contracts import EVENT_CLASSES, TOPIC_EVENTS, DeadLetter, Topic
 class ServiceRuntime:
     """Everything a service needs from the outside world, built once (composition root helper)."""
 
-    def __init__(self, settings: Settings, tracer_provider: TracerProvider | None = None):
+    def __init__(self, settings: Settings, tracer_provider: TracerProvider | None = None,
+                 gate: SourceGate | None | str = "env"):
+        """`gate`: the inbound source check; "env" reads it from RSNMS_SOURCE_KEYS/RSNMS_SOURCE_POLICY."""
         self.settings = settings
         configure_logging(settings.service, settings.log_level)
         self.log = get_logger(f"rsnms.{settings.service}")
@@ -42,7 +44,7 @@ class ServiceRuntime:
         self.db = database(self.mongo, settings)
         self.publisher = EventPublisher(self.broker)
         self.ledger = ProcessedEvents(self.db)
-        self.gate = SourceGate.from_env()
+        self.gate = SourceGate.from_env() if gate == "env" else gate
         if self.gate is None:
             self.log.warning("inbound_authentication_disabled", reason="RSNMS_SOURCE_KEYS is not set")
         self._startup: list[Callable[[], Any]] = []

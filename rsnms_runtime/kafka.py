@@ -232,16 +232,13 @@ class BatchConsumer:
 
     def _apply_spans(self, fresh: list[Incoming], by_position: dict[tuple[str, int, int], Any],
                      start_ns: int) -> dict[str, trace.Span]:
-        """One span per applied event, child of the trace its publisher started (W3C headers).
-
-        Returns the span of the last event of each entity key: what the service emits about
-        that entity continues that trace, so one trace follows an event across services.
-        """
+        """One span per applied event (keyed by event id), child of the trace its publisher
+        started (W3C trace context in the Kafka headers)."""
         spans: dict[str, trace.Span] = {}
         for inc in fresh:
             rec = by_position[(inc.topic, inc.partition, inc.offset)]
             carrier = {k: v.decode(errors="replace") for k, v in (rec.headers or ()) if isinstance(v, bytes)}
-            span = self._tracer.start_span(
+            spans[str(inc.event.event_id)] = self._tracer.start_span(
                 f"{self.service} apply {inc.event.event_type}", context=propagate.extract(carrier),
                 kind=trace.SpanKind.CONSUMER, start_time=start_ns,
                 attributes={"rsnms.service": self.service, "rsnms.event_id": str(inc.event.event_id),
@@ -250,15 +247,17 @@ class BatchConsumer:
                             "messaging.kafka.destination.partition": inc.partition,
                             "messaging.kafka.message.offset": inc.offset},
             )
-            if inc.event.key in spans:
-                spans[inc.event.key].end()
-            spans[inc.event.key] = span
         return spans
 
-    async def _publish_traced(self, events: Sequence[Event], spans: dict[str, trace.Span]) -> None:
+    async def _publish_traced(self, events: Sequence[Event], fresh: list[Incoming],
+                              spans: dict[str, trace.Span]) -> None:
+        """Publish what the use case emitted; what it says about an entity continues the trace
+        of the last event of that entity in the batch, so one trace follows an event across
+        services."""
+        by_key = {inc.event.key: spans[str(inc.event.event_id)] for inc in fresh}
         tasks = []
         for event in events:
-            span = spans.get(event.key)
+            span = by_key.get(event.key)
             if span is None:
                 tasks.append(asyncio.ensure_future(self._publisher.publish(event)))
                 continue
@@ -279,7 +278,7 @@ class BatchConsumer:
             for inc, reason in outcome.rejected:
                 letters.append(self._letter(by_position[(inc.topic, inc.partition, inc.offset)], "rejected", reason,
                                             str(inc.event.event_id), inc.event.event_type))
-            await with_retries(lambda: self._publish_traced(outcome.emit, spans), "publish")
+            await with_retries(lambda: self._publish_traced(outcome.emit, fresh, spans), "publish")
             for letter in letters:
                 await with_retries(lambda letter=letter: self._publisher.dead_letter(letter), "dead_letter")
                 log.warning("dead_lettered", error_kind=letter.error_kind, error=letter.error, topic=letter.topic,
@@ -289,6 +288,11 @@ class BatchConsumer:
             await with_retries(lambda: self._ledger.mark(
                 [(str(i.event.event_id), i.event.content_hash()) for i in fresh if str(i.event.event_id) not in refused]
             ), "ledger")
+            for inc in fresh:
+                if str(inc.event.event_id) not in refused:
+                    with trace.use_span(spans[str(inc.event.event_id)], end_on_exit=False):
+                        log.debug("event_applied", event_id=str(inc.event.event_id), event_type=inc.event.event_type,
+                                  region=inc.event.region, topic=inc.topic, partition=inc.partition, offset=inc.offset)
         except Exception as exc:
             for span in spans.values():
                 span.record_exception(exc)

@@ -1,0 +1,65 @@
+"""Structured logs: JSON lines with service, event id and type, trace and span ids; the
+trace continues the publisher's; no personal data reaches the logs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from opentelemetry import propagate
+from opentelemetry.sdk.trace import TracerProvider
+
+from contracts import Topic
+from rsnms_runtime.settings import Settings
+from services.registry.entrypoints.app import build
+from tests.support.factories import educator_registered, region_code
+from tests.support.kafka import eventually
+
+pytestmark = pytest.mark.infra
+
+
+async def test_log_lines_carry_service_event_and_trace_ids_and_no_personal_data(infra, prefix, capsys):
+    region = region_code()
+    base = infra.settings("registry", prefix)
+    runtime = build(Settings(**{**base.__dict__, "log_level": "DEBUG"}), gate=None)
+    await runtime.start()
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka)
+    await producer.start()
+    publisher_tracer = TracerProvider().get_tracer("cnppm-system")
+    lines: list[dict] = []
+    try:
+        good = educator_registered(region, 11)
+        leaky = json.loads(educator_registered(region, 12).to_bytes())
+        leaky["payload"]["full_name"] = "Иванова Мария Петровна"
+        leaky["payload"]["snils"] = "112-233-445 95"
+        with publisher_tracer.start_as_current_span("cnppm publish") as span:
+            carrier: dict[str, str] = {}
+            propagate.inject(carrier)
+            headers = [(k, v.encode()) for k, v in carrier.items()]
+            await producer.send_and_wait(str(Topic.REGISTRY_SUBMITTED), good.to_bytes(), key=good.key.encode(),
+                                         headers=headers)
+            await producer.send_and_wait(str(Topic.REGISTRY_SUBMITTED), json.dumps(leaky).encode(), key=b"leak",
+                                         headers=headers)
+            trace_id = format(span.get_span_context().trace_id, "032x")
+
+        def collected():
+            lines.extend(json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{"))
+            return {ln.get("event") for ln in lines} >= {"event_applied", "dead_lettered"}
+        await eventually(lambda: _async(collected()))
+    finally:
+        await producer.stop()
+        await runtime.stop()
+
+    assert all(ln["service"] == "registry" and "timestamp" in ln and "level" in ln for ln in lines)
+    applied = next(ln for ln in lines if ln["event"] == "event_applied")
+    assert applied["event_id"] == str(good.event_id) and applied["event_type"] == "EducatorRegistered"
+    assert applied["trace_id"] == trace_id and len(applied["span_id"]) == 16
+    dead = next(ln for ln in lines if ln["event"] == "dead_lettered")
+    assert dead["event_type"] == "EducatorRegistered" and dead["trace_id"] and "full_name" in dead["error"]
+    text = json.dumps(lines, ensure_ascii=False)
+    assert "Иванова" not in text and "112-233-445 95" not in text and "11223344595" not in text
+
+
+async def _async(value):
+    return value

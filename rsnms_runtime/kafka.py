@@ -266,6 +266,19 @@ class BatchConsumer:
         if tasks:
             await asyncio.gather(*tasks)
 
+    async def _dead_letter(self, letter: DeadLetter) -> None:
+        """Publish a dead letter and record it in the trace of the refused message."""
+        span = self._tracer.start_span(
+            f"{self.service} dead-letter", context=propagate.extract(letter.original_headers),
+            attributes={"rsnms.error_kind": letter.error_kind, "rsnms.event_id": letter.event_id or "",
+                        "messaging.destination.name": letter.topic})
+        span.set_status(trace.Status(trace.StatusCode.ERROR, letter.error_kind))
+        with trace.use_span(span, end_on_exit=True):
+            await with_retries(lambda: self._publisher.dead_letter(letter), "dead_letter")
+            log.warning("dead_lettered", error_kind=letter.error_kind, error=letter.error, topic=letter.topic,
+                        partition=letter.partition, offset=letter.offset, event_id=letter.event_id,
+                        event_type=letter.event_type)
+
     async def process(self, records: Sequence[Any]) -> None:
         started, start_ns = time.perf_counter(), time.time_ns()
         letters: list[DeadLetter] = []
@@ -280,10 +293,7 @@ class BatchConsumer:
                                             str(inc.event.event_id), inc.event.event_type))
             await with_retries(lambda: self._publish_traced(outcome.emit, fresh, spans), "publish")
             for letter in letters:
-                await with_retries(lambda letter=letter: self._publisher.dead_letter(letter), "dead_letter")
-                log.warning("dead_lettered", error_kind=letter.error_kind, error=letter.error, topic=letter.topic,
-                            partition=letter.partition, offset=letter.offset, event_id=letter.event_id,
-                            event_type=letter.event_type)
+                await self._dead_letter(letter)
             refused = {str(i.event.event_id) for i, _ in outcome.rejected}
             await with_retries(lambda: self._ledger.mark(
                 [(str(i.event.event_id), i.event.content_hash()) for i in fresh if str(i.event.event_id) not in refused]

@@ -9,17 +9,15 @@ MONGODB_URI to use a stack that is already running instead.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-STACK = ROOT / "deploy" / "local" / "stack"
+from rsnms_runtime.localstack import ROOT, STACK, LocalStack
+
+__all__ = ["ROOT", "STACK"]
 
 
 @dataclass(frozen=True)
@@ -35,34 +33,20 @@ class Infra:
                         mongodb_db_prefix=prefix, group_prefix=prefix, batch_timeout_ms=50)
 
 
-def _stack_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("RSNMS_STACK_DIR", str(ROOT / ".stack-test"))
-    env.setdefault("KAFKA_PORT", "39092")
-    env.setdefault("KAFKA_CONTROLLER_PORT", "39093")
-    env.setdefault("FERRETDB_PORT", "37017")
-    env.setdefault("KAFKA_PARTITIONS", "3")
-    return env
-
-
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
     if os.environ.get("RSNMS_TEST_STACK") == "external":
         yield Infra(os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["MONGODB_URI"], dict(os.environ))
         return
-    env = _stack_env()
-    subprocess.run([str(STACK), "down"], env=env, check=False, capture_output=True)
-    shutil.rmtree(env["RSNMS_STACK_DIR"], ignore_errors=True)
-    up = subprocess.run([str(STACK), "up"], env=env, capture_output=True, text=True)
-    if up.returncode != 0:
-        pytest.fail(f"local stack did not start:\n{up.stdout}\n{up.stderr}")
-    kafka = f"127.0.0.1:{env['KAFKA_PORT']}"
-    mongodb = f"mongodb://127.0.0.1:{env['FERRETDB_PORT']}/"
-    env.update(KAFKA_BOOTSTRAP_SERVERS=kafka, MONGODB_URI=mongodb)
+    stack = LocalStack("test", kafka_port=39092, controller_port=39093, ferretdb_port=37017)
     try:
-        yield Infra(kafka, mongodb, env)
+        stack.fresh_up()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield Infra(stack.kafka, stack.mongodb, stack.env)
     finally:
-        subprocess.run([str(STACK), "down"], env=env, check=False, capture_output=True)
+        stack.down()
 
 
 @pytest.fixture

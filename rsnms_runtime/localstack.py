@@ -1,0 +1,53 @@
+"""Starting a private copy of the local stack (Kafka + FerretDB) for tests and benchmarks:
+own ports, own data directory, so it never disturbs a running platform."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STACK = ROOT / "deploy" / "local" / "stack"
+
+
+@dataclass
+class LocalStack:
+    name: str
+    kafka_port: int
+    controller_port: int
+    ferretdb_port: int
+    partitions: int = 3
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def __post_init__(self) -> None:
+        self.env.update(
+            RSNMS_STACK_DIR=str(ROOT / f".stack-{self.name}"), KAFKA_PORT=str(self.kafka_port),
+            KAFKA_CONTROLLER_PORT=str(self.controller_port), FERRETDB_PORT=str(self.ferretdb_port),
+            KAFKA_PARTITIONS=str(self.partitions),
+            KAFKA_BOOTSTRAP_SERVERS=self.kafka, MONGODB_URI=self.mongodb,
+        )
+
+    @property
+    def kafka(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def mongodb(self) -> str:
+        return f"mongodb://127.0.0.1:{self.ferretdb_port}/"
+
+    def run(self, command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(STACK), command], env=self.env, capture_output=True, text=True, timeout=900)
+
+    def fresh_up(self) -> None:
+        """Stop a leftover copy, wipe its data, start it and wait until both answer."""
+        self.run("down")
+        shutil.rmtree(self.env["RSNMS_STACK_DIR"], ignore_errors=True)
+        up = self.run("up")
+        if up.returncode != 0:
+            raise RuntimeError(f"local stack {self.name} did not start:\n{up.stdout}\n{up.stderr}")
+
+    def down(self) -> None:
+        self.run("down")

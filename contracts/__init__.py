@@ -14,6 +14,7 @@ from contracts.events.indicators import *  # noqa: F403
 from contracts.events.registry import *  # noqa: F403
 from contracts.events.routes import *  # noqa: F403
 from contracts.topics import INBOUND_TOPICS, Topic
+from contracts import upcasters as _upcasters  # noqa: F401,E402 - registers the upcasters
 
 __all__ = [
     "ALL_EVENTS", "EVENT_CLASSES", "EVENT_TOPICS", "INBOUND_TOPICS", "MAX_EVENT_BYTES", "TOPIC_EVENTS",

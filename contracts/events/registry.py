@@ -36,8 +36,15 @@ class OrganizationRecorded(Record):
     unfavourable_conditions: bool = Field(default=False, description="ШНСУ: unfavourable social conditions")
 
 
+QualificationCategory = Literal["none", "first", "highest"]
+
+
 class EducatorRecorded(Record):
-    """педагогический работник or управленческий кадр, by pseudonymous id only."""
+    """педагогический работник or управленческий кадр, by pseudonymous id only.
+
+    Schema v2 added `qualification_category` (квалификационная категория) and
+    `subject_areas`; v1 documents are upcast with "none" and no subjects.
+    """
 
     educator_id: str = EducatorId
     revision: int = Field(default=1, ge=1)
@@ -47,6 +54,8 @@ class EducatorRecorded(Record):
     birth_year: int = Field(ge=1930, le=2015)
     career_start: date
     registered_on: date
+    qualification_category: QualificationCategory = "none"
+    subject_areas: tuple[str, ...] = ()
 
 
 class EducatorTransferred(Record):
@@ -156,7 +165,7 @@ class OrganizationRegistered(Event):
 
 class EducatorRegistered(Event):
     event_type: Literal["EducatorRegistered"] = "EducatorRegistered"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     payload: EducatorRecorded
     key_field: ClassVar[str] = "educator_id"
     business_key_fields: ClassVar[tuple[str, ...]] = ("educator_id", "revision")

@@ -101,3 +101,17 @@ def test_checked_in_contract_documents_match_the_code(tmp_path):
         assert generated == sorted(p.name for p in (ROOT / "contracts" / sub).iterdir() if p.suffix in (".yaml", ".json"))
         match, mismatch, errors = filecmp.cmpfiles(tmp_path / sub, ROOT / "contracts" / sub, generated, shallow=False)
         assert not mismatch and not errors, f"regenerate with `make asyncapi`: {mismatch + errors}"
+
+
+def test_v1_producers_coexist_with_v2_through_the_upcaster():
+    v2 = educator_registered("RU-TST", 9)
+    assert v2.schema_version == 2
+    v1_doc = json.loads(v2.to_bytes())
+    v1_doc["schema_version"] = 1
+    for field in ("qualification_category", "subject_areas"):
+        del v1_doc["payload"][field]
+    from_v1 = decode_event(json.dumps(v1_doc))
+    assert from_v1.schema_version == 2 and from_v1.payload.qualification_category == "none"
+    assert from_v1 == v2 and from_v1.content_hash() == v2.content_hash()
+    richer = educator_registered("RU-TST", 9, qualification_category="first", subject_areas=("math",))
+    assert decode_event(richer.to_bytes()).payload.subject_areas == ("math",)

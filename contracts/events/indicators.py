@@ -4,7 +4,7 @@ indicator tables and passport snapshots. Counts only, never personal data."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -41,6 +41,41 @@ class IndicatorsPublished(Event):
     business_key_fields: ClassVar[tuple[str, ...]] = ("region", "computed_at")
 
 
+class PassportSection(Record):
+    """One section of the passport: a Russian title, figures (counts and shares), and a note
+    where the platform has no data for it (e.g. financing is not reported by events)."""
+
+    title: str
+    figures: dict[str, float | int | None] = Field(default_factory=dict)
+    breakdown: dict[str, dict[str, int]] = Field(default_factory=dict)
+    items: tuple[str, ...] = ()
+    note: str | None = None
+
+
+class KafkaPosition(Record):
+    topic: str
+    partition: int = Field(ge=0)
+    offset: int = Field(ge=0, description="the next offset: every message before it is included")
+
+
+class PassportDocument(Record):
+    """The паспорт ДППО / паспорт РСНМС (sections of seed 004) for a region as of a date."""
+
+    title: str
+    region: str
+    as_of: date
+    staff: PassportSection
+    programs: PassportSection
+    infrastructure: PassportSection
+    financing: PassportSection
+    involvement: PassportSection
+    information_resources: PassportSection
+    indicators: tuple[IndicatorValue, ...]
+    students_results: PassportSection
+    roadmap: PassportSection
+    kafka_positions: tuple[KafkaPosition, ...] = Field(description="what the snapshot includes, per topic-partition")
+
+
 class PassportSnapshot(Record):
     """An immutable, versioned паспорт ДППО of a region as of a date."""
 
@@ -49,7 +84,7 @@ class PassportSnapshot(Record):
     version: int = Field(ge=1)
     as_of: date
     taken_at: datetime
-    document: dict[str, Any] = Field(description="the passport document; see contracts/schemas/passport.schema.json")
+    document: PassportDocument
 
 
 class PassportSnapshotTaken(Event):

@@ -11,6 +11,13 @@ from typing import Any
 Key = tuple[str, str, str]  # (indicator, scope_kind, scope_id)
 
 
+def _plus_three_years(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 3)
+    except ValueError:  # 29 February
+        return date(day.year + 3, 2, 28)
+
+
 def _latest(facts: dict[str, Any], key: str, payload: Any) -> None:
     if key not in facts or payload.revision > facts[key].revision:
         facts[key] = payload
@@ -112,8 +119,7 @@ def recompute(events: list[Any], region: str, d: date) -> dict[Key, tuple[int, i
                     prog.register_to is None or c.completed_on <= prog.register_to)
                 ok = ok or (selected and in_reg)
             add("I3", scopes, ok)
-            if d.year - reg.birth_year < 35 and reg.career_start <= d < reg.career_start.replace(
-                    year=reg.career_start.year + 3):
+            if d.year - reg.birth_year < 35 and reg.career_start <= d < _plus_three_years(reg.career_start):
                 add("I5", scopes, any(s.assigned_on <= d and (s.until is None or s.until >= d) for s in supports[eid]))
         attached = [r for r in my_routes if r.methodist_id in methodists and not (
             r.route_id in closed and closed[r.route_id] <= d)]

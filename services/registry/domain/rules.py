@@ -47,8 +47,6 @@ def check_rules(event: Event) -> str | None:
     if isinstance(event, EducatorRegistered):
         if p.career_start.year < p.birth_year + MIN_CAREER_AGE:
             return f"career_start {p.career_start} is before the age of {MIN_CAREER_AGE} (birth_year {p.birth_year})"
-        if p.registered_on < p.career_start.replace(year=p.career_start.year - 60):
-            return "registered_on is implausibly far before career_start"
     if isinstance(event, ProgramRegistered) and p.register_id is not None and p.hours < 16:
         return "programs in the federal register ФР ДПП have at least 16 hours"
     if isinstance(event, CnppmStaffTrainedByFederalOperator) and p.trained_on > event.occurred_at.date():

@@ -17,6 +17,7 @@ from contracts import (
     Event, ProgramCompleted, ProgramEnrolled, ProgramRecorded, Route, RouteAssigned, RouteCancelled, RouteClosure,
     RouteCompleted, Support, SupportAssigned, SupportStaffRecorded, decode_event,
 )
+from contracts.calendar import add_years
 from services.routes.domain.builder import build_route, choose_supporter
 from services.routes.domain.config import RoutePolicy
 from services.routes.domain.lifecycle import Lifecycle, Transition
@@ -83,7 +84,7 @@ class EducatorFile(BaseModel):
         p = self.profile
         if p is None or p.role != "teacher":
             return False
-        ends = p.career_start.replace(year=p.career_start.year + policy.young_years)
+        ends = add_years(p.career_start, policy.young_years)
         return on.year - p.birth_year < policy.young_age_limit and p.career_start <= on < ends
 
     # -- commands ------------------------------------------------------------------
@@ -138,7 +139,7 @@ class EducatorFile(BaseModel):
         mentor = choose_supporter(catalogue.staff.values(), "mentor", loads.mentor, 10_000, self.municipality_id)
         if mentor:
             loads.mentor[mentor] = loads.mentor.get(mentor, 0) + 1
-        until = p.career_start.replace(year=p.career_start.year + policy.young_years) - timedelta(days=1)
+        until = add_years(p.career_start, policy.young_years) - timedelta(days=1)
         self.support = Support(support_id=f"sup-{p.educator_id}", educator_id=p.educator_id, form="mentoring",
                                mentor_id=mentor, assigned_on=p.registered_on, until=until)
         return [self._new(SupportAssigned, self.support, event)]

@@ -77,21 +77,21 @@ async def ensure_topics(settings: Settings, topics: Sequence[str], partitions: i
 class EventPublisher:
     """Publishes events to their topics with the entity key; waits for the broker's ack.
 
-    An outside system passes its `signer` (source id and secret key): what it publishes on
-    the inbound topics then carries the signature the platform checks (rsnms_runtime.sources).
+    An outside system passes its secret key per source id (`keys`): what it publishes for
+    such a source carries the signature the platform checks (rsnms_runtime.sources).
     """
 
-    def __init__(self, broker: KafkaBroker, signer: tuple[str, bytes] | None = None):
+    def __init__(self, broker: KafkaBroker, keys: dict[str, bytes] | None = None):
         self._broker = broker
-        self._signer = signer
+        self._keys = keys or {}
 
     async def publish(self, event: Event, topic: str | None = None) -> None:
         topic = topic or str(topic_of(event))
         value, key = event.to_bytes(), event.key.encode()
         headers = {"content-type": "application/json", "event_type": event.event_type,
                    "event_id": str(event.event_id), "schema_version": str(event.schema_version)}
-        if self._signer is not None:
-            headers |= signed_headers(self._signer[0], self._signer[1], topic, key, value)
+        if event.source in self._keys:
+            headers |= signed_headers(event.source, self._keys[event.source], topic, key, value)
         await self._broker.publish(value, topic=topic, key=key, headers=headers)
 
     async def publish_all(self, events: Sequence[Event], inbound: bool = False) -> None:
@@ -353,8 +353,11 @@ def subscribe_batch(broker: KafkaBroker, settings: Settings, topics: Sequence[st
         records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
         try:
             await consumer.process(records)
-        except Exception:
+        except Exception as exc:
             metrics.FAILED.labels(consumer.service).inc()
+            log.error("batch_failed", records=len(records), error=f"{type(exc).__name__}: {exc}",
+                      first=f"{records[0].topic}:{records[0].partition}@{records[0].offset}", exc_info=True)
+            await asyncio.sleep(1.0)  # back off before the rewound batch is fetched again
             raise
         finally:
             consumer.kafka_consumer = message.consumer

@@ -39,7 +39,7 @@ async def test_redrive_after_fix_applies_exactly_once(infra, prefix):
     runtime = build(settings, gate=_gate({"ProgramRegistered"}, region))
     await runtime.start()
     try:
-        await EventPublisher(source, signer=("cnppm-test", KEY)).publish_all([event], inbound=True)
+        await EventPublisher(source, keys={"cnppm-test": KEY}).publish_all([event], inbound=True)
 
         async def letter():
             found = [(p, o, d) for p, o, d in await read_dead_letters(ops) if d.event_id == str(event.event_id)]
@@ -62,9 +62,9 @@ async def test_redrive_after_fix_applies_exactly_once(infra, prefix):
         assert len(await eventually(lambda: _facts(infra, event.event_id))) == 1
 
         # even a copy sent again behind the operator's back is recognised and not re-applied
-        await EventPublisher(source, signer=("cnppm-test", KEY)).publish_all([event], inbound=True)
+        await EventPublisher(source, keys={"cnppm-test": KEY}).publish_all([event], inbound=True)
         marker = educator_registered(region, 5, revision=2)  # same key: same partition, after the copy
-        await EventPublisher(source, signer=("cnppm-test", KEY)).publish_all([marker], inbound=True)
+        await EventPublisher(source, keys={"cnppm-test": KEY}).publish_all([marker], inbound=True)
         await eventually(lambda: _facts(infra, marker.event_id))
         assert len(await _facts(infra, event.event_id)) == 1
     finally:

@@ -2,8 +2,9 @@
 
 `diagnoses`: one document per diagnosis (`_id` = diagnosis id) with the emitted event, so a
 redelivered session re-emits exactly what was emitted the first time.
-`educators`: per educator (`_id` = region:educator id) the history of (date, diagnosis id),
-grown with $addToSet: idempotent, single-document writes.
+`educators`: per educator (`_id` = region:educator id) the history of {on, id} entries,
+grown with $addToSet: idempotent, single-document writes (objects: FerretDB v1 stores no
+nested arrays).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class DiagnosisStore:
 
     async def histories(self, keys: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
         """educator key -> [(diagnosed_on ISO, diagnosis id)]"""
-        return {d["_id"]: [tuple(x) for x in d.get("history", [])]
+        return {d["_id"]: [(x["on"], x["id"]) for x in d.get("history", [])]
                 async for d in self._educators.find({"_id": {"$in": list(set(keys))}})}
 
     async def diagnoses(self, diagnosis_ids: Iterable[str]) -> dict[str, Diagnosis]:
@@ -52,6 +53,6 @@ class DiagnosisStore:
             for e in events], ordered=False)
         await self._educators.bulk_write([
             UpdateOne({"_id": f"{e.region}:{e.payload.educator_id}"},
-                      {"$addToSet": {"history": [e.payload.diagnosed_on.isoformat(), e.payload.diagnosis_id]}},
+                      {"$addToSet": {"history": {"on": e.payload.diagnosed_on.isoformat(), "id": e.payload.diagnosis_id}}},
                       upsert=True)
             for e in events], ordered=True)

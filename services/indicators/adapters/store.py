@@ -2,6 +2,7 @@
 
 `entities`: one document per folded entity (`_id` = region|kind|id) holding its whole
 state, so a batch persists with one replace per touched entity (idempotent, single-document).
+Lists hold objects, never arrays: FerretDB v1 does not store nested arrays.
 `positions`: the next Kafka offset per topic-partition folded into `entities`.
 `indicator_tables`: the live table per region. `passport_snapshots`: immutable, versioned
 (`_id` = region:version, insert-only).
@@ -43,20 +44,22 @@ def encode(state: RegionState, kind: str, eid: str) -> dict[str, Any]:
         f = state.educators[eid]
         doc.update(
             registration=f.registration.model_dump(mode="json") if f.registration else None,
-            moves=sorted([d.isoformat(), o, m] for d, o, m in f.moves),
+            moves=[{"on": d.isoformat(), "org": o, "muni": m} for d, o, m in sorted(f.moves)],
             left_on=f.left_on.isoformat() if f.left_on else None,
-            diagnoses=sorted([i, d.isoformat()] for i, d in f.diagnoses.items()),
-            routes=sorted([i, a.isoformat(), m, list(p)] for i, (a, m, p) in f.routes.items()),
-            closed=sorted([i, d.isoformat()] for i, d in f.closed.items()),
-            completions=sorted([p, d.isoformat()] for p, d in f.completions),
-            supports=sorted([i, a.isoformat(), u.isoformat() if u else None] for i, (a, u) in f.supports.items()),
+            diagnoses=[{"id": i, "on": d.isoformat()} for i, d in sorted(f.diagnoses.items())],
+            routes=[{"id": i, "on": a.isoformat(), "methodist": m, "programs": list(p)}
+                    for i, (a, m, p) in sorted(f.routes.items())],
+            closed=[{"id": i, "on": d.isoformat()} for i, d in sorted(f.closed.items())],
+            completions=[{"program": p, "on": d.isoformat()} for p, d in sorted(f.completions)],
+            supports=[{"id": i, "on": a.isoformat(), "until": u.isoformat() if u else None}
+                      for i, (a, u) in sorted(f.supports.items())],
         )
         return doc
     attr, _ = FACT_KINDS[kind]
     fact = getattr(state, attr).get(eid)
     doc["data"] = fact.model_dump(mode="json") if fact is not None else None
     if kind == "team":
-        doc["completions"] = sorted([p, d.isoformat()] for p, d in state.team_completions.get(eid, ()))
+        doc["completions"] = [{"program": p, "on": d.isoformat()} for p, d in sorted(state.team_completions.get(eid, ()))]
     if kind == "cnppm_staff":
         doc["trainings"] = sorted(d.isoformat() for d in state.trainings.get(eid, ()))
     return doc
@@ -67,20 +70,21 @@ def decode_into(state: RegionState, doc: dict[str, Any]) -> None:
     if kind == "educator":
         state.educators[eid] = EducatorFacts(
             registration=EducatorRecorded.model_validate(doc["registration"]) if doc.get("registration") else None,
-            moves={(date.fromisoformat(d), o, m) for d, o, m in doc.get("moves", [])},
+            moves={(date.fromisoformat(x["on"]), x["org"], x["muni"]) for x in doc.get("moves", [])},
             left_on=_d(doc.get("left_on")),
-            diagnoses={i: date.fromisoformat(d) for i, d in doc.get("diagnoses", [])},
-            routes={i: (date.fromisoformat(a), m, tuple(p)) for i, a, m, p in doc.get("routes", [])},
-            closed={i: date.fromisoformat(d) for i, d in doc.get("closed", [])},
-            completions={(p, date.fromisoformat(d)) for p, d in doc.get("completions", [])},
-            supports={i: (date.fromisoformat(a), _d(u)) for i, a, u in doc.get("supports", [])},
+            diagnoses={x["id"]: date.fromisoformat(x["on"]) for x in doc.get("diagnoses", [])},
+            routes={x["id"]: (date.fromisoformat(x["on"]), x["methodist"], tuple(x["programs"]))
+                    for x in doc.get("routes", [])},
+            closed={x["id"]: date.fromisoformat(x["on"]) for x in doc.get("closed", [])},
+            completions={(x["program"], date.fromisoformat(x["on"])) for x in doc.get("completions", [])},
+            supports={x["id"]: (date.fromisoformat(x["on"]), _d(x["until"])) for x in doc.get("supports", [])},
         )
         return
     attr, model = FACT_KINDS[kind]
     if doc.get("data") is not None:
         getattr(state, attr)[eid] = model.model_validate(doc["data"])
     if kind == "team" and doc.get("completions"):
-        state.team_completions[eid] = {(p, date.fromisoformat(d)) for p, d in doc["completions"]}
+        state.team_completions[eid] = {(x["program"], date.fromisoformat(x["on"])) for x in doc["completions"]}
     if kind == "cnppm_staff" and doc.get("trainings"):
         state.trainings[eid] = {date.fromisoformat(d) for d in doc["trainings"]}
 

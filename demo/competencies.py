@@ -1,0 +1,19 @@
+"""Which competencies an assessment platform scores, per role: read from the default
+competency framework the diagnostics service ships (a data file, not its code)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+FRAMEWORK = Path(__file__).resolve().parents[1] / "services" / "diagnostics" / "frameworks" / "default.yaml"
+
+
+def framework_competencies(path: Path = FRAMEWORK) -> dict[str, tuple[str, ...]]:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out: dict[str, list[str]] = {"teacher": [], "manager": []}
+    for area in doc["areas"].values():
+        for role in area["roles"]:
+            out[role].extend(area["competencies"])
+    return {role: tuple(ids) for role, ids in out.items()}

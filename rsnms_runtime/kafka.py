@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -368,6 +369,9 @@ def subscribe_batch(broker: KafkaBroker, settings: Settings, topics: Sequence[st
         group_id=settings.group_id + group_suffix,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        # co-partitioning: partition p of every topic goes to the same instance, so all the
+        # events of one entity (same key, same partition number) are folded by one owner
+        partition_assignment_strategy=(RangePartitionAssignor,),
         max_records=settings.batch_max_records,
         batch_timeout_ms=settings.batch_timeout_ms,
         decoder=_raw_body,

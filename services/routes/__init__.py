@@ -1,0 +1,1 @@
+"""Routes service: individual educational routes (ИОМ) and young-teacher support forms."""

@@ -1,15 +1,20 @@
 """Use case of the routes service: deficits, registry facts and provider progress in;
 routes (`RouteAssigned`, `RouteCompleted`, `RouteCancelled`) and support forms
-(`SupportAssigned`) out.
+(`SupportAssigned`) out, on Topic.ROUTES, in the region of the input.
 
 A batch is folded in memory: catalogue facts first (so a program published in the same
-batch as a diagnosis is already offered), then each educator's events in arrival order;
-one write per touched educator file, then the route views.
+batch as a diagnosis is already offered), then each educator's events in arrival order
+(events of one educator share a partition, so they arrive in order). The state is read
+once per batch (one query per collection and region, the methodist and mentor loads
+counted by the database) and written once: one document per touched educator file, then
+the route views. Events applied before (a redelivered batch) re-emit what they emitted.
+Progress naming an unknown route is refused (dead-lettered), not applied.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from typing import Protocol
 
 from contracts import (
     ActivityCompleted, DeficitDiagnosed, EducatorDeparted, EducatorMoved, EducatorRegistered, Event,
@@ -17,55 +22,76 @@ from contracts import (
     SupportStaffRegistered,
 )
 from rsnms_runtime.kafka import Incoming, Outcome
-from services.routes.adapters.store import RoutesStore
+from rsnms_runtime.logging import get_logger
 from services.routes.domain.config import RoutePolicy
-from services.routes.domain.educator import Catalogue, EducatorFile, Loads
+from services.routes.domain.educator import Catalogue, EducatorFile, Loads, Refused
+
+log = get_logger(__name__)
 
 EDUCATOR_EVENTS = (EducatorRegistered, EducatorMoved, EducatorDeparted, DeficitDiagnosed, ProgramEnrolled,
                    ProgramCompleted, ActivityCompleted)
 
 
+class Store(Protocol):
+    """What the use case needs from persistence (RoutesStore, or a fake in tests)."""
+
+    async def files(self, keys: list[str]) -> dict[str, EducatorFile]: ...
+    async def catalogue(self, region: str) -> Catalogue: ...
+    async def loads(self, region: str) -> Loads: ...
+    async def save_catalogue(self, region: str, programs: list[ProgramRecorded],
+                             staff: list[SupportStaffRecorded]) -> None: ...
+    async def save_files(self, files: list[EducatorFile]) -> None: ...
+
+
+def file_key(event: Event) -> str:
+    return f"{event.region}:{event.key}"
+
+
 class RoutesService:
-    def __init__(self, store: RoutesStore, policy: RoutePolicy):
+    def __init__(self, store: Store, policy: RoutePolicy | None = None, titles: dict[str, str] | None = None):
         self._store = store
-        self._policy = policy
-        #: load per region, rebuilt from the store on first use after a start
-        self._loads: dict[str, Loads] = {}
+        self._policy = policy or RoutePolicy()
+        self._titles = titles or {}
 
     async def handle(self, batch: list[Incoming]) -> Outcome:
+        outcome = Outcome()
+        await self._save_catalogue(batch)
+        incoming = [inc for inc in batch if isinstance(inc.event, EDUCATOR_EVENTS)]
+        if not incoming:
+            return outcome
+        files = await self._store.files(sorted({file_key(i.event) for i in incoming}))
+        regions = sorted({i.event.region for i in incoming})
+        catalogues = {r: await self._store.catalogue(r) for r in regions}
+        loads = {r: await self._store.loads(r) for r in regions}
+        touched: dict[str, EducatorFile] = {}
+        emitted: Counter[str] = Counter()
+        for inc in incoming:
+            event, key = inc.event, file_key(inc.event)
+            file = files.get(key) or EducatorFile(region=event.region, educator_id=event.key)
+            replay = file.has_applied(str(event.event_id))
+            try:
+                out = file.apply(event, catalogues[event.region], loads[event.region], self._policy, self._titles)
+            except Refused as exc:
+                outcome.rejected.append((inc, str(exc)))
+                continue
+            files[key] = file
+            if not replay:
+                touched[key] = file
+            outcome.emit.extend(out)
+            emitted.update(e.event_type for e in out)
+        await self._store.save_files(list(touched.values()))
+        if emitted or outcome.rejected:
+            log.info("routes_batch", files_written=len(touched), refused=len(outcome.rejected), **dict(emitted))
+        return outcome
+
+    async def _save_catalogue(self, batch: list[Incoming]) -> None:
         programs: dict[str, list[ProgramRecorded]] = defaultdict(list)
         staff: dict[str, list[SupportStaffRecorded]] = defaultdict(list)
-        educator_events: list[Event] = []
         for inc in batch:
             e = inc.event
             if isinstance(e, ProgramRegistered):
                 programs[e.region].append(e.payload)
             elif isinstance(e, SupportStaffRegistered):
                 staff[e.region].append(e.payload)
-            elif isinstance(e, EDUCATOR_EVENTS):
-                educator_events.append(e)
-        for region in set(programs) | set(staff):
+        for region in sorted(set(programs) | set(staff)):
             await self._store.save_catalogue(region, programs[region], staff[region])
-
-        outcome = Outcome()
-        if not educator_events:
-            return outcome
-        keys = [f"{e.region}:{e.key}" for e in educator_events]
-        files = await self._store.files(keys)
-        catalogues: dict[str, Catalogue] = {}
-        touched: dict[str, EducatorFile] = {}
-        try:
-            for event, key in zip(educator_events, keys, strict=True):
-                region = event.region
-                if region not in catalogues:
-                    catalogues[region] = await self._store.catalogue(region)
-                if region not in self._loads:
-                    self._loads[region] = await self._store.loads(region)
-                file = files.get(key) or EducatorFile(region=region, educator_id=event.key)
-                files[key] = touched[key] = file
-                outcome.emit.extend(file.apply(event, catalogues[region], self._loads[region], self._policy))
-            await self._store.save_files(touched.values())
-        except Exception:
-            self._loads.clear()  # the batch will be redelivered: loads are rebuilt from what was stored
-            raise
-        return outcome

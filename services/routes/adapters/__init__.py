@@ -1,0 +1,1 @@
+"""Adapters of the routes service: MongoDB store, competency titles."""

@@ -1,13 +1,13 @@
-"""The educator's file in the routes service (aggregate root): profile, routes with their
-lifecycle, completed programs and activities, the support form, and the events emitted
-for each input event (the outbox), all kept in one document so that applying an event and
-remembering what it emitted is one atomic write. A redelivered event re-emits exactly the
-stored events; nothing is assigned twice.
+"""The educator's file in the routes service (aggregate root): profile and placement, routes
+with their lifecycle, completed programs and activities, the support form, and the events
+emitted for each input event (the outbox), all in one document, so that applying an event
+and remembering what it emitted is one atomic write. A redelivered event re-emits exactly
+the stored events (same ids, same content); nothing is assigned twice.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -17,31 +17,21 @@ from contracts import (
     Event, ProgramCompleted, ProgramEnrolled, ProgramRecorded, Route, RouteAssigned, RouteCancelled, RouteClosure,
     RouteCompleted, Support, SupportAssigned, SupportStaffRecorded, decode_event,
 )
-from contracts.calendar import add_years
-from services.routes.domain.builder import build_route, choose_supporter
+from services.routes.domain.builder import build_route, route_id_for
+from services.routes.domain.completion import ActivityDone, ProgramDone, completed_on, deficits_closed, item_done_on
 from services.routes.domain.config import RoutePolicy
-from services.routes.domain.lifecycle import Lifecycle, Transition
+from services.routes.domain.lifecycle import Lifecycle, Status, Transition
+from services.routes.domain.support import is_young_teacher, mentoring
+from services.routes.domain.supporters import choose_supporter
 
 SOURCE = "rsnms-routes"
+#: input events whose outputs an educator file remembers (older ones are forgotten; the
+#: commands stay idempotent on their own: a route per diagnosis, one support form)
 OUTBOX_LIMIT = 64
 
 
-class RouteRecord(BaseModel):
-    route: Route
-    history: list[dict[str, Any]]
-    enrolled: list[str] = Field(default_factory=list)
-
-    def lifecycle(self) -> Lifecycle:
-        return Lifecycle([Transition(h["status"], date.fromisoformat(h["on"]), h["reason"]) for h in self.history])
-
-    def move(self, status: str, on: date, reason: str) -> None:
-        life = self.lifecycle()
-        life.move(status, on, reason)  # type: ignore[arg-type]
-        self.history = [{"status": t.status, "on": t.on.isoformat(), "reason": t.reason} for t in life.history]
-
-    @property
-    def status(self) -> str:
-        return self.history[-1]["status"]
+class Refused(ValueError):
+    """An input the domain will not apply; the message says why (it is dead-lettered)."""
 
 
 class Catalogue(BaseModel):
@@ -52,162 +42,248 @@ class Catalogue(BaseModel):
 
 
 class Loads(BaseModel):
-    """Educators currently carried by each methodist (active routes) and mentor (supports)."""
+    """Educators currently carried by each methodist (active routes) and mentor (support forms)."""
 
     methodist: dict[str, int] = Field(default_factory=dict)
     mentor: dict[str, int] = Field(default_factory=dict)
+
+    @staticmethod
+    def bump(counter: dict[str, int], staff_id: str | None, by: int) -> None:
+        if staff_id:
+            counter[staff_id] = max(0, counter.get(staff_id, 0) + by)
+
+
+class HistoryEntry(BaseModel):
+    status: Status
+    on: date
+    reason: str
+
+
+class RouteRecord(BaseModel):
+    """A route with its append-only status history and the programs enrolled in."""
+
+    route: Route
+    history: list[HistoryEntry] = Field(default_factory=list)
+    enrolled: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def assigned(cls, route: Route, reason: str) -> RouteRecord:
+        """Created as a draft and activated at once; both steps stay in the history."""
+        life = Lifecycle.drafted(route.assigned_on, reason)
+        life.move("active", route.assigned_on, "назначен педагогу")
+        return cls(route=route, history=[HistoryEntry(status=t.status, on=t.on, reason=t.reason) for t in life.history])
+
+    def move(self, status: Status, on: date, reason: str) -> None:
+        """Append a transition; an illegal one raises `IllegalTransition` and changes nothing."""
+        life = Lifecycle([Transition(h.status, h.on, h.reason) for h in self.history])
+        life.move(status, on, reason)
+        self.history = [*self.history, HistoryEntry(status=status, on=on, reason=reason)]
+
+    @property
+    def status(self) -> Status:
+        return self.history[-1].status if self.history else "draft"
+
+
+class Placement(BaseModel):
+    """Where the educator works from a date on (registration or transfer)."""
+
+    on: date
+    transfer: bool
+    organization_id: str
+    municipality_id: str
+
+
+class OutboxEntry(BaseModel):
+    cause: str
+    events: list[str]
 
 
 class EducatorFile(BaseModel):
     region: str
     educator_id: str
     profile: EducatorRecorded | None = None
-    municipality_id: str | None = None
+    transfers: list[Placement] = Field(default_factory=list)
     left_on: date | None = None
     routes: list[RouteRecord] = Field(default_factory=list)
-    completions: dict[str, date] = Field(default_factory=dict)
-    activities: list[tuple[str, str | None, date]] = Field(default_factory=list)
+    programs_done: list[ProgramDone] = Field(default_factory=list)
+    activities: list[ActivityDone] = Field(default_factory=list)
     support: Support | None = None
-    outbox: list[tuple[str, list[str]]] = Field(default_factory=list)
+    outbox: list[OutboxEntry] = Field(default_factory=list)
 
     # -- queries -----------------------------------------------------------------
+    def has_applied(self, event_id: str) -> bool:
+        return any(e.cause == event_id for e in self.outbox)
+
     def emitted_for(self, event_id: str) -> list[Event] | None:
-        for cause, events in self.outbox:
-            if cause == event_id:
-                return [decode_event(e) for e in events]
+        for entry in self.outbox:
+            if entry.cause == event_id:
+                return [decode_event(e) for e in entry.events]
         return None
 
     def active_route(self) -> RouteRecord | None:
         return next((r for r in self.routes if r.status == "active"), None)
 
-    def is_young_teacher(self, on: date, policy: RoutePolicy) -> bool:
-        p = self.profile
-        if p is None or p.role != "teacher":
-            return False
-        ends = add_years(p.career_start, policy.young_years)
-        return on.year - p.birth_year < policy.young_age_limit and p.career_start <= on < ends
+    def route(self, route_id: str) -> RouteRecord | None:
+        return next((r for r in self.routes if r.route.route_id == route_id), None)
+
+    @property
+    def municipality_id(self) -> str | None:
+        """The municipality of the latest placement (a transfer beats a registration on the same day)."""
+        places = list(self.transfers)
+        if self.profile is not None:
+            p = self.profile
+            places.append(Placement(on=p.registered_on, transfer=False, organization_id=p.organization_id,
+                                    municipality_id=p.municipality_id))
+        if not places:
+            return None
+        return max(places, key=lambda x: (x.on, x.transfer, x.organization_id)).municipality_id
+
+    def item_status(self, record: RouteRecord, item_id: str) -> str:
+        """planned, enrolled or completed (for the route view)."""
+        item = next(i for i in record.route.items if i.item_id == item_id)
+        if item_done_on(record.route, item, self.programs_done, self.activities) is not None:
+            return "completed"
+        if item.kind == "program" and item.program_id in record.enrolled:
+            return "enrolled"
+        return "planned"
 
     # -- commands ------------------------------------------------------------------
-    def apply(self, event: Event, catalogue: Catalogue, loads: Loads, policy: RoutePolicy) -> list[Event]:
-        """Apply one event; return (and remember) the events it causes."""
+    def apply(self, event: Event, catalogue: Catalogue, loads: Loads, policy: RoutePolicy,
+              titles: dict[str, str] | None = None) -> list[Event]:
+        """Apply one event; return (and remember) the events it causes.
+
+        An event applied before returns the events it caused then. An event the domain
+        refuses raises `Refused` before anything changes.
+        """
         previous = self.emitted_for(str(event.event_id))
         if previous is not None:
             return previous
+        self._check(event)
         out: list[Event] = []
         if isinstance(event, EducatorRegistered):
             out = self._registered(event, catalogue, loads, policy)
         elif isinstance(event, EducatorMoved):
-            self.municipality_id = event.payload.municipality_id
+            p = event.payload
+            place = Placement(on=p.transferred_on, transfer=True, organization_id=p.organization_id,
+                              municipality_id=p.municipality_id)
+            if place not in self.transfers:
+                self.transfers.append(place)
         elif isinstance(event, EducatorDeparted):
-            out = self._left(event, loads)
+            out = self._departed(event, loads)
         elif isinstance(event, DeficitDiagnosed):
-            out = self._diagnosed(event, catalogue, loads, policy)
+            out = self._diagnosed(event, catalogue, loads, policy, titles or {})
         elif isinstance(event, ProgramEnrolled):
-            route = self._route(event.payload.route_id)
-            if route is not None and event.payload.program_id not in route.enrolled:
-                route.enrolled.append(event.payload.program_id)
+            self._enrolled(event)
         elif isinstance(event, ProgramCompleted):
-            day = event.payload.completed_on
-            self.completions[event.payload.program_id] = min(self.completions.get(event.payload.program_id, day), day)
+            p = event.payload
+            done = ProgramDone(program_id=p.program_id, route_id=p.route_id, completed_on=p.completed_on)
+            if done not in self.programs_done:
+                self.programs_done.append(done)
             out = self._maybe_completed(event, loads)
         elif isinstance(event, ActivityCompleted):
             p = event.payload
-            self.activities.append((p.activity_kind, p.item_id, p.completed_on))
+            act = ActivityDone(kind=p.activity_kind, item_id=p.item_id, route_id=p.route_id, completed_on=p.completed_on)
+            if act not in self.activities:
+                self.activities.append(act)
             out = self._maybe_completed(event, loads)
-        self.outbox = [*self.outbox, (str(event.event_id), [e.model_dump_json() for e in out])][-OUTBOX_LIMIT:]
+        self.outbox = [*self.outbox, OutboxEntry(cause=str(event.event_id),
+                                                 events=[e.model_dump_json() for e in out])][-OUTBOX_LIMIT:]
         return out
+
+    def _check(self, event: Event) -> None:
+        """Progress naming a route must name one of this educator's routes (and an item of it)."""
+        if not isinstance(event, (ProgramEnrolled, ProgramCompleted, ActivityCompleted)):
+            return
+        route_id = event.payload.route_id
+        if route_id is None:
+            return
+        record = self.route(route_id)
+        if record is None:
+            raise Refused(f"{event.event_type}: route {route_id} is not a route of this educator")
+        if isinstance(event, ActivityCompleted) and event.payload.item_id is not None:
+            p = event.payload
+            if not any(i.item_id == p.item_id and i.kind == p.activity_kind for i in record.route.items):
+                raise Refused(f"ActivityCompleted: route {route_id} has no {p.activity_kind} item {p.item_id}")
 
     def _new(self, cls: type[Event], payload: Any, like: Event) -> Event:
         return cls.create(payload, source=SOURCE, region=self.region, occurred_at=like.occurred_at)
-
-    def _route(self, route_id: str | None) -> RouteRecord | None:
-        if route_id is None:
-            return self.active_route()
-        return next((r for r in self.routes if r.route.route_id == route_id), None)
 
     def _registered(self, event: EducatorRegistered, catalogue: Catalogue, loads: Loads,
                     policy: RoutePolicy) -> list[Event]:
         p = event.payload
         if self.profile is not None and self.profile.revision >= p.revision:
             return []
-        first = self.profile is None
         self.profile = p
-        if first or self.municipality_id is None:
-            self.municipality_id = p.municipality_id
-        if self.support is not None or not self.is_young_teacher(p.registered_on, policy):
+        if self.support is not None or (self.left_on is not None and self.left_on <= p.registered_on):
             return []
-        mentor = choose_supporter(catalogue.staff.values(), "mentor", loads.mentor, 10_000, self.municipality_id)
-        if mentor:
-            loads.mentor[mentor] = loads.mentor.get(mentor, 0) + 1
-        until = add_years(p.career_start, policy.young_years) - timedelta(days=1)
-        self.support = Support(support_id=f"sup-{p.educator_id}", educator_id=p.educator_id, form="mentoring",
-                               mentor_id=mentor, assigned_on=p.registered_on, until=until)
+        if not is_young_teacher(p, p.registered_on, policy):
+            return []
+        mentor = choose_supporter(catalogue.staff.values(), "mentor", loads.mentor, None, self.municipality_id)
+        Loads.bump(loads.mentor, mentor, 1)
+        self.support = mentoring(p, mentor, policy)
         return [self._new(SupportAssigned, self.support, event)]
 
-    def _close(self, record: RouteRecord, status: str, on: date, reason: str, like: Event, loads: Loads) -> Event:
+    def _close(self, record: RouteRecord, status: Status, on: date, reason: str, like: Event,
+               loads: Loads) -> Event:
         record.move(status, on, reason)
-        m = record.route.methodist_id
-        if m and loads.methodist.get(m, 0) > 0:
-            loads.methodist[m] -= 1
+        Loads.bump(loads.methodist, record.route.methodist_id, -1)
         cls = RouteCompleted if status == "completed" else RouteCancelled
         return self._new(cls, RouteClosure(route_id=record.route.route_id, educator_id=self.educator_id,
                                            closed_on=on, reason=reason), like)
 
-    def _left(self, event: EducatorDeparted, loads: Loads) -> list[Event]:
-        self.left_on = event.payload.left_on
+    def _departed(self, event: EducatorDeparted, loads: Loads) -> list[Event]:
+        left = event.payload.left_on
+        self.left_on = left if self.left_on is None else min(self.left_on, left)
         active = self.active_route()
         if active is None:
             return []
-        return [self._close(active, "cancelled", event.payload.left_on, "педагог выбыл из системы", event, loads)]
+        return [self._close(active, "cancelled", max(left, active.route.assigned_on),
+                            "педагог выбыл из системы", event, loads)]
 
-    def _diagnosed(self, event: DeficitDiagnosed, catalogue: Catalogue, loads: Loads,
-                   policy: RoutePolicy) -> list[Event]:
+    def _diagnosed(self, event: DeficitDiagnosed, catalogue: Catalogue, loads: Loads, policy: RoutePolicy,
+                   titles: dict[str, str]) -> list[Event]:
         dx = event.payload
-        out: list[Event] = []
+        if self.route(route_id_for(dx.diagnosis_id)) is not None:
+            return []  # this diagnosis already has its route
+        if self.left_on is not None and self.left_on <= dx.diagnosed_on:
+            return []  # no routes for an educator who left
         active = self.active_route()
+        if active is not None and dx.diagnosed_on < active.route.assigned_on:
+            return []  # an older diagnosis than the active route's: it changes nothing
+        out: list[Event] = []
         if active is not None:
-            if not dx.deficits:
-                return [self._close(active, "completed", dx.diagnosed_on,
-                                    f"дефициты закрыты по итогам диагностики {dx.diagnosis_id}", event, loads)]
-            out.append(self._close(active, "cancelled", dx.diagnosed_on,
-                                   f"заменён маршрутом по диагностике {dx.diagnosis_id}", event, loads))
-        if not dx.deficits or self.left_on is not None:
+            if deficits_closed(active.route, dx):
+                out.append(self._close(active, "completed", dx.diagnosed_on,
+                                       f"дефициты закрыты по итогам диагностики {dx.diagnosis_id}", event, loads))
+            elif dx.deficits:
+                out.append(self._close(active, "cancelled", dx.diagnosed_on,
+                                       f"заменён маршрутом по диагностике {dx.diagnosis_id}", event, loads))
+        if not dx.deficits:
             return out
         methodist = choose_supporter(catalogue.staff.values(), "methodist", loads.methodist,
                                      policy.methodist_max_load, self.municipality_id)
-        route = build_route(dx, catalogue.programs.values(),
-                            {pid for pid, day in self.completions.items() if day <= dx.diagnosed_on},
-                            policy.budget_hours, self.is_young_teacher(dx.diagnosed_on, policy), methodist)
-        record = RouteRecord(route=route, history=[])
-        record.history = [{"status": "draft", "on": dx.diagnosed_on.isoformat(),
-                           "reason": f"построен по диагностике {dx.diagnosis_id}"}]
-        record.move("active", dx.diagnosed_on, "назначен педагогу")
-        if methodist:
-            loads.methodist[methodist] = loads.methodist.get(methodist, 0) + 1
-        self.routes.append(record)
+        completed = {d.program_id for d in self.programs_done if d.completed_on <= dx.diagnosed_on}
+        route = build_route(dx, catalogue.programs.values(), completed, policy.budget_hours,
+                            is_young_teacher(self.profile, dx.diagnosed_on, policy), methodist, titles)
+        self.routes.append(RouteRecord.assigned(route, f"построен по диагностике {dx.diagnosis_id}"))
+        Loads.bump(loads.methodist, methodist, 1)
         out.append(self._new(RouteAssigned, route, event))
         out.extend(self._maybe_completed(event, loads))
         return out
 
+    def _enrolled(self, event: ProgramEnrolled) -> None:
+        p = event.payload
+        record = self.route(p.route_id) if p.route_id else self.active_route()
+        if record is None or p.program_id in record.enrolled:
+            return
+        if any(i.kind == "program" and i.program_id == p.program_id for i in record.route.items):
+            record.enrolled.append(p.program_id)
+
     def _maybe_completed(self, cause: Event, loads: Loads) -> list[Event]:
-        """A route completes when every program item is completed and every informal item done."""
         active = self.active_route()
         if active is None:
             return []
-        days: list[date] = []
-        for item in active.route.items:
-            if item.kind == "program":
-                day = self.completions.get(item.program_id or "")
-                if day is None:
-                    return []
-                days.append(day)
-            else:
-                done = [d for kind, iid, d in self.activities
-                        if kind == item.kind and (iid is None or iid == item.item_id)]
-                if not done:
-                    return []
-                days.append(min(done))
-        if not days:
+        day = completed_on(active.route, self.programs_done, self.activities)
+        if day is None:
             return []
-        on = max(max(days), active.route.assigned_on)
-        return [self._close(active, "completed", on, "все элементы маршрута освоены", cause, loads)]
+        return [self._close(active, "completed", day, "все элементы маршрута освоены", cause, loads)]

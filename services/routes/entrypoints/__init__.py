@@ -1,0 +1,1 @@
+"""Entrypoints of the routes service (the composition root)."""

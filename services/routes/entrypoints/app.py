@@ -1,4 +1,5 @@
-"""Composition root of the routes service."""
+"""Composition root of the routes service: reads deficits, registry facts and progress,
+publishes routes and support forms on Topic.ROUTES."""
 
 from __future__ import annotations
 
@@ -8,16 +9,20 @@ from contracts import Topic
 from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.routes.adapters.store import RoutesStore
+from services.routes.adapters.titles import competency_titles
 from services.routes.domain.config import RoutePolicy
 from services.routes.service import RoutesService
 
+INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.PROGRESS)
 
-def build(settings: Settings | None = None, **runtime_options: object) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings or Settings(service="routes"), **runtime_options)
+
+def build(settings: Settings | None = None, policy: RoutePolicy | None = None,
+          **runtime_options: object) -> ServiceRuntime:
+    runtime = ServiceRuntime(settings or Settings(service="routes"), **runtime_options)  # type: ignore[arg-type]
     store = RoutesStore(runtime.db)
-    service = RoutesService(store, RoutePolicy.from_env())
+    service = RoutesService(store, policy or RoutePolicy.from_env(), competency_titles())
     runtime.on_startup(store.ensure_indexes)
-    runtime.consume([str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.PROGRESS)], service.handle)
+    runtime.consume([str(t) for t in INPUTS], service.handle)
     runtime.emits(Topic.ROUTES, Topic.DEAD_LETTER)
     return runtime
 

@@ -1,0 +1,159 @@
+"""The routes use case over an in-memory store: redelivery re-emits identical events without
+assigning twice, refused progress, catalogue from the same batch, capacity across a batch,
+regions kept apart; configuration and composition."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts import (
+    Completion, OrganizationRecorded, OrganizationRegistered, ProgramCompleted, ProgramRegistered,
+    SupportStaffRegistered, TeamCompletion, TeamProgramCompleted,
+)
+from contracts.topics import Topic
+from services.routes.adapters.titles import competency_titles
+from services.routes.domain.config import RoutePolicy
+from services.routes.service import RoutesService
+from tests.support.routes import (
+    DAY, ED, ED2, R, FakeStore, deficit, diagnosed, ev, incoming, names, program, registered, staff,
+)
+
+OTHER = "ed-" + "e" * 32
+
+
+def young(educator):
+    return registered(1998, DAY.replace(year=2023), DAY, educator=educator)
+
+
+def first_batch():
+    return incoming(ev(ProgramRegistered, program("p", ["c1"])), ev(SupportStaffRegistered, staff("m")),
+                    ev(SupportStaffRegistered, staff("men", kind="mentor")), young(ED),
+                    diagnosed(deficit("c1"), deficit("dig", area="digital")))
+
+
+async def test_redelivered_batch_reemits_identical_events_without_double_assignment():
+    store, batch = FakeStore(), first_batch()
+    first = await RoutesService(store, RoutePolicy(methodist_max_load=1)).handle(batch)
+    assert names(first.emit) == ["SupportAssigned", "RouteAssigned"]
+    route = first.emit[1].payload
+    assert route.methodist_id == "m" and [i.kind for i in route.items] == ["program", "master_class", "mentoring"]
+    assert all(e.region == R and e.source == "rsnms-routes" for e in first.emit)
+    saved = dict(store.files_)
+
+    # the process died after saving, before the offsets were committed: the batch comes again
+    restarted = RoutesService(store, RoutePolicy(methodist_max_load=1))
+    again = await restarted.handle(batch)
+    assert again.emit == first.emit  # same ids, same content
+    assert [e.to_bytes() for e in again.emit] == [e.to_bytes() for e in first.emit]
+    assert store.files_ == saved  # nothing assigned twice, nothing rewritten
+    # a source re-sending the same facts (same ids, other `occurred_at`) gets the stored events back
+    assert (await restarted.handle(first_batch())).emit == first.emit
+    loads = await store.loads(R)
+    assert loads.methodist == {"m": 1} and loads.mentor == {"men": 1}
+
+    out = await restarted.handle(incoming(diagnosed(deficit("c1"), educator=OTHER)))
+    assert out.emit[0].payload.methodist_id is None  # the only methodist is at capacity (1)
+
+
+async def test_a_batch_that_failed_to_save_is_recomputed_identically():
+    broken, clean, batch = FakeStore(), FakeStore(), first_batch()
+    broken.fail_save = True
+    with pytest.raises(ConnectionError):
+        await RoutesService(broken).handle(batch)
+    assert broken.files_ == {}
+    broken.fail_save = False
+    retried = await RoutesService(broken).handle(batch)
+    assert retried.emit == (await RoutesService(clean).handle(batch)).emit
+
+
+async def test_replayed_events_are_not_written_again():
+    store = FakeStore()
+    service = RoutesService(store)
+    await service.handle(first_batch())
+    writes = store.writes
+    await service.handle(first_batch())
+    assert store.writes == writes
+
+
+async def test_progress_for_an_unknown_route_is_refused_and_the_rest_applied():
+    store = FakeStore()
+    service = RoutesService(store)
+    await service.handle(first_batch())
+    bad = ev(ProgramCompleted, Completion(educator_id=ED, program_id="p", route_id="route-nope", completed_on=DAY))
+    good = ev(ProgramCompleted, Completion(educator_id=ED, program_id="p", route_id="route-dx-1",
+                                           completed_on=DAY.replace(month=5)))
+    batch = incoming(bad, good)
+    out = await service.handle(batch)
+    assert [(inc.event.event_id, "route-nope" in reason) for inc, reason in out.rejected] == [(bad.event_id, True)]
+    assert out.emit == []  # the route still has its master class and mentoring open
+    stored = (await store.files([f"{R}:{ED}"]))[f"{R}:{ED}"]
+    assert [d.program_id for d in stored.programs_done] == ["p"] and not stored.has_applied(str(bad.event_id))
+
+
+async def test_programs_and_staff_of_the_same_batch_are_used_and_the_highest_revision_wins():
+    store = FakeStore()
+    service = RoutesService(store)
+    await service.handle(incoming(ev(ProgramRegistered, program("p", ["c1"], revision=2, hours=72))))
+    await service.handle(incoming(ev(ProgramRegistered, program("p", ["c9"], revision=1))))  # late, older
+    out = await service.handle(incoming(ev(SupportStaffRegistered, staff("m")), diagnosed(deficit("c1"))))
+    [route] = [e.payload for e in out.emit]
+    assert route.items[0].program_id == "p" and route.items[0].hours == 72 and route.methodist_id == "m"
+
+
+async def test_capacity_holds_across_educators_of_one_batch():
+    store = FakeStore()
+    await store.save_catalogue(R, [program("p", ["c1"])], [staff("a"), staff("b", muni="m2")])
+    eds = [ED, ED2, OTHER]
+    out = await RoutesService(store, RoutePolicy(methodist_max_load=1)).handle(
+        incoming(*(diagnosed(deficit("c1"), educator=e, dx=f"dx-{n}") for n, e in enumerate(eds))))
+    assert [e.payload.methodist_id for e in out.emit] == ["a", "b", None]
+
+
+async def test_regions_are_kept_apart():
+    store = FakeStore()
+    service = RoutesService(store)
+    out = await service.handle(incoming(diagnosed(deficit("c1")),
+                                        ev(type(diagnosed(deficit("c1"))), diagnosed(deficit("c1")).payload,
+                                           region="RU-OTH")))
+    assert [e.region for e in out.emit] == [R, "RU-OTH"]
+    assert out.emit[0].event_id != out.emit[1].event_id
+    assert sorted(store.files_) == [f"RU-OTH:{ED}", f"{R}:{ED}"]
+
+
+async def test_events_the_service_does_not_use_are_ignored():
+    store = FakeStore()
+    out = await RoutesService(store).handle(incoming(
+        ev(TeamProgramCompleted, TeamCompletion(team_id="t1", program_id="p", completed_on=DAY)),
+        ev(OrganizationRegistered, OrganizationRecorded(organization_id="s1", kind="school", title="Школа",
+                                                        municipality_id="m1"))))
+    assert out.emit == [] and out.rejected == [] and store.files_ == {} and store.writes == 0
+
+
+def test_policy_from_the_environment():
+    assert RoutePolicy.from_env({}) == RoutePolicy(budget_hours=144, methodist_max_load=250)
+    policy = RoutePolicy.from_env({"RSNMS_ROUTE_BUDGET_HOURS": "72", "RSNMS_METHODIST_MAX_LOAD": "100"})
+    assert (policy.budget_hours, policy.methodist_max_load) == (72, 100)
+    for bad in ("0", "-5", "lots"):
+        with pytest.raises(ValueError, match="RSNMS_ROUTE_BUDGET_HOURS"):
+            RoutePolicy.from_env({"RSNMS_ROUTE_BUDGET_HOURS": bad})
+
+
+def test_competency_titles_come_from_the_framework_files(tmp_path):
+    titles = competency_titles()
+    assert titles["digital_platforms"] == "Работа с цифровыми образовательными платформами"
+    (tmp_path / "f.yaml").write_text("areas:\n  a:\n    competencies:\n      x1: {title: Икс, threshold: 50}\n",
+                                     encoding="utf-8")
+    assert competency_titles(tmp_path) == {"x1": "Икс"}
+    assert competency_titles(tmp_path / "missing") == {}
+
+
+def test_the_service_consumes_its_three_topics(monkeypatch):
+    from rsnms_runtime.settings import Settings
+    from services.routes.entrypoints import app
+
+    seen = {}
+    monkeypatch.setattr(app.ServiceRuntime, "consume",
+                        lambda self, topics, handler, group_suffix="": seen.setdefault("topics", topics))
+    runtime = app.build(Settings(service="routes"), gate=None)
+    assert set(seen["topics"]) == {str(Topic.DEFICITS), str(Topic.REGISTRY_FACTS), str(Topic.PROGRESS)}
+    assert runtime.settings.service == "routes"

@@ -1,0 +1,78 @@
+"""Methodist (and mentor) selection: spare capacity, configured maximum, same municipality
+first, least loaded, deterministic ties; loads follow routes as they open and close."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from contracts import EducatorMoved, EducatorTransferred
+from services.routes.domain.config import RoutePolicy
+from services.routes.domain.educator import Catalogue, EducatorFile, Loads
+from services.routes.domain.supporters import choose_supporter
+from tests.support.routes import ED, R, deficit, diagnosed, ev, program, registered, staff
+
+
+def test_a_full_methodist_is_skipped():
+    pool = [staff("a", capacity=2), staff("b", muni="m2")]
+    assert choose_supporter(pool, "methodist", {"a": 1}, 250, "m1") == "a"
+    assert choose_supporter(pool, "methodist", {"a": 2}, 250, "m1") == "b"
+
+
+def test_the_configured_maximum_caps_a_larger_personal_capacity():
+    pool = [staff("a", capacity=1000)]
+    assert choose_supporter(pool, "methodist", {"a": 249}, 250, None) == "a"
+    assert choose_supporter(pool, "methodist", {"a": 250}, 250, None) is None
+
+
+def test_same_municipality_is_preferred_over_a_less_loaded_one():
+    pool = [staff("far", muni="m2"), staff("near", muni="m1")]
+    assert choose_supporter(pool, "methodist", {"near": 200}, 250, "m1") == "near"
+    assert choose_supporter(pool, "methodist", {"near": 200}, 250, "m2") == "far"
+
+
+def test_then_the_least_loaded_then_the_smallest_id():
+    pool = [staff("c"), staff("b"), staff("a")]
+    assert choose_supporter(pool, "methodist", {"a": 3, "b": 1, "c": 2}, 250, "m1") == "b"
+    assert choose_supporter(pool, "methodist", {}, 250, "m1") == "a"
+    assert choose_supporter(pool, "methodist", {}, 250, None) == "a"  # unknown educator municipality
+
+
+def test_inactive_staff_and_other_kinds_are_never_chosen():
+    pool = [staff("off", active=False), staff("tut", kind="tutor"), staff("men", kind="mentor")]
+    assert choose_supporter(pool, "methodist", {}, 250, "m1") is None
+    assert choose_supporter(pool, "mentor", {}, None, "m1") == "men"
+
+
+def test_loads_grow_with_assigned_routes_and_a_full_methodist_gets_no_more():
+    catalogue = Catalogue(programs={"p": program("p", ["c1"])}, staff={"m": staff("m", capacity=1)})
+    loads, policy = Loads(), RoutePolicy()
+    first = EducatorFile(region=R, educator_id=ED).apply(diagnosed(deficit("c1")), catalogue, loads, policy)
+    assert first[0].payload.methodist_id == "m" and loads.methodist == {"m": 1}
+    other = "ed-" + "d" * 32
+    second = EducatorFile(region=R, educator_id=other).apply(diagnosed(deficit("c1"), educator=other),
+                                                             catalogue, loads, policy)
+    assert second[0].payload.methodist_id is None  # nobody with spare capacity: the route is still assigned
+
+
+def test_a_closed_route_frees_its_methodist_place():
+    catalogue = Catalogue(programs={"p": program("p", ["c1"])}, staff={"m": staff("m")})
+    loads, file = Loads(methodist={"m": 5}), EducatorFile(region=R, educator_id=ED)
+    file.apply(diagnosed(deficit("c1")), catalogue, loads, RoutePolicy())
+    assert loads.methodist == {"m": 6}
+    file.apply(diagnosed(deficit("c2"), dx="dx-2", day=date(2024, 6, 1)), catalogue, loads, RoutePolicy())
+    assert loads.methodist == {"m": 6}  # one cancelled, one assigned
+
+
+def test_the_educators_current_municipality_decides():
+    catalogue = Catalogue(staff={"a": staff("a", muni="m1"), "b": staff("b", muni="m2")})
+    file, loads = EducatorFile(region=R, educator_id=ED), Loads()
+    file.apply(registered(muni="m2", registered_on=date(2023, 9, 1)), catalogue, loads, RoutePolicy())
+    assert file.municipality_id == "m2"
+    file.apply(ev(EducatorMoved, EducatorTransferred(educator_id=ED, organization_id="s9", municipality_id="m1",
+                                                     transferred_on=date(2024, 1, 15))), catalogue, loads, RoutePolicy())
+    assert file.municipality_id == "m1"
+    # a newer registration revision dated before the transfer does not undo it
+    file.apply(registered(muni="m2", registered_on=date(2023, 9, 1), revision=2), catalogue, loads, RoutePolicy())
+    assert file.municipality_id == "m1"
+    [route] = file.apply(diagnosed(deficit("c1")), catalogue, loads, RoutePolicy())
+    assert route.payload.methodist_id == "a"

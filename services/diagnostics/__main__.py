@@ -1,4 +1,5 @@
-"""`python -m services.diagnostics` runs the diagnostics service."""
+"""`python -m services.diagnostics` runs the diagnostics service (FastStream app and its
+health/metrics endpoints under uvicorn)."""
 
 from rsnms_runtime.service import serve
 from services.diagnostics.entrypoints.app import build

@@ -1,0 +1,1 @@
+"""Adapters of the diagnostics service: MongoDB documents and the repository over them."""

@@ -1,58 +1,76 @@
-"""MongoDB store of the diagnostics service.
+"""The diagnostics repository on MongoDB / FerretDB v1 (pymongo AsyncMongoClient).
 
-`diagnoses`: one document per diagnosis (`_id` = diagnosis id) with the emitted event, so a
-redelivered session re-emits exactly what was emitted the first time.
-`educators`: per educator (`_id` = region:educator id) the history of {on, id} entries,
-grown with $addToSet: idempotent, single-document writes (objects: FerretDB v1 stores no
-nested arrays).
+Per batch: one read of each collection by `_id` (run together), a read of `diagnoses` by
+educator only when a result arrives older than the educator's latest diagnosis, and one
+bulk write per collection. No transactions, so every write is idempotent on its own:
+- a diagnosis is inserted if missing (`$setOnInsert`): a stored one is never replaced;
+- a latest pointer is inserted if missing, then set only if the new order key is greater:
+  it moves forward whatever the order of arrival or of a crash between the two writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections import defaultdict
+from typing import Any
 
-from pymongo import ReplaceOne, UpdateOne
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from contracts import DeficitDiagnosed, Diagnosis, decode_event
+from contracts import DeficitDiagnosed, Diagnosis
+from services.diagnostics.adapters.documents import diagnosis_document, diagnosis_of, latest_document
+from services.diagnostics.repository import Loaded, diagnosis_key, educator_key
+
+DIAGNOSES = "diagnoses"
+EDUCATOR_LATEST = "educator_latest"
 
 
-class DiagnosisStore:
+async def _by_id(collection: AsyncCollection, ids: list[str], fields: dict[str, int]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    return [d async for d in collection.find({"_id": {"$in": ids}}, fields)]
+
+
+class MongoDiagnosisRepository:
+    """Collections `diagnoses` and `educator_latest` of the service's database."""
+
     def __init__(self, db: AsyncDatabase):
-        self._diagnoses = db["diagnoses"]
-        self._educators = db["educators"]
+        self._diagnoses = db[DIAGNOSES]
+        self._latest = db[EDUCATOR_LATEST]
 
-    async def emitted(self, diagnosis_ids: Iterable[str]) -> dict[str, DeficitDiagnosed]:
-        ids = list(set(diagnosis_ids))
-        found: dict[str, DeficitDiagnosed] = {}
-        async for doc in self._diagnoses.find({"_id": {"$in": ids}}, {"event": 1}):
-            event = decode_event(doc["event"])
-            assert isinstance(event, DeficitDiagnosed)
-            found[doc["_id"]] = event
-        return found
+    async def ensure_indexes(self) -> None:
+        await self._diagnoses.create_index("educator_key")
 
-    async def histories(self, keys: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
-        """educator key -> [(diagnosed_on ISO, diagnosis id)]"""
-        return {d["_id"]: [(x["on"], x["id"]) for x in d.get("history", [])]
-                async for d in self._educators.find({"_id": {"$in": list(set(keys))}})}
+    async def load(self, diagnosis_keys: list[str], educator_keys: list[str]) -> Loaded:
+        emitted, latest = await asyncio.gather(
+            _by_id(self._diagnoses, sorted(set(diagnosis_keys)), {"event": 1}),
+            _by_id(self._latest, sorted(set(educator_keys)), {"diagnosis": 1}))
+        loaded = Loaded()
+        for doc in emitted:
+            loaded.emitted[doc["_id"]] = DeficitDiagnosed.model_validate_json(doc["event"])
+        for doc in latest:
+            loaded.latest[doc["_id"]] = diagnosis_of(doc)
+        return loaded
 
-    async def diagnoses(self, diagnosis_ids: Iterable[str]) -> dict[str, Diagnosis]:
-        ids = list(set(diagnosis_ids))
-        if not ids:
-            return {}
-        return {d["_id"]: Diagnosis.model_validate(d["diagnosis"])
-                async for d in self._diagnoses.find({"_id": {"$in": ids}}, {"diagnosis": 1})}
+    async def history(self, educator_keys: list[str]) -> dict[str, list[Diagnosis]]:
+        found: dict[str, list[Diagnosis]] = defaultdict(list)
+        if educator_keys:
+            async for doc in self._diagnoses.find({"educator_key": {"$in": sorted(set(educator_keys))}},
+                                                  {"educator_key": 1, "diagnosis": 1}):
+                found[doc["educator_key"]].append(diagnosis_of(doc))
+        return dict(found)
 
-    async def save(self, events: list[DeficitDiagnosed]) -> None:
-        if not events:
-            return
-        await self._diagnoses.bulk_write([
-            ReplaceOne({"_id": e.payload.diagnosis_id},
-                       {"_id": e.payload.diagnosis_id, "region": e.region, "educator_id": e.payload.educator_id,
-                        "diagnosis": e.payload.model_dump(mode="json"), "event": e.model_dump_json()}, upsert=True)
-            for e in events], ordered=False)
-        await self._educators.bulk_write([
-            UpdateOne({"_id": f"{e.region}:{e.payload.educator_id}"},
-                      {"$addToSet": {"history": {"on": e.payload.diagnosed_on.isoformat(), "id": e.payload.diagnosis_id}}},
-                      upsert=True)
-            for e in events], ordered=True)
+    async def save(self, fresh: list[DeficitDiagnosed], latest: list[DeficitDiagnosed]) -> None:
+        if fresh:
+            await self._diagnoses.bulk_write([
+                UpdateOne({"_id": diagnosis_key(e.region, e.payload.diagnosis_id)},
+                          {"$setOnInsert": diagnosis_document(e)}, upsert=True)
+                for e in fresh], ordered=False)
+        if latest:
+            ops: list[UpdateOne] = []
+            for e in latest:
+                key, doc = educator_key(e.region, e.payload.educator_id), latest_document(e)
+                ops.append(UpdateOne({"_id": key}, {"$setOnInsert": doc}, upsert=True))
+                ops.append(UpdateOne({"_id": key, "order": {"$lt": doc["order"]}}, {"$set": doc}))
+            await self._latest.bulk_write(ops, ordered=True)

@@ -1,0 +1,1 @@
+"""Entry points of the diagnostics service (the composition root)."""

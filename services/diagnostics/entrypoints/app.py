@@ -1,4 +1,6 @@
-"""Composition root of the diagnostics service."""
+"""Composition root of the diagnostics service: reads DiagnosticResultSubmitted from
+Topic.DIAGNOSTIC_RESULTS, publishes DeficitDiagnosed on Topic.DEFICITS and refusals on the
+dead-letter topic. The competency frameworks are loaded (and validated) here, at start-up."""
 
 from __future__ import annotations
 
@@ -7,14 +9,23 @@ from faststream.asgi import AsgiFastStream
 from contracts import Topic
 from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
-from services.diagnostics.adapters.store import DiagnosisStore
-from services.diagnostics.frameworks import DEFAULT_FRAMEWORK_ID, load_frameworks
+from services.diagnostics.adapters.store import MongoDiagnosisRepository
+from services.diagnostics.config import frameworks_from_env
+from services.diagnostics.domain.framework import Frameworks
 from services.diagnostics.service import DiagnosticsService
 
 
-def build(settings: Settings | None = None, **runtime_options: object) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings or Settings(service="diagnostics"), **runtime_options)
-    service = DiagnosticsService(DiagnosisStore(runtime.db), load_frameworks(), DEFAULT_FRAMEWORK_ID)
+def build(settings: Settings | None = None, frameworks: Frameworks | None = None,
+          **runtime_options: object) -> ServiceRuntime:
+    """The service's runtime, ready to start (`runtime.start()` or `serve(runtime.app(), ...)`)."""
+    runtime = ServiceRuntime(settings or Settings(service="diagnostics"), **runtime_options)  # type: ignore[arg-type]
+    frameworks = frameworks or frameworks_from_env()
+    repository = MongoDiagnosisRepository(runtime.db)
+    service = DiagnosticsService(repository, frameworks)
+    runtime.log.info("competency_frameworks", default=frameworks.default_id,
+                     frameworks={fid: sum(len(a.competencies) for a in f.areas.values())
+                                 for fid, f in sorted(frameworks.by_id.items())})
+    runtime.on_startup(repository.ensure_indexes)
     runtime.consume([str(Topic.DIAGNOSTIC_RESULTS)], service.handle)
     runtime.emits(Topic.DEFICITS, Topic.DEAD_LETTER)
     return runtime

@@ -10,6 +10,7 @@ exception rewinds the partitions to the batch start, so delivery is at-least-onc
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,13 @@ log = get_logger(__name__)
 INBOUND = frozenset(str(t) for t in INBOUND_TOPICS)
 
 
+def _faststream_logger() -> logging.Logger:
+    """FastStream's own messages (consumer loop errors) at WARNING and above, on stderr."""
+    logger = logging.getLogger("rsnms.faststream")
+    logger.setLevel(logging.WARNING)
+    return logger
+
+
 def make_broker(settings: Settings, tracer_provider: TracerProvider | None = None) -> KafkaBroker:
     middlewares = []
     if tracer_provider is not None:
@@ -55,7 +63,7 @@ def make_broker(settings: Settings, tracer_provider: TracerProvider | None = Non
         enable_idempotence=True,
         acks="all",
         linger_ms=5,
-        logger=None,
+        logger=_faststream_logger(),
     )
 
 

@@ -28,6 +28,10 @@ COLLECTIONS: dict[str, str] = {
 }
 
 
+#: operations per bulk write (FerretDB v1 slows down sharply on large bulks)
+WRITE_CHUNK = 100
+
+
 def _scoped_id(event: Event) -> str:
     return f"{event.region}:{event.key}"
 
@@ -55,7 +59,12 @@ class RegistryStore:
         return COLLECTIONS[event.event_type], _scoped_id(event)
 
     async def save(self, events: Iterable[Event]) -> None:
-        """Persist accepted facts; idempotent (revision guard, set semantics for history)."""
+        """Persist accepted facts (the use case already decided they are newer).
+
+        Every write is addressed by `_id` alone: FerretDB v1 scans a collection for any
+        other filter, so a revision guard in the filter would make each write O(collection).
+        History entries are idempotent ($addToSet), so a replayed batch changes nothing.
+        """
         ops: dict[str, list[UpdateOne]] = defaultdict(list)
         for e in events:
             collection, _id = self.key(e)
@@ -70,12 +79,10 @@ class RegistryStore:
             else:
                 update = {"$set": {**base, "revision": data["revision"], "content_hash": e.content_hash(),
                                    "data": data, "event_id": str(e.event_id)}}
-                ops[collection].append(UpdateOne({"_id": _id}, {"$setOnInsert": {"revision": 0}}, upsert=True))
-                ops[collection].append(UpdateOne({"_id": _id, "revision": {"$lt": data["revision"]}}, update))
-                continue
             ops[collection].append(UpdateOne({"_id": _id}, update, upsert=True))
         for collection, batch in ops.items():
-            await self._db[collection].bulk_write(batch, ordered=True)
+            for start in range(0, len(batch), WRITE_CHUNK):
+                await self._db[collection].bulk_write(batch[start:start + WRITE_CHUNK], ordered=True)
 
     async def get(self, collection: str, region: str, entity_id: str) -> dict[str, Any] | None:
         return await self._db[collection].find_one({"_id": f"{region}:{entity_id}"})

@@ -197,7 +197,7 @@ class RegionGenerator:
             self.src_assessment, taken))
         again = taken + timedelta(days=rng.randint(120, 300))
         if rng.random() < self.spec.repeat_share and again <= today:
-            grown = {c: round(min(100.0, v + rng.uniform(-3, 22)), 1) for c, v in scores.items()}
+            grown = {c: round(max(0.0, min(100.0, v + rng.uniform(-3, 22))), 1) for c, v in scores.items()}
             out.diagnostics.append(self._ev(DiagnosticResultSubmitted, DiagnosticResult(
                 session_id=f"s-{eid[3:15]}-2", educator_id=eid, role=role, kind="repeat", taken_on=again,
                 scores=grown), self.src_assessment, again))

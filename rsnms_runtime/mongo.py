@@ -8,9 +8,10 @@ no transactions, no change streams.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 from datetime import UTC, datetime
 
-from pymongo import AsyncMongoClient, ReplaceOne
+from pymongo import AsyncMongoClient, ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from rsnms_runtime.settings import Settings
@@ -48,7 +49,31 @@ class ProcessedEvents:
         if not entries:
             return
         now = datetime.now(UTC)
-        await self._col.bulk_write(
-            [ReplaceOne({"_id": i}, {"_id": i, "hash": h, "at": now}, upsert=True) for i, h in entries],
-            ordered=False,
-        )
+        await write_in_chunks(
+            self._col, [ReplaceOne({"_id": i}, {"_id": i, "hash": h, "at": now}, upsert=True) for i, h in entries],
+            ordered=False)
+
+
+#: operations per bulk write: FerretDB v1 slows down sharply on large bulks
+WRITE_CHUNK = 100
+
+
+async def write_in_chunks(collection: Any, ops: Sequence[Any], ordered: bool = True) -> None:
+    """bulk_write in chunks of WRITE_CHUNK operations, in order."""
+    for start in range(0, len(ops), WRITE_CHUNK):
+        await collection.bulk_write(list(ops[start:start + WRITE_CHUNK]), ordered=ordered)
+
+
+async def set_if_newer(collection: Any, docs: dict[str, dict[str, Any]], field: str) -> None:
+    """Upsert each document unless the stored one has a `field` at least as high.
+
+    Reads the stored values by `_id` and writes by `_id` only: a guard in the update
+    filter (`{field: {"$lt": ...}}`) makes FerretDB v1 scan the collection on every write.
+    Safe with one writer per key (each key's partition has one owner).
+    """
+    if not docs:
+        return
+    stored = {d["_id"]: d.get(field) async for d in collection.find({"_id": {"$in": list(docs)}}, {field: 1})}
+    ops = [UpdateOne({"_id": _id}, {"$set": doc}, upsert=True) for _id, doc in docs.items()
+           if stored.get(_id) is None or stored[_id] < doc[field]]
+    await write_in_chunks(collection, ops)

@@ -18,6 +18,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from rsnms_runtime.mongo import set_if_newer, write_in_chunks
 from contracts import DeficitDiagnosed, Diagnosis
 from services.diagnostics.adapters.documents import diagnosis_document, diagnosis_of, latest_document
 from services.diagnostics.repository import Loaded, diagnosis_key, educator_key
@@ -63,14 +64,13 @@ class MongoDiagnosisRepository:
 
     async def save(self, fresh: list[DeficitDiagnosed], latest: list[DeficitDiagnosed]) -> None:
         if fresh:
-            await self._diagnoses.bulk_write([
+            await write_in_chunks(self._diagnoses, [
                 UpdateOne({"_id": diagnosis_key(e.region, e.payload.diagnosis_id)},
                           {"$setOnInsert": diagnosis_document(e)}, upsert=True)
                 for e in fresh], ordered=False)
-        if latest:
-            ops: list[UpdateOne] = []
-            for e in latest:
-                key, doc = educator_key(e.region, e.payload.educator_id), latest_document(e)
-                ops.append(UpdateOne({"_id": key}, {"$setOnInsert": doc}, upsert=True))
-                ops.append(UpdateOne({"_id": key, "order": {"$lt": doc["order"]}}, {"$set": doc}))
-            await self._latest.bulk_write(ops, ordered=True)
+        newest: dict[str, dict] = {}
+        for e in latest:
+            key, doc = educator_key(e.region, e.payload.educator_id), latest_document(e)
+            if key not in newest or newest[key]["order"] < doc["order"]:
+                newest[key] = doc
+        await set_if_newer(self._latest, newest, "order")

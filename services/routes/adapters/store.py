@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from rsnms_runtime.mongo import set_if_newer, write_in_chunks
 from contracts import ProgramRecorded, SupportStaffRecorded
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
 
@@ -96,14 +97,12 @@ class RoutesStore:
     async def save_catalogue(self, region: str, programs: list[ProgramRecorded],
                              staff: list[SupportStaffRecorded]) -> None:
         for collection, items, key in ((self._programs, programs, "program_id"), (self._staff, staff, "staff_id")):
-            ops: list[UpdateOne] = []
+            newest: dict[str, dict] = {}
             for item in items:
                 _id = f"{region}:{getattr(item, key)}"
-                ops.append(UpdateOne({"_id": _id}, {"$setOnInsert": {"revision": 0, "region": region}}, upsert=True))
-                ops.append(UpdateOne({"_id": _id, "revision": {"$lt": item.revision}},
-                                     {"$set": catalogue_document(item)}))
-            if ops:
-                await collection.bulk_write(ops, ordered=True)
+                if _id not in newest or newest[_id]["revision"] < item.revision:
+                    newest[_id] = {"region": region, **catalogue_document(item)}
+            await set_if_newer(collection, newest, "revision")
 
     async def save_files(self, files: Iterable[EducatorFile]) -> None:
         files = list(files)
@@ -114,6 +113,5 @@ class RoutesStore:
             doc = file_document(f)
             ops.append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
             views.extend(ReplaceOne({"_id": v["_id"]}, v, upsert=True) for v in route_view(f))
-        await self._educators.bulk_write(ops, ordered=False)
-        if views:
-            await self._routes.bulk_write(views, ordered=False)
+        await write_in_chunks(self._educators, ops, ordered=False)
+        await write_in_chunks(self._routes, views, ordered=False)

@@ -95,3 +95,11 @@ async def test_use_case_rejects_conflicts_with_a_reason_and_tracks_departures():
     assert out.emit == [left]
     reasons = [r for _, r in out.rejected]
     assert len(reasons) == 2 and "cannot move" in reasons[0] and "other content" in reasons[1]
+
+
+def test_additive_facts_are_accepted_beside_the_revisioned_record():
+    from contracts import CnppmStaffTrained, CnppmStaffTrainedByFederalOperator
+
+    trained = CnppmStaffTrainedByFederalOperator.create(
+        CnppmStaffTrained(staff_id="cs-1", program_title="ФО", trained_on=date(2024, 1, 10)), source="cnppm", region=REGION)
+    assert decide(trained, Stored(1, "hash-of-the-staff-record")).decision == "accepted"

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Literal
 
 from contracts import (
-    CnppmStaffTrainedByFederalOperator, EducatorDeparted, EducatorMoved, EducatorRegistered, Event,
+    CnppmStaffTrainedByFederalOperator, EducatorMoved, EducatorRegistered, Event,
     ProgramRegistered,
 )
 
@@ -62,12 +62,12 @@ def decide(event: Event, stored: Stored | None) -> Verdict:
     reason = check_rules(event)
     if reason:
         return Verdict("refused", reason)
-    if isinstance(event, (EducatorMoved, EducatorDeparted)):
-        if stored is not None and stored.left_on is not None:
-            day = event.payload.transferred_on if isinstance(event, EducatorMoved) else event.payload.left_on
-            if isinstance(event, EducatorMoved) and day >= stored.left_on:
-                return Verdict("refused", f"educator left on {stored.left_on}; cannot move on {day}")
-        return Verdict("accepted")
+    if isinstance(event, EducatorMoved) and stored is not None and stored.left_on is not None:
+        day = event.payload.transferred_on
+        if day >= stored.left_on:
+            return Verdict("refused", f"educator left on {stored.left_on}; cannot move on {day}")
+    if not hasattr(event.payload, "revision"):
+        return Verdict("accepted")  # additive facts (moves, departures, trainings) carry no revision
     if stored is None:
         return Verdict("accepted")
     revision = revision_of(event)

@@ -1,0 +1,120 @@
+"""The whole flow on the real parts: the four services as separate processes on the real
+Kafka broker and FerretDB server, a generated region fed through Kafka by signed outside
+systems, and every indicator of the region, each municipality and each organization checked
+against an independent recomputation from the raw events on the topics. Then a passport
+snapshot is taken, stored and published."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from collections import Counter
+import urllib.request
+from datetime import date
+
+import pytest
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+
+from contracts import PassportSnapshot, PassportSnapshotTaken, Topic
+from demo.competencies import framework_competencies
+from demo.feed import TopicTail, feed_region
+from demo.generator import RegionGenerator, RegionSpec
+from rsnms_runtime.kafka import EventPublisher
+from tests.e2e.platform import Platform
+from tests.e2e.reference import recompute
+from tests.support.factories import region_code
+
+pytestmark = [pytest.mark.infra, pytest.mark.e2e]
+AS_OF = date(2025, 11, 30)
+FOLDED_TOPICS = [str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES), str(Topic.PROGRESS)]
+
+
+def production_table(platform: Platform, region: str) -> dict:
+    table = platform.get("indicators", f"/indicators?region={region}&as_of={AS_OF}")
+    out = {}
+    for v in table["values"]:
+        out[(v["indicator"], v["scope_kind"], v["scope_id"])] = (v["numerator"], v["denominator"])
+        if v["indicator"] == "E1" and v["scope_kind"] == "region":
+            out[("E1max", "region", region)] = (int(v["extra"]["max_load"]), 0)
+    return out
+
+
+async def test_generated_region_indicators_match_an_independent_recomputation(infra, prefix, tmp_path):
+    region = region_code()
+    spec = RegionSpec(region=region, municipalities=3, schools_per_municipality=(3, 5),
+                      educators_per_school=(8, 16), programs=24, today=AS_OF, seed=11)
+    generator = RegionGenerator(spec, framework_competencies())
+    keys = {s: secrets.token_hex(16).encode() for s in
+            (generator.src_registry, generator.src_assessment, generator.src_provider)}
+    with Platform(infra, prefix, tmp_path, keys, region) as platform:
+        broker = KafkaBroker(infra.kafka)
+        await broker.start()
+        try:
+            fed = await feed_region(generator, EventPublisher(broker, keys=keys), infra.kafka, timeout=240)
+        finally:
+            await broker.stop()
+        assert len(fed.progress) > 50, "the providers should have reported on the routes"
+
+        tail = TopicTail(infra.kafka, FOLDED_TOPICS, region)
+        await tail.start()
+        deadline = time.monotonic() + 180
+        try:
+            while True:
+                await tail.poll()
+                events = tail.events
+                expected = recompute(events, region, AS_OF)
+                actual = production_table(platform, region)
+                if actual == expected or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(1)
+        finally:
+            await tail.stop()
+
+        published = {e.event_id for e in fed.published if e.event_type != "DiagnosticResultSubmitted"}
+        on_topics = {e.event_id for e in events}
+        missing = Counter(e.event_type for e in fed.published if e.event_id in published - on_topics)
+        assert not missing, f"published but not on the platform's topics: {missing}"
+        types = {e.event_type for e in events}
+        assert {"DeficitDiagnosed", "RouteAssigned", "SupportAssigned", "ProgramCompleted",
+                "RouteCompleted", "EducatorMoved", "EducatorDeparted"} <= types
+        scopes = {k[1] for k in expected}
+        assert scopes == {"region", "municipality", "organization"}
+        assert len([k for k in expected if k[1] == "municipality" and k[0] == "I1"]) == spec.municipalities
+        mismatched = {k: (expected.get(k), actual.get(k)) for k in set(expected) | set(actual)
+                      if expected.get(k) != actual.get(k)}
+        assert not mismatched, f"{len(mismatched)} indicator values differ (reference, production): {mismatched}"
+        for indicator in ("I1", "I2", "I3", "I5", "I6", "E1", "E2", "RM"):
+            num, den = expected[(indicator, "region", region)]
+            assert den > 0 and num > 0, f"{indicator} should be exercised by the generated region"
+
+        snapshot = PassportSnapshot.model_validate(
+            platform.get("indicators", f"/passports/snapshot?region={region}&as_of={AS_OF}"))
+        assert snapshot.version == 1 and snapshot.as_of == AS_OF
+        doc = snapshot.document
+        assert {(v.indicator, v.scope_kind, v.scope_id): (v.numerator, v.denominator)
+                for v in doc.indicators} == {k: v for k, v in expected.items() if k[0] != "E1max"}
+        assert doc.staff.figures["teachers"] + doc.staff.figures["managers"] == expected[("I1", "region", region)][1]
+        assert {p.topic for p in doc.kafka_positions} == set(FOLDED_TOPICS)
+        assert platform.get("indicators", f"/passports/latest?region={region}")["snapshot_id"] == snapshot.snapshot_id
+
+        mongo = AsyncMongoClient(infra.mongodb)
+        stored = await mongo[f"{prefix}_indicators"]["passport_snapshots"].find_one({"_id": snapshot.snapshot_id})
+        await mongo.close()
+        assert PassportSnapshot.model_validate(stored["snapshot"]) == snapshot
+
+        passports = TopicTail(infra.kafka, [str(Topic.PASSPORTS)], region)
+        await passports.start()
+        try:
+            announced = await passports.until(
+                lambda evs: any(isinstance(e, PassportSnapshotTaken) and e.payload.snapshot_id == snapshot.snapshot_id
+                                for e in evs), 30, "the snapshot on the passports topic")
+        finally:
+            await passports.stop()
+        taken = next(e for e in announced if e.payload.snapshot_id == snapshot.snapshot_id)
+        assert taken.payload == snapshot
+        assert json.loads(taken.to_bytes())["payload"]["document"]["indicators"]
+        assert all(urllib.request.urlopen(platform.url(name, "/health/ready")).status == 200
+                   for name in platform.services)

@@ -1,95 +1,207 @@
-"""Use cases of the indicators service: fold every event into the regions' state (batch:
-fold in memory, persist once, then the offsets are committed), serve live indicator
-tables, publish aggregates for the federal operator, take passport snapshots."""
+"""Use cases of the indicators service.
+
+`handle(batch)` (the runtime's BatchConsumer calls it): group the events by entity, read the
+touched entities' records once (one query per collection), fold in memory, persist once
+(records, then the Kafka positions they include), then update the in-memory cache of every
+region and mark the regions changed. Only then does the runtime commit the offsets, so a
+crash replays the batch, which the idempotent fold absorbs.
+
+`refresh_due()` recomputes the live tables of the changed regions (debounced, see `live`),
+stores them and returns the `IndicatorsPublished` to publish (counts only).
+`snapshot(region)` first re-reads the region's whole state and the positions from the store
+(so a snapshot is complete even when several instances share the partitions, and the cache
+is corrected), then freezes an immutable, versioned passport and returns it with its
+`PassportSnapshotTaken`; `periodic_snapshots()` does so for the regions changed since.
+A lock keeps that re-read and a batch's read-fold-write from interleaving.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from contracts import IndicatorsPublished, IndicatorTable, PassportSnapshot, PassportSnapshotTaken
+from contracts import (
+    Event, IndicatorsPublished, IndicatorTable, IndicatorValue, KafkaPosition, PassportSnapshot, PassportSnapshotTaken,
+)
 from rsnms_runtime.kafka import Incoming, Outcome
-from services.indicators.adapters.store import IndicatorStore
-from services.indicators.domain.indicators import compute
+from rsnms_runtime.logging import get_logger
+from services.indicators.domain.fold import apply, entity_of
+from services.indicators.domain.indicators import compute_indicators
 from services.indicators.domain.passport import build_passport
-from services.indicators.domain.state import RegionState, fold
+from services.indicators.domain.records import Record, RegionState, new_record
+from services.indicators.domain.resources import InformationResources
 from services.indicators.domain.targets import Targets
+from services.indicators.live import LiveTables
+from services.indicators.repository import (
+    EntityKey, Positions, SnapshotRepository, StateRepository, TableRepository,
+)
 
+log = get_logger(__name__)
 SOURCE = "rsnms-indicators"
+SNAPSHOT_ATTEMPTS = 20
 
 
-def today() -> date:
-    return datetime.now(UTC).date()
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class IndicatorsService:
-    def __init__(self, store: IndicatorStore, targets: Targets, information_resources: tuple[str, ...] = (),
-                 clock: Callable[[], date] = today):
-        self._store = store
-        self._targets = targets
-        self._resources = information_resources
-        self._clock = clock
+    def __init__(self, states: StateRepository, tables: TableRepository, snapshots: SnapshotRepository,
+                 targets: Targets | None = None, resources: InformationResources | None = None,
+                 live: LiveTables | None = None, now: Callable[[], datetime] = utc_now):
+        self._states = states
+        self._tables = tables
+        self._snapshots = snapshots
+        self._targets = targets or Targets()
+        self._resources = resources or InformationResources()
+        self._now = now
+        self.live = live or LiveTables()
+        #: the in-memory cache: every region's folded state
         self.states: dict[str, RegionState] = {}
-        self.positions: dict[tuple[str, int], int] = {}
-        #: regions changed since their aggregates were last published
-        self.dirty: set[str] = set()
+        #: (topic, partition) -> the next offset: every message before it is folded
+        self.positions: Positions = {}
+        #: batches that changed each region (to know what a periodic snapshot would repeat)
+        self.changes: Counter[str] = Counter()
+        self._snapshotted: dict[str, tuple[date, int]] = {}
+        self._lock = asyncio.Lock()
         self.folded = 0
+        self.load_seconds = 0.0
+        #: monotonic clock of the first batch's start and the last batch's end (for benchmarks)
+        self.first_batch_at: float | None = None
+        self.last_batch_at: float | None = None
+
+    def today(self) -> date:
+        return self._now().date()
 
     async def start(self) -> None:
-        """Rebuild the in-memory state from the store (after a restart or a rebuild)."""
+        """Rebuild the in-memory cache from the store (after a restart or a rebuild)."""
         started = time.perf_counter()
-        self.states, self.positions = await self._store.load()
+        self.states, self.positions = await self._states.load_all()
         self.load_seconds = time.perf_counter() - started
+        self.live.mark(self.states)
+        log.info("indicators_state_loaded", regions=len(self.states), seconds=round(self.load_seconds, 3),
+                 educators=sum(len(s.educators) for s in self.states.values()))
+
+    def _state(self, region: str) -> RegionState:
+        state = self.states.get(region)
+        if state is None:
+            state = self.states[region] = RegionState(region)
+        return state
 
     async def handle(self, batch: list[Incoming]) -> Outcome:
-        touched: set[tuple[str, str, str]] = set()
-        moved: dict[tuple[str, int], int] = {}
+        """Fold a batch (the BatchConsumer's handler): nothing is refused, nothing is emitted here."""
+        self.first_batch_at = self.first_batch_at or time.perf_counter()
+        groups: dict[EntityKey, list[Event]] = defaultdict(list)
+        moved: Positions = {}
         for inc in batch:
-            region = inc.event.region
-            state = self.states.get(region)
-            if state is None:
-                state = self.states[region] = RegionState(region)
-            changed = fold(state, inc.event)
-            if changed is not None:
-                touched.add((region, *changed))
-                self.dirty.add(region)
-            position = (inc.topic, inc.partition)
-            moved[position] = max(moved.get(position, 0), self.positions.get(position, 0), inc.offset + 1)
-        await self._store.save(self.states, touched, moved)
-        self.positions.update(moved)
+            ref = entity_of(inc.event)
+            if ref is not None:
+                groups[EntityKey(inc.event.region, ref.kind, ref.entity_id)].append(inc.event)
+            tp = (inc.topic, inc.partition)
+            moved[tp] = max(moved.get(tp, 0), inc.offset + 1)
+        async with self._lock:
+            changed = await self._fold(groups, moved)
+        regions = {k.region for k in changed}
+        self.changes.update(regions)
+        self.live.mark(regions)
         self.folded += len(batch)
+        self.last_batch_at = time.perf_counter()
+        log.debug("indicators_batch", events=len(batch), entities=len(groups), written=len(changed),
+                  regions=len(regions))
         return Outcome()
 
-    def table(self, region: str, as_of: date | None = None) -> IndicatorTable:
-        state = self.states.get(region) or RegionState(region)
-        day = as_of or self._clock()
-        return IndicatorTable(region=region, as_of=day, computed_at=datetime.now(UTC),
-                              values=tuple(compute(state, day, self._targets.for_region(region))))
+    async def _fold(self, groups: dict[EntityKey, list[Event]], moved: Positions) -> dict[EntityKey, Record]:
+        """Read the touched records, fold, write once, then update the cache; the changed records."""
+        stored = await self._states.get(list(groups)) if groups else {}
+        folded: dict[EntityKey, Record] = {}
+        changed: dict[EntityKey, Record] = {}
+        for key, events in groups.items():
+            record = stored.get(key) or new_record(key.kind)
+            results = [apply(record, e) for e in events]  # every event, no short-circuit
+            if any(results):
+                changed[key] = record
+            folded[key] = record
+        moved = {tp: max(offset, self.positions.get(tp, 0)) for tp, offset in moved.items()}
+        await self._states.save(changed, moved)
+        for key, record in folded.items():
+            self._state(key.region).put(key.ref, record)
+        self.positions.update(moved)
+        return changed
 
-    async def refresh_tables(self) -> list[IndicatorsPublished]:
-        """Recompute and store the live table of every changed region; the events to publish."""
-        out = []
-        for region in sorted(self.dirty):
-            self.dirty.discard(region)
+    def values(self, region: str, as_of: date) -> list[IndicatorValue]:
+        """The indicators of a region as of a date, from the cache."""
+        return compute_indicators(self.states.get(region) or RegionState(region), region, as_of, self._targets)
+
+    def table(self, region: str, as_of: date | None = None) -> IndicatorTable:
+        """The region's indicator table as of a date (today by default), from the cache."""
+        day = as_of or self.today()
+        return IndicatorTable(region=region, as_of=day, computed_at=self._now(), values=tuple(self.values(region, day)))
+
+    async def refresh_due(self) -> list[IndicatorsPublished]:
+        """Recompute, store and announce the live table (as of today) of every region that is due."""
+        out: list[IndicatorsPublished] = []
+        computing = 0.0
+        for region in self.live.due():
+            self.live.started(region)
+            started = time.perf_counter()
             table = self.table(region)
-            await self._store.save_table(table)
+            computing += time.perf_counter() - started
+            try:
+                await self._tables.save(table)
+            except Exception:
+                self.live.mark([region])
+                raise
             out.append(IndicatorsPublished.create(table, source=SOURCE, region=region))
+        if out:
+            self.live.round_took(computing)
         return out
 
+    def position_list(self) -> list[KafkaPosition]:
+        return [KafkaPosition(topic=t, partition=p, offset=o) for (t, p), o in sorted(self.positions.items())]
+
+    async def reload(self, region: str) -> RegionState:
+        """Replace the cached state of a region (and the positions) by what the store holds."""
+        async with self._lock:
+            state, positions = await self._states.load_region(region)
+            self.states[region] = state
+            for tp, offset in positions.items():
+                self.positions[tp] = max(offset, self.positions.get(tp, 0))
+        return state
+
     async def snapshot(self, region: str, as_of: date | None = None) -> tuple[PassportSnapshot, PassportSnapshotTaken]:
-        """Freeze an immutable, versioned passport of the region; the event announcing it."""
-        day = as_of or self._clock()
-        state = self.states.get(region) or RegionState(region)
-        table = compute(state, day, self._targets.for_region(region))
-        document = build_passport(state, day, table, IndicatorStore.positions_of(self.positions), self._resources)
-        while True:
-            latest = await self._store.latest_snapshot(region)
+        """Freeze an immutable passport of the region as stored (version = the previous one + 1)."""
+        day = as_of or self.today()
+        state = await self.reload(region)
+        values = compute_indicators(state, region, day, self._targets)
+        document = build_passport(state, day, values, self.position_list(), self._resources.for_region(region))
+        for _ in range(SNAPSHOT_ATTEMPTS):
+            latest = await self._snapshots.latest(region)
             version = (latest.version if latest else 0) + 1
             snap = PassportSnapshot(snapshot_id=f"{region}:{version}", region=region, version=version, as_of=day,
-                                    taken_at=datetime.now(UTC), document=document)
-            if await self._store.insert_snapshot(snap):
+                                    taken_at=self._now(), document=document)
+            if await self._snapshots.add(snap):
+                log.info("passport_snapshot_taken", region=region, version=version, as_of=day.isoformat())
                 return snap, PassportSnapshotTaken.create(snap, source=SOURCE, region=region)
+        raise RuntimeError(f"no free snapshot version for {region} after {SNAPSHOT_ATTEMPTS} attempts")
+
+    async def latest_snapshot(self, region: str) -> PassportSnapshot | None:
+        """The region's latest passport snapshot, if any was taken."""
+        return await self._snapshots.latest(region)
+
+    async def periodic_snapshots(self) -> list[tuple[PassportSnapshot, PassportSnapshotTaken]]:
+        """Snapshots of the regions that changed (or whose date moved on) since their last periodic one."""
+        out = []
+        today = self.today()
+        for region in self.regions():
+            mark = (today, self.changes[region])
+            if self._snapshotted.get(region) == mark:
+                continue
+            out.append(await self.snapshot(region, today))
+            self._snapshotted[region] = mark
+        return out
 
     def regions(self) -> list[str]:
         return sorted(self.states)

@@ -1,50 +1,56 @@
-"""The indicators' state survives a round trip through the real FerretDB: what a restarted
-service loads is what it had folded (and the table it computes is the same)."""
+"""The indicators' stores on the real FerretDB: what a restarted service loads is what it had
+folded (and the table it computes is the same), a replayed batch changes nothing, positions
+never move back, tables are $set idempotently and snapshots are insert-only."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime
 
 import pytest
 from pymongo import AsyncMongoClient
 
 from services.indicators.adapters.store import IndicatorStore
-from services.indicators.domain.indicators import compute
-from services.indicators.domain.state import RegionState, fold
-from tests.unit.test_indicators import (
-    D, R, TARGETS, done, dx, ev, program, reg, route,
-)
+from services.indicators.domain.indicators import compute_indicators
+from services.indicators.service import IndicatorsService
+from tests.support.indicators import D, R, TARGETS, incoming, state_of
+from tests.unit.test_indicators_fold import region_history
 
 pytestmark = pytest.mark.infra
+NOW = datetime(2024, 12, 31, 12, 0, tzinfo=UTC)
+
+
+def service_on(store: IndicatorStore) -> IndicatorsService:
+    return IndicatorsService(store.state, store.tables, store.snapshots, TARGETS, now=lambda: NOW)
 
 
 async def test_folded_state_round_trips_through_ferretdb(infra, prefix):
-    from contracts import (
-        EducatorMoved, EducatorTransferred, ManagementTeamRecorded, ManagementTeamRegistered, Support,
-        SupportAssigned, TeamCompletion, TeamProgramCompleted,
-    )
-
-    events = [program("p1"), program("q", topic="education_quality_management"), reg(1), reg(2, birth=1995,
-              career=date(2023, 9, 1)), dx(1), route(1), done(1),
-              ev(EducatorMoved, EducatorTransferred(educator_id="ed-" + f"{1:032x}", organization_id="s2",
-                                                    municipality_id="m2", transferred_on=date(2024, 8, 1))),
-              ev(SupportAssigned, Support(support_id="s", educator_id="ed-" + f"{2:032x}", form="mentoring",
-                                          assigned_on=date(2024, 1, 1), until=date(2026, 8, 31))),
-              ev(ManagementTeamRegistered, ManagementTeamRecorded(team_id="t", organization_id="s1",
-                                                                  municipality_id="m1", size=3)),
-              ev(TeamProgramCompleted, TeamCompletion(team_id="t", program_id="q", completed_on=date(2024, 2, 1)))]
-    state = RegionState(R)
-    touched = set()
-    for e in events:
-        touched.add((R, *fold(state, e)))
+    events = region_history()
     client = AsyncMongoClient(infra.mongodb)
     try:
         store = IndicatorStore(client[f"{prefix}_indicators"])
-        await store.save({R: state}, touched, {("rsnms.routes.events", 1): 42})
-        await store.save({R: state}, touched, {("rsnms.routes.events", 1): 42})  # a replayed batch: same result
+        await store.ensure_indexes()
+        service = service_on(store)
+        await service.handle(incoming(*events, topic="rsnms.routes.events", partition=1, first=0))
+        await service.handle(incoming(*events, topic="rsnms.routes.events", partition=1, first=0))  # replayed
+        await service.handle(incoming(events[0], topic="rsnms.routes.events", partition=1, first=3))  # late, older
         loaded, positions = await store.load()
+        restarted = service_on(store)
+        await restarted.start()
+
+        await service.refresh_due()
+        table = service.table(R)
+        await store.tables.save(table)
+        await store.tables.save(table)
+        stored_table = await store.tables.get(R, NOW.date().isoformat())
+
+        first, _ = await service.snapshot(R, D)
+        second, _ = await restarted.snapshot(R, D)
+        again = await store.snapshots.add(first)
+        latest = await store.snapshots.latest(R)
     finally:
         await client.close()
-    assert positions == {("rsnms.routes.events", 1): 42}
-    assert loaded[R] == state
-    assert compute(loaded[R], D, TARGETS) == compute(state, D, TARGETS)
+    assert positions == {("rsnms.routes.events", 1): len(events)}
+    assert loaded[R] == state_of(events) == restarted.states[R]
+    assert compute_indicators(loaded[R], R, D, TARGETS) == compute_indicators(state_of(events), R, D, TARGETS)
+    assert stored_table == table
+    assert (first.version, second.version, again) == (1, 2, False) and latest == second

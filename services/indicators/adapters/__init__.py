@@ -1,0 +1,1 @@
+"""MongoDB / FerretDB adapters of the indicators service's repositories."""

@@ -1,28 +1,42 @@
-"""The efficiency indicators (показатели эффективности) I1-I6, E1, E2 and road-map
-completion, computed from a region's folded state as of a date, exactly as
-docs/indicators.md defines them. Pure: no I/O."""
+"""The efficiency indicators (показатели эффективности) I1-I6, E1, E2 and RM, computed
+from a region's folded state as of a date D exactly as docs/indicators.md defines them,
+for the region, each municipality and each organization. Pure: no I/O.
+
+A row exists for a scope as soon as something counts in it (numerator or denominator);
+`value` is None when the denominator is 0.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from contracts import IndicatorValue
 from contracts.calendar import add_years
-from services.indicators.domain.state import EducatorFacts, RegionState
-from services.indicators.domain.targets import met
+from services.indicators.domain.records import EducatorRecord, RegionState
+from services.indicators.domain.targets import INDICATORS, Targets, met
 
 Scope = tuple[str, str]  # (scope kind, scope id)
 QUALITY_TOPIC = "education_quality_management"
+YOUNG_AGE_LIMIT = 35
+FIRST_YEARS = 3
+SCOPE_ORDER = {"region": 0, "municipality": 1, "organization": 2}
 
 
 class Tally:
-    """Numerators and denominators per (indicator, scope)."""
+    """Numerators and denominators per (indicator, scope).
+
+    Educators are tallied per placement cell (municipality, organization) and the cells are
+    rolled up to their three scopes once at the end (`roll_up`): one count per educator and
+    indicator instead of three.
+    """
 
     def __init__(self) -> None:
-        self.num: Counter[tuple[str, Scope]] = Counter()
-        self.den: Counter[tuple[str, Scope]] = Counter()
+        self.num: dict[tuple[str, Scope], int] = defaultdict(int)
+        self.den: dict[tuple[str, Scope], int] = defaultdict(int)
+        self.cell_num: dict[tuple[str, str, str], int] = defaultdict(int)
+        self.cell_den: dict[tuple[str, str, str], int] = defaultdict(int)
 
     def count(self, indicator: str, scopes: Iterable[Scope], hit: bool) -> None:
         for scope in scopes:
@@ -30,97 +44,126 @@ class Tally:
             if hit:
                 self.num[(indicator, scope)] += 1
 
+    def count_cell(self, indicator: str, muni: str, org: str, hit: bool) -> None:
+        key = (indicator, muni, org)
+        self.cell_den[key] += 1
+        if hit:
+            self.cell_num[key] += 1
 
-def _in_register(state: RegionState, program_id: str, on: date) -> bool:
-    program = state.programs.get(program_id)
-    return program is not None and program.in_register_on(on)
+    def roll_up(self, region: str) -> None:
+        for cells, totals in ((self.cell_den, self.den), (self.cell_num, self.num)):
+            for (indicator, muni, org), n in cells.items():
+                for scope in (("region", region), ("municipality", muni), ("organization", org)):
+                    totals[(indicator, scope)] += n
+            cells.clear()
 
 
-def _i3(state: RegionState, facts: EducatorFacts, d: date) -> bool:
-    """Completed a register program that one of the educator's routes (assigned by then) selected."""
-    for program_id, completed_on in facts.completions:
-        if completed_on > d or not _in_register(state, program_id, completed_on):
+def completed_selected_register_program(state: RegionState, educator: EducatorRecord, d: date) -> bool:
+    """I3: a completion on or before D of a program that (a) one of the educator's routes assigned
+    on or before the completion date selected and (b) was in ФР ДПП on the completion date."""
+    for program_id, completed_on in educator.completions:
+        if completed_on > d:
             continue
-        if any(assigned <= completed_on and program_id in programs for assigned, _, programs in facts.routes.values()):
+        program = state.program(program_id)
+        if program is None or not program.in_register_on(completed_on):
+            continue
+        if any(r.assigned_on <= completed_on and program_id in r.program_ids for r in educator.routes.values()):
             return True
     return False
 
 
-def _young(facts: EducatorFacts, d: date) -> bool:
-    reg = facts.registration
-    assert reg is not None
+def young_teacher(educator: EducatorRecord, d: date) -> bool:
+    """I5 denominator: a teacher under 35 (D.year - birth year) in the first 3 years of work."""
+    reg = educator.fact
+    if reg is None or reg.role != "teacher":
+        return False
     start = reg.career_start
-    return reg.role == "teacher" and d.year - reg.birth_year < 35 and start <= d < add_years(start, 3)
+    return d.year - reg.birth_year < YOUNG_AGE_LIMIT and start <= d < add_years(start, FIRST_YEARS)
 
 
-def compute(state: RegionState, as_of: date, targets: dict[str, float]) -> list[IndicatorValue]:
-    d, region = as_of, state.region
-    tally = Tally()
-    methodists = {sid: s for sid, s in state.staff.items() if s.kind == "methodist" and s.active}
-    load: Counter[str] = Counter()
-    for facts in state.educators.values():
-        if not facts.active_on(d):
+def _educators(state: RegionState, d: date, tally: Tally, methodists: set[str], load: Counter[str]) -> None:
+    """I1, I2, I3, I5 and E1's numerator: active educators at their placement as of D."""
+    region = state.region
+    for educator in state.educators.values():
+        if not educator.active_on(d):
             continue
-        org, muni = facts.placement(d)  # type: ignore[misc]
-        scopes = [("region", region), ("municipality", muni), ("organization", org)]
-        tally.count("I1", scopes, any(day <= d for day in facts.diagnoses.values()))
-        tally.count("I2", scopes, any(assigned <= d for assigned, _, _ in facts.routes.values()))
-        if facts.registration.role == "teacher":  # type: ignore[union-attr]
-            tally.count("I3", scopes, _i3(state, facts, d))
-            if _young(facts, d):
-                tally.count("I5", scopes, any(a <= d and (u is None or u >= d) for a, u in facts.supports.values()))
-        carried = {m for rid, (assigned, m, _) in facts.routes.items()
-                   if assigned <= d and m in methodists and not (rid in facts.closed and facts.closed[rid] <= d)}
+        org, muni = educator.placement(d)
+        tally.count_cell("I1", muni, org, educator.diagnosed_by(d))
+        tally.count_cell("I2", muni, org, educator.has_route_by(d))
+        if educator.is_teacher:
+            tally.count_cell("I3", muni, org, completed_selected_register_program(state, educator, d))
+            if young_teacher(educator, d):
+                tally.count_cell("I5", muni, org, educator.supported_on(d))
+        carried = educator.open_route_methodists(d) & methodists
         if carried:
             for scope in (("region", region), ("municipality", muni)):
                 tally.num[("E1", scope)] += 1
             load.update(carried)
-    for staff in methodists.values():
-        for scope in (("region", region), ("municipality", staff.municipality_id)):
-            tally.den[("E1", scope)] += 1
+    tally.roll_up(region)
 
-    quality = {pid for pid, p in state.programs.items() if p.topic == QUALITY_TOPIC}
-    for tid, team in state.teams.items():
-        done = any(day <= d and pid in quality for pid, day in state.team_completions.get(tid, ()))
-        tally.count("I4", [("region", region), ("municipality", team.municipality_id),
-                           ("organization", team.organization_id)], done)
-    for program in state.programs.values():
+
+def _network(state: RegionState, d: date, tally: Tally) -> None:
+    """I4, I6, E2 and RM: teams, programs, ЦНППМ staff and the road map."""
+    region = state.region
+    quality = {pid for pid, p in state.facts("program").items() if p.topic == QUALITY_TOPIC}
+    for team in state.teams.values():
+        if team.fact is not None:
+            done = any(c.on <= d and c.program_id in quality for c in team.completions)
+            tally.count("I4", [("region", region), ("municipality", team.fact.municipality_id),
+                               ("organization", team.fact.organization_id)], done)
+    for program in state.facts("program").values():
         if not program.implemented:
             continue
         scopes: list[Scope] = [("region", region)]
-        provider = state.organizations.get(program.provider_id)
+        provider = state.organization(program.provider_id)
         if provider is not None:
             scopes += [("municipality", provider.municipality_id), ("organization", program.provider_id)]
         tally.count("I6", scopes, program.in_register_on(d))
-    for sid, staff in state.cnppm_staff.items():
-        if staff.active:
-            tally.count("E2", [("region", region), ("organization", staff.organization_id)],
-                        any(day <= d for day in state.trainings.get(sid, ())))
-    for item in state.roadmap.values():
+    for staff in state.cnppm_staff.values():
+        if staff.fact is not None and staff.fact.active:
+            tally.count("E2", [("region", region), ("organization", staff.fact.organization_id)],
+                        any(day <= d for day in staff.trainings))
+    for item in state.facts("roadmap_item").values():
         if item.status != "cancelled":
             tally.count("RM", [("region", region)], item.status == "done")
-    return _values(tally, region, targets, max(load.values(), default=0))
 
 
-def _values(tally: Tally, region: str, targets: dict[str, float], max_load: int) -> list[IndicatorValue]:
-    keys = sorted(set(tally.num) | set(tally.den), key=lambda k: (k[0], k[1][0] != "region", k[1]))
+def compute_indicators(state: RegionState, region: str, as_of: date,
+                       targets: Targets | Mapping[str, float]) -> list[IndicatorValue]:
+    """Every indicator of the region's state as of `as_of`, for every scope that has a count,
+    ordered by indicator (I1..RM), scope kind (region, municipality, organization) and id."""
+    if state.region != region:
+        raise ValueError(f"state of {state.region} asked for {region}")
+    goals = targets.for_region(region, as_of.year) if isinstance(targets, Targets) else dict(targets)
+    tally = Tally()
+    methodists = {sid for sid, s in state.facts("support_staff").items() if s.kind == "methodist" and s.active}
+    load: Counter[str] = Counter()
+    _educators(state, as_of, tally, methodists, load)
+    for sid, staff in state.facts("support_staff").items():
+        if sid in methodists:
+            for scope in (("region", region), ("municipality", staff.municipality_id)):
+                tally.den[("E1", scope)] += 1
+    _network(state, as_of, tally)
+    return _values(tally, goals, max(load.values(), default=0))
+
+
+def compute(state: RegionState, as_of: date, targets: Targets | Mapping[str, float]) -> list[IndicatorValue]:
+    """compute_indicators for the state's own region."""
+    return compute_indicators(state, state.region, as_of, targets)
+
+
+def _values(tally: Tally, targets: Mapping[str, float], max_load: int) -> list[IndicatorValue]:
+    keys = sorted(set(tally.num) | set(tally.den),
+                  key=lambda k: (INDICATORS.index(k[0]), SCOPE_ORDER[k[1][0]], k[1][1]))
     out = []
     for indicator, (kind, sid) in keys:
-        num, den = tally.num[(indicator, (kind, sid))], tally.den[(indicator, (kind, sid))]
+        num, den = tally.num.get((indicator, (kind, sid)), 0), tally.den.get((indicator, (kind, sid)), 0)
         value = num / den if den else None
-        extra: dict[str, float] = {}
         region_e1 = indicator == "E1" and kind == "region"
-        if region_e1:
-            extra["max_load"] = float(max_load)
         target = targets.get(indicator)
         out.append(IndicatorValue(
-            indicator=indicator, scope_kind=kind, scope_id=sid, numerator=num, denominator=den, value=value,
-            target=target, target_met=met(indicator, value, target, max_load if region_e1 else None), extra=extra))
+            indicator=indicator, scope_kind=kind, scope_id=sid, numerator=num, denominator=den,  # type: ignore[arg-type]
+            value=value, target=target,
+            target_met=met(indicator, value, target, max_load if region_e1 else None),
+            extra={"max_load": float(max_load)} if region_e1 else {}))
     return out
-
-
-def by_scope(values: Iterable[IndicatorValue]) -> dict[str, list[IndicatorValue]]:
-    grouped: dict[str, list[IndicatorValue]] = defaultdict(list)
-    for v in values:
-        grouped[v.scope_kind].append(v)
-    return grouped

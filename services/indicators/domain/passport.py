@@ -1,64 +1,112 @@
-"""The passport (паспорт ДППО) of a region as of a date: the sections of seed 004 built
-from the folded state, with the indicator table and the Kafka positions it includes.
+"""The passport (паспорт ДППО) of a region as of a date: the sections of seed 004 built from
+the folded state, the indicator table, and the Kafka positions the snapshot includes. Pure.
+
 Sections the events do not report (financing, correlation with students' results) are
-present with an explicit note, not left out."""
+present with explicit nulls and a note, never left out. Breakdowns are keyed only by
+enumerations (roles, kinds, topics, statuses), never by entity ids: document keys stay
+free of '.' and '$' (FerretDB) and the passport carries counts only, no personal data.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from contracts import IndicatorValue, KafkaPosition, PassportDocument, PassportSection
-from services.indicators.domain.state import RegionState
+from services.indicators.domain.labels import (
+    FINANCING_NOTE, NO_RESOURCES_NOTE, PASSPORT_TITLE, SECTION_TITLES, STUDENTS_RESULTS_NOTE,
+)
+from services.indicators.domain.records import EducatorRecord, RegionState
 
 
-def build_passport(state: RegionState, as_of: date, indicators: list[IndicatorValue],
-                   positions: list[KafkaPosition], information_resources: tuple[str, ...] = ()) -> PassportDocument:
-    d = as_of
-    active = [f for f in state.educators.values() if f.active_on(d)]
-    roles = Counter(f.registration.role for f in active)  # type: ignore[union-attr]
-    staff_kinds = Counter(s.kind for s in state.staff.values() if s.active)
-    cnppm = [sid for sid, s in state.cnppm_staff.items() if s.active]
-    trained = sum(1 for sid in cnppm if any(day <= d for day in state.trainings.get(sid, ())))
-    implemented = [p for p in state.programs.values() if p.implemented]
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _section(name: str, **kwargs: object) -> PassportSection:
+    return PassportSection(title=SECTION_TITLES[name], **kwargs)  # type: ignore[arg-type]
+
+
+def staff_section(state: RegionState, active: Sequence[EducatorRecord], d: date) -> PassportSection:
+    """Кадровый состав: educators by role, support staff by kind, ЦНППМ staff and those trained."""
+    roles = Counter(e.fact.role for e in active if e.fact)
+    categories = Counter(e.fact.qualification_category for e in active if e.fact)
+    kinds = Counter(s.kind for s in state.facts("support_staff").values() if s.active)
+    cnppm = [r for r in state.cnppm_staff.values() if r.fact is not None and r.fact.active]
+    trained = sum(1 for r in cnppm if any(day <= d for day in r.trainings))
+    return _section("staff", figures={
+        "educators": len(active), "teachers": roles["teacher"], "managers": roles["manager"],
+        "regional_methodists": kinds["methodist"], "tutors": kinds["tutor"], "mentors": kinds["mentor"],
+        "cnppm_staff": len(cnppm), "cnppm_staff_trained": trained,
+        "cnppm_staff_trained_share": _share(trained, len(cnppm))},
+        breakdown={"educators_by_qualification_category": dict(sorted(categories.items()))})
+
+
+def programs_section(state: RegionState, d: date) -> PassportSection:
+    """Программы ДПО: implemented programs, those in ФР ДПП on D and their share, by topic."""
+    implemented = [p for p in state.facts("program").values() if p.implemented]
     in_register = [p for p in implemented if p.in_register_on(d)]
-    orgs = list(state.organizations.values())
+    return _section("programs", figures={
+        "implemented": len(implemented), "in_federal_register": len(in_register),
+        "federal_register_share": _share(len(in_register), len(implemented)),
+        "providers": len({p.provider_id for p in implemented})},
+        breakdown={"implemented_by_topic": dict(sorted(Counter(p.topic for p in implemented).items())),
+                   "in_federal_register_by_topic": dict(sorted(Counter(p.topic for p in in_register).items()))})
+
+
+def infrastructure_section(state: RegionState) -> PassportSection:
+    """Региональная инфраструктура ДПО: organizations by kind, ШНОР/ШНСУ schools, teams."""
+    orgs = list(state.facts("organization").values())
     schools = [o for o in orgs if o.kind == "school"]
-    roadmap = [i for i in state.roadmap.values() if i.status != "cancelled"]
-    done = [i for i in roadmap if i.status == "done"]
-    overdue = [i for i in roadmap if i.status != "done" and i.due_date < d]
+    return _section("infrastructure", figures={
+        "organizations": len(orgs), "municipalities": len({o.municipality_id for o in orgs}),
+        "schools": len(schools),
+        "schools_low_results": sum(1 for o in schools if o.low_results),
+        "schools_unfavourable_conditions": sum(1 for o in schools if o.unfavourable_conditions),
+        "management_teams": len(state.facts("team"))},
+        breakdown={"organizations_by_kind": dict(sorted(Counter(o.kind for o in orgs).items()))})
+
+
+def involvement_section(active: Sequence[EducatorRecord], d: date) -> PassportSection:
+    """Вовлечение педагогов: diagnosed, with routes, with completed programs, with support forms."""
+    diagnosed = sum(1 for e in active if e.diagnosed_by(d))
+    return _section("involvement", figures={
+        "active_educators": len(active), "diagnosed": diagnosed,
+        "diagnosed_share": _share(diagnosed, len(active)),
+        "with_routes": sum(1 for e in active if e.has_route_by(d)),
+        "completed_programs": sum(1 for e in active if e.completed_any_by(d)),
+        "program_completions": sum(1 for e in active for c in e.completions if c.on <= d),
+        "with_support_form": sum(1 for e in active if e.supported_on(d))})
+
+
+def roadmap_section(state: RegionState, d: date) -> PassportSection:
+    """Выполнение дорожной карты: items (not cancelled), done, overdue, completion share."""
+    items = list(state.facts("roadmap_item").values())
+    counted = [i for i in items if i.status != "cancelled"]
+    done = sum(1 for i in counted if i.status == "done")
+    overdue = sum(1 for i in counted if i.status != "done" and i.due_date < d)
+    return _section("roadmap", figures={"items": len(counted), "done": done, "overdue": overdue,
+                                        "completion": _share(done, len(counted))},
+                    breakdown={"items_by_status": dict(sorted(Counter(i.status for i in items).items()))})
+
+
+def build_passport(state: RegionState, as_of: date, indicators: Iterable[IndicatorValue],
+                   positions: Iterable[KafkaPosition], information_resources: Sequence[str] = ()) -> PassportDocument:
+    """The passport document of the region's state as of `as_of`."""
+    d = as_of
+    active = [e for e in state.educators.values() if e.active_on(d)]
     return PassportDocument(
-        title="Паспорт системы дополнительного профессионального педагогического образования (ДППО)",
-        region=state.region, as_of=d,
-        staff=PassportSection(title="Кадровый состав", figures={
-            "teachers": roles["teacher"], "managers": roles["manager"],
-            "regional_methodists": staff_kinds["methodist"], "tutors": staff_kinds["tutor"],
-            "mentors": staff_kinds["mentor"], "cnppm_staff": len(cnppm), "cnppm_staff_trained": trained}),
-        programs=PassportSection(title="Программы ДПО, в том числе включённые в ФР ДПП", figures={
-            "implemented": len(implemented), "in_federal_register": len(in_register),
-            "register_share": len(in_register) / len(implemented) if implemented else None},
-            breakdown={"by_topic": dict(Counter(p.topic for p in implemented)),
-                       "by_provider": dict(Counter(p.provider_id for p in implemented))}),
-        infrastructure=PassportSection(title="Региональная инфраструктура ДПО", figures={
-            "organizations": len(orgs), "municipalities": len({o.municipality_id for o in orgs}),
-            "schools": len(schools), "schools_low_results": sum(o.low_results for o in schools),
-            "schools_unfavourable_conditions": sum(o.unfavourable_conditions for o in schools)},
-            breakdown={"organizations_by_kind": dict(Counter(o.kind for o in orgs))}),
-        financing=PassportSection(title="Финансирование", note="Сведения о финансировании не поступают в "
-                                  "платформу событиями; заполняются региональным органом управления образованием."),
-        involvement=PassportSection(title="Вовлечённость педагогов в мероприятия системы", figures={
-            "active_educators": len(active),
-            "diagnosed": sum(1 for f in active if any(x <= d for x in f.diagnoses.values())),
-            "with_routes": sum(1 for f in active if any(a <= d for a, _, _ in f.routes.values())),
-            "completed_programs": sum(1 for f in active if any(day <= d for _, day in f.completions)),
-            "with_support_form": sum(1 for f in active if any(a <= d for a, _ in f.supports.values()))}),
-        information_resources=PassportSection(title="Информационные ресурсы", items=information_resources),
+        title=PASSPORT_TITLE, region=state.region, as_of=d,
+        staff=staff_section(state, active, d),
+        programs=programs_section(state, d),
+        infrastructure=infrastructure_section(state),
+        financing=_section("financing", figures={"total_rub": None, "per_educator_rub": None}, note=FINANCING_NOTE),
+        involvement=involvement_section(active, d),
+        information_resources=_section("information_resources", items=tuple(information_resources),
+                                       note=None if information_resources else NO_RESOURCES_NOTE),
         indicators=tuple(indicators),
-        students_results=PassportSection(title="Корреляция с результатами обучающихся",
-                                         note="Результаты обучающихся не поступают в платформу; раздел "
-                                              "заполняется по данным оценочных процедур."),
-        roadmap=PassportSection(title="Дорожная карта", figures={
-            "items": len(roadmap), "done": len(done), "overdue": len(overdue),
-            "completion": len(done) / len(roadmap) if roadmap else None}),
+        students_results=_section("students_results", figures={"correlation": None}, note=STUDENTS_RESULTS_NOTE),
+        roadmap=roadmap_section(state, d),
         kafka_positions=tuple(sorted(positions, key=lambda p: (p.topic, p.partition))),
     )

@@ -1,0 +1,1 @@
+"""Entry points of the indicators service: `app.build()` is the composition root."""

@@ -1,109 +1,177 @@
-"""Composition root of the indicators service: the fold consumer, the periodic table and
-snapshot tasks, and the HTTP endpoints for the live table and the passport."""
+"""Composition root of the indicators service: the fold consumer, the live-table and
+periodic-snapshot tasks, and the HTTP endpoints.
+
+HTTP (besides /health/live, /health/ready, /metrics of the runtime):
+- GET  /indicators?region=RU-XXX[&as_of=YYYY-MM-DD]   the indicator table (IndicatorTable JSON)
+- GET  /indicators/catalogue[?region=RU-XXX]           indicator ids, Russian titles, targets
+- GET  /passports/latest?region=RU-XXX                 the latest passport snapshot (404 if none)
+- GET|POST /passports/snapshot?region=RU-XXX[&as_of=]  take a snapshot now, return it
+"""
 
 from __future__ import annotations
 
 import asyncio
-import os
+import re
+from collections.abc import Awaitable, Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-import yaml
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.asgi.handlers import HttpHandler
 from faststream.asgi.response import JSONResponse
 
-from contracts import Topic
+from contracts import PassportSnapshot, Topic
+from contracts.envelope import REGION_PATTERN
 from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.indicators.adapters.store import IndicatorStore
-from services.indicators.domain.targets import Targets
+from services.indicators.config import IndicatorsConfig
+from services.indicators.domain.labels import INDICATOR_TITLES, INDICATOR_UNITS
+from services.indicators.live import LiveTables
 from services.indicators.service import IndicatorsService
 
-TARGETS = Path(__file__).resolve().parents[1] / "targets.yaml"
+INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.ROUTES, Topic.PROGRESS)
+RETRY_AFTER_S = 1.0
 
 
-def _query(scope: Any) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
+class BadRequest(ValueError):
+    """A query the endpoints cannot answer (400)."""
 
 
-def _as_of(params: dict[str, str]) -> date | None:
-    return date.fromisoformat(params["as_of"]) if params.get("as_of") else None
+def query(scope: Any) -> dict[str, str]:
+    """The query string of an ASGI scope, first value of each parameter."""
+    raw = scope.get("query_string", b"")
+    return {k: v[0] for k, v in parse_qs(raw.decode() if isinstance(raw, bytes) else raw).items()}
 
 
-def build(settings: Settings | None = None, **runtime_options: object) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings or Settings(service="indicators"), **runtime_options)
+def region_param(params: dict[str, str]) -> str:
+    region = params.get("region", "").strip()
+    if not region:
+        raise BadRequest("region is required, e.g. ?region=RU-YEV")
+    if not re.match(REGION_PATTERN, region):
+        raise BadRequest(f"region {region!r} is not a region code")
+    return region
+
+
+def as_of_param(params: dict[str, str]) -> date | None:
+    raw = params.get("as_of", "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(f"as_of {raw!r} is not a date (YYYY-MM-DD)") from None
+
+
+def json_body(model: Any, status: int = 200) -> AsgiResponse:
+    return AsgiResponse(model.model_dump_json().encode(), status, {"Content-Type": "application/json"})
+
+
+def endpoint(fn: Callable[[dict[str, str]], Awaitable[AsgiResponse]]) -> Callable[[Any], Awaitable[AsgiResponse]]:
+    """Query parameters in, 400 with the reason for a bad query."""
+    async def handler(scope: Any) -> AsgiResponse:
+        try:
+            return await fn(query(scope))
+        except BadRequest as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+    handler.__doc__ = fn.__doc__
+    return handler
+
+
+async def _forever(what: str, step: Callable[[], Awaitable[None]], runtime: ServiceRuntime) -> None:
+    """Run a background step again and again; a failure is logged and retried, never fatal."""
+    while True:
+        try:
+            await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. the database is unavailable for a while
+            runtime.log.warning("indicators_task_failed", task=what, error=f"{type(exc).__name__}: {exc}")
+            await asyncio.sleep(RETRY_AFTER_S)
+
+
+def build(settings: Settings | None = None, config: IndicatorsConfig | None = None,
+          **runtime_options: object) -> ServiceRuntime:
+    runtime = ServiceRuntime(settings or Settings(service="indicators"), **runtime_options)  # type: ignore[arg-type]
+    config = config or IndicatorsConfig.from_env()
     store = IndicatorStore(runtime.db)
-    targets = Targets.from_doc(yaml.safe_load(Path(os.environ.get("RSNMS_TARGETS", TARGETS)).read_text()))
-    resources = tuple(filter(None, os.environ.get("RSNMS_INFORMATION_RESOURCES", "").split(";")))
-    service = IndicatorsService(store, targets, resources)
-    runtime.indicators = service  # type: ignore[attr-defined] - for tests and the CLI
-    table_every = float(os.environ.get("RSNMS_TABLE_INTERVAL_S", "1"))
-    snapshot_every = float(os.environ.get("RSNMS_SNAPSHOT_INTERVAL_S", "300"))
+    service = IndicatorsService(store.state, store.tables, store.snapshots, config.targets, config.resources,
+                                LiveTables(config.table_debounce_s))
+    runtime.indicators = service  # type: ignore[attr-defined] - for tests, benchmarks and the CLI
 
     async def publish_tables() -> None:
-        while True:
-            await asyncio.sleep(table_every)
-            await runtime.publisher.publish_all(await service.refresh_tables())
+        await service.live.wait()
+        while not runtime.broker.running:  # the start-up hooks run before the broker connects
+            await asyncio.sleep(0.1)
+        events = await service.refresh_due()
+        try:
+            await runtime.publisher.publish_all(events)
+        except Exception:
+            service.live.mark(e.region for e in events)  # announce them again later
+            raise
 
-    async def take_snapshot(region: str, as_of: date | None = None) -> Any:
+    async def take_snapshot(region: str, as_of: date | None = None) -> PassportSnapshot:
         snap, event = await service.snapshot(region, as_of)
         await runtime.publisher.publish(event)
         return snap
 
-    async def snapshots() -> None:
-        while snapshot_every > 0:
-            await asyncio.sleep(snapshot_every)
-            for region in service.regions():
-                await take_snapshot(region)
+    async def periodic_snapshots() -> None:
+        await asyncio.sleep(config.snapshot_interval_s)
+        for _, event in await service.periodic_snapshots():
+            await runtime.publisher.publish(event)
 
     tasks: list[asyncio.Task[None]] = []
 
     async def start() -> None:
         await store.ensure_indexes()
         await service.start()
-        tasks.extend([asyncio.create_task(publish_tables()), asyncio.create_task(snapshots())])
+        tasks.append(asyncio.create_task(_forever("live_tables", publish_tables, runtime)))
+        if config.snapshot_interval_s > 0:
+            tasks.append(asyncio.create_task(_forever("periodic_snapshots", periodic_snapshots, runtime)))
 
     async def stop() -> None:
         for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        tasks.clear()
 
     runtime.on_startup(start)
     runtime.on_shutdown(stop)
-    runtime.consume([str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES), str(Topic.PROGRESS)],
-                    service.handle)
+    runtime.consume([str(t) for t in INPUTS], service.handle)
     runtime.emits(Topic.AGGREGATES, Topic.PASSPORTS, Topic.DEAD_LETTER)
 
-    @get
-    async def indicators(scope: Any) -> AsgiResponse:
-        """Live indicator table of a region: ?region=RU-YEV[&as_of=YYYY-MM-DD]"""
-        params = _query(scope)
-        if "region" not in params:
-            return JSONResponse({"error": "region is required", "regions": service.regions()}, 400)
-        return AsgiResponse(service.table(params["region"], _as_of(params)).model_dump_json().encode(), 200,
-                            {"Content-Type": "application/json"})
+    @endpoint
+    async def indicators(params: dict[str, str]) -> AsgiResponse:
+        """The indicator table of a region: ?region=RU-XXX[&as_of=YYYY-MM-DD] (today by default)."""
+        return json_body(service.table(region_param(params), as_of_param(params)))
 
-    @get
-    async def snapshot(scope: Any) -> AsgiResponse:
-        """Take a passport snapshot now: ?region=RU-YEV[&as_of=YYYY-MM-DD]"""
-        params = _query(scope)
-        if "region" not in params:
-            return JSONResponse({"error": "region is required"}, 400)
-        snap = await take_snapshot(params["region"], _as_of(params))
-        return AsgiResponse(snap.model_dump_json().encode(), 200, {"Content-Type": "application/json"})
+    @endpoint
+    async def catalogue(params: dict[str, str]) -> AsgiResponse:
+        """The indicators: ids, Russian titles, units and the targets of ?region= (defaults otherwise)."""
+        region = region_param(params) if params.get("region") else None
+        targets = config.targets.for_region(region or "", (as_of_param(params) or service.today()).year)
+        return JSONResponse({"region": region, "indicators": [
+            {"indicator": k, "title": t, "unit": INDICATOR_UNITS[k], "target": targets.get(k),
+             "target_is_maximum": k == "E1"} for k, t in INDICATOR_TITLES.items()]})
 
-    @get
-    async def latest(scope: Any) -> AsgiResponse:
-        """The latest passport snapshot of a region: ?region=RU-YEV"""
-        snap = await store.latest_snapshot(_query(scope).get("region", ""))
+    @endpoint
+    async def snapshot(params: dict[str, str]) -> AsgiResponse:
+        """Take a passport snapshot now: ?region=RU-XXX[&as_of=YYYY-MM-DD]."""
+        return json_body(await take_snapshot(region_param(params), as_of_param(params)))
+
+    @endpoint
+    async def latest(params: dict[str, str]) -> AsgiResponse:
+        """The latest passport snapshot of a region: ?region=RU-XXX."""
+        snap = await service.latest_snapshot(region_param(params))
         if snap is None:
-            return JSONResponse({"error": "no snapshot yet"}, 404)
-        return AsgiResponse(snap.model_dump_json().encode(), 200, {"Content-Type": "application/json"})
+            return JSONResponse({"error": "no snapshot of this region yet"}, 404)
+        return json_body(snap)
 
-    runtime.route("/indicators", indicators)
-    runtime.route("/passports/snapshot", snapshot)
-    runtime.route("/passports/latest", latest)
+    runtime.route("/indicators", get(indicators))
+    runtime.route("/indicators/catalogue", get(catalogue))
+    runtime.route("/passports/snapshot", HttpHandler(snapshot, methods=("GET", "POST")))
+    runtime.route("/passports/latest", get(latest))
     return runtime
 
 

@@ -1,0 +1,43 @@
+"""MongoDB store of the live indicator tables (implements TableRepository).
+
+`indicator_tables`: one document per region and date (`_id` = "<region>:<as_of>"), written
+with `$set` of absolute values, so recomputing and re-writing a table is idempotent.
+Values are a list of objects (counts only, no personal data).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from contracts import IndicatorTable
+from services.indicators.domain.labels import INDICATOR_TITLES
+
+
+def table_id(region: str, as_of: str) -> str:
+    return f"{region}:{as_of}"
+
+
+def table_document(table: IndicatorTable) -> dict[str, Any]:
+    """The `$set` of a table's document."""
+    doc = table.model_dump(mode="json")
+    return {**doc, "titles": [{"indicator": k, "title": v} for k, v in INDICATOR_TITLES.items()]}
+
+
+class MongoTableStore:
+    def __init__(self, db: AsyncDatabase):
+        self._tables = db["indicator_tables"]
+
+    async def ensure_indexes(self) -> None:
+        await self._tables.create_index([("region", 1), ("as_of", -1)])
+
+    async def save(self, table: IndicatorTable) -> None:
+        doc = table_document(table)
+        await self._tables.update_one({"_id": table_id(table.region, doc["as_of"])}, {"$set": doc}, upsert=True)
+
+    async def get(self, region: str, as_of: str) -> IndicatorTable | None:
+        doc = await self._tables.find_one({"_id": table_id(region, as_of)})
+        if doc is None:
+            return None
+        return IndicatorTable.model_validate({k: doc[k] for k in ("region", "as_of", "computed_at", "values")})

@@ -1,0 +1,156 @@
+"""The order-independent, idempotent fold of events into entity records (no I/O).
+
+`entity_of(event)` names the one entity an event changes; `apply(record, event)` folds the
+event into that entity's record and says whether anything changed. Every operation is a
+set union, a minimum, or "the greater wins" (registry facts: the highest `revision`; equal
+revisions, which the ledger normally refuses as a conflict, are settled by content), so
+applying an event twice, or a set of events in any order, yields the same record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from contracts import (
+    CnppmStaffRegistered, CnppmStaffTrainedByFederalOperator, DeficitDiagnosed, EducatorDeparted, EducatorMoved,
+    EducatorRegistered, Event, ManagementTeamRegistered, OrganizationRegistered, ProgramCompleted,
+    ProgramRegistered, RoadmapItemUpdated, RouteAssigned, RouteCancelled, RouteCompleted, SupportAssigned,
+    SupportStaffRegistered, TeamProgramCompleted,
+)
+from services.indicators.domain.records import (
+    CnppmStaffRecord, Done, EducatorRecord, EntityKind, EntityRef, FactRecord, Move, Record, RegionState,
+    RouteFact, SupportFact, TeamRecord,
+)
+
+#: event type -> (entity kind, payload field naming the entity)
+ENTITY_OF: dict[type[Event], tuple[EntityKind, str]] = {
+    OrganizationRegistered: ("organization", "organization_id"),
+    ProgramRegistered: ("program", "program_id"),
+    SupportStaffRegistered: ("support_staff", "staff_id"),
+    ManagementTeamRegistered: ("team", "team_id"),
+    TeamProgramCompleted: ("team", "team_id"),
+    CnppmStaffRegistered: ("cnppm_staff", "staff_id"),
+    CnppmStaffTrainedByFederalOperator: ("cnppm_staff", "staff_id"),
+    RoadmapItemUpdated: ("roadmap_item", "item_id"),
+    EducatorRegistered: ("educator", "educator_id"),
+    EducatorMoved: ("educator", "educator_id"),
+    EducatorDeparted: ("educator", "educator_id"),
+    DeficitDiagnosed: ("educator", "educator_id"),
+    RouteAssigned: ("educator", "educator_id"),
+    RouteCompleted: ("educator", "educator_id"),
+    RouteCancelled: ("educator", "educator_id"),
+    ProgramCompleted: ("educator", "educator_id"),
+    SupportAssigned: ("educator", "educator_id"),
+}
+
+
+def entity_of(event: Event) -> EntityRef | None:
+    """The entity an event changes; None for events no indicator uses (enrolments, activities)."""
+    found = ENTITY_OF.get(type(event))
+    if found is None:
+        return None
+    kind, field = found
+    return EntityRef(kind, getattr(event.payload, field))
+
+
+def supersedes(candidate: Any, current: Any) -> bool:
+    """Registry facts: the highest revision wins; equal revisions are settled by content, so the
+    winner never depends on the arrival order."""
+    if current is None:
+        return True
+    if candidate.revision != current.revision:
+        return candidate.revision > current.revision
+    return candidate.model_dump_json() > current.model_dump_json()
+
+
+def _fact(record: FactRecord, payload: Any) -> bool:
+    if supersedes(payload, record.fact):
+        changed = record.fact != payload
+        record.fact = payload
+        return changed
+    return False
+
+
+def _add(items: set, item: Any) -> bool:
+    if item in items:
+        return False
+    items.add(item)
+    return True
+
+
+def _least(mapping: dict[str, date], key: str, day: date) -> bool:
+    """Keep the earliest date per key."""
+    if key in mapping and mapping[key] <= day:
+        return False
+    mapping[key] = day
+    return True
+
+
+def _greatest(mapping: dict[str, Any], key: str, value: Any, order: Callable[[Any], Any]) -> bool:
+    """Keep the greatest value per key (a deterministic choice if a key is reported twice)."""
+    if key in mapping and order(mapping[key]) >= order(value):
+        return False
+    mapping[key] = value
+    return True
+
+
+def _route_order(r: RouteFact) -> tuple:
+    return r.assigned_on, r.methodist_id or "", r.program_ids
+
+
+def _support_order(s: SupportFact) -> tuple:
+    return s.assigned_on, s.until or date.max
+
+
+def _left(record: EducatorRecord, day: date) -> bool:
+    if record.left_on is not None and record.left_on <= day:
+        return False
+    record.left_on = day
+    return True
+
+
+def _apply_educator(record: EducatorRecord, event: Event) -> bool:
+    p: Any = event.payload
+    if isinstance(event, EducatorRegistered):
+        return _fact(record, p)
+    if isinstance(event, EducatorMoved):
+        return _add(record.moves, Move(p.transferred_on, p.organization_id, p.municipality_id))
+    if isinstance(event, EducatorDeparted):
+        return _left(record, p.left_on)
+    if isinstance(event, DeficitDiagnosed):
+        return _least(record.diagnoses, p.diagnosis_id, p.diagnosed_on)
+    if isinstance(event, RouteAssigned):
+        programs = tuple(sorted({i.program_id for i in p.items if i.kind == "program" and i.program_id}))
+        return _greatest(record.routes, p.route_id, RouteFact(p.assigned_on, p.methodist_id, programs), _route_order)
+    if isinstance(event, (RouteCompleted, RouteCancelled)):
+        return _least(record.closed, p.route_id, p.closed_on)
+    if isinstance(event, ProgramCompleted):
+        return _add(record.completions, Done(p.program_id, p.completed_on))
+    if isinstance(event, SupportAssigned):
+        return _greatest(record.supports, p.support_id, SupportFact(p.assigned_on, p.until), _support_order)
+    return False
+
+
+def apply(record: Record, event: Event) -> bool:
+    """Fold one event into the record of its entity; True if the record changed."""
+    p: Any = event.payload
+    if isinstance(record, EducatorRecord):
+        return _apply_educator(record, event)
+    if isinstance(record, TeamRecord) and isinstance(event, TeamProgramCompleted):
+        return _add(record.completions, Done(p.program_id, p.completed_on))
+    if isinstance(record, CnppmStaffRecord) and isinstance(event, CnppmStaffTrainedByFederalOperator):
+        return _add(record.trainings, p.trained_on)
+    if isinstance(event, (OrganizationRegistered, ProgramRegistered, SupportStaffRegistered,
+                          ManagementTeamRegistered, CnppmStaffRegistered, RoadmapItemUpdated)):
+        return _fact(record, p)
+    return False
+
+
+def fold(state: RegionState, event: Event) -> EntityRef | None:
+    """Fold one event into a region's state (in memory); the entity it concerns, or None."""
+    ref = entity_of(event)
+    if ref is not None:
+        apply(state.record(ref), event)
+    return ref

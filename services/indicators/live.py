@@ -1,0 +1,66 @@
+"""When to recompute a region's live indicator table: a debounce (no I/O, clock injected).
+
+A region changed by a batch is *dirty*. It is recomputed at most once per `interval`
+seconds (default 0.5), and the refresher as a whole stays within a CPU share: after a
+round of recomputations that took T seconds, the next round waits at least
+`T * (1 - share) / share` (default share 0.2: tables never take more than a fifth of the
+event loop, however many regions a national replay touches at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+
+
+class LiveTables:
+    def __init__(self, interval: float = 0.5, share: float = 0.2, clock: Callable[[], float] = time.monotonic):
+        if interval < 0 or not 0 < share <= 1:
+            raise ValueError("interval must be >= 0 and share in (0, 1]")
+        self.interval = interval
+        self.share = share
+        self._clock = clock
+        self.dirty: set[str] = set()
+        self._next: dict[str, float] = {}
+        self._round_after = 0.0
+        self._changed = asyncio.Event()
+
+    def mark(self, regions: Iterable[str]) -> None:
+        """These regions changed: recompute them when due."""
+        before = len(self.dirty)
+        self.dirty.update(regions)
+        if len(self.dirty) != before:
+            self._changed.set()
+
+    def _when(self, region: str) -> float:
+        return max(self._next.get(region, 0.0), self._round_after)
+
+    def due(self) -> list[str]:
+        """Dirty regions whose turn has come, in a stable order."""
+        now = self._clock()
+        return sorted(r for r in self.dirty if self._when(r) <= now)
+
+    def delay(self) -> float | None:
+        """Seconds until the next dirty region is due (0 = now); None when nothing is dirty."""
+        if not self.dirty:
+            return None
+        return max(0.0, min(self._when(r) for r in self.dirty) - self._clock())
+
+    def started(self, region: str) -> None:
+        """The region's table is being recomputed from the current state: no longer dirty."""
+        self.dirty.discard(region)
+        self._next[region] = self._clock() + self.interval
+
+    def round_took(self, seconds: float) -> None:
+        """A round of recomputations took `seconds`: hold the next round back to keep the share."""
+        self._round_after = self._clock() + seconds * (1 - self.share) / self.share
+
+    async def wait(self) -> None:
+        """Until some dirty region is due (a region marked meanwhile wakes the wait early)."""
+        while (delay := self.delay()) != 0:
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), delay)
+            except TimeoutError:
+                pass

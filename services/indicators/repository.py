@@ -1,0 +1,58 @@
+"""The ports of the indicators service: what its use cases need from persistence.
+
+`adapters/` implements them on MongoDB / FerretDB; the unit tests use in-memory fakes.
+An entity's state is addressed by `EntityKey` (region, kind, id); Kafka positions by
+(topic, partition) -> the next offset (every message before it is folded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import NamedTuple, Protocol
+
+from contracts import IndicatorTable, PassportSnapshot
+from services.indicators.domain.records import EntityKind, EntityRef, Record, RegionState
+
+Positions = dict[tuple[str, int], int]
+
+
+class EntityKey(NamedTuple):
+    region: str
+    kind: EntityKind
+    entity_id: str
+
+    @property
+    def ref(self) -> EntityRef:
+        return EntityRef(self.kind, self.entity_id)
+
+
+class StateRepository(Protocol):
+    async def load_all(self) -> tuple[dict[str, RegionState], Positions]:
+        """Every region's state and the positions it includes (start-up, rebuild)."""
+        ...
+
+    async def load_region(self, region: str) -> tuple[RegionState, Positions]:
+        """One region's whole state as stored (by every instance), and every stored position."""
+        ...
+
+    async def get(self, keys: Collection[EntityKey]) -> dict[EntityKey, Record]:
+        """The stored records of these entities (one query per collection); unknown ones are absent."""
+        ...
+
+    async def save(self, records: Mapping[EntityKey, Record], positions: Mapping[tuple[str, int], int]) -> None:
+        """Persist the records (whole, idempotently), then advance the positions."""
+        ...
+
+
+class TableRepository(Protocol):
+    async def save(self, table: IndicatorTable) -> None:
+        """Store the table of a region as of a date (absolute values: idempotent)."""
+        ...
+
+
+class SnapshotRepository(Protocol):
+    async def latest(self, region: str) -> PassportSnapshot | None: ...
+
+    async def add(self, snapshot: PassportSnapshot) -> bool:
+        """Insert-only; False if this region already has a snapshot of this version."""
+        ...

@@ -1,0 +1,235 @@
+"""Builders for the indicators service's tests (events of a small region, the fold, the table
+as a dict) and in-memory fakes of its repositories that keep documents encoded as MongoDB
+would (through adapters.documents), refusing keys FerretDB would refuse."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from contracts import (
+    CnppmStaffRecorded, CnppmStaffRegistered, CnppmStaffTrained, CnppmStaffTrainedByFederalOperator, Completion,
+    Deficit, DeficitDiagnosed, Diagnosis, EducatorDeparted, EducatorLeft, EducatorMoved, EducatorRecorded,
+    EducatorRegistered, EducatorTransferred, Event, IndicatorTable, IndicatorValue, ManagementTeamRecorded,
+    ManagementTeamRegistered, OrganizationRecorded, OrganizationRegistered, PassportSnapshot, ProgramCompleted,
+    ProgramRecorded, ProgramRegistered, RoadmapItemRecorded, RoadmapItemUpdated, Route, RouteAssigned, RouteCancelled,
+    RouteClosure, RouteCompleted, RouteItem, Support, SupportAssigned, SupportStaffRecorded, SupportStaffRegistered,
+    TeamCompletion, TeamProgramCompleted,
+)
+from rsnms_runtime.kafka import Incoming
+from services.indicators.adapters.documents import COLLECTIONS, decode, doc_id, encode, unsafe_keys
+from services.indicators.adapters.table_store import table_document, table_id
+from services.indicators.domain.fold import fold
+from services.indicators.domain.indicators import compute_indicators
+from services.indicators.domain.records import Record, RegionState
+from services.indicators.domain.targets import Targets
+from services.indicators.repository import EntityKey, Positions
+
+R = "RU-TST"
+D = date(2024, 12, 31)
+TARGETS = Targets.from_doc({"default": {"I1": 0.2, "I3": 0.3, "E1": 2}})
+
+Key = tuple[str, str, str]  # (indicator, scope kind, scope id)
+
+
+def ed(n: int) -> str:
+    return f"ed-{n:032x}"
+
+
+def ev(cls: type[Event], payload: Any, region: str = R) -> Event:
+    return cls.create(payload, source="test", region=region)
+
+
+def reg(n: int, role: str = "teacher", org: str = "s1", muni: str = "m1", birth: int = 1980,
+        career: date = date(2005, 9, 1), on: date = date(2020, 1, 1), rev: int = 1, region: str = R) -> Event:
+    return ev(EducatorRegistered, EducatorRecorded(
+        educator_id=ed(n), role=role, organization_id=org, municipality_id=muni, birth_year=birth,  # type: ignore[arg-type]
+        career_start=career, registered_on=on, revision=rev), region)
+
+
+def moved(n: int, org: str, muni: str, on: date) -> Event:
+    return ev(EducatorMoved, EducatorTransferred(educator_id=ed(n), organization_id=org, municipality_id=muni,
+                                                 transferred_on=on))
+
+
+def left(n: int, on: date) -> Event:
+    return ev(EducatorDeparted, EducatorLeft(educator_id=ed(n), left_on=on))
+
+
+def dx(n: int, day: date = date(2024, 3, 1), dxid: str | None = None, region: str = R) -> Event:
+    return ev(DeficitDiagnosed, Diagnosis(
+        diagnosis_id=dxid or f"dx-{n}", session_id=f"s{n}", educator_id=ed(n), role="teacher", kind="initial",
+        diagnosed_on=day, framework_id="fw", scores={"c": 40.0},
+        deficits=(Deficit(competency="c", area="a", score=40, threshold=60, severity="severe"),)), region)
+
+
+def route(n: int, programs: Iterable[str] = ("p1",), day: date = date(2024, 3, 2), methodist: str | None = "m-1",
+          rid: str | None = None, informal: bool = False) -> Event:
+    items = [RouteItem(item_id=f"i{k}", kind="program", program_id=p, hours=36, covers=("c",), reason="x")
+             for k, p in enumerate(programs)]
+    if informal:
+        items.append(RouteItem(item_id="mc", kind="master_class", hours=6, covers=("c",), reason="x"))
+    return ev(RouteAssigned, Route(route_id=rid or f"r-{n}", educator_id=ed(n), diagnosis_id=f"dx-{n}",
+                                   assigned_on=day, methodist_id=methodist, items=tuple(items), total_hours=36))
+
+
+def closed(n: int, day: date, rid: str | None = None, cancelled: bool = True) -> Event:
+    return ev(RouteCancelled if cancelled else RouteCompleted,
+              RouteClosure(route_id=rid or f"r-{n}", educator_id=ed(n), closed_on=day, reason="x"))
+
+
+def program(pid: str, register_from: date | None = date(2023, 1, 1), register_to: date | None = None,
+            topic: str = "methodical", provider: str = "iro", implemented: bool = True, rev: int = 1) -> Event:
+    return ev(ProgramRegistered, ProgramRecorded(
+        program_id=pid, provider_id=provider, title=pid, hours=36, competencies=("c",), topic=topic,  # type: ignore[arg-type]
+        implemented=implemented, register_id="FR" if register_from else None, register_from=register_from,
+        register_to=register_to, revision=rev))
+
+
+def done(n: int, pid: str = "p1", day: date = date(2024, 6, 1)) -> Event:
+    return ev(ProgramCompleted, Completion(educator_id=ed(n), program_id=pid, completed_on=day))
+
+
+def support(n: int, assigned: date = date(2024, 1, 1), until: date | None = None, sid: str | None = None) -> Event:
+    return ev(SupportAssigned, Support(support_id=sid or f"sup-{n}", educator_id=ed(n), form="mentoring",
+                                       assigned_on=assigned, until=until))
+
+
+def org(oid: str, kind: str = "institute", muni: str = "m9", low: bool = False, poor: bool = False,
+        rev: int = 1) -> Event:
+    return ev(OrganizationRegistered, OrganizationRecorded(
+        organization_id=oid, kind=kind, title=f"Организация {oid}", municipality_id=muni,  # type: ignore[arg-type]
+        low_results=low, unfavourable_conditions=poor, revision=rev))
+
+
+def methodist(sid: str, muni: str = "m1", active: bool = True, kind: str = "methodist", rev: int = 1) -> Event:
+    return ev(SupportStaffRegistered, SupportStaffRecorded(
+        staff_id=sid, kind=kind, organization_id="cnppm", municipality_id=muni, capacity=250,  # type: ignore[arg-type]
+        active=active, revision=rev))
+
+
+def team(tid: str, organization: str, muni: str = "m1") -> Event:
+    return ev(ManagementTeamRegistered, ManagementTeamRecorded(team_id=tid, organization_id=organization,
+                                                               municipality_id=muni, size=4))
+
+
+def team_done(tid: str, pid: str, day: date = date(2024, 4, 1)) -> Event:
+    return ev(TeamProgramCompleted, TeamCompletion(team_id=tid, program_id=pid, completed_on=day))
+
+
+def cnppm(sid: str, active: bool = True, organization: str = "cnppm", rev: int = 1) -> Event:
+    return ev(CnppmStaffRegistered, CnppmStaffRecorded(staff_id=sid, organization_id=organization, active=active,
+                                                       revision=rev))
+
+
+def trained(sid: str, day: date = date(2024, 2, 1), title: str = "Академия") -> Event:
+    return ev(CnppmStaffTrainedByFederalOperator, CnppmStaffTrained(staff_id=sid, program_title=title, trained_on=day))
+
+
+def item(iid: str, status: str, due: date = date(2024, 6, 1), rev: int = 1) -> Event:
+    return ev(RoadmapItemUpdated, RoadmapItemRecorded(
+        item_id=iid, title=f"Мероприятие {iid}", responsible="ЦНППМ", due_date=due, expected_result="результат",
+        status=status, revision=rev))  # type: ignore[arg-type]
+
+
+def state_of(events: Iterable[Event], region: str = R) -> RegionState:
+    state = RegionState(region)
+    for e in events:
+        fold(state, e)
+    return state
+
+
+def table(events: Iterable[Event], as_of: date = D, targets: Targets = TARGETS) -> dict[Key, IndicatorValue]:
+    return {(v.indicator, v.scope_kind, v.scope_id): v
+            for v in compute_indicators(state_of(events), R, as_of, targets)}
+
+
+def nd(t: Mapping[Key, IndicatorValue], key: Key) -> tuple[int, int]:
+    v = t[key]
+    return v.numerator, v.denominator
+
+
+def incoming(*events: Event, topic: str = "rsnms.registry.facts", partition: int = 0, first: int = 0) -> list[Incoming]:
+    return [Incoming(e, topic, partition, first + n, e.to_bytes()) for n, e in enumerate(events)]
+
+
+class FakeStateStore:
+    """In-memory StateRepository; counts queries and saves."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, dict[str, dict[str, Any]]] = {c: {} for c in COLLECTIONS.values()}
+        self.positions: Positions = {}
+        self.queries = 0
+        self.saves = 0
+        self.written = 0
+        self.fail_save = False
+
+    async def load_all(self) -> tuple[dict[str, RegionState], Positions]:
+        states: dict[str, RegionState] = {}
+        for kind, collection in COLLECTIONS.items():
+            for doc in self.docs[collection].values():
+                state = states.setdefault(doc["region"], RegionState(doc["region"]))
+                state.records(kind)[doc["id"]] = decode(kind, doc)
+        return states, dict(self.positions)
+
+    async def load_region(self, region: str) -> tuple[RegionState, Positions]:
+        self.queries += len(COLLECTIONS)
+        states, positions = await self.load_all()
+        return states.get(region) or RegionState(region), positions
+
+    async def get(self, keys: Collection[EntityKey]) -> dict[EntityKey, Record]:
+        out: dict[EntityKey, Record] = {}
+        for kind in {k.kind for k in keys}:
+            self.queries += 1
+            for key in (k for k in keys if k.kind == kind):
+                doc = self.docs[COLLECTIONS[kind]].get(doc_id(key))
+                if doc is not None:
+                    out[key] = decode(kind, doc)
+        return out
+
+    async def save(self, records: Mapping[EntityKey, Record], positions: Mapping[tuple[str, int], int]) -> None:
+        if self.fail_save:
+            raise ConnectionError("store down")
+        self.saves += 1
+        for key, record in records.items():
+            doc = encode(key, record)
+            assert not unsafe_keys(doc), unsafe_keys(doc)
+            self.docs[COLLECTIONS[key.kind]][doc["_id"]] = doc
+            self.written += 1
+        for tp, offset in positions.items():
+            self.positions[tp] = max(self.positions.get(tp, 0), offset)
+
+
+class FakeTableStore:
+    """In-memory TableRepository: `$set` of the table document under "<region>:<as_of>"."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, dict[str, Any]] = {}
+        self.fail = False
+
+    async def save(self, t: IndicatorTable) -> None:
+        if self.fail:
+            raise ConnectionError("store down")
+        doc = table_document(t)
+        assert not unsafe_keys(doc)
+        self.docs.setdefault(table_id(t.region, doc["as_of"]), {}).update(doc)
+
+
+class FakeSnapshotStore:
+    """In-memory SnapshotRepository, insert-only."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, dict[str, Any]] = {}
+
+    async def latest(self, region: str) -> PassportSnapshot | None:
+        mine = [d for d in self.docs.values() if d["region"] == region]
+        return PassportSnapshot.model_validate(max(mine, key=lambda d: d["version"])) if mine else None
+
+    async def add(self, snapshot: PassportSnapshot) -> bool:
+        if snapshot.snapshot_id in self.docs:
+            return False
+        doc = snapshot.model_dump(mode="json")
+        assert not unsafe_keys(doc), unsafe_keys(doc)
+        self.docs[snapshot.snapshot_id] = doc
+        return True

@@ -1,0 +1,103 @@
+"""Composition of the indicators service and its HTTP endpoints, called through ASGI with
+in-memory repositories (no Kafka, no database): query parameters, 400s, the table, the
+catalogue of Russian titles, snapshots taken on demand and published."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from contracts import IndicatorTable, PassportSnapshot, PassportSnapshotTaken, Topic
+from rsnms_runtime.settings import Settings
+from services.indicators.config import IndicatorsConfig
+from services.indicators.domain.resources import InformationResources
+from services.indicators.entrypoints import app
+from tests.support.indicators import (
+    D, R, TARGETS, FakeSnapshotStore, FakeStateStore, FakeTableStore, dx, incoming, reg,
+)
+
+
+@pytest.fixture
+def runtime(monkeypatch):
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(app.ServiceRuntime, "consume",
+                        lambda self, topics, handler, group_suffix="": seen.setdefault("topics", topics))
+    config = IndicatorsConfig(targets=TARGETS, resources=InformationResources(), snapshot_interval_s=0)
+    rt = app.build(Settings(service="indicators"), config, gate=None)
+    service = rt.indicators
+    service._states, service._tables, service._snapshots = FakeStateStore(), FakeTableStore(), FakeSnapshotStore()
+    published: list[Any] = []
+
+    async def publish(event, topic=None):
+        published.append(event)
+
+    monkeypatch.setattr(rt.publisher, "publish", publish)
+    rt.seen, rt.published = seen, published
+    return rt
+
+
+async def call(rt, path: str, query: str = "", method: str = "GET") -> tuple[int, Any]:
+    handler = dict(rt._routes)[path]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await handler({"type": "http", "method": method, "path": path, "query_string": query.encode(), "headers": []},
+                  receive, send)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, json.loads(body) if body.startswith((b"{", b"[")) else body
+
+
+def test_the_service_consumes_its_four_topics_and_serves_its_endpoints(runtime):
+    assert set(runtime.seen["topics"]) == {str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES),
+                                           str(Topic.PROGRESS)}
+    assert [p for p, _ in runtime._routes] == ["/indicators", "/indicators/catalogue", "/passports/snapshot",
+                                              "/passports/latest"]
+    assert runtime.settings.service == "indicators"
+
+
+async def test_the_table_of_a_region_as_of_a_date(runtime):
+    await runtime.indicators.handle(incoming(reg(1), reg(2), dx(1)))
+    status, body = await call(runtime, "/indicators", f"region={R}&as_of={D.isoformat()}")
+    assert status == 200
+    table = IndicatorTable.model_validate(body)
+    i1 = next(v for v in table.values if (v.indicator, v.scope_kind) == ("I1", "region"))
+    assert table.as_of == D and (i1.numerator, i1.denominator, i1.value) == (1, 2, 0.5)
+
+
+@pytest.mark.parametrize(("query", "reason"), [("", "region is required"), ("region=../x", "not a region code"),
+                                               (f"region={R}&as_of=31.12.2024", "not a date")])
+async def test_bad_queries_are_400_with_the_reason(runtime, query, reason):
+    status, body = await call(runtime, "/indicators", query)
+    assert status == 400 and reason in body["error"]
+
+
+async def test_the_catalogue_has_russian_titles_and_the_region_targets(runtime):
+    status, body = await call(runtime, "/indicators/catalogue", f"region={R}")
+    assert status == 200
+    by_id = {i["indicator"]: i for i in body["indicators"]}
+    assert list(by_id) == ["I1", "I2", "I3", "I4", "I5", "I6", "E1", "E2", "RM"]
+    assert by_id["I1"]["title"].startswith("Доля педагогических работников") and by_id["I1"]["target"] == 0.2
+    assert by_id["E1"]["target_is_maximum"] is True and by_id["RM"]["target"] is None
+
+
+async def test_snapshot_on_demand_is_stored_published_and_then_the_latest(runtime):
+    status, body = await call(runtime, "/passports/latest", f"region={R}")
+    assert status == 404
+    await runtime.indicators.handle(incoming(reg(1), dx(1)))
+    status, body = await call(runtime, "/passports/snapshot", f"region={R}&as_of={D.isoformat()}", method="POST")
+    assert status == 200
+    snap = PassportSnapshot.model_validate(body)
+    assert (snap.version, snap.as_of, snap.document.staff.figures["teachers"]) == (1, D, 1)
+    assert [type(e) for e in runtime.published] == [PassportSnapshotTaken] and runtime.published[0].payload == snap
+    status, body = await call(runtime, "/passports/snapshot", f"region={R}")  # GET works too
+    assert status == 200 and body["version"] == 2
+    status, body = await call(runtime, "/passports/latest", f"region={R}")
+    assert status == 200 and body["snapshot_id"] == f"{R}:2"

@@ -1,0 +1,48 @@
+"""Documents of the indicators' MongoDB stores, without a database: every kind of record
+round-trips through its document, documents are FerretDB-safe (no '.'/'$' keys, no nested
+arrays), table documents are keyed by region and date."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from contracts import IndicatorTable
+from services.indicators.adapters.documents import COLLECTIONS, decode, encode, unsafe_keys
+from services.indicators.adapters.table_store import table_document, table_id
+from services.indicators.domain.indicators import compute_indicators
+from services.indicators.repository import EntityKey
+from tests.support.indicators import D, R, TARGETS, state_of
+from tests.unit.test_indicators_fold import region_history
+
+
+def nested_arrays(value) -> bool:
+    if isinstance(value, list):
+        return any(isinstance(v, list) or nested_arrays(v) for v in value)
+    if isinstance(value, dict):
+        return any(nested_arrays(v) for v in value.values())
+    return False
+
+
+def test_every_record_round_trips_through_its_document():
+    state = state_of(region_history())
+    for kind in COLLECTIONS:
+        for entity_id, record in state.records(kind).items():
+            doc = encode(EntityKey(R, kind, entity_id), record)
+            assert doc["_id"] == f"{R}:{entity_id}" and doc["region"] == R and doc["id"] == entity_id
+            assert unsafe_keys(doc) == [] and not nested_arrays(doc)
+            assert decode(kind, doc) == record
+    # 2 organizations, 2 programs, 2 methodists, 1 team, 1 ЦНППМ employee, 1 road-map item, 3 educators
+    assert sum(len(state.records(k)) for k in COLLECTIONS) == 12
+
+
+def test_table_documents_are_keyed_by_region_and_date_and_safe():
+    values = tuple(compute_indicators(state_of(region_history()), R, D, TARGETS))
+    table = IndicatorTable(region=R, as_of=D, computed_at=datetime(2025, 1, 1, tzinfo=UTC), values=values)
+    doc = table_document(table)
+    assert table_id(R, doc["as_of"]) == f"{R}:2024-12-31"
+    assert unsafe_keys(doc) == [] and not nested_arrays(doc)
+    assert IndicatorTable.model_validate({k: doc[k] for k in ("region", "as_of", "computed_at", "values")}) == table
+
+
+def test_unsafe_keys_are_found_anywhere():
+    assert unsafe_keys({"a": [{"b.c": 1}], "$x": {"ok": 1}}) == ["/a/0/b.c", "/$x"]

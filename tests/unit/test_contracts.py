@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import filecmp
 import json
 import subprocess
 from datetime import date
@@ -94,13 +93,18 @@ def test_topics_declared_in_one_place():
 
 
 def test_checked_in_contract_documents_match_the_code(tmp_path):
+    """Compared as parsed documents: FastStream may list channels in another order."""
+    import yaml
+
     subprocess.run([str(ROOT / "deploy" / "gen-contracts"), str(tmp_path)], check=True, cwd=ROOT,
                    capture_output=True)
     for sub in ("asyncapi", "schemas"):
         generated = sorted(p.name for p in (tmp_path / sub).iterdir())
         assert generated == sorted(p.name for p in (ROOT / "contracts" / sub).iterdir() if p.suffix in (".yaml", ".json"))
-        match, mismatch, errors = filecmp.cmpfiles(tmp_path / sub, ROOT / "contracts" / sub, generated, shallow=False)
-        assert not mismatch and not errors, f"regenerate with `make asyncapi`: {mismatch + errors}"
+        stale = [name for name in generated
+                 if yaml.safe_load((tmp_path / sub / name).read_text()) != yaml.safe_load(
+                     (ROOT / "contracts" / sub / name).read_text())]
+        assert not stale, f"regenerate with `make asyncapi`: {stale}"
 
 
 def test_v1_producers_coexist_with_v2_through_the_upcaster():

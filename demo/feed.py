@@ -1,9 +1,10 @@
 """Feeding a generated region through Kafka the way the outside systems would, and
 following what the platform answers.
 
-Phase 1 publishes master data and diagnostic results; once the platform has built the
-routes, phase 2 publishes what providers report about them (enrolments, completions,
-informal activities, management-team training).
+Master data goes first, as a region loads its registry before it diagnoses anyone; once
+the registry has confirmed it, the diagnostic results follow; once the platform has built
+the routes, the providers report about them (enrolments, completions, informal
+activities, management-team training).
 """
 
 from __future__ import annotations
@@ -62,6 +63,17 @@ class TopicTail:
             await self.poll()
         return self.events
 
+    async def quiet(self, seconds: float, timeout: float, what: str) -> list[Event]:
+        """Read until nothing new arrived for `seconds`."""
+        deadline = time.monotonic() + timeout
+        last = time.monotonic()
+        while time.monotonic() - last < seconds:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"waited {timeout:.0f} s for {what} to settle")
+            if await self.poll():
+                last = time.monotonic()
+        return self.events
+
     async def stop(self) -> None:
         if self._consumer is not None:
             await self._consumer.stop()
@@ -77,14 +89,9 @@ class FeedResult:
         return [*self.region.inbound, *self.progress]
 
 
-def _routes_settled(expected_sessions: int) -> Callable[[list[Event]], bool]:
+def _diagnosed(expected_sessions: int) -> Callable[[list[Event]], bool]:
     def check(events: list[Event]) -> bool:
-        diagnoses = [e for e in events if isinstance(e, DeficitDiagnosed)]
-        if len({d.payload.session_id for d in diagnoses}) < expected_sessions:
-            return False
-        with_deficits = {d.payload.diagnosis_id for d in diagnoses if d.payload.deficits}
-        routed = {e.payload.diagnosis_id for e in events if isinstance(e, RouteAssigned)}
-        return with_deficits <= routed
+        return len({e.payload.session_id for e in events if isinstance(e, DeficitDiagnosed)}) >= expected_sessions
 
     return check
 
@@ -94,14 +101,21 @@ async def feed_region(generator: RegionGenerator, publisher: EventPublisher, boo
     """Publish the region, wait for the platform's routes, publish the providers' reports."""
     region = generator.generate()
     result = FeedResult(region)
-    tail = TopicTail(bootstrap, [str(Topic.DEFICITS), str(Topic.ROUTES)], generator.spec.region)
+    tail = TopicTail(bootstrap, [str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES)],
+                     generator.spec.region)
     await tail.start()
     try:
-        log(f"publishing {len(region.registry)} registry facts and {len(region.diagnostics)} diagnostic results")
-        for chunk in range(0, len(region.inbound), 1000):
-            await publisher.publish_all(region.inbound[chunk:chunk + 1000], inbound=True)
+        log(f"publishing {len(region.registry)} registry facts")
+        for chunk in range(0, len(region.registry), 1000):
+            await publisher.publish_all(region.registry[chunk:chunk + 1000], inbound=True)
+        facts = {e.event_id for e in region.registry}
+        await tail.until(lambda evs: facts <= {e.event_id for e in evs}, timeout, "the registry's facts")
+        log(f"registry confirmed the facts; publishing {len(region.diagnostics)} diagnostic results")
+        for chunk in range(0, len(region.diagnostics), 1000):
+            await publisher.publish_all(region.diagnostics[chunk:chunk + 1000], inbound=True)
         sessions = len({e.payload.session_id for e in region.diagnostics})
-        events = await tail.until(_routes_settled(sessions), timeout, "diagnoses and routes")
+        await tail.until(_diagnosed(sessions), timeout, "the diagnoses")
+        events = await tail.quiet(3.0, timeout, "the routes")  # not every diagnosis gets a route
         routes = [e for e in events if isinstance(e, RouteAssigned)]
         log(f"platform diagnosed {sessions} sessions and built {len(routes)} routes")
         result.progress = generator.progress(region, routes)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -189,6 +190,8 @@ class BatchConsumer:
         self._ledger = ledger
         self._tracer = tracer or trace.get_tracer("rsnms")
         self._gate = gate
+        #: contexts of the latest applied events, for spans that summarise many (snapshots)
+        self.recent_traces: deque[trace.SpanContext] = deque(maxlen=256)
 
     def _letter(self, rec: Any, kind: str, error: str, event_id: str | None = None,
                 event_type: str | None = None) -> DeadLetter:
@@ -309,6 +312,7 @@ class BatchConsumer:
             ), "ledger")
             for inc in fresh:
                 if str(inc.event.event_id) not in refused:
+                    self.recent_traces.append(spans[str(inc.event.event_id)].get_span_context())
                     with trace.use_span(spans[str(inc.event.event_id)], end_on_exit=False):
                         log.debug("event_applied", event_id=str(inc.event.event_id), event_type=inc.event.event_type,
                                   region=inc.event.region, topic=inc.topic, partition=inc.partition, offset=inc.offset)

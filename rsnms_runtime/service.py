@@ -12,6 +12,7 @@ from typing import Any, Union
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.specification import AsyncAPI
 from faststream.asgi.response import JSONResponse
+from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import generate_latest
 
@@ -76,6 +77,13 @@ class ServiceRuntime:
             schema = Union[tuple(EVENT_CLASSES[k] for k in kinds)] if TOPIC_EVENTS[topic] else DeadLetter  # noqa: UP007
             self.broker.publisher(str(topic), title=f"{topic}:publish",
                                   description="Publishes: " + ", ".join(kinds), schema=schema)
+
+    def span_over_recent(self, name: str) -> Any:
+        """A span linked to the traces of the latest applied events (e.g. a passport snapshot
+        that folds them in); what is published inside it continues this span's trace."""
+        links = [trace.Link(ctx) for consumer in self.consumers for ctx in consumer.recent_traces]
+        tracer = self.tracer_provider.get_tracer(f"rsnms.{self.settings.service}")
+        return tracer.start_as_current_span(name, links=links, attributes={"rsnms.service": self.settings.service})
 
     def on_startup(self, fn: Callable[[], Any]) -> None:
         self._startup.append(fn)

@@ -6,10 +6,8 @@ snapshot is taken, stored and published."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
-import time
 from collections import Counter
 import urllib.request
 from datetime import date
@@ -24,22 +22,11 @@ from demo.feed import TopicTail, feed_region
 from demo.generator import RegionGenerator, RegionSpec
 from rsnms_runtime.kafka import EventPublisher
 from tests.e2e.platform import Platform
-from tests.e2e.reference import recompute
+from tests.e2e.checks import FOLDED_TOPICS, differences, settled
 from tests.support.factories import region_code
 
 pytestmark = [pytest.mark.infra, pytest.mark.e2e]
 AS_OF = date(2025, 11, 30)
-FOLDED_TOPICS = [str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES), str(Topic.PROGRESS)]
-
-
-def production_table(platform: Platform, region: str) -> dict:
-    table = platform.get("indicators", f"/indicators?region={region}&as_of={AS_OF}")
-    out = {}
-    for v in table["values"]:
-        out[(v["indicator"], v["scope_kind"], v["scope_id"])] = (v["numerator"], v["denominator"])
-        if v["indicator"] == "E1" and v["scope_kind"] == "region":
-            out[("E1max", "region", region)] = (int(v["extra"]["max_load"]), 0)
-    return out
 
 
 async def test_generated_region_indicators_match_an_independent_recomputation(infra, prefix, tmp_path):
@@ -58,20 +45,7 @@ async def test_generated_region_indicators_match_an_independent_recomputation(in
             await broker.stop()
         assert len(fed.progress) > 50, "the providers should have reported on the routes"
 
-        tail = TopicTail(infra.kafka, FOLDED_TOPICS, region)
-        await tail.start()
-        deadline = time.monotonic() + 180
-        try:
-            while True:
-                await tail.poll()
-                events = tail.events
-                expected = recompute(events, region, AS_OF)
-                actual = production_table(platform, region)
-                if actual == expected or time.monotonic() > deadline:
-                    break
-                await asyncio.sleep(1)
-        finally:
-            await tail.stop()
+        expected, actual, events = await settled(infra.kafka, platform, region, AS_OF)
 
         published = {e.event_id for e in fed.published if e.event_type != "DiagnosticResultSubmitted"}
         on_topics = {e.event_id for e in events}
@@ -83,8 +57,7 @@ async def test_generated_region_indicators_match_an_independent_recomputation(in
         scopes = {k[1] for k in expected}
         assert scopes == {"region", "municipality", "organization"}
         assert len([k for k in expected if k[1] == "municipality" and k[0] == "I1"]) == spec.municipalities
-        mismatched = {k: (expected.get(k), actual.get(k)) for k in set(expected) | set(actual)
-                      if expected.get(k) != actual.get(k)}
+        mismatched = differences(expected, actual)
         assert not mismatched, f"{len(mismatched)} indicator values differ (reference, production): {mismatched}"
         for indicator in ("I1", "I2", "I3", "I5", "I6", "E1", "E2", "RM"):
             num, den = expected[(indicator, "region", region)]

@@ -112,14 +112,18 @@ def build(settings: Settings | None = None, config: IndicatorsConfig | None = No
             raise
 
     async def take_snapshot(region: str, as_of: date | None = None) -> PassportSnapshot:
-        snap, event = await service.snapshot(region, as_of)
-        await runtime.publisher.publish(event)
+        with runtime.span_over_recent("indicators passport snapshot"):
+            snap, event = await service.snapshot(region, as_of)
+            await runtime.publisher.publish(event)
         return snap
+
+    runtime.take_snapshot = take_snapshot  # type: ignore[attr-defined] - for tests and the CLI
 
     async def periodic_snapshots() -> None:
         await asyncio.sleep(config.snapshot_interval_s)
-        for _, event in await service.periodic_snapshots():
-            await runtime.publisher.publish(event)
+        with runtime.span_over_recent("indicators periodic passport snapshots"):
+            for _, event in await service.periodic_snapshots():
+                await runtime.publisher.publish(event)
 
     tasks: list[asyncio.Task[None]] = []
 

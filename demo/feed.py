@@ -96,8 +96,32 @@ def _diagnosed(expected_sessions: int) -> Callable[[list[Event]], bool]:
     return check
 
 
+async def caught_up(bootstrap: str, group: str, timeout: float) -> None:
+    """Wait until a consumer group has committed everything in the topics it reads."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await admin.start()
+    await probe.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            offsets = await admin.list_consumer_group_offsets(group)
+            ends = await probe.end_offsets(list(offsets)) if offsets else {}
+            if offsets and all(meta.offset >= ends[tp] for tp, meta in offsets.items()):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"consumer group {group} did not catch up in {timeout:.0f} s")
+            await asyncio.sleep(0.5)
+    finally:
+        await probe.stop()
+        await admin.close()
+
+
 async def feed_region(generator: RegionGenerator, publisher: EventPublisher, bootstrap: str,
-                      timeout: float = 300.0, log: Callable[[str], None] = lambda _: None) -> FeedResult:
+                      timeout: float = 300.0, log: Callable[[str], None] = lambda _: None,
+                      routes_group: str = "rsnms.routes") -> FeedResult:
     """Publish the region, wait for the platform's routes, publish the providers' reports."""
     region = generator.generate()
     result = FeedResult(region)
@@ -115,7 +139,8 @@ async def feed_region(generator: RegionGenerator, publisher: EventPublisher, boo
             await publisher.publish_all(region.diagnostics[chunk:chunk + 1000], inbound=True)
         sessions = len({e.payload.session_id for e in region.diagnostics})
         await tail.until(_diagnosed(sessions), timeout, "the diagnoses")
-        events = await tail.quiet(3.0, timeout, "the routes")  # not every diagnosis gets a route
+        await caught_up(bootstrap, routes_group, timeout)  # not every diagnosis gets a route
+        events = await tail.quiet(1.0, timeout, "the routes")
         routes = [e for e in events if isinstance(e, RouteAssigned)]
         log(f"platform diagnosed {sessions} sessions and built {len(routes)} routes")
         result.progress = generator.progress(region, routes)

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -24,9 +25,10 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 
 from demo.competencies import framework_competencies
-from demo.feed import feed_region
+from demo.feed import caught_up, feed_region
 from demo.generator import RegionGenerator, RegionSpec
 from rsnms_runtime.kafka import EventPublisher
+from rsnms_runtime.sources import parse_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {"registry": 8081, "diagnostics": 8082, "routes": 8083, "indicators": 8084}
@@ -96,12 +98,13 @@ def render(table: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def feed(env: dict[str, str], spec: RegionSpec) -> int:
+async def feed(env: dict[str, str], spec: RegionSpec, keys: dict[str, bytes]) -> int:
     broker = KafkaBroker(env["KAFKA_BOOTSTRAP_SERVERS"])
     await broker.start()
     try:
         generator = RegionGenerator(spec, framework_competencies())
-        result = await feed_region(generator, EventPublisher(broker), env["KAFKA_BOOTSTRAP_SERVERS"],
+        result = await feed_region(generator, EventPublisher(broker, keys=keys), env["KAFKA_BOOTSTRAP_SERVERS"],
+                                   routes_group=env.get("RSNMS_GROUP_PREFIX", "rsnms") + ".routes",
                                    log=lambda line: print(f"demo: {line}", flush=True))
         return len(result.published)
     finally:
@@ -119,6 +122,13 @@ def main() -> None:
     env = dict(os.environ)
     env.setdefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + env.get("KAFKA_PORT", "9092"))
     env.setdefault("MONGODB_URI", f"mongodb://127.0.0.1:{env.get('FERRETDB_PORT', '27017')}/")
+    # the demo's outside systems get fresh secrets for this run (never stored in the repository);
+    # deploy/sources.yaml says what each may publish
+    spec = RegionSpec(region=args.region, municipalities=args.municipalities, seed=args.seed, today=date.today())
+    sources = ("cnppm-" + args.region.lower(), "assessment-platform", "iro-lms")
+    keys = {s: secrets.token_hex(16).encode() for s in sources}
+    env.setdefault("RSNMS_SOURCE_KEYS", ",".join(f"{s}={k.decode()}" for s, k in keys.items()))
+    keys = parse_keys(env["RSNMS_SOURCE_KEYS"])
     stack_dir = Path(env.get("RSNMS_STACK_DIR", ROOT / ".stack"))
     procs = start_services(env, stack_dir / "logs")
     stop = False
@@ -132,11 +142,11 @@ def main() -> None:
     try:
         wait_ready(procs)
         print("demo: services ready: " + ", ".join(f"{n} http://127.0.0.1:{p}" for n, p in SERVICES.items()))
-        spec = RegionSpec(region=args.region, municipalities=args.municipalities, seed=args.seed, today=date.today())
-        published = asyncio.run(feed(env, spec))
+        published = asyncio.run(feed(env, spec, keys))
         print(f"demo: {published} events published for {args.region}")
         base = f"http://127.0.0.1:{SERVICES['indicators']}"
-        time.sleep(2)
+        asyncio.run(caught_up(env["KAFKA_BOOTSTRAP_SERVERS"], env.get("RSNMS_GROUP_PREFIX", "rsnms") + ".indicators",
+                              600))
         snapshot = http_json(f"{base}/passports/snapshot?region={args.region}", timeout=60)
         print(f"demo: passport snapshot {snapshot.get('snapshot_id')} (version {snapshot.get('version')}) stored "
               f"in MongoDB rsnms_indicators.passport_snapshots and published on rsnms.indicators.passports; "

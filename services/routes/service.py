@@ -52,6 +52,12 @@ class RoutesService:
         self._store = store
         self._policy = policy or RoutePolicy()
         self._titles = titles or {}
+        #: per region, loaded on first use: the catalogue (dropped when facts change it) and
+        #: the loads (kept up to date by the routes this instance assigns; rebuilt after a
+        #: failed batch). Reading them per batch means a scan of every educator file, which
+        #: on FerretDB v1 costs seconds per batch.
+        self._catalogues: dict[str, Catalogue] = {}
+        self._loads: dict[str, Loads] = {}
 
     async def handle(self, batch: list[Incoming]) -> Outcome:
         outcome = Outcome()
@@ -61,25 +67,33 @@ class RoutesService:
             return outcome
         files = await self._store.files(sorted({file_key(i.event) for i in incoming}))
         regions = sorted({i.event.region for i in incoming})
-        catalogues = {r: await self._store.catalogue(r) for r in regions}
-        loads = {r: await self._store.loads(r) for r in regions}
-        touched: dict[str, EducatorFile] = {}
-        emitted: Counter[str] = Counter()
-        for inc in incoming:
-            event, key = inc.event, file_key(inc.event)
-            file = files.get(key) or EducatorFile(region=event.region, educator_id=event.key)
-            replay = file.has_applied(str(event.event_id))
-            try:
-                out = file.apply(event, catalogues[event.region], loads[event.region], self._policy, self._titles)
-            except Refused as exc:
-                outcome.rejected.append((inc, str(exc)))
-                continue
-            files[key] = file
-            if not replay:
-                touched[key] = file
-            outcome.emit.extend(out)
-            emitted.update(e.event_type for e in out)
-        await self._store.save_files(list(touched.values()))
+        for r in regions:
+            if r not in self._catalogues:
+                self._catalogues[r] = await self._store.catalogue(r)
+            if r not in self._loads:
+                self._loads[r] = await self._store.loads(r)
+        catalogues, loads = self._catalogues, self._loads
+        try:
+            touched: dict[str, EducatorFile] = {}
+            emitted: Counter[str] = Counter()
+            for inc in incoming:
+                event, key = inc.event, file_key(inc.event)
+                file = files.get(key) or EducatorFile(region=event.region, educator_id=event.key)
+                replay = file.has_applied(str(event.event_id))
+                try:
+                    out = file.apply(event, catalogues[event.region], loads[event.region], self._policy, self._titles)
+                except Refused as exc:
+                    outcome.rejected.append((inc, str(exc)))
+                    continue
+                files[key] = file
+                if not replay:
+                    touched[key] = file
+                outcome.emit.extend(out)
+                emitted.update(e.event_type for e in out)
+            await self._store.save_files(list(touched.values()))
+        except Exception:
+            self._loads.clear()  # the batch is redelivered: count again from what was stored
+            raise
         if emitted or outcome.rejected:
             log.info("routes_batch", files_written=len(touched), refused=len(outcome.rejected), **dict(emitted))
         return outcome
@@ -95,3 +109,4 @@ class RoutesService:
                 staff[e.region].append(e.payload)
         for region in sorted(set(programs) | set(staff)):
             await self._store.save_catalogue(region, programs[region], staff[region])
+            self._catalogues.pop(region, None)

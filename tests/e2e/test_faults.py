@@ -47,7 +47,7 @@ async def test_sigkill_of_every_service_and_infrastructure_restarts_lose_and_dou
         broker = KafkaBroker(infra.kafka)
         await broker.start()
         feed = asyncio.create_task(feed_region(generator, EventPublisher(broker, keys=keys), infra.kafka,
-                                               timeout=420))
+                                               timeout=420, routes_group=f"{prefix}.routes"))
         try:
             for name in SERVICES:
                 await asyncio.sleep(1.5)

@@ -40,7 +40,8 @@ async def test_generated_region_indicators_match_an_independent_recomputation(in
         broker = KafkaBroker(infra.kafka)
         await broker.start()
         try:
-            fed = await feed_region(generator, EventPublisher(broker, keys=keys), infra.kafka, timeout=240)
+            fed = await feed_region(generator, EventPublisher(broker, keys=keys), infra.kafka, timeout=240,
+                                     routes_group=f"{prefix}.routes")
         finally:
             await broker.stop()
         assert len(fed.progress) > 50, "the providers should have reported on the routes"

@@ -69,7 +69,7 @@ async def test_a_single_trace_spans_all_four_services_for_one_diagnostic_result(
 
         async def all_four():
             return services_in_trace() >= {"registry", "diagnostics", "routes", "indicators"}
-        await eventually(all_four, timeout=60)
+        await eventually(all_four, timeout=120)
 
         in_trace = [s for s in exporter.get_finished_spans() if s.context.trace_id == trace_id]
         applied = {(s.attributes["rsnms.service"], s.attributes["rsnms.event_type"]) for s in in_trace

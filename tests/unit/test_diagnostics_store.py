@@ -38,7 +38,8 @@ def _matches(doc: dict[str, Any], flt: dict[str, Any]) -> bool:
 
 
 class FakeCollection:
-    """find / bulk_write(UpdateOne with $set, $setOnInsert, upsert) / create_index, in memory."""
+    """find / update_one and bulk_write (UpdateOne with $set, $setOnInsert, upsert) / create_index, in
+    memory; `writes` counts single-document writes."""
 
     def __init__(self) -> None:
         self.docs: dict[str, dict[str, Any]] = {}
@@ -59,9 +60,12 @@ class FakeCollection:
                 yield d
         return cursor()
 
+    async def update_one(self, flt: dict[str, Any], update: dict[str, Any], upsert: bool = False) -> None:
+        await self.bulk_write([UpdateOne(flt, update, upsert=upsert)])
+
     async def bulk_write(self, ops: list[UpdateOne], ordered: bool = True) -> None:
-        self.writes += 1
         for op in ops:
+            self.writes += 1
             flt, update, upsert = op._filter, op._doc, op._upsert
             assert not unsafe_keys(update.get("$set", {})) and not unsafe_keys(update.get("$setOnInsert", {}))
             doc = self.docs.get(flt["_id"])
@@ -117,7 +121,7 @@ async def test_a_stored_diagnosis_is_never_replaced():
     assert stored.model_dump_json() == first.model_dump_json()
 
 
-async def test_a_batch_reads_each_collection_once_by_id_and_writes_each_once():
+async def test_a_batch_reads_each_collection_once_by_id_and_writes_each_document_once():
     db = FakeDb()
     repo = MongoDiagnosisRepository(db)
     await repo.load([f"{R}:dx-a", f"{R}:dx-b", f"{R}:dx-a"], [f"{R}:{ED}"])
@@ -125,7 +129,7 @@ async def test_a_batch_reads_each_collection_once_by_id_and_writes_each_once():
     assert db[EDUCATOR_LATEST].finds == [{"_id": {"$in": [f"{R}:{ED}"]}}]
     a, b = event("a"), event("b", date(2024, 10, 1))
     await repo.save([a, b], [b])
-    assert db[DIAGNOSES].writes == 1 and db[EDUCATOR_LATEST].writes == 1
+    assert db[DIAGNOSES].writes == 2 and db[EDUCATOR_LATEST].writes == 1  # one write per document
     await repo.load([], [])
     await repo.save([], [])
-    assert len(db[DIAGNOSES].finds) == 1 and db[DIAGNOSES].writes == 1
+    assert len(db[DIAGNOSES].finds) == 1 and db[DIAGNOSES].writes == 2

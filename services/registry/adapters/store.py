@@ -12,6 +12,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import Event
+from rsnms_runtime.mongo import write_in_chunks
 from services.registry.domain.rules import Stored
 
 COLLECTIONS: dict[str, str] = {
@@ -26,10 +27,6 @@ COLLECTIONS: dict[str, str] = {
     "CnppmStaffTrainedByFederalOperator": "cnppm_staff",
     "RoadmapItemUpdated": "roadmap",
 }
-
-
-#: operations per bulk write (FerretDB v1 slows down sharply on large bulks)
-WRITE_CHUNK = 100
 
 
 def _scoped_id(event: Event) -> str:
@@ -81,8 +78,7 @@ class RegistryStore:
                                    "data": data, "event_id": str(e.event_id)}}
             ops[collection].append(UpdateOne({"_id": _id}, update, upsert=True))
         for collection, batch in ops.items():
-            for start in range(0, len(batch), WRITE_CHUNK):
-                await self._db[collection].bulk_write(batch[start:start + WRITE_CHUNK], ordered=True)
+            await write_in_chunks(self._db[collection], batch)
 
     async def get(self, collection: str, region: str, entity_id: str) -> dict[str, Any] | None:
         return await self._db[collection].find_one({"_id": f"{region}:{entity_id}"})

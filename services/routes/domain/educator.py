@@ -27,7 +27,7 @@ from services.routes.domain.supporters import choose_supporter
 SOURCE = "rsnms-routes"
 #: input events whose outputs an educator file remembers (older ones are forgotten; the
 #: commands stay idempotent on their own: a route per diagnosis, one support form)
-OUTBOX_LIMIT = 64
+OUTBOX_LIMIT = 16
 
 
 class Refused(ValueError):

@@ -45,6 +45,7 @@ class Scale:
 #: 89 x 26 = 2,314 municipalities, x 17 = 39,338 schools, x 28 = 1,101,464 educators
 NATIONAL = Scale(regions=89, municipalities_per_region=26, schools_per_municipality=17, educators_per_school=28)
 REGION = Scale(regions=1, municipalities_per_region=20, schools_per_municipality=15, educators_per_school=30)
+SMALL = Scale(regions=1, municipalities_per_region=4, schools_per_municipality=6, educators_per_school=20)
 QUICK = Scale(regions=1, municipalities_per_region=3, schools_per_municipality=4, educators_per_school=10, programs_per_region=12)
 
 

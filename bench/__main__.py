@@ -1,0 +1,298 @@
+"""Benchmarks of the indicators pipeline, each comparison measured side by side in one run.
+
+    python -m bench [fold|latency|scale|replay|all] [--scale quick|region|national]
+
+fold     real Kafka -> validate -> fold -> persist to FerretDB -> commit (the service), against a
+         naive FastStream per-message handler (one database update per event) and the
+         decode-only ceiling (pydantic decoding the same bytes in a loop)
+latency  publish -> indicator visible, p50/p95/p99 at a sustained rate
+scale    1, 2 and 3 instances in one consumer group: throughput and identical indicators
+replay   rebuild everything from scratch from a history (national: 89 regions, ~1.1 million
+         educators, ~10 events each): events/s and peak memory
+
+Runs on a private stack (ports 49092/47017, data in .stack-bench/). Results also go to
+bench/results/<name>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from faststream.kafka import KafkaBroker
+from faststream.middlewares import AckPolicy
+from pymongo import AsyncMongoClient
+
+from bench.history import NATIONAL, QUICK, REGION, SMALL, Scale, history
+from contracts import Topic, decode_event, topic_of
+from rsnms_runtime.localstack import ROOT, LocalStack
+from rsnms_runtime.settings import Settings
+from services.indicators.adapters.store import IndicatorStore
+from services.indicators.domain.indicators import compute
+from services.indicators.domain.targets import Targets
+
+SCALES = {"quick": QUICK, "small": SMALL, "region": REGION, "national": NATIONAL}
+FOLDED = [str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES), str(Topic.PROGRESS)]
+RESULTS = ROOT / "bench" / "results"
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+async def publish(kafka: str, events: Any, topic_suffix: str = "") -> int:
+    """Publish a history as the upstream services would (keyed, acks=all); returns the count."""
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, linger_ms=20, max_batch_size=512 * 1024, acks="all",
+                                enable_idempotence=True)
+    await producer.start()
+    n = 0
+    pending = []
+    try:
+        for event in events:
+            pending.append(await producer.send(str(topic_of(event)) + topic_suffix, event.to_bytes(),
+                                               key=event.key.encode()))
+            n += 1
+            if len(pending) >= 20000:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    return n
+
+
+async def raw_values(kafka: str, limit: int) -> list[bytes]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        cluster = await consumer._client.fetch_all_metadata()  # noqa: SLF001
+        tps = [TopicPartition(t, p) for t in FOLDED for p in cluster.partitions_for_topic(t) or ()]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        out: list[bytes] = []
+        while len(out) < limit:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=10000)
+            if not batch:
+                break
+            out.extend(r.value for recs in batch.values() for r in recs)
+        return out[:limit]
+    finally:
+        await consumer.stop()
+
+
+def decode_ceiling(values: list[bytes], seconds: float = 5.0) -> float:
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for v in values:
+            decode_event(v)
+        done += len(values)
+    return done / (time.perf_counter() - started)
+
+
+def worker(stack: LocalStack, prefix: str, instances: int = 1) -> list[dict[str, float]]:
+    procs = [subprocess.Popen([sys.executable, "-m", "bench.worker", "--prefix", prefix], cwd=ROOT, env=stack.env,
+                              stdout=subprocess.PIPE, text=True) for _ in range(instances)]
+    out = []
+    for p in procs:
+        stdout, _ = p.communicate(timeout=6 * 3600)
+        if p.returncode != 0:
+            raise RuntimeError(f"bench worker failed ({p.returncode})")
+        out.append(json.loads(stdout.strip().splitlines()[-1]))
+    return out
+
+
+async def naive_rate(kafka: str, mongodb: str, budget_events: int, budget_seconds: float) -> float:
+    """A plain FastStream per-message handler: decode, one update per event, ack per message."""
+    broker = KafkaBroker(kafka, logger=None)
+    client: AsyncMongoClient = AsyncMongoClient(mongodb)
+    col = client[f"naive_{uuid.uuid4().hex[:6]}"]["entities"]
+    seen = {"n": 0, "first": 0.0, "last": 0.0}
+
+    async def raw(msg: Any, original: Any = None) -> Any:
+        return msg.body
+
+    @broker.subscriber(*FOLDED, group_id=f"naive-{uuid.uuid4().hex[:6]}", auto_offset_reset="earliest",
+                       ack_policy=AckPolicy.ACK, decoder=raw)
+    async def handle(body: Any) -> None:
+        event = decode_event(body)
+        await col.update_one({"_id": f"{event.region}|{event.key}"},
+                             {"$addToSet": {"events": str(event.event_id)}, "$set": {"type": event.event_type}},
+                             upsert=True)
+        now = time.perf_counter()
+        seen["first"] = seen["first"] or now
+        seen["n"] += 1
+        seen["last"] = now
+
+    await broker.start()
+    started = time.perf_counter()
+    while seen["n"] < budget_events and time.perf_counter() - started < budget_seconds:
+        await asyncio.sleep(0.5)
+    await broker.stop()
+    await client.close()
+    return (seen["n"] - 1) / max(seen["last"] - seen["first"], 1e-9)
+
+
+async def bench_fold(stack: LocalStack, scale: Scale) -> dict[str, Any]:
+    n = await publish(stack.kafka, history(scale))
+    say(f"fold: published {n} events ({scale.educators} educators)")
+    values = await raw_values(stack.kafka, min(n, 50000))
+    ceiling = decode_ceiling(values)
+    say(f"fold: decode-only ceiling {ceiling:,.0f} events/s")
+    batched = worker(stack, "bfold" + uuid.uuid4().hex[:6])[0]
+    batched_rate = batched["events"] / batched["seconds"]
+    say(f"fold: batched service {batched_rate:,.0f} events/s ({batched['events']} events in {batched['seconds']:.1f} s)")
+    naive = await naive_rate(stack.kafka, stack.mongodb, min(n, 20000), 60)
+    say(f"fold: naive per-message handler {naive:,.0f} events/s")
+    result = {"events": n, "decode_only_per_s": ceiling, "batched_per_s": batched_rate, "naive_per_s": naive,
+              "batched_vs_naive": batched_rate / naive, "batched_vs_decode_ceiling": batched_rate / ceiling}
+    say(f"fold: RATIO batched/naive = {result['batched_vs_naive']:.1f}x; "
+        f"batched/decode-only = {result['batched_vs_decode_ceiling']:.1%}")
+    return result
+
+
+async def bench_latency(stack: LocalStack, rate: int, seconds: float) -> dict[str, Any]:
+    """Publish single events at `rate`/s; visible = the indicators instance has folded and persisted it."""
+    from services.indicators.entrypoints.app import build
+
+    prefix = "blat" + uuid.uuid4().hex[:6]
+    settings = Settings(service="indicators", kafka_bootstrap_servers=stack.kafka, mongodb_uri=stack.mongodb,
+                        mongodb_db_prefix=prefix, group_prefix=prefix, log_level="WARNING", batch_timeout_ms=20)
+    runtime = build(settings, gate=None)
+    service = runtime.indicators  # type: ignore[attr-defined]
+    consumer_start = AIOKafkaConsumer(bootstrap_servers=stack.kafka)
+    await consumer_start.start()
+    cluster = await consumer_start._client.fetch_all_metadata()  # noqa: SLF001
+    tps = [TopicPartition(t, p) for t in FOLDED for p in cluster.partitions_for_topic(t) or ()]
+    ends = await consumer_start.end_offsets(tps)
+    await consumer_start.stop()
+    await runtime.start()
+    # first let it catch up with what is already there
+    while any(service.positions.get((tp.topic, tp.partition), 0) < ends[tp] for tp in tps if ends[tp]):
+        await asyncio.sleep(0.2)
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, acks="all", linger_ms=0)
+    await producer.start()
+    events = iter(history(Scale(1, 2, 3, 50), seed=99))
+    sent: list[tuple[tuple[str, int], int, float]] = []
+    started = time.perf_counter()
+    i = 0
+    while time.perf_counter() - started < seconds:
+        event = next(events)
+        sent_at = time.perf_counter()
+        meta = await (await producer.send(str(topic_of(event)), event.to_bytes(), key=event.key.encode()))
+        sent.append(((meta.topic, meta.partition), meta.offset, sent_at))
+        i += 1
+        await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
+    pending = dict(enumerate(sent))
+    latencies: list[float] = []
+    deadline = time.perf_counter() + 60
+    while pending and time.perf_counter() < deadline:
+        now = time.perf_counter()
+        for k, (tp, offset, at) in list(pending.items()):
+            if service.positions.get(tp, 0) > offset:
+                latencies.append(now - at)
+                del pending[k]
+        await asyncio.sleep(0.002)
+    await producer.stop()
+    await runtime.stop()
+    q = statistics.quantiles(latencies, n=100)
+    result = {"rate_per_s": len(sent) / seconds, "events": len(sent), "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000,
+              "p99_ms": q[98] * 1000, "not_visible": len(pending)}
+    say(f"latency: {result['rate_per_s']:.0f} events/s sustained: p50 {result['p50_ms']:.0f} ms, "
+        f"p95 {result['p95_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms")
+    return result
+
+
+async def full_tables(mongodb: str, prefix: str, regions: list[str], as_of: date) -> dict[str, Any]:
+    client: AsyncMongoClient = AsyncMongoClient(mongodb)
+    try:
+        states, _ = await IndicatorStore(client[f"{prefix}_indicators"]).load()
+    finally:
+        await client.close()
+    targets = Targets({})
+    return {r: [v.model_dump(mode="json") for v in compute(states[r], as_of, targets.for_region(r))] for r in regions}
+
+
+async def bench_scale(stack: LocalStack, scale: Scale) -> dict[str, Any]:
+    from bench.history import TODAY, region_code
+
+    results: dict[str, Any] = {}
+    tables = {}
+    for instances in (1, 2, 3):
+        prefix = f"bscale{instances}" + uuid.uuid4().hex[:4]
+        runs = worker(stack, prefix, instances)
+        events = sum(r["events"] for r in runs)
+        seconds = max(r["seconds"] for r in runs)
+        results[str(instances)] = {"events": events, "seconds": seconds, "per_s": events / seconds,
+                                   "per_instance": [r["events"] for r in runs]}
+        tables[instances] = await full_tables(stack.mongodb, prefix, [region_code(i) for i in range(scale.regions)],
+                                              TODAY)
+        say(f"scale: {instances} instance(s): {events / seconds:,.0f} events/s, split {[r['events'] for r in runs]}")
+    results["identical_indicators"] = tables[1] == tables[2] == tables[3]
+    say(f"scale: indicators identical for 1, 2, 3 instances: {results['identical_indicators']}; "
+        f"RATIO 2/1 = {results['2']['per_s'] / results['1']['per_s']:.2f}, "
+        f"3/1 = {results['3']['per_s'] / results['1']['per_s']:.2f}")
+    return results
+
+
+async def bench_replay(stack: LocalStack, scale: Scale) -> dict[str, Any]:
+    started = time.perf_counter()
+    n = await publish(stack.kafka, history(scale, seed=3))
+    say(f"replay: generated and published {n:,} events for {scale.educators:,} educators "
+        f"in {time.perf_counter() - started:.0f} s")
+    run = worker(stack, "breplay" + uuid.uuid4().hex[:6])[0]
+    result = {"events": run["events"], "educators": scale.educators, "seconds": run["seconds"],
+              "per_s": run["events"] / run["seconds"], "peak_rss_mb": run["peak_rss_mb"]}
+    say(f"replay: rebuilt from scratch {run['events']:,} events in {run['seconds']:.0f} s = "
+        f"{result['per_s']:,.0f} events/s, peak memory {run['peak_rss_mb']:.0f} MB")
+    return result
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    scale = SCALES[args.scale]
+    stack = LocalStack("bench", 49092, 49093, 47017, partitions=6,
+                       env={**os.environ, "KAFKA_HEAP": "-Xmx1g -Xms256m"})
+    say(f"bench: starting a private stack ({stack.kafka}, {stack.mongodb})")
+    stack.fresh_up()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {"scale": args.scale}
+    try:
+        if args.what in ("fold", "all"):
+            out["fold"] = await bench_fold(stack, scale)
+        if args.what in ("latency", "all"):
+            out["latency"] = await bench_latency(stack, args.rate, args.seconds)
+        if args.what in ("scale", "all"):
+            if "fold" not in out:
+                await publish(stack.kafka, history(scale))
+            out["scale"] = await bench_scale(stack, scale)
+        if args.what == "replay":
+            out["replay"] = await bench_replay(stack, scale)
+    finally:
+        stack.down()
+    path = RESULTS / f"{args.what}-{args.scale}.json"
+    path.write_text(json.dumps(out, indent=2))
+    say(f"bench: results in {path.relative_to(ROOT)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", nargs="?", default="all", choices=["fold", "latency", "scale", "replay", "all"])
+    parser.add_argument("--scale", default="region", choices=sorted(SCALES))
+    parser.add_argument("--rate", type=int, default=200, help="latency: events per second")
+    parser.add_argument("--seconds", type=float, default=20, help="latency: how long to publish")
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

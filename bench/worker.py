@@ -1,0 +1,59 @@
+"""One indicators-service instance for the benchmarks, in its own process: it folds until its
+consumer group has caught up with every topic, then prints what it measured as JSON.
+
+    python -m bench.worker --prefix P [--expect N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import resource
+import time
+
+from rsnms_runtime.cli import consumer_lag
+from rsnms_runtime.settings import Settings
+from services.indicators.entrypoints.app import build
+
+
+async def run(prefix: str, idle: float) -> dict[str, float]:
+    settings = Settings(service="indicators", mongodb_db_prefix=prefix, group_prefix=prefix, log_level="WARNING",
+                        batch_max_records=2000, batch_timeout_ms=50)
+    runtime = build(settings, gate=None)
+    service = runtime.indicators  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    await runtime.start()
+    ready = time.perf_counter()
+    quiet_since = time.perf_counter()
+    last = -1
+    try:
+        while True:
+            await asyncio.sleep(0.2)
+            if service.folded != last:
+                last, quiet_since = service.folded, time.perf_counter()
+                continue
+            if service.folded and time.perf_counter() - quiet_since > idle:
+                lag = await consumer_lag(settings)
+                if sum(v[1] for v in lag.get(settings.group_id, {}).values()) == 0:
+                    break
+    finally:
+        await runtime.stop()
+    seconds = (service.last_batch_at or 0) - (service.first_batch_at or 0)
+    return {"events": service.folded, "seconds": seconds, "startup_seconds": ready - started,
+            "load_seconds": getattr(service, "load_seconds", 0.0),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--prefix", required=True)
+    parser.add_argument("--idle", type=float, default=2.0, help="seconds without progress that mean 'caught up'")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    print(json.dumps(asyncio.run(run(args.prefix, args.idle))))
+
+
+if __name__ == "__main__":
+    main()

@@ -78,6 +78,11 @@ class RegionGenerator:
         self.src_assessment = "assessment-platform"
         self.src_provider = "iro-lms"
 
+    @property
+    def sources(self) -> tuple[str, str, str]:
+        """The outside systems this region's events come from (each signs with its own key)."""
+        return self.src_registry, self.src_assessment, self.src_provider
+
     def _ev(self, cls: type[Event], payload: object, source: str, day: date) -> Event:
         from datetime import UTC, datetime, time
 

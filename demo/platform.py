@@ -98,11 +98,10 @@ def render(table: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def feed(env: dict[str, str], spec: RegionSpec, keys: dict[str, bytes]) -> int:
+async def feed(env: dict[str, str], generator: RegionGenerator, keys: dict[str, bytes]) -> int:
     broker = KafkaBroker(env["KAFKA_BOOTSTRAP_SERVERS"])
     await broker.start()
     try:
-        generator = RegionGenerator(spec, framework_competencies())
         result = await feed_region(generator, EventPublisher(broker, keys=keys), env["KAFKA_BOOTSTRAP_SERVERS"],
                                    routes_group=env.get("RSNMS_GROUP_PREFIX", "rsnms") + ".routes",
                                    log=lambda line: print(f"demo: {line}", flush=True))
@@ -125,8 +124,8 @@ def main() -> None:
     # the demo's outside systems get fresh secrets for this run (never stored in the repository);
     # deploy/sources.yaml says what each may publish
     spec = RegionSpec(region=args.region, municipalities=args.municipalities, seed=args.seed, today=date.today())
-    sources = ("cnppm-" + args.region.lower(), "assessment-platform", "iro-lms")
-    keys = {s: secrets.token_hex(16).encode() for s in sources}
+    generator = RegionGenerator(spec, framework_competencies())
+    keys = {s: secrets.token_hex(16).encode() for s in generator.sources}
     env.setdefault("RSNMS_SOURCE_KEYS", ",".join(f"{s}={k.decode()}" for s, k in keys.items()))
     keys = parse_keys(env["RSNMS_SOURCE_KEYS"])
     stack_dir = Path(env.get("RSNMS_STACK_DIR", ROOT / ".stack"))
@@ -142,7 +141,7 @@ def main() -> None:
     try:
         wait_ready(procs)
         print("demo: services ready: " + ", ".join(f"{n} http://127.0.0.1:{p}" for n, p in SERVICES.items()))
-        published = asyncio.run(feed(env, spec, keys))
+        published = asyncio.run(feed(env, generator, keys))
         print(f"demo: {published} events published for {args.region}")
         base = f"http://127.0.0.1:{SERVICES['indicators']}"
         asyncio.run(caught_up(env["KAFKA_BOOTSTRAP_SERVERS"], env.get("RSNMS_GROUP_PREFIX", "rsnms") + ".indicators",

@@ -58,7 +58,7 @@ class ProcessedEvents:
                 raise
 
 
-async def write_in_chunks(collection: Any, ops: Sequence[Any], ordered: bool = True) -> None:
+async def write_each(collection: Any, ops: Sequence[Any], ordered: bool = True) -> None:
     """Apply update/replace operations one by one, in order.
 
     FerretDB v1 answers a bulk_write of upserts against a populated collection extremely
@@ -87,4 +87,4 @@ async def set_if_newer(collection: Any, docs: dict[str, dict[str, Any]], field: 
     stored = {d["_id"]: d.get(field) async for d in collection.find({"_id": {"$in": list(docs)}}, {field: 1})}
     ops = [UpdateOne({"_id": _id}, {"$set": doc}, upsert=True) for _id, doc in docs.items()
            if stored.get(_id) is None or stored[_id] < doc[field]]
-    await write_in_chunks(collection, ops)
+    await write_each(collection, ops)

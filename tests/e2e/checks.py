@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from datetime import date
 from typing import Any
 
 from contracts import Topic
+from demo.competencies import framework_competencies
 from demo.feed import TopicTail
+from demo.generator import RegionGenerator, RegionSpec
 from tests.e2e.platform import Platform
 from tests.e2e.reference import recompute
 
 FOLDED_TOPICS = [str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES), str(Topic.PROGRESS)]
+
+
+def region_under_test(spec: RegionSpec) -> tuple[RegionGenerator, dict[str, bytes]]:
+    """The generator of a test region and fresh secret keys for its publishing systems."""
+    generator = RegionGenerator(spec, framework_competencies())
+    return generator, {s: secrets.token_hex(16).encode() for s in generator.sources}
 
 
 def production_table(platform: Platform, region: str, as_of: date) -> dict:

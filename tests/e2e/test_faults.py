@@ -6,7 +6,6 @@ nothing counted twice), no route was assigned twice and no event id carries two 
 from __future__ import annotations
 
 import asyncio
-import secrets
 import signal
 from collections import Counter
 from datetime import date
@@ -15,12 +14,11 @@ import pytest
 from faststream.kafka import KafkaBroker
 
 from contracts import RouteAssigned
-from demo.competencies import framework_competencies
 from demo.feed import feed_region
-from demo.generator import RegionGenerator, RegionSpec
+from demo.generator import RegionSpec
 from rsnms_runtime.kafka import EventPublisher
 from rsnms_runtime.localstack import STACK
-from tests.e2e.checks import differences, settled
+from tests.e2e.checks import differences, region_under_test, settled
 from tests.e2e.platform import SERVICES, Platform
 from tests.support.factories import region_code
 
@@ -39,9 +37,7 @@ async def test_sigkill_of_every_service_and_infrastructure_restarts_lose_and_dou
     region = region_code()
     spec = RegionSpec(region=region, municipalities=4, schools_per_municipality=(4, 6),
                       educators_per_school=(15, 30), programs=30, today=AS_OF, seed=23)
-    generator = RegionGenerator(spec, framework_competencies())
-    keys = {s: secrets.token_hex(16).encode() for s in
-            (generator.src_registry, generator.src_assessment, generator.src_provider)}
+    generator, keys = region_under_test(spec)
     injected: list[str] = []
     with Platform(infra, prefix, tmp_path, keys, region, extra_env={"RSNMS_BATCH_MAX_RECORDS": "50"}) as platform:
         broker = KafkaBroker(infra.kafka)

@@ -7,7 +7,6 @@ snapshot is taken, stored and published."""
 from __future__ import annotations
 
 import json
-import secrets
 from collections import Counter
 import urllib.request
 from datetime import date
@@ -17,12 +16,11 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from contracts import PassportSnapshot, PassportSnapshotTaken, Topic
-from demo.competencies import framework_competencies
 from demo.feed import TopicTail, feed_region
-from demo.generator import RegionGenerator, RegionSpec
+from demo.generator import RegionSpec
 from rsnms_runtime.kafka import EventPublisher
 from tests.e2e.platform import Platform
-from tests.e2e.checks import FOLDED_TOPICS, differences, settled
+from tests.e2e.checks import FOLDED_TOPICS, differences, region_under_test, settled
 from tests.support.factories import region_code
 
 pytestmark = [pytest.mark.infra, pytest.mark.e2e]
@@ -33,9 +31,7 @@ async def test_generated_region_indicators_match_an_independent_recomputation(in
     region = region_code()
     spec = RegionSpec(region=region, municipalities=3, schools_per_municipality=(3, 5),
                       educators_per_school=(8, 16), programs=24, today=AS_OF, seed=11)
-    generator = RegionGenerator(spec, framework_competencies())
-    keys = {s: secrets.token_hex(16).encode() for s in
-            (generator.src_registry, generator.src_assessment, generator.src_provider)}
+    generator, keys = region_under_test(spec)
     with Platform(infra, prefix, tmp_path, keys, region) as platform:
         broker = KafkaBroker(infra.kafka)
         await broker.start()

@@ -18,7 +18,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from rsnms_runtime.mongo import set_if_newer, write_in_chunks
+from rsnms_runtime.mongo import set_if_newer, write_each
 from contracts import DeficitDiagnosed, Diagnosis
 from services.diagnostics.adapters.documents import diagnosis_document, diagnosis_of, latest_document
 from services.diagnostics.repository import Loaded, diagnosis_key, educator_key
@@ -64,7 +64,7 @@ class MongoDiagnosisRepository:
 
     async def save(self, fresh: list[DeficitDiagnosed], latest: list[DeficitDiagnosed]) -> None:
         if fresh:
-            await write_in_chunks(self._diagnoses, [
+            await write_each(self._diagnoses, [
                 UpdateOne({"_id": diagnosis_key(e.region, e.payload.diagnosis_id)},
                           {"$setOnInsert": diagnosis_document(e)}, upsert=True)
                 for e in fresh], ordered=False)

@@ -19,7 +19,7 @@ from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from rsnms_runtime.logging import get_logger
-from rsnms_runtime.mongo import set_if_newer, write_in_chunks
+from rsnms_runtime.mongo import set_if_newer, write_each
 from services.indicators.adapters.documents import COLLECTIONS, decode, doc_id, encode
 from services.indicators.domain.records import EntityKind, Record, RegionState
 from services.indicators.repository import EntityKey, Positions
@@ -84,7 +84,7 @@ class MongoStateStore:
             doc = encode(key, record)
             by_kind[key.kind].append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
         for kind, ops in by_kind.items():
-            await write_in_chunks(self._collection(kind), ops, ordered=False)
+            await write_each(self._collection(kind), ops, ordered=False)
         await set_if_newer(self._positions, {
             position_id(t, p): {"topic": t, "partition": p, "offset": o} for (t, p), o in sorted(positions.items())
         }, "offset")  # raised, never lowered (each partition has one owner)

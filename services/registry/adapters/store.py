@@ -12,7 +12,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import Event
-from rsnms_runtime.mongo import write_in_chunks
+from rsnms_runtime.mongo import write_each
 from services.registry.domain.rules import Stored
 
 COLLECTIONS: dict[str, str] = {
@@ -78,7 +78,7 @@ class RegistryStore:
                                    "data": data, "event_id": str(e.event_id)}}
             ops[collection].append(UpdateOne({"_id": _id}, update, upsert=True))
         for collection, batch in ops.items():
-            await write_in_chunks(self._db[collection], batch)
+            await write_each(self._db[collection], batch)
 
     async def get(self, collection: str, region: str, entity_id: str) -> dict[str, Any] | None:
         return await self._db[collection].find_one({"_id": f"{region}:{entity_id}"})

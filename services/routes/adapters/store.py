@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from rsnms_runtime.mongo import set_if_newer, write_in_chunks
+from rsnms_runtime.mongo import set_if_newer, write_each
 from contracts import ProgramRecorded, SupportStaffRecorded
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
 
@@ -113,5 +113,5 @@ class RoutesStore:
             doc = file_document(f)
             ops.append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
             views.extend(ReplaceOne({"_id": v["_id"]}, v, upsert=True) for v in route_view(f))
-        await write_in_chunks(self._educators, ops, ordered=False)
-        await write_in_chunks(self._routes, views, ordered=False)
+        await write_each(self._educators, ops, ordered=False)
+        await write_each(self._routes, views, ordered=False)

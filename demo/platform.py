@@ -144,8 +144,9 @@ def main() -> None:
         published = asyncio.run(feed(env, generator, keys))
         print(f"demo: {published} events published for {args.region}")
         base = f"http://127.0.0.1:{SERVICES['indicators']}"
-        asyncio.run(caught_up(env["KAFKA_BOOTSTRAP_SERVERS"], env.get("RSNMS_GROUP_PREFIX", "rsnms") + ".indicators",
-                              600))
+        groups = env.get("RSNMS_GROUP_PREFIX", "rsnms")
+        for service in ("routes", "indicators"):  # routes close after the reports, then indicators fold that
+            asyncio.run(caught_up(env["KAFKA_BOOTSTRAP_SERVERS"], f"{groups}.{service}", 600))
         snapshot = http_json(f"{base}/passports/snapshot?region={args.region}", timeout=60)
         print(f"demo: passport snapshot {snapshot.get('snapshot_id')} (version {snapshot.get('version')}) stored "
               f"in MongoDB rsnms_indicators.passport_snapshots and published on rsnms.indicators.passports; "

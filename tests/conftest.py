@@ -2,7 +2,8 @@
 
 Tests marked `infra` get a dedicated stack (Apache Kafka + FerretDB) on test ports and
 a fresh data directory, started once per session through `deploy/local/stack` and
-stopped at the end. Set RSNMS_TEST_STACK=external with KAFKA_BOOTSTRAP_SERVERS and
+stopped at the end. RSNMS_TEST_STACK_NAME and RSNMS_TEST_PORTS ("kafka,controller,ferretdb")
+move that stack elsewhere, so two test runs on one machine do not collide. Set RSNMS_TEST_STACK=external with KAFKA_BOOTSTRAP_SERVERS and
 MONGODB_URI to use a stack that is already running instead.
 """
 
@@ -38,7 +39,9 @@ def infra() -> Iterator[Infra]:
     if os.environ.get("RSNMS_TEST_STACK") == "external":
         yield Infra(os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["MONGODB_URI"], dict(os.environ))
         return
-    stack = LocalStack("test", kafka_port=39092, controller_port=39093, ferretdb_port=37017)
+    kafka, controller, ferretdb = (int(p) for p in os.environ.get("RSNMS_TEST_PORTS", "39092,39093,37017").split(","))
+    stack = LocalStack(os.environ.get("RSNMS_TEST_STACK_NAME", "test"), kafka_port=kafka, controller_port=controller,
+                       ferretdb_port=ferretdb)
     try:
         stack.fresh_up()
     except RuntimeError as exc:

@@ -7,7 +7,7 @@ An entity's state is addressed by `EntityKey` (region, kind, id); Kafka position
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import NamedTuple, Protocol
 
 from contracts import IndicatorTable, PassportSnapshot
@@ -35,12 +35,17 @@ class StateRepository(Protocol):
         """One region's whole state as stored (by every instance), and every stored position."""
         ...
 
-    async def get(self, keys: Collection[EntityKey]) -> dict[EntityKey, Record]:
-        """The stored records of these entities (one query per collection); unknown ones are absent."""
+    async def append(self, records: Mapping[EntityKey, Record], positions: Positions) -> None:
+        """Persist partial records (what a batch learned: joined with the stored ones on read),
+        then the positions they include (the maximum per partition counts)."""
         ...
 
-    async def save(self, records: Mapping[EntityKey, Record], positions: Mapping[tuple[str, int], int]) -> None:
-        """Persist the records (whole, idempotently), then advance the positions."""
+    async def journal_size(self) -> int:
+        """How many appends are stored (to decide when to compact)."""
+        ...
+
+    async def compact(self) -> int:
+        """Join the stored partial records into one per entity; how many appends it replaced."""
         ...
 
 

@@ -1,10 +1,10 @@
 """Use cases of the indicators service.
 
-`handle(batch)` (the runtime's BatchConsumer calls it): group the events by entity, read the
-touched entities' records once (one query per collection), fold in memory, persist once
-(records, then the Kafka positions they include), then update the in-memory cache of every
-region and mark the regions changed. Only then does the runtime commit the offsets, so a
-crash replays the batch, which the idempotent fold absorbs.
+`handle(batch)` (the runtime's BatchConsumer calls it): group the events by entity, fold each
+entity's events into a partial record in memory, append the partial records to the state
+journal once (then the Kafka positions they include), then join them into the in-memory cache
+of every region and mark the regions changed. Only then does the runtime commit the offsets,
+so a crash replays the batch, which the idempotent fold and join absorb.
 
 `refresh_due()` recomputes the live tables of the changed regions (debounced, see `live`),
 stores them and returns the `IndicatorsPublished` to publish (counts only).
@@ -12,7 +12,7 @@ stores them and returns the `IndicatorsPublished` to publish (counts only).
 (so a snapshot is complete even when several instances share the partitions, and the cache
 is corrected), then freezes an immutable, versioned passport and returns it with its
 `PassportSnapshotTaken`; `periodic_snapshots()` does so for the regions changed since.
-A lock keeps that re-read and a batch's read-fold-write from interleaving.
+A lock keeps that re-read and a batch's fold-append-join from interleaving.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from contracts import (
 )
 from rsnms_runtime.kafka import Incoming, Outcome
 from rsnms_runtime.logging import get_logger
-from services.indicators.domain.fold import apply, entity_of
+from services.indicators.domain.fold import apply, entity_of, join
 from services.indicators.domain.indicators import compute_indicators
 from services.indicators.domain.passport import build_passport
 from services.indicators.domain.records import Record, RegionState, new_record
@@ -42,6 +42,8 @@ from services.indicators.repository import (
 log = get_logger(__name__)
 SOURCE = "rsnms-indicators"
 SNAPSHOT_ATTEMPTS = 20
+#: appends in the state journal at start-up above which it is compacted first
+COMPACT_AFTER = 64
 
 
 def utc_now() -> datetime:
@@ -77,8 +79,11 @@ class IndicatorsService:
         return self._now().date()
 
     async def start(self) -> None:
-        """Rebuild the in-memory cache from the store (after a restart or a rebuild)."""
+        """Rebuild the in-memory cache from the store (after a restart or a rebuild), compacting
+        the state journal first when it has grown long."""
         started = time.perf_counter()
+        if await self._states.journal_size() > COMPACT_AFTER:
+            await self._states.compact()
         self.states, self.positions = await self._states.load_all()
         self.load_seconds = time.perf_counter() - started
         self.live.mark(self.states)
@@ -114,20 +119,20 @@ class IndicatorsService:
         return Outcome()
 
     async def _fold(self, groups: dict[EntityKey, list[Event]], moved: Positions) -> dict[EntityKey, Record]:
-        """Read the touched records, fold, write once, then update the cache; the changed records."""
-        stored = await self._states.get(list(groups)) if groups else {}
-        folded: dict[EntityKey, Record] = {}
-        changed: dict[EntityKey, Record] = {}
+        """Fold each entity's events into a partial record, journal the partial records, then
+        join them into the cache; the entities whose cached record changed.
+
+        No read of the store: the journal's join makes a partial record enough. Another
+        instance's entries meet ours on `reload` (snapshots) and at start-up."""
+        learned: dict[EntityKey, Record] = {}
         for key, events in groups.items():
-            record = stored.get(key) or new_record(key.kind)
-            results = [apply(record, e) for e in events]  # every event, no short-circuit
-            if any(results):
-                changed[key] = record
-            folded[key] = record
+            partial = new_record(key.kind)
+            if any([apply(partial, event) for event in events]):  # every event, no short-circuit
+                learned[key] = partial
         moved = {tp: max(offset, self.positions.get(tp, 0)) for tp, offset in moved.items()}
-        await self._states.save(changed, moved)
-        for key, record in folded.items():
-            self._state(key.region).put(key.ref, record)
+        await self._states.append(learned, moved)
+        changed = {key: partial for key, partial in learned.items()
+                   if join(self._state(key.region).record(key.ref), partial)}
         self.positions.update(moved)
         return changed
 

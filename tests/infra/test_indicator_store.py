@@ -54,3 +54,30 @@ async def test_folded_state_round_trips_through_ferretdb(infra, prefix):
     assert compute_indicators(loaded[R], R, D, TARGETS) == compute_indicators(state_of(events), R, D, TARGETS)
     assert stored_table == table
     assert (first.version, second.version, again) == (1, 2, False) and latest == second
+
+
+async def test_two_writers_and_a_compaction_keep_the_state_of_folding_everything_once(infra, prefix):
+    """Two instances append partial records of interleaved slices (one replays the other's
+    batch, as after a rebalance); compaction rewrites the journal; every load equals the pure
+    fold of all events, the positions are the maxima."""
+    events = region_history()
+    half = len(events) // 2
+    client = AsyncMongoClient(infra.mongodb)
+    try:
+        store = IndicatorStore(client[f"{prefix}_indicators"])
+        await store.ensure_indexes()
+        a, b = service_on(store), service_on(store)
+        await a.handle(incoming(*events[:half], partition=0))
+        await b.handle(incoming(*events[half:], partition=1))
+        await b.handle(incoming(*events[:half], partition=0))  # a stale writer's batch, again
+        before, _ = await store.load()
+        entries_before = await store.state.journal_size()
+        replaced = await store.state.compact()
+        after, positions = await store.load()
+        region_only, _ = await store.state.load_region(R)
+        entries_after = await store.state.journal_size()
+    finally:
+        await client.close()
+    assert before[R] == after[R] == region_only == state_of(events)
+    assert (entries_before, replaced, entries_after) == (3, 3, 1)
+    assert positions == {("rsnms.registry.facts", 0): half, ("rsnms.registry.facts", 1): len(events) - half}

@@ -18,11 +18,11 @@ from contracts import (
     TeamCompletion, TeamProgramCompleted,
 )
 from rsnms_runtime.kafka import Incoming
-from services.indicators.adapters.documents import COLLECTIONS, decode, doc_id, encode, unsafe_keys
+from services.indicators.adapters.documents import decode, encode, unsafe_keys
 from services.indicators.adapters.table_store import table_document, table_id
-from services.indicators.domain.fold import fold
+from services.indicators.domain.fold import fold, join
 from services.indicators.domain.indicators import compute_indicators
-from services.indicators.domain.records import Record, RegionState
+from services.indicators.domain.records import ENTITY_KINDS, EntityRef, Record, RegionState
 from services.indicators.domain.targets import Targets
 from services.indicators.repository import EntityKey, Positions
 
@@ -155,50 +155,64 @@ def incoming(*events: Event, topic: str = "rsnms.registry.facts", partition: int
 
 
 class FakeStateStore:
-    """In-memory StateRepository; counts queries and saves."""
+    """In-memory StateRepository with the journal's semantics: appends of partial records
+    (through their documents), joined on read; counts appends, entries and loads."""
 
     def __init__(self) -> None:
-        self.docs: dict[str, dict[str, dict[str, Any]]] = {c: {} for c in COLLECTIONS.values()}
-        self.positions: Positions = {}
-        self.queries = 0
-        self.saves = 0
+        self.journal: list[list[dict[str, Any]]] = []
+        self.position_journal: list[Positions] = []
+        self.appends = 0
         self.written = 0
+        self.loads = 0
         self.fail_save = False
 
-    async def load_all(self) -> tuple[dict[str, RegionState], Positions]:
+    def _states(self, region: str | None = None) -> dict[str, RegionState]:
         states: dict[str, RegionState] = {}
-        for kind, collection in COLLECTIONS.items():
-            for doc in self.docs[collection].values():
-                state = states.setdefault(doc["region"], RegionState(doc["region"]))
-                state.records(kind)[doc["id"]] = decode(kind, doc)
-        return states, dict(self.positions)
+        for docs in self.journal:
+            for doc in docs:
+                if region is None or doc["region"] == region:
+                    state = states.setdefault(doc["region"], RegionState(doc["region"]))
+                    join(state.record(EntityRef(doc["kind"], doc["id"])), decode(doc["kind"], doc))
+        return states
 
-    async def load_region(self, region: str) -> tuple[RegionState, Positions]:
-        self.queries += len(COLLECTIONS)
-        states, positions = await self.load_all()
-        return states.get(region) or RegionState(region), positions
-
-    async def get(self, keys: Collection[EntityKey]) -> dict[EntityKey, Record]:
-        out: dict[EntityKey, Record] = {}
-        for kind in {k.kind for k in keys}:
-            self.queries += 1
-            for key in (k for k in keys if k.kind == kind):
-                doc = self.docs[COLLECTIONS[kind]].get(doc_id(key))
-                if doc is not None:
-                    out[key] = decode(kind, doc)
+    @property
+    def positions(self) -> Positions:
+        out: Positions = {}
+        for moved in self.position_journal:
+            for tp, offset in moved.items():
+                out[tp] = max(out.get(tp, 0), offset)
         return out
 
-    async def save(self, records: Mapping[EntityKey, Record], positions: Mapping[tuple[str, int], int]) -> None:
+    async def load_all(self) -> tuple[dict[str, RegionState], Positions]:
+        self.loads += 1
+        return self._states(), self.positions
+
+    async def load_region(self, region: str) -> tuple[RegionState, Positions]:
+        return self._states(region).get(region) or RegionState(region), self.positions
+
+    async def append(self, records: Mapping[EntityKey, Record], positions: Positions) -> None:
         if self.fail_save:
             raise ConnectionError("store down")
-        self.saves += 1
+        self.appends += 1
+        docs = []
         for key, record in records.items():
-            doc = encode(key, record)
+            doc = encode(key, record) | {"kind": key.kind}
             assert not unsafe_keys(doc), unsafe_keys(doc)
-            self.docs[COLLECTIONS[key.kind]][doc["_id"]] = doc
-            self.written += 1
-        for tp, offset in positions.items():
-            self.positions[tp] = max(self.positions.get(tp, 0), offset)
+            docs.append(doc)
+        self.journal.append(docs)
+        self.written += len(docs)
+        self.position_journal.append(dict(positions))
+
+    async def journal_size(self) -> int:
+        return len(self.journal)
+
+    async def compact(self) -> int:
+        replaced = len(self.journal)
+        states, positions = self._states(), self.positions
+        self.journal, self.position_journal = [], []
+        await self.append({EntityKey(r, kind, i): record for r, state in states.items() for kind in ENTITY_KINDS
+                           for i, record in state.records(kind).items()}, positions)
+        return replaced
 
 
 class FakeTableStore:

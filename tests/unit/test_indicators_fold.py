@@ -98,3 +98,29 @@ def test_facts_arriving_before_the_registration_wait_for_it():
     assert ("I1", "region", R) not in table([dx(1), route(1), done(1)])
     assert state.educators[ed(1)].fact is None and state.educators[ed(1)].diagnoses == {"dx-1": date(2024, 3, 1)}
     assert table([dx(1), route(1), done(1), reg(1), program("p1")])[("I3", "region", R)].numerator == 1
+
+
+def test_joining_partial_records_in_any_grouping_equals_folding_everything():
+    """The state journal's premise: fold random slices separately, join them in any order."""
+    from services.indicators.domain.fold import join
+    from services.indicators.domain.records import ENTITY_KINDS
+
+    events = region_history()
+    expected = state_of(events)
+    rng = random.Random(11)
+    for _ in range(30):
+        shuffled = events + rng.sample(events, k=8)
+        rng.shuffle(shuffled)
+        cuts = sorted(rng.sample(range(1, len(shuffled)), k=4))
+        slices = [shuffled[a:b] for a, b in zip([0, *cuts], [*cuts, len(shuffled)])]
+        partials = [state_of(s) for s in slices]
+        rng.shuffle(partials)
+        joined = RegionState(R)
+        for partial in partials:
+            for kind in ENTITY_KINDS:
+                for entity_id, record in partial.records(kind).items():
+                    join(joined.record(EntityRef(kind, entity_id)), record)
+        assert joined == expected
+    first = state_of(events)
+    assert not any(join(first.educators[k], r) for k, r in expected.educators.items()), "a join of equals changes nothing"
+    assert join(RegionState(R).record(EntityRef("educator", ed(1))), expected.educators[ed(1)])

@@ -154,3 +154,39 @@ def fold(state: RegionState, event: Event) -> EntityRef | None:
     if ref is not None:
         apply(state.record(ref), event)
     return ref
+
+
+def join(into: Record, other: Record) -> bool:
+    """Merge `other` into `into` with the fold's own rules (the least upper bound of the two
+    records); True if `into` changed.
+
+    Every field is a set union, a minimum or "the greater wins", so records form a semilattice:
+    folding events in any grouping and joining the partial records gives the record of folding
+    them all at once. The state journal relies on it (`adapters/state_store`): each batch
+    stores only what it learned, and any reader joins the entries in any order.
+    """
+    changed = False
+    if other.fact is not None:
+        changed |= _fact(into, other.fact)
+    if isinstance(into, EducatorRecord) and isinstance(other, EducatorRecord):
+        for move in other.moves:
+            changed |= _add(into.moves, move)
+        if other.left_on is not None:
+            changed |= _left(into, other.left_on)
+        for key, day in other.diagnoses.items():
+            changed |= _least(into.diagnoses, key, day)
+        for key, route in other.routes.items():
+            changed |= _greatest(into.routes, key, route, _route_order)
+        for key, day in other.closed.items():
+            changed |= _least(into.closed, key, day)
+        for done in other.completions:
+            changed |= _add(into.completions, done)
+        for key, support in other.supports.items():
+            changed |= _greatest(into.supports, key, support, _support_order)
+    elif isinstance(into, TeamRecord) and isinstance(other, TeamRecord):
+        for done in other.completions:
+            changed |= _add(into.completions, done)
+    elif isinstance(into, CnppmStaffRecord) and isinstance(other, CnppmStaffRecord):
+        for day in other.trainings:
+            changed |= _add(into.trainings, day)
+    return changed

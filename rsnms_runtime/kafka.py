@@ -185,6 +185,10 @@ class BatchConsumer:
         self.service = service
         #: the aiokafka consumer behind the subscriber, known after the first batch (for lag)
         self.kafka_consumer: Any = None
+        #: the FastStream subscriber feeding this consumer (its aiokafka consumer, for lag)
+        self.subscriber: Any = None
+        #: partitions whose lag this consumer last reported (cleared when they are revoked)
+        self.lag_partitions: set[tuple[str, int]] = set()
         self._handler = handler
         self._publisher = publisher
         self._ledger = ledger
@@ -332,25 +336,25 @@ class BatchConsumer:
 
 
 async def update_lag(consumer: BatchConsumer) -> dict[tuple[str, int], int]:
-    """Consumer lag per assigned partition (high watermark - position), also set as a gauge.
+    """Consumer lag per assigned partition, also set as the `rsnms_consumer_lag` gauge.
 
-    FastStream's Prometheus middleware has no lag metric; this reads the aiokafka
-    consumer's own fetch metadata, so it costs no request to the broker.
+    Lag = the broker's end offset - the group's committed offset (the beginning of the
+    partition while nothing is committed), as `kafka-consumer-groups` reports it. Both
+    are asked of the broker, so the value is right while the consumer is paused or its
+    handler is blocked: a batch in flight still counts until its offsets are committed.
     """
-    kc = consumer.kafka_consumer
-    lags: dict[tuple[str, int], int] = {}
+    kc = consumer.subscriber.consumer if consumer.subscriber is not None else None
+    kc = kc or consumer.kafka_consumer
     if kc is None:
-        return lags
-    for tp in kc.assignment():
-        high = kc.highwater(tp)
-        if high is None:
-            continue
-        try:
-            position = await kc.position(tp)
-        except Exception:  # noqa: BLE001 - partition revoked meanwhile
-            continue
-        lags[(tp.topic, tp.partition)] = max(0, high - position)
-        metrics.CONSUMER_LAG.labels(consumer.service, tp.topic, str(tp.partition)).set(lags[(tp.topic, tp.partition)])
+        return {}
+    assigned = sorted(kc.assignment())
+    ends = await kc.end_offsets(assigned) if assigned else {}
+    committed = {tp: await kc.committed(tp) for tp in assigned}
+    never = [tp for tp, offset in committed.items() if offset is None]
+    starts = await kc.beginning_offsets(never) if never else {}
+    lags = {(tp.topic, tp.partition): max(0, ends[tp] - (starts[tp] if committed[tp] is None else committed[tp]))
+            for tp in assigned}
+    consumer.lag_partitions = metrics.set_lag(consumer.service, lags, consumer.lag_partitions)
     return lags
 
 
@@ -375,7 +379,7 @@ def subscribe_batch(broker: KafkaBroker, settings: Settings, topics: Sequence[st
         finally:
             consumer.kafka_consumer = message.consumer
 
-    return broker.subscriber(
+    subscriber = broker.subscriber(
         *topics,
         batch=True,
         group_id=settings.group_id + group_suffix,
@@ -389,4 +393,7 @@ def subscribe_batch(broker: KafkaBroker, settings: Settings, topics: Sequence[st
         decoder=_raw_body,
         title=f"{','.join(topics)}:{settings.service}",
         description="Accepts: " + ", ".join(sorted({k for t in topics for k in TOPIC_EVENTS.get(Topic(t), ())})),
-    )(on_batch)
+    )
+    subscriber(on_batch)
+    consumer.subscriber = subscriber
+    return subscriber

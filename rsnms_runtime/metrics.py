@@ -21,7 +21,7 @@ EMITTED = Counter("rsnms_events_emitted_total", "Events published by a service",
 HANDLER_SECONDS = Histogram("rsnms_batch_handler_seconds", "Time to process one batch end to end",
                             ["service"], registry=REGISTRY,
                             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-CONSUMER_LAG = Gauge("rsnms_consumer_lag", "Messages behind the partition end (high watermark - position)",
+CONSUMER_LAG = Gauge("rsnms_consumer_lag", "Messages not yet committed (end offset - committed offset)",
                      ["service", "topic", "partition"], registry=REGISTRY)
 
 
@@ -36,3 +36,16 @@ def observe_batch(service: str, records: Sequence[Any], applied: Sequence[Any], 
     if emitted:
         EMITTED.labels(service).inc(emitted)
     HANDLER_SECONDS.labels(service).observe(seconds)
+
+
+def set_lag(service: str, lags: dict[tuple[str, int], int],
+            previous: set[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Set the lag of the partitions a consumer owns now; drop those it no longer owns."""
+    for topic, partition in previous - lags.keys():
+        try:
+            CONSUMER_LAG.remove(service, topic, str(partition))
+        except KeyError:
+            pass
+    for (topic, partition), lag in lags.items():
+        CONSUMER_LAG.labels(service, topic, str(partition)).set(lag)
+    return set(lags)

@@ -53,6 +53,9 @@ class Region:
     diagnostics: list[Event] = field(default_factory=list)
     team_ids: list[str] = field(default_factory=list)
     programs: dict[str, ProgramRecorded] = field(default_factory=dict)
+    #: educator id -> the made-up SNILS it was derived from (stays with the source system; for
+    #: tests that check no SNILS reaches the platform)
+    snils: dict[str, str] = field(default_factory=dict)
 
     @property
     def inbound(self) -> list[Event]:
@@ -162,6 +165,7 @@ class RegionGenerator:
             for _ in range(rng.randint(*s.educators_per_school)):
                 snils = f"{rng.randrange(10**11):011d}"
                 eid = educator_pseudonym(snils, self.key)
+                out.snils[eid] = snils
                 role = "manager" if rng.random() < 0.12 else "teacher"
                 if rng.random() < 0.2 and role == "teacher":
                     birth_year = today.year - rng.randint(22, 33)

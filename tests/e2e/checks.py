@@ -18,9 +18,10 @@ from tests.e2e.reference import recompute
 FOLDED_TOPICS = [str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES), str(Topic.PROGRESS)]
 
 
-def region_under_test(spec: RegionSpec) -> tuple[RegionGenerator, dict[str, bytes]]:
-    """The generator of a test region and fresh secret keys for its publishing systems."""
-    generator = RegionGenerator(spec, framework_competencies())
+def region_under_test(spec: RegionSpec, pseudonym_key: bytes | None = None) -> tuple[RegionGenerator, dict[str, bytes]]:
+    """The generator of a test region and fresh secret keys for its publishing systems;
+    `pseudonym_key` replaces the demo pseudonymisation key."""
+    generator = RegionGenerator(spec, framework_competencies(), *([pseudonym_key] if pseudonym_key else []))
     return generator, {s: secrets.token_hex(16).encode() for s in generator.sources}
 
 

@@ -68,6 +68,10 @@ class Platform:
         with urllib.request.urlopen(self.url(name, path), timeout=timeout) as response:  # noqa: S310 - loopback
             return json.loads(response.read())
 
+    def get_text(self, name: str, path: str, timeout: float = 30) -> str:
+        with urllib.request.urlopen(self.url(name, path), timeout=timeout) as response:  # noqa: S310 - loopback
+            return response.read().decode()
+
     def wait_ready(self, names: tuple[str, ...] | None = None, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         for name in names or self.services:

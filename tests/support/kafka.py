@@ -54,3 +54,55 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 30.0,
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+
+
+async def consumer_groups(bootstrap: str, prefix: str) -> list[str]:
+    """The consumer groups whose names start with `<prefix>.` (the platform's, under a test prefix)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return sorted(g[0] for g in await admin.list_consumer_groups() if g[0].startswith(f"{prefix}."))
+    finally:
+        await admin.close()
+
+
+async def rewind_groups(bootstrap: str, groups: list[str]) -> dict[str, int]:
+    """Commit the earliest offset of every partition each (stopped) group has read; how many
+    messages each group will read again."""
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.structs import OffsetAndMetadata
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    again: dict[str, int] = {}
+    try:
+        for group in groups:
+            offsets = await admin.list_consumer_group_offsets(group)
+            rewind = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+            await rewind.start()
+            try:
+                rewind.assign(list(offsets))  # commit needs partitions (manual assignment, no join)
+                begin = await rewind.beginning_offsets(list(offsets))
+                await rewind.commit({tp: OffsetAndMetadata(begin[tp], "") for tp in offsets})
+            finally:
+                await rewind.stop()
+            again[group] = sum(meta.offset - begin[tp] for tp, meta in offsets.items())
+    finally:
+        await admin.close()
+    return again
+
+
+async def republish(bootstrap: str, records: list[Any]) -> None:
+    """Publish records again exactly as they were: topic, partition, key, value and headers."""
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        sent = [await producer.send(r.topic, r.value, key=r.key, partition=r.partition, headers=list(r.headers or ()))
+                for r in records]
+        await asyncio.gather(*sent)
+    finally:
+        await producer.stop()

@@ -38,6 +38,8 @@ from rsnms_runtime.sources import SourceGate, signed_headers
 log = get_logger(__name__)
 
 INBOUND = frozenset(str(t) for t in INBOUND_TOPICS)
+#: how long a stopping service lets its batch in flight finish (below the usual 30 s kill grace)
+GRACEFUL_TIMEOUT_S = 15.0
 
 
 def _faststream_logger() -> logging.Logger:
@@ -65,6 +67,9 @@ def make_broker(settings: Settings, tracer_provider: TracerProvider | None = Non
         acks="all",
         linger_ms=5,
         logger=_faststream_logger(),
+        # stop() waits this long for the batch in flight to finish and commit; past it the
+        # handler is cancelled and the uncommitted batch is redelivered to the next owner
+        graceful_timeout=GRACEFUL_TIMEOUT_S,
     )
 
 

@@ -62,9 +62,15 @@ class ServiceRuntime:
         return consumer
 
     async def _watch_lag(self, every: float = 2.0) -> None:
+        """Refresh the lag gauges; a broker hiccup or a rebalance skips one round only."""
         while True:
             for consumer in self.consumers:
-                await update_lag(consumer)
+                try:
+                    await update_lag(consumer)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - the next round retries
+                    self.log.warning("lag_unavailable", error=f"{type(exc).__name__}: {exc}")
             await asyncio.sleep(every)
 
     async def _after_start(self) -> None:
@@ -108,9 +114,15 @@ class ServiceRuntime:
             if asyncio.iscoroutine(result):
                 await result
 
-    async def close(self) -> None:
+    async def _stop_background(self) -> None:
         for task in self._background:
             task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        self._background.clear()
+
+    async def close(self) -> None:
+        """After the broker stopped: background tasks, shutdown hooks, then MongoDB."""
+        await self._stop_background()
         for fn in self._shutdown:
             result = fn()
             if asyncio.iscoroutine(result):
@@ -124,6 +136,11 @@ class ServiceRuntime:
         await self._after_start()
 
     async def stop(self) -> None:
+        """Graceful stop: no new fetch; the batch in flight finishes and commits (or, if it
+        fails or outlasts the broker's graceful timeout, stays uncommitted and is redelivered);
+        then Kafka, the shutdown hooks and MongoDB are closed. The uvicorn path (`serve`)
+        runs the same steps from the ASGI lifespan."""
+        await self._stop_background()
         await self.broker.stop()
         await self.close()
 
@@ -149,6 +166,7 @@ class ServiceRuntime:
             asgi_routes=[("/health/live", live), ("/health/ready", ready), ("/metrics", prometheus), *self._routes],
             on_startup=[self.prepare],
             after_startup=[self._after_start],
+            on_shutdown=[self._stop_background],
             after_shutdown=[self.close],
             logger=None,
             specification=AsyncAPI(
@@ -158,10 +176,24 @@ class ServiceRuntime:
         )
 
 
+def _exit_on_stop_signal(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
+
 def serve(app: AsgiFastStream, settings: Settings) -> None:
-    """Run the service: the FastStream app and its HTTP endpoints under uvicorn."""
+    """Run the service: the FastStream app and its HTTP endpoints under uvicorn.
+
+    SIGTERM or SIGINT stops it gracefully: uvicorn runs the ASGI lifespan shutdown (the
+    lag watcher, then `broker.stop()` letting the batch in flight finish and commit, then
+    MongoDB) and raises the signal again once done; the handler installed here turns that
+    into exit code 0, so a requested stop is not reported as a death by signal.
+    """
+    import signal
+
     import uvicorn
 
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _exit_on_stop_signal)
     port = settings.http_port if settings.http_port >= 0 else 0
     uvicorn.run(app, host=os.environ.get("RSNMS_HTTP_HOST", "127.0.0.1"), port=port,
                 log_level="warning", lifespan="on")

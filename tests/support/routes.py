@@ -60,6 +60,12 @@ def registered(birth_year: int = 1980, career_start: date = date(2005, 9, 1), re
         birth_year=birth_year, career_start=career_start, registered_on=registered_on))
 
 
+def known(educator: str = ED, region: str = R, **profile: Any) -> EducatorFile:
+    """The file of an educator the registry has confirmed (not a young teacher unless told)."""
+    return EducatorFile(region=region, educator_id=educator,
+                        profile=registered(educator=educator, **profile).payload)  # type: ignore[arg-type]
+
+
 def incoming(*events: Event) -> list[Incoming]:
     return [Incoming(e, "t", 0, n, e.to_bytes()) for n, e in enumerate(events)]
 

@@ -14,7 +14,7 @@ from contracts import (
 from services.routes.domain import educator as educator_module
 from services.routes.domain.config import RoutePolicy
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads, Refused
-from tests.support.routes import ED, R, deficit, diagnosed, ev, names, program, staff
+from tests.support.routes import ED, R, deficit, diagnosed, ev, known, names, program, staff
 
 CATALOGUE = Catalogue(programs={"p": program("p", ["c1"]), "q": program("q", ["c2"])}, staff={"m": staff("m")})
 
@@ -35,7 +35,7 @@ def activity(kind, day, route_id=None, item_id=None):
 @pytest.fixture
 def assigned():
     """An educator with an active route: program p (c1), program q (c2), master class f1 (dig)."""
-    file = EducatorFile(region=R, educator_id=ED)
+    file = known()
     [event] = apply(file, diagnosed(deficit("c1"), deficit("c2"), deficit("dig", area="digital")))
     assert [(i.item_id, i.kind) for i in event.payload.items] == [("p1", "program"), ("p2", "program"),
                                                                  ("f1", "master_class")]
@@ -81,7 +81,7 @@ def test_an_activity_before_the_route_or_of_another_route_does_not_count(assigne
     apply(file, completed("p", date(2024, 5, 1)))
     apply(file, completed("q", date(2024, 5, 1)))
     assert apply(file, activity("master_class", date(2024, 2, 1))) == []     # before the assignment
-    file2 = EducatorFile(region=R, educator_id=ED)
+    file2 = known()
     apply(file2, diagnosed(deficit("c1"), deficit("dig", area="digital"), dx="dx-0", day=date(2023, 1, 1)))
     apply(file2, activity("master_class", date(2023, 6, 1), route_id="route-dx-0"))
     [cancel, new] = apply(file2, diagnosed(deficit("dig", area="digital"), dx="dx-1", day=date(2024, 3, 1)))
@@ -91,7 +91,7 @@ def test_an_activity_before_the_route_or_of_another_route_does_not_count(assigne
 
 
 def test_a_completion_reported_before_the_diagnosis_arrives_still_counts():
-    file = EducatorFile(region=R, educator_id=ED)
+    file = known()
     apply(file, completed("p", date(2024, 4, 1)))  # after the diagnosis date, reported first
     out = apply(file, diagnosed(deficit("c1")))
     assert names(out) == ["RouteAssigned", "RouteCompleted"] and out[1].payload.closed_on == date(2024, 4, 1)
@@ -132,7 +132,7 @@ def test_a_diagnosis_without_deficits_that_did_not_reassess_leaves_the_route_alo
     file, _ = assigned
     assert apply(file, diagnosed(dx="dx-2", day=date(2024, 9, 1), scores={"c1": 80, "c2": 70})) == []
     assert file.active_route() is not None
-    assert apply(EducatorFile(region=R, educator_id=ED), diagnosed(dx="dx-3", scores={"c1": 90})) == []
+    assert apply(known(), diagnosed(dx="dx-3", scores={"c1": 90})) == []
 
 
 def test_new_deficits_elsewhere_complete_the_closed_route_and_assign_a_new_one(assigned):
@@ -163,7 +163,7 @@ def test_departure_cancels_the_active_route_and_no_new_route_follows(assigned):
 
 
 def test_the_outbox_is_bounded():
-    file = EducatorFile(region=R, educator_id=ED)
+    file = known()
     for n in range(educator_module.OUTBOX_LIMIT + 5):
         apply(file, completed("p", date(2024, 1, 1).replace(day=1 + n % 28, month=1 + n // 28)))
     assert len(file.outbox) == educator_module.OUTBOX_LIMIT

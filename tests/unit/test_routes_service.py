@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from contracts import (
-    Completion, OrganizationRecorded, OrganizationRegistered, ProgramCompleted, ProgramRegistered,
+    Completion, DeficitDiagnosed, EducatorRegistered, OrganizationRecorded, OrganizationRegistered, ProgramCompleted, ProgramRegistered,
     SupportStaffRegistered, TeamCompletion, TeamProgramCompleted,
 )
 from contracts.topics import Topic
@@ -51,7 +51,7 @@ async def test_redelivered_batch_reemits_identical_events_without_double_assignm
     loads = await store.loads(R)
     assert loads.methodist == {"m": 1} and loads.mentor == {"men": 1}
 
-    out = await restarted.handle(incoming(diagnosed(deficit("c1"), educator=OTHER)))
+    out = await restarted.handle(incoming(registered(educator=OTHER), diagnosed(deficit("c1"), educator=OTHER)))
     assert out.emit[0].payload.methodist_id is None  # the only methodist is at capacity (1)
 
 
@@ -95,7 +95,7 @@ async def test_programs_and_staff_of_the_same_batch_are_used_and_the_highest_rev
     service = RoutesService(store)
     await service.handle(incoming(ev(ProgramRegistered, program("p", ["c1"], revision=2, hours=72))))
     await service.handle(incoming(ev(ProgramRegistered, program("p", ["c9"], revision=1))))  # late, older
-    out = await service.handle(incoming(ev(SupportStaffRegistered, staff("m")), diagnosed(deficit("c1"))))
+    out = await service.handle(incoming(ev(SupportStaffRegistered, staff("m")), registered(), diagnosed(deficit("c1"))))
     [route] = [e.payload for e in out.emit]
     assert route.items[0].program_id == "p" and route.items[0].hours == 72 and route.methodist_id == "m"
 
@@ -105,16 +105,17 @@ async def test_capacity_holds_across_educators_of_one_batch():
     await store.save_catalogue(R, [program("p", ["c1"])], [staff("a"), staff("b", muni="m2")])
     eds = [ED, ED2, OTHER]
     out = await RoutesService(store, RoutePolicy(methodist_max_load=1)).handle(
-        incoming(*(diagnosed(deficit("c1"), educator=e, dx=f"dx-{n}") for n, e in enumerate(eds))))
+        incoming(*(registered(educator=e) for e in eds),
+                 *(diagnosed(deficit("c1"), educator=e, dx=f"dx-{n}") for n, e in enumerate(eds))))
     assert [e.payload.methodist_id for e in out.emit] == ["a", "b", None]
 
 
 async def test_regions_are_kept_apart():
     store = FakeStore()
     service = RoutesService(store)
-    out = await service.handle(incoming(diagnosed(deficit("c1")),
-                                        ev(type(diagnosed(deficit("c1"))), diagnosed(deficit("c1")).payload,
-                                           region="RU-OTH")))
+    out = await service.handle(incoming(registered(), diagnosed(deficit("c1")),
+                                        ev(EducatorRegistered, registered().payload, region="RU-OTH"),
+                                        ev(DeficitDiagnosed, diagnosed(deficit("c1")).payload, region="RU-OTH")))
     assert [e.region for e in out.emit] == [R, "RU-OTH"]
     assert out.emit[0].event_id != out.emit[1].event_id
     assert sorted(store.files_) == [f"RU-OTH:{ED}", f"{R}:{ED}"]

@@ -9,7 +9,7 @@ from contracts import EducatorMoved, EducatorTransferred
 from services.routes.domain.config import RoutePolicy
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
 from services.routes.domain.supporters import choose_supporter
-from tests.support.routes import ED, R, deficit, diagnosed, ev, program, registered, staff
+from tests.support.routes import ED, R, deficit, diagnosed, ev, known, program, registered, staff
 
 
 def test_a_full_methodist_is_skipped():
@@ -46,17 +46,17 @@ def test_inactive_staff_and_other_kinds_are_never_chosen():
 def test_loads_grow_with_assigned_routes_and_a_full_methodist_gets_no_more():
     catalogue = Catalogue(programs={"p": program("p", ["c1"])}, staff={"m": staff("m", capacity=1)})
     loads, policy = Loads(), RoutePolicy()
-    first = EducatorFile(region=R, educator_id=ED).apply(diagnosed(deficit("c1")), catalogue, loads, policy)
+    first = known().apply(diagnosed(deficit("c1")), catalogue, loads, policy)
     assert first[0].payload.methodist_id == "m" and loads.methodist == {"m": 1}
     other = "ed-" + "d" * 32
-    second = EducatorFile(region=R, educator_id=other).apply(diagnosed(deficit("c1"), educator=other),
+    second = known(other).apply(diagnosed(deficit("c1"), educator=other),
                                                              catalogue, loads, policy)
     assert second[0].payload.methodist_id is None  # nobody with spare capacity: the route is still assigned
 
 
 def test_a_closed_route_frees_its_methodist_place():
     catalogue = Catalogue(programs={"p": program("p", ["c1"])}, staff={"m": staff("m")})
-    loads, file = Loads(methodist={"m": 5}), EducatorFile(region=R, educator_id=ED)
+    loads, file = Loads(methodist={"m": 5}), known()
     file.apply(diagnosed(deficit("c1")), catalogue, loads, RoutePolicy())
     assert loads.methodist == {"m": 6}
     file.apply(diagnosed(deficit("c2"), dx="dx-2", day=date(2024, 6, 1)), catalogue, loads, RoutePolicy())

@@ -3,6 +3,12 @@ with their lifecycle, completed programs and activities, the support form, and t
 emitted for each input event (the outbox), all in one document, so that applying an event
 and remembering what it emitted is one atomic write. A redelivered event re-emits exactly
 the stored events (same ids, same content); nothing is assigned twice.
+
+Events about an educator the registry has not confirmed yet (diagnoses and progress before
+`EducatorRegistered`; moves and departures are facts kept as they come) are held in the file, in arrival order, and applied
+in that order right after the registration, as if they had arrived after it: the route then
+knows the municipality (methodist) and whether a young teacher gets mentoring. Held progress
+naming a route not built yet waits on for the diagnosis that builds it.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from services.routes.domain.support import is_young_teacher, mentoring
 from services.routes.domain.supporters import choose_supporter
 
 SOURCE = "rsnms-routes"
+#: events about an educator that wait for the educator's registration
+HELD_UNTIL_REGISTERED = (DeficitDiagnosed, ProgramEnrolled, ProgramCompleted, ActivityCompleted)
 #: input events whose outputs an educator file remembers (older ones are forgotten; the
 #: commands stay idempotent on their own: a route per diagnosis, one support form)
 OUTBOX_LIMIT = 16
@@ -109,6 +117,10 @@ class EducatorFile(BaseModel):
     activities: list[ActivityDone] = Field(default_factory=list)
     support: Support | None = None
     outbox: list[OutboxEntry] = Field(default_factory=list)
+    #: events that arrived before the educator's registration (JSON, arrival order)
+    held: list[str] = Field(default_factory=list)
+    #: held events refused once the registration arrived (why), for the operators
+    dropped: list[str] = Field(default_factory=list)
 
     # -- queries -----------------------------------------------------------------
     def has_applied(self, event_id: str) -> bool:
@@ -158,7 +170,52 @@ class EducatorFile(BaseModel):
         previous = self.emitted_for(str(event.event_id))
         if previous is not None:
             return previous
-        self._check(event)
+        if self.profile is None and isinstance(event, HELD_UNTIL_REGISTERED):
+            out = self._hold(event)
+        else:
+            self._check(event)
+            out = self._apply(event, catalogue, loads, policy, titles)
+            if isinstance(event, (EducatorRegistered, DeficitDiagnosed)) and self.held:
+                out = [*out, *self._release(catalogue, loads, policy, titles)]
+        self.outbox = [*self.outbox, OutboxEntry(cause=str(event.event_id),
+                                                 events=[e.model_dump_json() for e in out])][-OUTBOX_LIMIT:]
+        return out
+
+    def _hold(self, event: Event) -> list[Event]:
+        if all(decode_event(h).event_id != event.event_id for h in self.held):
+            self.held = [*self.held, event.model_dump_json()]
+        return []
+
+    def _waits_for_route(self, event: Event) -> bool:
+        route_id = getattr(event.payload, "route_id", None)
+        return isinstance(event, HELD_UNTIL_REGISTERED[1:]) and route_id is not None and self.route(route_id) is None
+
+    def _release(self, catalogue: Catalogue, loads: Loads, policy: RoutePolicy,
+                 titles: dict[str, str] | None) -> list[Event]:
+        """Apply the held events in arrival order, progress once the route it names exists (a
+        diagnosis held or yet to come builds it); one the domain refuses now is dropped (and
+        kept in `dropped` with the reason)."""
+        out: list[Event] = []
+        progressed = True
+        while progressed:
+            progressed, waiting = False, []
+            for raw in self.held:
+                event = decode_event(raw)
+                if self._waits_for_route(event):
+                    waiting.append(raw)
+                    continue
+                progressed = True
+                try:
+                    self._check(event)
+                except Refused as exc:
+                    self.dropped = [*self.dropped, f"{event.event_type} {event.event_id}: {exc}"]
+                    continue
+                out.extend(self._apply(event, catalogue, loads, policy, titles))
+            self.held = waiting
+        return out
+
+    def _apply(self, event: Event, catalogue: Catalogue, loads: Loads, policy: RoutePolicy,
+               titles: dict[str, str] | None) -> list[Event]:
         out: list[Event] = []
         if isinstance(event, EducatorRegistered):
             out = self._registered(event, catalogue, loads, policy)
@@ -186,8 +243,6 @@ class EducatorFile(BaseModel):
             if act not in self.activities:
                 self.activities.append(act)
             out = self._maybe_completed(event, loads)
-        self.outbox = [*self.outbox, OutboxEntry(cause=str(event.event_id),
-                                                 events=[e.model_dump_json() for e in out])][-OUTBOX_LIMIT:]
         return out
 
     def _check(self, event: Event) -> None:

@@ -4,7 +4,7 @@
     rsnms deadletters [--consumer C]      list dead letters with their reason and origin
     rsnms redrive OFFSET... | --all       re-publish dead-lettered originals after a fix (once each)
     rsnms rebuild SERVICE [--watch]       drop a service's projection and replay its topics from the start
-    rsnms snapshot --region R             take a passport snapshot now
+    rsnms snapshot REGION [--url U]       take a passport snapshot now (through the indicators service)
 
 Reads KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI, RSNMS_DB_PREFIX, RSNMS_GROUP_PREFIX like the services.
 """
@@ -17,6 +17,8 @@ import json
 import logging
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -24,6 +26,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import OffsetAndMetadata
 from pymongo import AsyncMongoClient
 
 from contracts import DeadLetter, Topic
@@ -178,66 +181,88 @@ async def redrive(settings: Settings, refs: Sequence[str] | None, consumer: str 
     return done
 
 
+async def _active_members(admin: AIOKafkaAdminClient, group: str) -> int:
+    described = await admin.describe_consumer_groups([group])
+    groups = described[0].groups if described else []
+    return len(groups[0][5]) if groups else 0  # (error, group, state, protocol type, protocol, members)
+
+
+async def rewind_group(settings: Settings, group: str, partitions: Sequence[TopicPartition]) -> None:
+    """Commit the beginning of each partition as the group's offset (the group must be empty)."""
+    rewind = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group,
+                              enable_auto_commit=False)
+    await rewind.start()
+    try:
+        rewind.assign(list(partitions))  # a commit needs the partitions assigned to the committer
+        starts = await rewind.beginning_offsets(list(partitions))
+        await rewind.commit({tp: OffsetAndMetadata(starts[tp], "") for tp in partitions})
+    finally:
+        await rewind.stop()
+
+
 async def rebuild(settings: Settings, service: str, watch: bool, timeout: float = 3600) -> int:
-    """Drop a service's projection and rewind its consumer group to the beginning.
+    """Rewind a service's consumer group to the beginning and drop its projection.
 
     The service must be stopped (an active group cannot be rewound); start it again and
-    it replays every topic it reads. With --watch, shows the replay's progress.
+    it replays every topic it reads. With --watch, shows the replay's progress. The group
+    is rewound before the database is dropped: if the drop fails, the replay meets the
+    intact ledger and changes nothing, instead of an empty projection never replayed.
     """
     group = f"{settings.group_prefix}.{service}"
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
-        described = await admin.describe_consumer_groups([group])
-        members = described[0].groups[0][5] if described and described[0].groups else []  # type: ignore[attr-defined]
+        members = await _active_members(admin, group)
         if members:
-            print(f"{group} has {len(members)} active member(s): stop the service first", file=sys.stderr)
+            print(f"{group} has {members} active member(s): stop the service first", file=sys.stderr)
             return 2
         offsets = await admin.list_consumer_group_offsets(group)
     finally:
         await admin.close()
-    client: AsyncMongoClient = AsyncMongoClient(settings.mongodb_uri)
-    await client.drop_database(f"{settings.mongodb_db_prefix}_{service}")
-    await client.close()
     if offsets:
-        rewind = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group,
-                                  enable_auto_commit=False)
-        await rewind.start()
-        try:
-            from aiokafka.structs import OffsetAndMetadata
-
-            await rewind.commit({tp: OffsetAndMetadata(0, "") for tp in offsets})
-        finally:
-            await rewind.stop()
-    print(f"dropped {settings.mongodb_db_prefix}_{service}; {group} rewound on {len(offsets)} partition(s)")
+        await rewind_group(settings, group, list(offsets))
+    client: AsyncMongoClient = AsyncMongoClient(settings.mongodb_uri)
+    try:
+        await client.drop_database(f"{settings.mongodb_db_prefix}_{service}")
+    finally:
+        await client.close()
+    print(f"{group} rewound on {len(offsets)} partition(s); dropped {settings.mongodb_db_prefix}_{service}")
     if not watch:
         return 0
+    print("start the service to replay", flush=True)
     return await watch_replay(settings, group, timeout)
 
 
 async def watch_replay(settings: Settings, group: str, timeout: float) -> int:
-    """A progress bar of a consumer group catching up with its topics."""
+    """A progress bar of a consumer group catching up with its topics (committed / end offsets)."""
     deadline = time.monotonic() + timeout
-    total = None
+    width = 40
     while time.monotonic() < deadline:
         parts = (await consumer_lag(settings)).get(group, {})
         lag = sum(lag for _, lag in parts.values())
         done = sum(max(off, 0) for off, _ in parts.values())
-        total = total or (lag + done) or 1
-        width = 40
-        filled = int(width * min(1.0, done / max(total, 1)))
+        filled = width if not lag else int(width * done / (done + lag))
         print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{done + lag} events", end="", flush=True)
         if parts and lag == 0:
             print()
             return 0
         await asyncio.sleep(1)
-    print()
+    print(f"\nnot caught up within {timeout:.0f} s", file=sys.stderr)
     return 1
 
 
 def cmd_snapshot(region: str, url: str) -> int:
-    with urllib.request.urlopen(f"{url}/passports/snapshot?region={region}", timeout=60) as r:  # noqa: S310
-        snap = json.loads(r.read())
+    """Ask the indicators service for a passport snapshot now; print what identifies it."""
+    target = f"{url.rstrip('/')}/passports/snapshot?{urllib.parse.urlencode({'region': region})}"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(target, method="POST"), timeout=60) as r:  # noqa: S310
+            snap = json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        print(f"snapshot refused ({exc.code}): {exc.read().decode(errors='replace')}", file=sys.stderr)
+        return 1
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"indicators service not reachable at {url}: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps({k: snap.get(k) for k in ("snapshot_id", "region", "version", "as_of", "taken_at")},
                      ensure_ascii=False, indent=2))
     return 0
@@ -257,8 +282,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     rb = sub.add_parser("rebuild", help="replay a service's projection from the start")
     rb.add_argument("service", choices=SERVICES)
     rb.add_argument("--watch", action="store_true")
+    rb.add_argument("--timeout", type=float, default=3600, help="seconds --watch waits for the replay")
     sn = sub.add_parser("snapshot", help="take a passport snapshot now")
-    sn.add_argument("--region", required=True)
+    sn.add_argument("region", nargs="?", help="region code (or --region)")
+    sn.add_argument("--region", dest="region_option", metavar="REGION")
     sn.add_argument("--url", default="http://127.0.0.1:8084", help="the indicators service")
     args = parser.parse_args(argv)
     settings = _settings()
@@ -272,9 +299,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(redrive(settings, args.refs or None, args.consumer))
         code = 0
     elif args.cmd == "rebuild":
-        code = asyncio.run(rebuild(settings, args.service, args.watch))
+        code = asyncio.run(rebuild(settings, args.service, args.watch, args.timeout))
     else:
-        code = cmd_snapshot(args.region, args.url)
+        if not (args.region or args.region_option):
+            parser.error("name the region: rsnms snapshot REGION")
+        code = cmd_snapshot(args.region or args.region_option, args.url)
     sys.exit(code)
 
 

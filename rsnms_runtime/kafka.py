@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import TopicAlreadyExistsError
@@ -199,6 +200,8 @@ class BatchConsumer:
         self._ledger = ledger
         self._tracer = tracer or trace.get_tracer("rsnms")
         self._gate = gate
+        #: set when partitions are assigned: another instance may have marked their events
+        self.ledger_stale = True
         #: contexts of the latest applied events, for spans that summarise many (snapshots)
         self.recent_traces: deque[trace.SpanContext] = deque(maxlen=256)
 
@@ -231,8 +234,12 @@ class BatchConsumer:
         return decoded
 
     async def _fresh(self, decoded: list[Incoming], by_position: dict[tuple[str, int, int], Any],
-                     letters: list[DeadLetter]) -> tuple[list[Incoming], int]:
-        """Events not applied before; duplicates counted, conflicting re-uses of an id dead-lettered."""
+                     letters: list[DeadLetter], digests: dict[str, str]) -> tuple[list[Incoming], int]:
+        """Events not applied before (their content hashes into `digests`); duplicates counted,
+        conflicting re-uses of an id dead-lettered."""
+        if self.ledger_stale:
+            await with_retries(self._ledger.refresh, "ledger")
+            self.ledger_stale = False
         known = await with_retries(lambda: self._ledger.known(str(i.event.event_id) for i in decoded), "ledger")
         fresh: list[Incoming] = []
         seen_in_batch: dict[str, str] = {}
@@ -241,7 +248,7 @@ class BatchConsumer:
             eid, digest = str(inc.event.event_id), inc.event.content_hash()
             previous = known.get(eid) or seen_in_batch.get(eid)
             if previous is None:
-                seen_in_batch[eid] = digest
+                seen_in_batch[eid] = digests[eid] = digest
                 fresh.append(inc)
             elif previous == digest:
                 duplicates += 1
@@ -305,7 +312,8 @@ class BatchConsumer:
         letters: list[DeadLetter] = []
         by_position = {(r.topic, r.partition, r.offset): r for r in records}
         decoded = self._decode(records, letters)
-        fresh, duplicates = await self._fresh(decoded, by_position, letters)
+        digests: dict[str, str] = {}
+        fresh, duplicates = await self._fresh(decoded, by_position, letters, digests)
         spans = self._apply_spans(fresh, by_position, start_ns)
         try:
             outcome = await with_retries(lambda: self._handler(fresh), "handler") if fresh else Outcome()
@@ -317,7 +325,7 @@ class BatchConsumer:
                 await self._dead_letter(letter)
             refused = {str(i.event.event_id) for i, _ in outcome.rejected}
             await with_retries(lambda: self._ledger.mark(
-                [(str(i.event.event_id), i.event.content_hash()) for i in fresh if str(i.event.event_id) not in refused]
+                [(eid, digest) for eid, digest in digests.items() if eid not in refused]
             ), "ledger")
             for inc in fresh:
                 if str(inc.event.event_id) not in refused:
@@ -367,6 +375,20 @@ async def _raw_body(msg: Any, original: Any = None) -> Any:
     return msg.body
 
 
+class LedgerRefresh(ConsumerRebalanceListener):
+    """On every assignment, have the ledger index reloaded before the next batch (the events of
+    newly assigned partitions may have been marked by their previous owner)."""
+
+    def __init__(self, consumer: BatchConsumer):
+        self._consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        self._consumer.ledger_stale = True
+
+
 def subscribe_batch(broker: KafkaBroker, settings: Settings, topics: Sequence[str],
                     consumer: BatchConsumer, group_suffix: str = "") -> Any:
     """Register a batch subscriber that hands raw records to `consumer` and commits after it."""
@@ -387,6 +409,7 @@ def subscribe_batch(broker: KafkaBroker, settings: Settings, topics: Sequence[st
     subscriber = broker.subscriber(
         *topics,
         batch=True,
+        listener=LedgerRefresh(consumer),
         group_id=settings.group_id + group_suffix,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,

@@ -67,15 +67,19 @@ async def test_a_single_trace_spans_all_four_services_for_one_diagnostic_result(
             return {s.attributes.get("rsnms.service") for s in exporter.get_finished_spans()
                     if s.context.trace_id == trace_id and s.attributes.get("rsnms.service")}
 
+        def applied() -> set[tuple[str, str]]:
+            return {(s.attributes["rsnms.service"], s.attributes["rsnms.event_type"])
+                    for s in exporter.get_finished_spans() if s.context.trace_id == trace_id
+                    and s.name.endswith(s.attributes.get("rsnms.event_type", "-"))}
+
         async def all_four():
-            return services_in_trace() >= {"registry", "diagnostics", "routes", "indicators"}
+            # the last hop (indicators applying the route) can come after its other spans of the trace
+            return applied() >= {("registry", "EducatorRegistered"), ("diagnostics", "DiagnosticResultSubmitted"),
+                                 ("routes", "DeficitDiagnosed"), ("indicators", "RouteAssigned")}
         await eventually(all_four, timeout=120)
+        assert services_in_trace() >= {"registry", "diagnostics", "routes", "indicators"}
 
         in_trace = [s for s in exporter.get_finished_spans() if s.context.trace_id == trace_id]
-        applied = {(s.attributes["rsnms.service"], s.attributes["rsnms.event_type"]) for s in in_trace
-                   if s.name.endswith(s.attributes.get("rsnms.event_type", "-"))}
-        assert {("registry", "EducatorRegistered"), ("diagnostics", "DiagnosticResultSubmitted"),
-                ("routes", "DeficitDiagnosed"), ("indicators", "RouteAssigned")} <= applied
         assert all(s.context.trace_id == trace_id for s in in_trace)
 
         await runtimes[3].take_snapshot(region)  # type: ignore[attr-defined]

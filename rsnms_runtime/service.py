@@ -66,7 +66,7 @@ class ServiceRuntime:
         while True:
             for consumer in self.consumers:
                 try:
-                    await update_lag(consumer)
+                    await asyncio.wait_for(update_lag(consumer), timeout=10 * every)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - the next round retries

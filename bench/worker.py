@@ -34,9 +34,11 @@ async def run(prefix: str, idle: float) -> dict[str, float]:
             if service.folded != last:
                 last, quiet_since = service.folded, time.perf_counter()
                 continue
-            if service.folded and time.perf_counter() - quiet_since > idle:
+            # an instance may get nothing to do (its partitions drained before it joined)
+            if time.perf_counter() - quiet_since > idle:
                 lag = await consumer_lag(settings)
-                if sum(v[1] for v in lag.get(settings.group_id, {}).values()) == 0:
+                parts = lag.get(settings.group_id, {})  # empty until the group has committed
+                if parts and sum(v[1] for v in parts.values()) == 0:
                     break
     finally:
         await runtime.stop()

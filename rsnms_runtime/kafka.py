@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import UTC, datetime
 from typing import Any
 
@@ -133,6 +134,10 @@ class Incoming:
     offset: int
     raw: bytes
 
+    @cached_property
+    def event_id(self) -> str:
+        return str(self.event.event_id)
+
 
 @dataclass
 class Outcome:
@@ -240,12 +245,12 @@ class BatchConsumer:
         if self.ledger_stale:
             await with_retries(self._ledger.refresh, "ledger")
             self.ledger_stale = False
-        known = await with_retries(lambda: self._ledger.known(str(i.event.event_id) for i in decoded), "ledger")
+        known = await with_retries(lambda: self._ledger.known(i.event_id for i in decoded), "ledger")
         fresh: list[Incoming] = []
         seen_in_batch: dict[str, str] = {}
         duplicates = 0
         for inc in decoded:
-            eid, digest = str(inc.event.event_id), inc.event.content_hash()
+            eid, digest = inc.event_id, inc.event.content_hash()
             previous = known.get(eid) or seen_in_batch.get(eid)
             if previous is None:
                 seen_in_batch[eid] = digests[eid] = digest
@@ -266,10 +271,10 @@ class BatchConsumer:
         for inc in fresh:
             rec = by_position[(inc.topic, inc.partition, inc.offset)]
             carrier = {k: v.decode(errors="replace") for k, v in (rec.headers or ()) if isinstance(v, bytes)}
-            spans[str(inc.event.event_id)] = self._tracer.start_span(
+            spans[inc.event_id] = self._tracer.start_span(
                 f"{self.service} apply {inc.event.event_type}", context=propagate.extract(carrier),
                 kind=trace.SpanKind.CONSUMER, start_time=start_ns,
-                attributes={"rsnms.service": self.service, "rsnms.event_id": str(inc.event.event_id),
+                attributes={"rsnms.service": self.service, "rsnms.event_id": inc.event_id,
                             "rsnms.event_type": inc.event.event_type, "rsnms.region": inc.event.region,
                             "messaging.destination.name": inc.topic,
                             "messaging.kafka.destination.partition": inc.partition,
@@ -282,7 +287,7 @@ class BatchConsumer:
         """Publish what the use case emitted; what it says about an entity continues the trace
         of the last event of that entity in the batch, so one trace follows an event across
         services."""
-        by_key = {inc.event.key: spans[str(inc.event.event_id)] for inc in fresh}
+        by_key = {inc.event.key: spans[inc.event_id] for inc in fresh}
         tasks = []
         for event in events:
             span = by_key.get(event.key)
@@ -319,19 +324,19 @@ class BatchConsumer:
             outcome = await with_retries(lambda: self._handler(fresh), "handler") if fresh else Outcome()
             for inc, reason in outcome.rejected:
                 letters.append(self._letter(by_position[(inc.topic, inc.partition, inc.offset)], "rejected", reason,
-                                            str(inc.event.event_id), inc.event.event_type))
+                                            inc.event_id, inc.event.event_type))
             await with_retries(lambda: self._publish_traced(outcome.emit, fresh, spans), "publish")
             for letter in letters:
                 await self._dead_letter(letter)
-            refused = {str(i.event.event_id) for i, _ in outcome.rejected}
+            refused = {i.event_id for i, _ in outcome.rejected}
             await with_retries(lambda: self._ledger.mark(
                 [(eid, digest) for eid, digest in digests.items() if eid not in refused]
             ), "ledger")
             for inc in fresh:
-                if str(inc.event.event_id) not in refused:
-                    self.recent_traces.append(spans[str(inc.event.event_id)].get_span_context())
-                    with trace.use_span(spans[str(inc.event.event_id)], end_on_exit=False):
-                        log.debug("event_applied", event_id=str(inc.event.event_id), event_type=inc.event.event_type,
+                if inc.event_id not in refused:
+                    self.recent_traces.append(spans[inc.event_id].get_span_context())
+                    with trace.use_span(spans[inc.event_id], end_on_exit=False):
+                        log.debug("event_applied", event_id=inc.event_id, event_type=inc.event.event_type,
                                   region=inc.event.region, topic=inc.topic, partition=inc.partition, offset=inc.offset)
         except Exception as exc:
             for span in spans.values():

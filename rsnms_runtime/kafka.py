@@ -31,6 +31,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
 
 from contracts import INBOUND_TOPICS, TOPIC_EVENTS, ContractError, DeadLetter, Event, Topic, decode_for_topic, inbound_topic_of, topic_of
+from contracts.privacy import redact
 from rsnms_runtime import metrics
 from rsnms_runtime.logging import get_logger
 from rsnms_runtime.mongo import ProcessedEvents
@@ -212,12 +213,15 @@ class BatchConsumer:
 
     def _letter(self, rec: Any, kind: str, error: str, event_id: str | None = None,
                 event_type: str | None = None) -> DeadLetter:
+        original, redacted = redact(rec.value or b"")
+        if redacted:
+            error += " (personal data removed from the original kept here)"
         return DeadLetter(
             error_kind=kind, error=error, consumer=self.service, topic=rec.topic,
             partition=rec.partition, offset=rec.offset,
             key=rec.key.decode(errors="replace") if rec.key else None,
             event_id=event_id, event_type=event_type,
-            original_b64=DeadLetter.encode_original(rec.value or b""),
+            original_b64=DeadLetter.encode_original(original),
             original_headers={k: v.decode(errors="replace") for k, v in (rec.headers or ()) if isinstance(v, bytes)},
             failed_at=datetime.now(UTC),
         )

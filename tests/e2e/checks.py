@@ -10,8 +10,11 @@ from typing import Any
 
 from contracts import Topic
 from demo.competencies import framework_competencies
-from demo.feed import TopicTail
+from faststream.kafka import KafkaBroker
+
+from demo.feed import FeedResult, TopicTail, feed_region
 from demo.generator import RegionGenerator, RegionSpec
+from rsnms_runtime.kafka import EventPublisher
 from tests.e2e.platform import Platform
 from tests.e2e.reference import recompute
 
@@ -23,6 +26,18 @@ def region_under_test(spec: RegionSpec, pseudonym_key: bytes | None = None) -> t
     `pseudonym_key` replaces the demo pseudonymisation key."""
     generator = RegionGenerator(spec, framework_competencies(), *([pseudonym_key] if pseudonym_key else []))
     return generator, {s: secrets.token_hex(16).encode() for s in generator.sources}
+
+
+async def feed(infra: Any, generator: RegionGenerator, keys: dict[str, bytes], prefix: str,
+               timeout: float) -> FeedResult:
+    """Feed the region as its outside systems would (signed), waiting for the routes group."""
+    broker = KafkaBroker(infra.kafka)
+    await broker.start()
+    try:
+        return await feed_region(generator, EventPublisher(broker, keys=keys), infra.kafka, timeout=timeout,
+                                 routes_group=f"{prefix}.routes")
+    finally:
+        await broker.stop()
 
 
 def production_table(platform: Platform, region: str, as_of: date) -> dict:

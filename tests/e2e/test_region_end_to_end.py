@@ -12,15 +12,13 @@ import urllib.request
 from datetime import date
 
 import pytest
-from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from contracts import PassportSnapshot, PassportSnapshotTaken, Topic
-from demo.feed import TopicTail, feed_region
+from demo.feed import TopicTail
 from demo.generator import RegionSpec
-from rsnms_runtime.kafka import EventPublisher
 from tests.e2e.platform import Platform
-from tests.e2e.checks import FOLDED_TOPICS, differences, region_under_test, settled
+from tests.e2e.checks import FOLDED_TOPICS, differences, feed, region_under_test, settled
 from tests.support.factories import region_code
 
 pytestmark = [pytest.mark.infra, pytest.mark.e2e]
@@ -33,13 +31,7 @@ async def test_generated_region_indicators_match_an_independent_recomputation(in
                       educators_per_school=(8, 16), programs=24, today=AS_OF, seed=11)
     generator, keys = region_under_test(spec)
     with Platform(infra, prefix, tmp_path, keys, region) as platform:
-        broker = KafkaBroker(infra.kafka)
-        await broker.start()
-        try:
-            fed = await feed_region(generator, EventPublisher(broker, keys=keys), infra.kafka, timeout=240,
-                                     routes_group=f"{prefix}.routes")
-        finally:
-            await broker.stop()
+        fed = await feed(infra, generator, keys, prefix, timeout=240)
         assert len(fed.progress) > 50, "the providers should have reported on the routes"
 
         expected, actual, events = await settled(infra.kafka, platform, region, AS_OF)

@@ -27,15 +27,13 @@ from datetime import date
 from typing import Any
 
 import pytest
-from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from contracts import INBOUND_TOPICS, EducatorRegistered, PassportSnapshotTaken, Topic, decode_event
 from contracts.pseudonym import educator_pseudonym
-from demo.feed import FeedResult, caught_up, feed_region
+from demo.feed import FeedResult, caught_up
 from demo.generator import RegionSpec
-from rsnms_runtime.kafka import EventPublisher
-from tests.e2e.checks import differences, region_under_test, settled
+from tests.e2e.checks import differences, feed, region_under_test, settled
 from tests.e2e.platform import SERVICES, Platform
 from tests.support.factories import region_code
 from tests.support.kafka import consumer_groups, read_topic, republish, rewind_groups
@@ -129,13 +127,7 @@ async def run(infra, tmp_path_factory) -> AsyncIterator[Run]:
     generator, keys = region_under_test(spec, pseudonym_key=key)
     started = time.monotonic()
     with Platform(infra, prefix, tmp_path_factory.mktemp("replay"), keys, region) as platform:
-        broker = KafkaBroker(infra.kafka)
-        await broker.start()
-        try:
-            fed = await feed_region(generator, EventPublisher(broker, keys=keys), infra.kafka, timeout=180,
-                                    routes_group=f"{prefix}.routes")
-        finally:
-            await broker.stop()
+        fed = await feed(infra, generator, keys, prefix, timeout=180)
         expected, actual, events = await settled(infra.kafka, platform, region, AS_OF)
         assert not differences(expected, actual), differences(expected, actual)
         await _all_caught_up(infra.kafka, prefix)
@@ -246,7 +238,13 @@ def snils_forms(run) -> dict[bytes, str]:
     return {form: s for s in snils.values() for form in _snils_forms(s)}
 
 
+INBOUND = {str(t) for t in INBOUND_TOPICS}
+
+
 async def test_no_personal_data_in_any_message_of_any_topic(run, snils_forms):
+    """Every platform topic and the dead-letter topic whole (a dead letter of another test's
+    leaking publisher included: its original is kept without the personal values); on the
+    inbound topics, what the run's own publishing systems wrote."""
     from aiokafka import AIOKafkaConsumer
 
     probe = AIOKafkaConsumer(bootstrap_servers=run.infra.kafka)
@@ -264,6 +262,8 @@ async def test_no_personal_data_in_any_message_of_any_topic(run, snils_forms):
                 doc = json.loads(rec.value)
             except ValueError:
                 doc = None
+            if topic in INBOUND and not (isinstance(doc, dict) and doc.get("region") == run.region):
+                continue  # what other tests' publishers wrote (test_logs sends a name on purpose)
             if isinstance(doc, dict) and "original_b64" in doc:  # a dead letter carries the original bytes
                 blob += b" " + base64.b64decode(doc["original_b64"])
             _scan(f"{topic}@{rec.partition}:{rec.offset}", blob, doc, snils_forms, found)

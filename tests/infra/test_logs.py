@@ -10,11 +10,12 @@ from aiokafka import AIOKafkaProducer
 from opentelemetry import propagate
 from opentelemetry.sdk.trace import TracerProvider
 
-from contracts import Topic
+from contracts import DeadLetter, Topic
+from contracts.privacy import REDACTED
 from rsnms_runtime.settings import Settings
 from services.registry.entrypoints.app import build
 from tests.support.factories import educator_registered, region_code
-from tests.support.kafka import eventually
+from tests.support.kafka import eventually, read_topic
 
 pytestmark = pytest.mark.infra
 
@@ -61,6 +62,11 @@ async def test_log_lines_carry_service_event_and_trace_ids_and_no_personal_data(
     assert dead["event_type"] == "EducatorRegistered" and dead["trace_id"] == trace_id
     text = json.dumps(lines, ensure_ascii=False)
     assert "Иванова" not in text and "112-233-445 95" not in text and "11223344595" not in text
+    letters = [DeadLetter.model_validate_json(r.value) for r in await read_topic(infra.kafka, str(Topic.DEAD_LETTER))]
+    letter = next(d for d in letters if d.consumer == "registry" and d.event_id == str(leaky["event_id"]))
+    original = json.loads(letter.original)
+    assert original["payload"]["full_name"] == original["payload"]["snils"] == REDACTED
+    assert original["payload"]["educator_id"] == leaky["payload"]["educator_id"] and "personal data removed" in letter.error
 
 
 async def _async(value):

@@ -57,10 +57,11 @@ def region_code(n: int) -> str:
     return f"RU-B{n:02d}"
 
 
-def history(scale: Scale, seed: int = 7) -> Iterator[Event]:
-    """Every event of the history, region after region (about 10 per educator)."""
+def history(scale: Scale, seed: int = 7, first_region: int = 0) -> Iterator[Event]:
+    """Every event of the history, region after region (about 10 per educator); regions are
+    numbered from `first_region` (histories of other regions never share an event id)."""
     rng = random.Random(seed)
-    for r in range(scale.regions):
+    for r in range(first_region, first_region + scale.regions):
         yield from _region(scale, region_code(r), rng)
 
 

@@ -5,10 +5,11 @@ and remembering what it emitted is one atomic write. A redelivered event re-emit
 the stored events (same ids, same content); nothing is assigned twice.
 
 Events about an educator the registry has not confirmed yet (diagnoses and progress before
-`EducatorRegistered`; moves and departures are facts kept as they come) are held in the file, in arrival order, and applied
-in that order right after the registration, as if they had arrived after it: the route then
-knows the municipality (methodist) and whether a young teacher gets mentoring. Held progress
-naming a route not built yet waits on for the diagnosis that builds it.
+`EducatorRegistered`; moves and departures are facts kept as they come) are held in the file,
+in arrival order, and applied in that order right after the registration, as if they had
+arrived after it: the route then knows the municipality (methodist) and whether a young
+teacher gets mentoring. Held progress naming a route not built yet waits for the diagnosis
+that builds it.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from services.indicators.adapters.store import IndicatorStore
 from services.indicators.config import IndicatorsConfig
 from services.indicators.domain.labels import INDICATOR_TITLES, INDICATOR_UNITS
 from services.indicators.live import LiveTables
-from services.indicators.service import IndicatorsService
+from services.indicators.service import HeapKeeper, IndicatorsService
 
 INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.ROUTES, Topic.PROGRESS)
 RETRY_AFTER_S = 1.0
@@ -97,7 +97,7 @@ def build(settings: Settings | None = None, config: IndicatorsConfig | None = No
     config = config or IndicatorsConfig.from_env()
     store = IndicatorStore(runtime.db)
     service = IndicatorsService(store.state, store.tables, store.snapshots, config.targets, config.resources,
-                                LiveTables(config.table_debounce_s))
+                                LiveTables(config.table_debounce_s), heap=HeapKeeper())
     runtime.indicators = service  # type: ignore[attr-defined] - for tests, benchmarks and the CLI
 
     async def publish_tables() -> None:

@@ -10,7 +10,7 @@ scale    1, 2 and 3 instances in one consumer group: throughput and identical in
 replay   rebuild everything from scratch from a history (national: 89 regions, ~1.1 million
          educators, ~10 events each): events/s and peak memory
 
-Runs on a private stack (ports 49092/47017, data in .stack-bench/). Results also go to
+Runs on a private stack (ports 19192/17117, data in .stack-bench/). Results also go to
 bench/results/<name>.json.
 """
 
@@ -286,7 +286,7 @@ async def bench_replay(stack: LocalStack, scale: Scale) -> dict[str, Any]:
 
 async def main_async(args: argparse.Namespace) -> None:
     scale = SCALES[args.scale]
-    stack = LocalStack("bench", 49092, 49093, 47017, partitions=6,
+    stack = LocalStack("bench", 19192, 19193, 17117, partitions=6,
                        env={**os.environ, "KAFKA_HEAP": "-Xmx1g -Xms256m"})
     say(f"bench: starting a private stack ({stack.kafka}, {stack.mongodb})")
     stack.fresh_up()

@@ -3,7 +3,9 @@
 Tests marked `infra` get a dedicated stack (Apache Kafka + FerretDB) on test ports and
 a fresh data directory, started once per session through `deploy/local/stack` and
 stopped at the end. RSNMS_TEST_STACK_NAME and RSNMS_TEST_PORTS ("kafka,controller,ferretdb")
-move that stack elsewhere, so two test runs on one machine do not collide. Set RSNMS_TEST_STACK=external with KAFKA_BOOTSTRAP_SERVERS and
+move that stack elsewhere, so two test runs on one machine do not collide. Its ports lie below
+the kernel's ephemeral range (32768-60999): there, an outgoing connection could take the port
+and a restarted broker would fail to bind it. Set RSNMS_TEST_STACK=external with KAFKA_BOOTSTRAP_SERVERS and
 MONGODB_URI to use a stack that is already running instead.
 """
 
@@ -39,7 +41,7 @@ def infra() -> Iterator[Infra]:
     if os.environ.get("RSNMS_TEST_STACK") == "external":
         yield Infra(os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["MONGODB_URI"], dict(os.environ))
         return
-    kafka, controller, ferretdb = (int(p) for p in os.environ.get("RSNMS_TEST_PORTS", "39092,39093,37017").split(","))
+    kafka, controller, ferretdb = (int(p) for p in os.environ.get("RSNMS_TEST_PORTS", "19092,19093,17017").split(","))
     stack = LocalStack(os.environ.get("RSNMS_TEST_STACK_NAME", "test"), kafka_port=kafka, controller_port=controller,
                        ferretdb_port=ferretdb)
     try:

@@ -28,7 +28,7 @@ def as_pairs(values: list[dict], region: str) -> dict:
 
 @pytest.fixture(scope="module")
 def bench_stack():
-    stack = LocalStack("benchtest", 45092, 45093, 45017, partitions=6)
+    stack = LocalStack("benchtest", 19292, 19293, 17217, partitions=6)
     stack.fresh_up()
     try:
         yield stack

@@ -7,16 +7,18 @@ no transactions, no change streams.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
 import time
 import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient, ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from rsnms_runtime.settings import Settings
+
+T = TypeVar("T")
 
 
 def connect(settings: Settings) -> AsyncMongoClient:
@@ -24,6 +26,17 @@ def connect(settings: Settings) -> AsyncMongoClient:
         settings.mongodb_uri, tz_aware=True, serverSelectionTimeoutMS=5000,
         appname=f"rsnms-{settings.service}",
     )
+
+
+def journal_id(prefix: str = "") -> str:
+    """An `_id` for an appended journal document: time-ordered (for humans; readers of a
+    journal need no order) and unique across instances."""
+    return f"{prefix}{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """`items` in consecutive slices of at most `size` (one journal document each)."""
+    return (items[n:n + size] for n in range(0, len(items), size))
 
 
 def database(client: AsyncMongoClient, settings: Settings) -> AsyncDatabase:
@@ -75,9 +88,8 @@ class ProcessedEvents:
         if not entries:
             return
         now = datetime.now(UTC)
-        docs = [{"_id": f"chunk-{time.time_ns():020d}-{uuid.uuid4().hex[:12]}", "at": now,
-                 "ids": [i for i, _ in part], "hashes": [h for _, h in part]}
-                for part in (entries[n:n + self.CHUNK] for n in range(0, len(entries), self.CHUNK))]
+        docs = [{"_id": journal_id("chunk-"), "at": now, "ids": [i for i, _ in part], "hashes": [h for _, h in part]}
+                for part in chunks(entries, self.CHUNK)]
         await self._col.insert_many(docs, ordered=True)
         if self._index is not None:
             self._index.update(entries)

@@ -20,14 +20,13 @@ read), so start-up reads stay proportional to the entities, not to the batches.
 from __future__ import annotations
 
 import asyncio
-import time
-import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from rsnms_runtime.logging import get_logger
+from rsnms_runtime.mongo import chunks, journal_id
 from services.indicators.adapters.documents import decode, encode
 from services.indicators.domain.fold import join
 from services.indicators.domain.records import ENTITY_KINDS, EntityKind, EntityRef, Record, RegionState
@@ -36,11 +35,6 @@ from services.indicators.repository import EntityKey, Positions
 log = get_logger(__name__)
 #: entries per journal document (a batch of 2,000 educators stays far below 16 MB)
 CHUNK = 2000
-
-
-def journal_id() -> str:
-    """Time-ordered and unique across instances (ordering is for humans: the join needs none)."""
-    return f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"
 
 
 def entry(key: EntityKey, record: Record) -> dict[str, Any]:
@@ -63,7 +57,7 @@ class MongoStateStore:
         """Journal the batch's partial records, then the positions they include."""
         entries = [entry(k, r) for k, r in records.items()]
         docs = [{"_id": journal_id(), "regions": sorted({e["region"] for e in part}), "entries": part}
-                for part in (entries[i:i + self._chunk] for i in range(0, len(entries), self._chunk))]
+                for part in chunks(entries, self._chunk)]
         if docs:
             await self._journal.insert_many(docs, ordered=True)
         if positions:
@@ -117,8 +111,8 @@ class MongoStateStore:
 async def _delete_each(collection: Any, ids: list[str], concurrency: int = 16) -> None:
     """Delete by `_id` equality, a few at a time: FerretDB v1 answers an `$in` with a scan of
     the whole collection, an `_id` equality with a lookup."""
-    for i in range(0, len(ids), concurrency):
-        await asyncio.gather(*(collection.delete_one({"_id": _id}) for _id in ids[i:i + concurrency]))
+    for part in chunks(ids, concurrency):
+        await asyncio.gather(*(collection.delete_one({"_id": _id}) for _id in part))
 
 
 def _records(state: RegionState) -> Iterable[tuple[EntityKind, str, Record]]:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import time
 import uuid
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import pydantic_core
+from bson import Binary
 from pymongo import AsyncMongoClient, ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -39,6 +42,21 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     return (items[n:n + size] for n in range(0, len(items), size))
 
 
+def pack(value: Any) -> Binary:
+    """JSON-compatible `value` as one compressed binary field of a journal document.
+
+    FerretDB v1 converts every nested field of a document into its own representation on
+    insert and back on read (about 200 ms to insert, and more to read, a document of 2,000
+    small entries); one opaque binary field costs it about 8 ms. zlib level 1 costs about
+    1 ms per such batch and shrinks what FerretDB and SQLite move about tenfold."""
+    return Binary(zlib.compress(pydantic_core.to_json(value), 1))
+
+
+def unpack(data: bytes) -> Any:
+    """The value `pack` stored."""
+    return pydantic_core.from_json(zlib.decompress(data))
+
+
 def database(client: AsyncMongoClient, settings: Settings) -> AsyncDatabase:
     return client[settings.database]
 
@@ -51,13 +69,13 @@ class ProcessedEvents:
     stay idempotent.
 
     Stored as a journal: each `mark` inserts one document per `CHUNK` entries (ids and
-    hashes as two parallel arrays), and lookups are answered from an in-memory index
+    hashes as two parallel arrays, packed into one binary field, see `pack`), and lookups are answered from an in-memory index
     loaded from the journal on first use and reloaded by `refresh()` (when the consumer
     is assigned partitions another instance may have marked events of). FerretDB v1 scans
     the whole collection for an `$in` over `_id` (13 s per batch at 60,000 entries) and
     inserts one document per entry ever more slowly; a chunk insert costs the same at any
-    size. The index costs about 150 bytes per entry. Documents of the earlier one-per-id
-    layout (`{_id: event id, hash}`) are still read.
+    size. The index costs about 150 bytes per entry. Documents of the earlier layouts (one
+    per id, `{_id: event id, hash}`, and unpacked `ids`/`hashes` arrays) are still read.
     """
 
     CHUNK = 5000
@@ -70,7 +88,10 @@ class ProcessedEvents:
         """(Re)load the index from the journal; the number of entries."""
         index: dict[str, str] = {}
         async for doc in self._col.find({}, batch_size=16):
-            if "ids" in doc:
+            if "packed" in doc:
+                ids, hashes = unpack(doc["packed"])
+                index.update(zip(ids, hashes))
+            elif "ids" in doc:
                 index.update(zip(doc["ids"], doc["hashes"]))
             else:
                 index[doc["_id"]] = doc["hash"]
@@ -88,7 +109,8 @@ class ProcessedEvents:
         if not entries:
             return
         now = datetime.now(UTC)
-        docs = [{"_id": journal_id("chunk-"), "at": now, "ids": [i for i, _ in part], "hashes": [h for _, h in part]}
+        docs = [{"_id": journal_id("chunk-"), "at": now, "count": len(part),
+                 "packed": pack([[i for i, _ in part], [h for _, h in part]])}
                 for part in chunks(entries, self.CHUNK)]
         await self._col.insert_many(docs, ordered=True)
         if self._index is not None:

@@ -81,3 +81,36 @@ async def test_two_writers_and_a_compaction_keep_the_state_of_folding_everything
     assert before[R] == after[R] == region_only == state_of(events)
     assert (entries_before, replaced, entries_after) == (3, 3, 1)
     assert positions == {("rsnms.registry.facts", 0): half, ("rsnms.registry.facts", 1): len(events) - half}
+
+
+async def test_journal_documents_of_the_unpacked_layout_are_still_joined_and_compacted(infra, prefix):
+    """An upgraded instance reads the entries an earlier version journalled as nested documents
+    next to its own packed ones; compaction rewrites both into the packed layout."""
+    from services.indicators.adapters.state_store import entry
+    from services.indicators.domain.fold import apply, entity_of
+    from services.indicators.domain.records import new_record
+    from services.indicators.repository import EntityKey
+
+    events = region_history()
+    half = len(events) // 2
+    legacy: dict[EntityKey, object] = {}
+    for event in events[:half]:
+        ref = entity_of(event)
+        if ref is not None:
+            key = EntityKey(event.region, ref.kind, ref.entity_id)
+            apply(legacy.setdefault(key, new_record(ref.kind)), event)
+    client = AsyncMongoClient(infra.mongodb)
+    db = client[f"{prefix}_indicators"]
+    try:
+        await db["state_journal"].insert_one({"_id": "0-legacy", "regions": [R],
+                                              "entries": [entry(k, r) for k, r in legacy.items()]})
+        store = IndicatorStore(db)
+        await service_on(store).handle(incoming(*events[half:], partition=1))
+        mixed, _ = await store.load()
+        await store.state.compact()
+        layouts = [sorted(k for k in d if k in ("entries", "packed")) async for d in db["state_journal"].find({})]
+        compacted, _ = await store.load()
+    finally:
+        await client.close()
+    assert mixed[R] == compacted[R] == state_of(events)
+    assert layouts == [["packed"]]

@@ -1,6 +1,7 @@
 """The processed-events ledger on the real FerretDB: marks are journalled in chunks, another
 instance sees them after `refresh()` (what a partition assignment triggers), marking a replay
-again is harmless, and entries of the earlier one-document-per-id layout are still known."""
+again is harmless, and entries of the earlier layouts (one document per id, unpacked arrays)
+are still known."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ async def test_marks_survive_restarts_reach_other_instances_on_refresh_and_repla
     entries = [(str(uuid.uuid4()), f"h{n}") for n in range(ProcessedEvents.CHUNK + 10)]
     try:
         await db["processed_events"].insert_one({"_id": "legacy-id", "hash": "legacy-hash"})
+        await db["processed_events"].insert_one({"_id": "chunk-legacy", "ids": ["a1", "a2"], "hashes": ["h1", "h2"]})
         mine, other = ProcessedEvents(db), ProcessedEvents(db)
-        assert await mine.known(["legacy-id", entries[0][0]]) == {"legacy-id": "legacy-hash"}
+        assert await mine.known(["legacy-id", "a2", entries[0][0]]) == {"legacy-id": "legacy-hash", "a2": "h2"}
         assert await other.known([entries[0][0]]) == {}  # loads its index now, before the marks
         await mine.mark(entries)
         await mine.mark(entries[:3])  # a replayed batch marked again
@@ -30,11 +32,11 @@ async def test_marks_survive_restarts_reach_other_instances_on_refresh_and_repla
         loaded = await other.refresh()
         seen_by_other = await other.known(i for i, _ in entries)
         restarted = await ProcessedEvents(db).known([entries[-1][0], "never-seen"])
-        chunks = await db["processed_events"].count_documents({"ids": {"$exists": True}})
+        chunks = await db["processed_events"].count_documents({"packed": {"$exists": True}})
     finally:
         await client.drop_database(f"{prefix}_ledger")
         await client.close()
     assert seen_by_mine == seen_by_other == dict(entries)
-    assert stale == {} and loaded == len(entries) + 1
+    assert stale == {} and loaded == len(entries) + 3
     assert restarted == {entries[-1][0]: entries[-1][1]}
     assert chunks == 3  # two for the first mark (CHUNK + 10 entries), one for the replay

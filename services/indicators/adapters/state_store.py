@@ -1,7 +1,9 @@
 """MongoDB state store of the indicators service (implements StateRepository): a journal.
 
 Each folded batch *appends* what it learned: `state_journal` gets the batch's partial
-records (one entry per touched entity, at most `CHUNK` entries per document) and
+records (one entry per touched entity, at most `CHUNK` entries per document, packed into
+one compressed binary field: FerretDB handles that about 25 times faster than the same
+entries as nested documents, see `rsnms_runtime.mongo.pack`) and
 `position_journal` one small document with the Kafka positions the batch moved. Nothing is
 ever updated in place. A reader joins all entries of an entity (`domain.fold.join`), which
 gives the same record in any order, with duplicates, and whichever instance wrote them, so
@@ -26,7 +28,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from rsnms_runtime.logging import get_logger
-from rsnms_runtime.mongo import chunks, journal_id
+from rsnms_runtime.mongo import chunks, journal_id, pack, unpack
 from services.indicators.adapters.documents import decode, encode
 from services.indicators.domain.fold import join
 from services.indicators.domain.records import ENTITY_KINDS, EntityKind, EntityRef, Record, RegionState
@@ -56,8 +58,8 @@ class MongoStateStore:
     async def append(self, records: Mapping[EntityKey, Record], positions: Positions) -> None:
         """Journal the batch's partial records, then the positions they include."""
         entries = [entry(k, r) for k, r in records.items()]
-        docs = [{"_id": journal_id(), "regions": sorted({e["region"] for e in part}), "entries": part}
-                for part in chunks(entries, self._chunk)]
+        docs = [{"_id": journal_id(), "regions": sorted({e["region"] for e in part}), "count": len(part),
+                 "packed": pack(part)} for part in chunks(entries, self._chunk)]
         if docs:
             await self._journal.insert_many(docs, ordered=True)
         if positions:
@@ -66,13 +68,13 @@ class MongoStateStore:
     async def load_all(self) -> tuple[dict[str, RegionState], Positions]:
         states: dict[str, RegionState] = {}
         async for doc in self._journal.find({}, batch_size=64):
-            _join_entries(states, doc["entries"])
+            _join_entries(states, _entries(doc))
         return states, await self._load_positions()
 
     async def load_region(self, region: str) -> tuple[RegionState, Positions]:
         states: dict[str, RegionState] = {region: RegionState(region)}
         async for doc in self._journal.find({"regions": region}, batch_size=64):
-            _join_entries(states, (e for e in doc["entries"] if e["region"] == region))
+            _join_entries(states, (e for e in _entries(doc) if e["region"] == region))
         return states[region], await self._load_positions()
 
     async def _load_positions(self) -> Positions:
@@ -93,7 +95,7 @@ class MongoStateStore:
         states: dict[str, RegionState] = {}
         read: list[str] = []
         async for doc in self._journal.find({}, batch_size=64):
-            _join_entries(states, doc["entries"])
+            _join_entries(states, _entries(doc))
             read.append(doc["_id"])
         positions: Positions = {}
         position_ids: list[str] = []
@@ -119,6 +121,11 @@ def _records(state: RegionState) -> Iterable[tuple[EntityKind, str, Record]]:
     for kind in ENTITY_KINDS:
         for entity_id, record in state.records(kind).items():
             yield kind, entity_id, record
+
+
+def _entries(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """A journal document's entries (packed, or as nested documents in the earlier layout)."""
+    return unpack(doc["packed"]) if "packed" in doc else doc["entries"]
 
 
 def _join_entries(states: dict[str, RegionState], entries: Iterable[dict[str, Any]]) -> None:

@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from contracts.envelope import ID_PATTERN, Event, Record
+from contracts.envelope import ID_PATTERN, Event, Record, SortedDict
 from contracts.events.registry import EducatorId, Role
 
 DiagnosisKind = Literal["initial", "repeat"]
@@ -28,7 +28,7 @@ class DiagnosticResult(Record):
     kind: DiagnosisKind
     taken_on: date
     framework_id: str | None = Field(default=None, pattern=ID_PATTERN)
-    scores: dict[str, float] = Field(min_length=1, description="competency id -> score, 0..100")
+    scores: SortedDict[str, float] = Field(min_length=1, description="competency id -> score, 0..100")
 
 
 class DiagnosticResultSubmitted(Event):
@@ -55,10 +55,10 @@ class Diagnosis(Record):
     kind: DiagnosisKind
     diagnosed_on: date
     framework_id: str
-    scores: dict[str, float]
+    scores: SortedDict[str, float]
     deficits: tuple[Deficit, ...]
     previous_diagnosis_id: str | None = None
-    growth: dict[str, float] = Field(default_factory=dict, description="score change per competency since the previous diagnosis")
+    growth: SortedDict[str, float] = Field(default_factory=dict, description="score change per competency since the previous diagnosis")
     closed_competencies: tuple[str, ...] = ()
 
 

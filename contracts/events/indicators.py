@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from contracts.envelope import ID_PATTERN, Event, Record
+from contracts.envelope import ID_PATTERN, Event, Record, SortedDict
 
 ScopeKind = Literal["region", "municipality", "organization"]
 IndicatorId = Literal["I1", "I2", "I3", "I4", "I5", "I6", "E1", "E2", "RM"]
@@ -23,7 +23,7 @@ class IndicatorValue(Record):
     value: float | None = Field(description="numerator/denominator (E1: educators per methodist); None when the denominator is 0")
     target: float | None = None
     target_met: bool | None = None
-    extra: dict[str, float] = Field(default_factory=dict, description="e.g. E1 max_load")
+    extra: SortedDict[str, float] = Field(default_factory=dict, description="e.g. E1 max_load")
 
 
 class IndicatorTable(Record):
@@ -46,8 +46,8 @@ class PassportSection(Record):
     where the platform has no data for it (e.g. financing is not reported by events)."""
 
     title: str
-    figures: dict[str, float | int | None] = Field(default_factory=dict)
-    breakdown: dict[str, dict[str, int]] = Field(default_factory=dict)
+    figures: SortedDict[str, float | int | None] = Field(default_factory=dict)
+    breakdown: SortedDict[str, SortedDict[str, int]] = Field(default_factory=dict)
     items: tuple[str, ...] = ()
     note: str | None = None
 

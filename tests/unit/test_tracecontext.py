@@ -1,0 +1,79 @@
+"""The fast `traceparent` reader gives exactly the context `propagate.extract` gives, and
+hands everything it does not parse itself to `propagate.extract`."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from opentelemetry import propagate, trace
+
+from rsnms_runtime import tracecontext
+from rsnms_runtime.tracecontext import remote_context, standard_propagation
+
+rng = random.Random(7)
+
+
+def span_context(ctx):
+    sc = trace.get_current_span(ctx).get_span_context()
+    return sc.trace_id, sc.span_id, sc.is_remote, int(sc.trace_flags), tuple(sc.trace_state.items())
+
+
+def valid(flags: str = "01") -> str:
+    return f"00-{rng.getrandbits(128):032x}-{rng.getrandbits(64):016x}-{flags}"
+
+
+WELL_FORMED = [valid("01"), valid("00"), valid("03"), valid("ff")]
+ODD = [
+    "00-" + "0" * 32 + "-b7ad6b7169203331-01",  # all-zero trace id
+    "00-0af7651916cd43dd8448eb211c80319c-" + "0" * 16 + "-01",  # all-zero span id
+    "00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01",  # upper case
+    "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra",  # a later version
+    "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",  # the forbidden version
+    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331",  # no flags
+    " 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",  # leading blank
+    "00-0af7651916cd43dd8448eb211c80319g-b7ad6b7169203331-01",  # not hex
+    "garbage", "",
+]
+
+
+@pytest.mark.parametrize("value", WELL_FORMED + ODD)
+def test_same_context_as_the_standard_propagator(value):
+    headers = [("content-type", b"application/json"), ("traceparent", value.encode())]
+    assert span_context(remote_context(headers)) == span_context(propagate.extract({"traceparent": value}))
+
+
+@pytest.mark.parametrize("value", WELL_FORMED)
+def test_well_formed_traceparent_alone_is_read_without_the_generic_propagator(value, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("propagate.extract called")
+
+    monkeypatch.setattr(tracecontext.propagate, "extract", refuse)
+    ctx = remote_context([("traceparent", value.encode())])
+    assert span_context(ctx)[:2] == (int(value[3:35], 16), int(value[36:52], 16))
+
+
+def test_tracestate_baggage_or_the_slow_path_go_through_the_generic_propagator(monkeypatch):
+    calls = []
+    extract = propagate.extract
+    monkeypatch.setattr(tracecontext.propagate, "extract", lambda carrier: calls.append(carrier) or extract(carrier))
+    parent = valid()
+    with_state = remote_context([("traceparent", parent.encode()), ("tracestate", b"vendor=x")])
+    remote_context([("traceparent", parent.encode()), ("baggage", b"k=v")])
+    remote_context([("traceparent", parent.encode())], fast=False)
+    assert len(calls) == 3
+    assert span_context(with_state)[4] == (("vendor", "x"),)
+
+
+def test_no_trace_headers_start_a_new_trace():
+    assert not trace.get_current_span(remote_context([("event_type", b"X")])).get_span_context().is_valid
+    assert not trace.get_current_span(remote_context(None)).get_span_context().is_valid
+
+
+def test_custom_propagators_turn_the_fast_path_off(monkeypatch):
+    monkeypatch.delenv("OTEL_PROPAGATORS", raising=False)
+    assert standard_propagation()
+    monkeypatch.setenv("OTEL_PROPAGATORS", "tracecontext, baggage")
+    assert standard_propagation()
+    monkeypatch.setenv("OTEL_PROPAGATORS", "b3")
+    assert not standard_propagation()

@@ -3,8 +3,10 @@
 A region changed by a batch is *dirty*. It is recomputed at most once per `interval`
 seconds (default 0.5), and the refresher as a whole stays within a CPU share: after a
 round of recomputations that took T seconds, the next round waits at least
-`T * (1 - share) / share` (default share 0.2: tables never take more than a fifth of the
-event loop, however many regions a national replay touches at once).
+`T * (1 - share) / share` (default share 0.1: tables never take more than a tenth of the
+event loop, however many regions a replay or a catch-up touches at once; at a region's
+size a table takes about 0.1 s, so under full load a live table is at most about a second
+old, and at ordinary rates `interval` alone decides).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Iterable
 
 
 class LiveTables:
-    def __init__(self, interval: float = 0.5, share: float = 0.2, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, interval: float = 0.5, share: float = 0.1, clock: Callable[[], float] = time.monotonic):
         if interval < 0 or not 0 < share <= 1:
             raise ValueError("interval must be >= 0 and share in (0, 1]")
         self.interval = interval

@@ -19,8 +19,8 @@ from services.indicators.entrypoints.app import build
 
 
 async def run(prefix: str, idle: float) -> dict[str, float]:
-    settings = Settings(service="indicators", mongodb_db_prefix=prefix, group_prefix=prefix, log_level="WARNING",
-                        batch_max_records=2000, batch_timeout_ms=50)
+    # the service's defaults (batch size, timeout), as deployed
+    settings = Settings(service="indicators", mongodb_db_prefix=prefix, group_prefix=prefix, log_level="WARNING")
     runtime = build(settings, gate=None)
     service = runtime.indicators  # type: ignore[attr-defined]
     started = time.perf_counter()
@@ -42,7 +42,11 @@ async def run(prefix: str, idle: float) -> dict[str, float]:
                     break
     finally:
         await runtime.stop()
-    seconds = (service.last_batch_at or 0) - (service.first_batch_at or 0)
+    # from the moment partitions were assigned (the first fetch, decode and batch included)
+    # to the end of the last batch
+    consumer = runtime.consumers[0]
+    began = consumer.first_assigned_at or service.first_batch_at or 0
+    seconds = (service.last_batch_at or 0) - began
     return {"events": service.folded, "seconds": seconds, "startup_seconds": ready - started,
             "load_seconds": getattr(service, "load_seconds", 0.0),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}

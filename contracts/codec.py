@@ -69,8 +69,12 @@ class ContractError(ValueError):
         self.event_type = str(doc.get("event_type")) if isinstance(doc, dict) and doc.get("event_type") else None
 
 
+#: event_type -> its current schema_version (looked up for every decoded event)
+CURRENT_VERSIONS: dict[str, int] = {k: c.model_fields["schema_version"].default for k, c in EVENT_CLASSES.items()}
+
+
 def current_version(event_type: str) -> int:
-    return EVENT_CLASSES[event_type].model_fields["schema_version"].default
+    return CURRENT_VERSIONS[event_type]
 
 
 def upcast(doc: dict[str, Any]) -> dict[str, Any]:

@@ -210,6 +210,8 @@ class BatchConsumer:
         self._fast_trace_context = standard_propagation()
         #: set when partitions are assigned: another instance may have marked their events
         self.ledger_stale = True
+        #: monotonic clock of the first partition assignment: when consuming began (benchmarks)
+        self.first_assigned_at: float | None = None
         #: contexts of the latest applied events of sampled traces, for spans that summarise
         #: many (snapshots link to them)
         self.recent_traces: deque[trace.SpanContext] = deque(maxlen=256)
@@ -407,6 +409,7 @@ class LedgerRefresh(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         self._consumer.ledger_stale = True
+        self._consumer.first_assigned_at = self._consumer.first_assigned_at or time.perf_counter()
 
 
 def subscribe_batch(broker: KafkaBroker, settings: Settings, topics: Sequence[str],

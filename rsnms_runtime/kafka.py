@@ -37,7 +37,7 @@ from rsnms_runtime.logging import get_logger
 from rsnms_runtime.mongo import ProcessedEvents
 from rsnms_runtime.settings import Settings
 from rsnms_runtime.sources import SourceGate, signed_headers
-from rsnms_runtime.tracecontext import remote_context, standard_propagation
+from rsnms_runtime.tracecontext import remote_context, standard_propagation, unsampled_parent
 
 log = get_logger(__name__)
 
@@ -194,7 +194,8 @@ class BatchConsumer:
     """
 
     def __init__(self, service: str, handler: BatchHandler, publisher: EventPublisher,
-                 ledger: ProcessedEvents, tracer: trace.Tracer | None = None, gate: SourceGate | None = None):
+                 ledger: ProcessedEvents, tracer: trace.Tracer | None = None, gate: SourceGate | None = None,
+                 drops_unsampled_parents: bool = False):
         self.service = service
         #: the aiokafka consumer behind the subscriber, known after the first batch (for lag)
         self.kafka_consumer: Any = None
@@ -208,6 +209,8 @@ class BatchConsumer:
         self._tracer = tracer or trace.get_tracer("rsnms")
         self._gate = gate
         self._fast_trace_context = standard_propagation()
+        #: the sampler never records a child of an unsampled remote parent (tracecontext)
+        self._drops_unsampled_parents = drops_unsampled_parents
         #: set when partitions are assigned: another instance may have marked their events
         self.ledger_stale = True
         #: monotonic clock of the first partition assignment: when consuming began (benchmarks)
@@ -278,15 +281,19 @@ class BatchConsumer:
         started (W3C trace context in the Kafka headers); an event without one starts its own.
 
         This runs for every event, so it stays lean: only the trace headers are read (see
-        `tracecontext`), and the attributes are set only on a span the sampler records (with a
-        ratio sampler, the events of unsampled traces cost a non-recording span and no more)."""
+        `tracecontext`), the attributes are set only on a span the sampler records, and with a
+        parent-based sampler an event of an unsampled trace gets no span of its own: its
+        publisher's unsampled context stands for it."""
         spans: dict[str, trace.Span] = {}
         prefix = f"{self.service} apply "
         for inc in fresh:
             headers = by_position[(inc.topic, inc.partition, inc.offset)].headers
+            context = remote_context(headers, self._fast_trace_context)
+            if self._drops_unsampled_parents and (parent := unsampled_parent(context)) is not None:
+                spans[inc.event_id] = parent
+                continue
             span = spans[inc.event_id] = self._tracer.start_span(
-                prefix + inc.event.event_type, context=remote_context(headers, self._fast_trace_context),
-                kind=trace.SpanKind.CONSUMER, start_time=start_ns)
+                prefix + inc.event.event_type, context=context, kind=trace.SpanKind.CONSUMER, start_time=start_ns)
             if span.is_recording():
                 span.set_attributes({
                     "rsnms.service": self.service, "rsnms.event_id": inc.event_id,

@@ -27,6 +27,7 @@ from rsnms_runtime.probe import mongodb_ready
 from rsnms_runtime.settings import Settings
 from rsnms_runtime.sources import SourceGate
 from rsnms_runtime.telemetry import configure_tracing
+from rsnms_runtime.tracecontext import drops_unsampled_parents
 
 from contracts import EVENT_CLASSES, TOPIC_EVENTS, DeadLetter, Topic
 
@@ -73,7 +74,8 @@ class ServiceRuntime:
 
     def consume(self, topics: Sequence[str], handler: BatchHandler, group_suffix: str = "") -> BatchConsumer:
         consumer = BatchConsumer(self.settings.service, handler, self.publisher, self.ledger,
-                                 self.tracer_provider.get_tracer(f"rsnms.{self.settings.service}"), self.gate)
+                                 self.tracer_provider.get_tracer(f"rsnms.{self.settings.service}"), self.gate,
+                                 drops_unsampled_parents(self.tracer_provider))
         subscribe_batch(self.broker, self.settings, topics, consumer, group_suffix)
         self.consumers.append(consumer)
         return consumer

@@ -77,3 +77,63 @@ def test_custom_propagators_turn_the_fast_path_off(monkeypatch):
     assert standard_propagation()
     monkeypatch.setenv("OTEL_PROPAGATORS", "b3")
     assert not standard_propagation()
+
+
+# --- the consumer's spans -----------------------------------------------------------------
+
+from types import SimpleNamespace  # noqa: E402
+
+from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased, ParentBasedTraceIdRatio  # noqa: E402
+
+from rsnms_runtime.kafka import BatchConsumer, Incoming  # noqa: E402
+from rsnms_runtime.tracecontext import drops_unsampled_parents  # noqa: E402
+from tests.support.factories import educator_registered  # noqa: E402
+
+
+def test_only_parent_based_samplers_that_drop_unsampled_parents_qualify():
+    assert drops_unsampled_parents(TracerProvider())  # the SDK default: parentbased_always_on
+    assert drops_unsampled_parents(TracerProvider(sampler=ParentBasedTraceIdRatio(0.01)))
+    assert not drops_unsampled_parents(TracerProvider(sampler=ALWAYS_ON))
+    assert not drops_unsampled_parents(TracerProvider(sampler=ParentBased(ALWAYS_ON, remote_parent_not_sampled=ALWAYS_ON)))
+
+
+def _spans_for(provider: TracerProvider, traceparents: list[str | None]):
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    consumer = BatchConsumer("test", handler=None, publisher=None, ledger=None,  # type: ignore[arg-type]
+                             tracer=provider.get_tracer("t"), drops_unsampled_parents=drops_unsampled_parents(provider))
+    topic = "rsnms.registry.facts"
+    events = [educator_registered("RU-TST", n) for n in range(len(traceparents))]
+    fresh = [Incoming(e, topic, 0, n, e.to_bytes()) for n, e in enumerate(events)]
+    records = {(topic, 0, n): SimpleNamespace(headers=[("traceparent", tp.encode())] if tp else [])
+               for n, tp in enumerate(traceparents)}
+    spans = consumer._apply_spans(fresh, records, 0)  # noqa: SLF001
+    recording = [spans[str(e.event_id)].is_recording() for e in events]
+    for span in spans.values():
+        span.end()
+    return [spans[str(e.event_id)] for e in events], recording, exporter.get_finished_spans()
+
+
+def test_an_unsampled_trace_is_carried_on_without_a_span_and_a_sampled_one_gets_a_child():
+    sampled, unsampled = valid("01"), valid("00")
+    (child, carried, root), recording, finished = _spans_for(TracerProvider(), [sampled, unsampled, None])
+    assert recording == [True, False, True]
+    assert child.get_span_context().trace_id == int(sampled[3:35], 16)
+    assert child.parent.span_id == int(sampled[36:52], 16)
+    # the publisher's context itself: same trace and span id, not sampled, nothing recorded
+    sc = carried.get_span_context()
+    assert (sc.trace_id, sc.span_id, sc.is_remote, sc.trace_flags.sampled) == (
+        int(unsampled[3:35], 16), int(unsampled[36:52], 16), True, False)
+    assert root.parent is None  # no trace context: a new trace
+    assert {s.context.span_id for s in finished} == {child.get_span_context().span_id, root.get_span_context().span_id}
+    assert dict(child.attributes)["rsnms.event_id"]
+
+
+def test_a_sampler_that_records_unsampled_parents_still_gets_a_span_for_each():
+    unsampled = valid("00")
+    (span,), recording, finished = _spans_for(TracerProvider(sampler=ALWAYS_ON), [unsampled])
+    assert recording == [True] and len(finished) == 1
+    assert finished[0].parent.span_id == int(unsampled[36:52], 16)

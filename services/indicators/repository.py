@@ -44,6 +44,10 @@ class StateRepository(Protocol):
         """How many appends are stored (to decide when to compact)."""
         ...
 
+    async def earlier_layout(self) -> list[str]:
+        """Collections of a layout before the journal that still hold documents (not read)."""
+        ...
+
     async def compact(self) -> int:
         """Join the stored partial records into one per entity; how many appends it replaced."""
         ...

@@ -110,6 +110,11 @@ class IndicatorsService:
         """Rebuild the in-memory cache from the store (after a restart or a rebuild), compacting
         the state journal first when it has grown long."""
         started = time.perf_counter()
+        outdated = await self._states.earlier_layout()
+        if outdated:
+            log.warning("indicators_state_layout_outdated", collections=outdated,
+                        action="run `rsnms rebuild indicators`: these collections of an earlier version are not read,"
+                               " so the indicators lack what they hold until the topics are replayed")
         if await self._states.journal_size() > COMPACT_AFTER:
             await self._states.compact()
         self.states, self.positions = await self._states.load_all()

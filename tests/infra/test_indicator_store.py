@@ -114,3 +114,18 @@ async def test_journal_documents_of_the_unpacked_layout_are_still_joined_and_com
         await client.close()
     assert mixed[R] == compacted[R] == state_of(events)
     assert layouts == [["packed"]]
+
+
+async def test_collections_of_the_layout_before_the_journal_are_reported_when_they_hold_documents(infra, prefix):
+    client = AsyncMongoClient(infra.mongodb)
+    db = client[f"{prefix}_indicators"]
+    try:
+        store = IndicatorStore(db)
+        fresh = await store.state.earlier_layout()
+        await db["educators"].insert_one({"_id": "RU-TST:e1", "region": "RU-TST", "id": "e1"})
+        await db["entities"].insert_one({"_id": "x"})
+        await db.create_collection("programs")  # present but empty: nothing lost
+        found = await store.state.earlier_layout()
+    finally:
+        await client.close()
+    assert fresh == [] and found == ["entities", "educators"]

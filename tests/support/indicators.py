@@ -206,6 +206,9 @@ class FakeStateStore:
     async def journal_size(self) -> int:
         return len(self.journal)
 
+    async def earlier_layout(self) -> list[str]:
+        return []
+
     async def compact(self) -> int:
         replaced = len(self.journal)
         states, positions = self._states(), self.positions

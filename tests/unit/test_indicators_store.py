@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from contracts import IndicatorTable
-from services.indicators.adapters.documents import COLLECTIONS, decode, encode, unsafe_keys
+from services.indicators.adapters.documents import decode, encode, unsafe_keys
+from services.indicators.domain.records import ENTITY_KINDS
 from services.indicators.adapters.table_store import table_document, table_id
 from services.indicators.domain.indicators import compute_indicators
 from services.indicators.repository import EntityKey
@@ -25,14 +26,14 @@ def nested_arrays(value) -> bool:
 
 def test_every_record_round_trips_through_its_document():
     state = state_of(region_history())
-    for kind in COLLECTIONS:
+    for kind in ENTITY_KINDS:
         for entity_id, record in state.records(kind).items():
             doc = encode(EntityKey(R, kind, entity_id), record)
             assert doc["_id"] == f"{R}:{entity_id}" and doc["region"] == R and doc["id"] == entity_id
             assert unsafe_keys(doc) == [] and not nested_arrays(doc)
             assert decode(kind, doc) == record
     # 2 organizations, 2 programs, 2 methodists, 1 team, 1 ЦНППМ employee, 1 road-map item, 3 educators
-    assert sum(len(state.records(k)) for k in COLLECTIONS) == 12
+    assert sum(len(state.records(k)) for k in ENTITY_KINDS) == 12
 
 
 def test_table_documents_are_keyed_by_region_and_date_and_safe():

@@ -1,9 +1,9 @@
 """Entity records <-> MongoDB documents, FerretDB-v1 safe (pure functions).
 
-One collection per entity kind; `_id` = "<region>:<entity id>". Keys are fixed field names
-only (never ids: no '.' or leading '$'), sets become sorted lists of objects (FerretDB v1
-stores no nested arrays), dates are ISO strings, the winning registry fact is its contract
-dump under `fact`.
+The entries of the state journal (`state_store`); `_id` = "<region>:<entity id>". Keys are
+fixed field names only (never ids: no '.' or leading '$'), sets become sorted lists of objects
+(FerretDB v1 stores no nested arrays), dates are ISO strings, the winning registry fact is its
+contract dump under `fact`.
 """
 
 from __future__ import annotations
@@ -21,11 +21,6 @@ from services.indicators.domain.records import (
 )
 from services.indicators.repository import EntityKey
 
-COLLECTIONS: dict[EntityKind, str] = {
-    "educator": "educators", "organization": "organizations", "program": "programs",
-    "support_staff": "support_staff", "team": "management_teams", "cnppm_staff": "cnppm_staff",
-    "roadmap_item": "roadmap_items",
-}
 FACT_MODELS: dict[EntityKind, type] = {
     "educator": EducatorRecorded, "organization": OrganizationRecorded, "program": ProgramRecorded,
     "support_staff": SupportStaffRecorded, "team": ManagementTeamRecorded, "cnppm_staff": CnppmStaffRecorded,

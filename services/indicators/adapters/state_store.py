@@ -37,6 +37,9 @@ from services.indicators.repository import EntityKey, Positions
 log = get_logger(__name__)
 #: entries per journal document (a batch of 2,000 educators stays far below 16 MB)
 CHUNK = 2000
+#: the collections of the layouts before the journal (one document per entity), no longer read
+EARLIER_COLLECTIONS = ("entities", "educators", "organizations", "programs", "support_staff", "management_teams",
+                       "cnppm_staff", "roadmap_items")
 
 
 def entry(key: EntityKey, record: Record) -> dict[str, Any]:
@@ -48,6 +51,7 @@ def entry(key: EntityKey, record: Record) -> dict[str, Any]:
 
 class MongoStateStore:
     def __init__(self, db: AsyncDatabase, chunk: int = CHUNK):
+        self._db = db
         self._journal = db["state_journal"]
         self._positions = db["position_journal"]
         self._chunk = chunk
@@ -85,6 +89,11 @@ class MongoStateStore:
 
     async def journal_size(self) -> int:
         return await self._journal.count_documents({})
+
+    async def earlier_layout(self) -> list[str]:
+        present = set(await self._db.list_collection_names())
+        return [name for name in EARLIER_COLLECTIONS
+                if name in present and await self._db[name].find_one({}, {"_id": 1}) is not None]
 
     async def compact(self) -> int:
         """Rewrite the journal as one entry per entity; the number of documents it replaced.

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from contracts import DeadLetter, DiagnosticResult, DiagnosticResultSubmitted, Topic, decode_event
@@ -17,7 +16,7 @@ from contracts.codec import MAX_EVENT_BYTES
 from rsnms_runtime.kafka import EventPublisher
 from services.registry.entrypoints.app import build
 from tests.support.factories import educator_registered, region_code
-from tests.support.kafka import eventually, read_topic
+from tests.support.kafka import eventually, read_topic, serving
 
 pytestmark = pytest.mark.infra
 SUBMITTED = str(Topic.REGISTRY_SUBMITTED)
@@ -33,13 +32,9 @@ def _bytes(doc: dict) -> bytes:
 
 async def test_bad_input_is_dead_lettered_never_applied_and_never_blocks(infra, prefix):
     region = region_code()
-    runtime = build(infra.settings("registry", prefix), gate=None)
-    await runtime.start()
-    source = KafkaBroker(infra.kafka)
-    await source.start()
-    mongo = AsyncMongoClient(infra.mongodb)
-    educators = mongo[f"{prefix}_registry"]["educators"]
-    try:
+    async with (serving(build(infra.settings("registry", prefix), gate=None), infra.kafka) as source,
+                AsyncMongoClient(infra.mongodb) as mongo):
+        educators = mongo[f"{prefix}_registry"]["educators"]
         first = educator_registered(region, birth_year=1980)
         await EventPublisher(source).publish_all([first], inbound=True)
         assert await eventually(lambda: educators.find_one({"_id": f"{region}:{first.key}"}))
@@ -109,7 +104,3 @@ async def test_bad_input_is_dead_lettered_never_applied_and_never_blocks(infra, 
         assert {e.event_id: e.content_hash() for e in facts} == {
             e.event_id: e.content_hash() for e in (first, twin, after)}
         assert len(facts) == 3
-    finally:
-        await source.stop()
-        await runtime.stop()
-        await mongo.close()

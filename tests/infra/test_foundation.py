@@ -7,26 +7,21 @@ from __future__ import annotations
 import json
 
 import pytest
-from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from contracts import DeadLetter, Topic, decode_event
 from rsnms_runtime.kafka import EventPublisher
 from services.registry.entrypoints.app import build
 from tests.support.factories import educator_registered, region_code
-from tests.support.kafka import eventually, read_topic
+from tests.support.kafka import eventually, read_topic, serving
 
 pytestmark = pytest.mark.infra
 
 
 async def test_round_trip_through_kafka_and_ferretdb_with_dead_letters(infra, prefix):
     region = region_code()
-    runtime = build(infra.settings("registry", prefix))
-    await runtime.start()
-    source = KafkaBroker(infra.kafka)
-    await source.start()
-    mongo = AsyncMongoClient(infra.mongodb)
-    try:
+    async with (serving(build(infra.settings("registry", prefix)), infra.kafka) as source,
+                AsyncMongoClient(infra.mongodb) as mongo):
         good = educator_registered(region, 1)
         bad_type = json.loads(educator_registered(region, 2).to_bytes())
         bad_type["payload"]["birth_year"] = "nineteen ninety"
@@ -54,7 +49,3 @@ async def test_round_trip_through_kafka_and_ferretdb_with_dead_letters(infra, pr
         assert dead["x"].original == b'{"event_type": "EducatorRegistered", '
         assert dead["y"].error_kind == "invalid" and "birth_year" in dead["y"].error
         assert json.loads(dead["y"].original) == bad_type
-    finally:
-        await source.stop()
-        await runtime.stop()
-        await mongo.close()

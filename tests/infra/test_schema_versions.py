@@ -7,29 +7,24 @@ from __future__ import annotations
 import json
 
 import pytest
-from faststream.kafka import KafkaBroker
 
 from contracts import EducatorRegistered, Topic, decode_event
 from rsnms_runtime.kafka import EventPublisher
 from services.registry.entrypoints.app import build
 from tests.support.factories import educator_registered, region_code
-from tests.support.kafka import eventually, read_topic
+from tests.support.kafka import eventually, read_topic, serving
 
 pytestmark = pytest.mark.infra
 
 
 async def test_v1_and_v2_producers_coexist_and_facts_are_published_as_v2(infra, prefix):
     region = region_code()
-    runtime = build(infra.settings("registry", prefix), gate=None)
-    await runtime.start()
-    source = KafkaBroker(infra.kafka)
-    await source.start()
     old = educator_registered(region, 1)
     new = educator_registered(region, 2, qualification_category="highest", subject_areas=("math",))
     v1 = json.loads(old.to_bytes())
     v1["schema_version"] = 1
     del v1["payload"]["qualification_category"], v1["payload"]["subject_areas"]
-    try:
+    async with serving(build(infra.settings("registry", prefix), gate=None), infra.kafka) as source:
         await source.publish(json.dumps(v1).encode(), topic=str(Topic.REGISTRY_SUBMITTED), key=old.key.encode())
         await EventPublisher(source).publish_all([new], inbound=True)
 
@@ -42,9 +37,6 @@ async def test_v1_and_v2_producers_coexist_and_facts_are_published_as_v2(infra, 
             return found if len(found) == 2 else None
 
         published = await eventually(facts, timeout=60)
-    finally:
-        await source.stop()
-        await runtime.stop()
     assert EducatorRegistered.model_fields["schema_version"].default == 2
     version, payload = published[old.payload.educator_id]
     assert version == 2 and payload.qualification_category == "none" and payload.subject_areas == ()

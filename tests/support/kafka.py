@@ -1,13 +1,16 @@
-"""Reading topics directly in tests (no consumer group), and waiting for conditions."""
+"""Reading topics directly in tests (no consumer group), waiting for conditions, and a service
+running in-process with an outside system publishing to it."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from faststream.kafka import KafkaBroker
 
 
 async def read_topic(bootstrap: str, topic: str, timeout: float = 5.0) -> list[Any]:
@@ -106,3 +109,17 @@ async def republish(bootstrap: str, records: list[Any]) -> None:
         await asyncio.gather(*sent)
     finally:
         await producer.stop()
+
+
+@asynccontextmanager
+async def serving(runtime: Any, bootstrap: str) -> AsyncIterator[KafkaBroker]:
+    """Start a service runtime in-process and a broker that publishes to it as an outside system
+    would; stop both afterwards (the source first)."""
+    await runtime.start()
+    source = KafkaBroker(bootstrap)
+    await source.start()
+    try:
+        yield source
+    finally:
+        await source.stop()
+        await runtime.stop()

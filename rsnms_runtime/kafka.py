@@ -355,8 +355,8 @@ class BatchConsumer:
                 [(eid, digest) for eid, digest in digests.items() if eid not in refused]
             ), "ledger")
             applied = [inc for inc in fresh if inc.event_id not in refused]
-            self.recent_traces.extend(ctx for inc in applied[-self.recent_traces.maxlen:]  # type: ignore[index]
-                                      if (ctx := spans[inc.event_id].get_span_context()).trace_flags.sampled)
+            sampled = [ctx for inc in applied if (ctx := spans[inc.event_id].get_span_context()).trace_flags.sampled]
+            self.recent_traces.extend(sampled[-(self.recent_traces.maxlen or 0):])
             if log.is_enabled_for(logging.DEBUG):
                 for inc in applied:
                     with trace.use_span(spans[inc.event_id], end_on_exit=False):

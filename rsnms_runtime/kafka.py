@@ -281,9 +281,8 @@ class BatchConsumer:
         started (W3C trace context in the Kafka headers); an event without one starts its own.
 
         This runs for every event, so it stays lean: only the trace headers are read (see
-        `tracecontext`), the attributes are set only on a span the sampler records, and with a
-        parent-based sampler an event of an unsampled trace gets no span of its own: its
-        publisher's unsampled context stands for it."""
+        `tracecontext`), and with a parent-based sampler an event of an unsampled trace gets no
+        span of its own: its publisher's unsampled context stands for it."""
         spans: dict[str, trace.Span] = {}
         prefix = f"{self.service} apply "
         for inc in fresh:
@@ -292,14 +291,15 @@ class BatchConsumer:
             if self._drops_unsampled_parents and (parent := unsampled_parent(context)) is not None:
                 spans[inc.event_id] = parent
                 continue
-            span = spans[inc.event_id] = self._tracer.start_span(
-                prefix + inc.event.event_type, context=context, kind=trace.SpanKind.CONSUMER, start_time=start_ns)
-            if span.is_recording():
-                span.set_attributes({
-                    "rsnms.service": self.service, "rsnms.event_id": inc.event_id,
-                    "rsnms.event_type": inc.event.event_type, "rsnms.region": inc.event.region,
-                    "messaging.destination.name": inc.topic, "messaging.kafka.destination.partition": inc.partition,
-                    "messaging.kafka.message.offset": inc.offset})
+            # attributes at the start: the SDK copies them into a span it records (cheaper than
+            # setting them afterwards) and ignores them when the sampler drops the span
+            spans[inc.event_id] = self._tracer.start_span(
+                prefix + inc.event.event_type, context=context, kind=trace.SpanKind.CONSUMER, start_time=start_ns,
+                attributes={"rsnms.service": self.service, "rsnms.event_id": inc.event_id,
+                            "rsnms.event_type": inc.event.event_type, "rsnms.region": inc.event.region,
+                            "messaging.destination.name": inc.topic,
+                            "messaging.kafka.destination.partition": inc.partition,
+                            "messaging.kafka.message.offset": inc.offset})
         return spans
 
     async def _publish_traced(self, events: Sequence[Event], fresh: list[Incoming],

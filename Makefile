@@ -18,7 +18,7 @@ stack-down:
 stack-status:
 	deploy/local/stack status
 
-bench:          ## benchmarks (see bench/README.md)
+bench:          ## benchmarks: fold, latency, scale at region size (python -m bench --help)
 	deploy/local/stack build
 	$(PYTHON) -m bench
 

@@ -42,6 +42,7 @@ from pymongo import AsyncMongoClient
 
 from bench.history import NATIONAL, QUICK, REGION, SMALL, Scale, history
 from contracts import Topic, decode_event, topic_of
+from rsnms_runtime.kafka import event_headers
 from rsnms_runtime.localstack import ROOT, LocalStack
 from rsnms_runtime.settings import Settings
 from services.indicators.adapters.store import IndicatorStore
@@ -58,13 +59,11 @@ def say(line: str) -> None:
 
 
 def headers_of(event: Any, n: int) -> list[tuple[str, bytes]]:
-    """The headers the platform's publishers put on an event (rsnms_runtime.kafka.EventPublisher),
-    with the W3C trace context of a publisher that samples 1 % of its traces: every event
-    carries a `traceparent`, one in a hundred with the sampled flag."""
+    """The headers the platform's publishers put on an event (`event_headers`), with the W3C
+    trace context of a publisher that samples 1 % of its traces: every event carries a
+    `traceparent`, one in a hundred with the sampled flag."""
     traceparent = f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-{'01' if n % 100 == 0 else '00'}"
-    return [("content-type", b"application/json"), ("event_type", event.event_type.encode()),
-            ("event_id", str(event.event_id).encode()), ("schema_version", str(event.schema_version).encode()),
-            ("traceparent", traceparent.encode())]
+    return [(k, v.encode()) for k, v in {**event_headers(event), "traceparent": traceparent}.items()]
 
 
 async def publish(kafka: str, events: Any, topic_suffix: str = "") -> int:

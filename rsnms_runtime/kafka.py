@@ -93,6 +93,12 @@ async def ensure_topics(settings: Settings, topics: Sequence[str], partitions: i
         await admin.close()
 
 
+def event_headers(event: Event) -> dict[str, str]:
+    """The headers every event is published with (what it is, without decoding the value)."""
+    return {"content-type": "application/json", "event_type": event.event_type,
+            "event_id": str(event.event_id), "schema_version": str(event.schema_version)}
+
+
 class EventPublisher:
     """Publishes events to their topics with the entity key; waits for the broker's ack.
 
@@ -107,8 +113,7 @@ class EventPublisher:
     async def publish(self, event: Event, topic: str | None = None) -> None:
         topic = topic or str(topic_of(event))
         value, key = event.to_bytes(), event.key.encode()
-        headers = {"content-type": "application/json", "event_type": event.event_type,
-                   "event_id": str(event.event_id), "schema_version": str(event.schema_version)}
+        headers = event_headers(event)
         if event.source in self._keys:
             headers |= signed_headers(event.source, self._keys[event.source], topic, key, value)
         await self._broker.publish(value, topic=topic, key=key, headers=headers)

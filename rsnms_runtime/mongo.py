@@ -69,9 +69,10 @@ class ProcessedEvents:
     stay idempotent.
 
     Stored as a journal: each `mark` inserts one document per `CHUNK` entries (ids and
-    hashes as two parallel arrays, packed into one binary field, see `pack`), and lookups are answered from an in-memory index
-    loaded from the journal on first use and reloaded by `refresh()` (when the consumer
-    is assigned partitions another instance may have marked events of). FerretDB v1 scans
+    hashes as two parallel arrays, packed into one binary field, see `pack`), and lookups
+    are answered from an in-memory index loaded from the journal on first use and reloaded
+    by `refresh()` (when the consumer is assigned partitions another instance may have
+    marked events of). FerretDB v1 scans
     the whole collection for an `$in` over `_id` (13 s per batch at 60,000 entries) and
     inserts one document per entry ever more slowly; a chunk insert costs the same at any
     size. The index costs about 150 bytes per entry. Documents of the earlier layouts (one

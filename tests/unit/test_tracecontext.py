@@ -1,15 +1,23 @@
 """The fast `traceparent` reader gives exactly the context `propagate.extract` gives, and
-hands everything it does not parse itself to `propagate.extract`."""
+hands everything it does not parse itself to `propagate.extract`; the consumer gives an
+event of an unsampled trace no span of its own only when the sampler would drop it."""
 
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
 import pytest
 from opentelemetry import propagate, trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased, ParentBasedTraceIdRatio
 
 from rsnms_runtime import tracecontext
-from rsnms_runtime.tracecontext import remote_context, standard_propagation
+from rsnms_runtime.kafka import BatchConsumer, Incoming
+from rsnms_runtime.tracecontext import drops_unsampled_parents, remote_context, standard_propagation
+from tests.support.factories import educator_registered
 
 rng = random.Random(7)
 
@@ -80,17 +88,6 @@ def test_custom_propagators_turn_the_fast_path_off(monkeypatch):
 
 
 # --- the consumer's spans -----------------------------------------------------------------
-
-from types import SimpleNamespace  # noqa: E402
-
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
-from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased, ParentBasedTraceIdRatio  # noqa: E402
-
-from rsnms_runtime.kafka import BatchConsumer, Incoming  # noqa: E402
-from rsnms_runtime.tracecontext import drops_unsampled_parents  # noqa: E402
-from tests.support.factories import educator_registered  # noqa: E402
 
 
 def test_only_parent_based_samplers_that_drop_unsampled_parents_qualify():

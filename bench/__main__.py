@@ -69,15 +69,22 @@ def headers_of(event: Any, n: int) -> list[tuple[str, bytes]]:
 async def publish(kafka: str, events: Any, topic_suffix: str = "") -> int:
     """Publish a history as the upstream services would (keyed, acks=all, their headers);
     returns the count."""
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, linger_ms=20, max_batch_size=512 * 1024, acks="all",
-                                enable_idempotence=True)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka, linger_ms=20, max_batch_size=512 * 1024, acks="all", enable_idempotence=True
+    )
     await producer.start()
     n = 0
     pending = []
     try:
         for event in events:
-            pending.append(await producer.send(str(topic_of(event)) + topic_suffix, event.to_bytes(),
-                                               key=event.key.encode(), headers=headers_of(event, n)))
+            pending.append(
+                await producer.send(
+                    str(topic_of(event)) + topic_suffix,
+                    event.to_bytes(),
+                    key=event.key.encode(),
+                    headers=headers_of(event, n),
+                )
+            )
             n += 1
             if len(pending) >= 20000:
                 await asyncio.gather(*pending)
@@ -123,11 +130,19 @@ SAMPLED = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPL
 TRACED = {"OTEL_TRACES_SAMPLER": "always_on"}
 
 
-def worker(stack: LocalStack, prefix: str, instances: int = 1, env: dict[str, str] | None = None
-           ) -> list[dict[str, float]]:
-    procs = [subprocess.Popen([sys.executable, "-m", "bench.worker", "--prefix", prefix], cwd=ROOT,
-                              env={**stack.env, **(env or {})}, stdout=subprocess.PIPE, text=True)
-             for _ in range(instances)]
+def worker(
+    stack: LocalStack, prefix: str, instances: int = 1, env: dict[str, str] | None = None
+) -> list[dict[str, float]]:
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.worker", "--prefix", prefix],
+            cwd=ROOT,
+            env={**stack.env, **(env or {})},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(instances)
+    ]
     out = []
     for p in procs:
         stdout, _ = p.communicate(timeout=6 * 3600)
@@ -147,13 +162,20 @@ async def naive_rate(kafka: str, mongodb: str, budget_events: int, budget_second
     async def raw(msg: Any, original: Any = None) -> Any:
         return msg.body
 
-    @broker.subscriber(*FOLDED, group_id=f"naive-{uuid.uuid4().hex[:6]}", auto_offset_reset="earliest",
-                       ack_policy=AckPolicy.ACK, decoder=raw)
+    @broker.subscriber(
+        *FOLDED,
+        group_id=f"naive-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.ACK,
+        decoder=raw,
+    )
     async def handle(body: Any) -> None:
         event = decode_event(body)
-        await col.update_one({"_id": f"{event.region}|{event.key}"},
-                             {"$addToSet": {"events": str(event.event_id)}, "$set": {"type": event.event_type}},
-                             upsert=True)
+        await col.update_one(
+            {"_id": f"{event.region}|{event.key}"},
+            {"$addToSet": {"events": str(event.event_id)}, "$set": {"type": event.event_type}},
+            upsert=True,
+        )
         now = time.perf_counter()
         seen["first"] = seen["first"] or now
         seen["n"] += 1
@@ -186,34 +208,49 @@ async def bench_fold(stack: LocalStack, scale: Scale, repeat: int) -> dict[str, 
     # over the topics ran 20-30 % slower than the next ones, so one untimed pass goes first
     warm = worker(stack, "bfoldw" + uuid.uuid4().hex[:6], env=SAMPLED)[0]
     say(f"fold: warm-up pass (not counted) {_rate(warm):,.0f} events/s")
-    setups = {"traced": (TRACED, "every event's span recorded (OTEL_TRACES_SAMPLER=always_on)"),
-              "sampled": (SAMPLED, "1 % of traces sampled (parentbased_traceidratio 0.01)")}
+    setups = {
+        "traced": (TRACED, "every event's span recorded (OTEL_TRACES_SAMPLER=always_on)"),
+        "sampled": (SAMPLED, "1 % of traces sampled (parentbased_traceidratio 0.01)"),
+    }
     rates: dict[str, list[float]] = {name: [] for name in setups}
     for round_ in range(1, repeat + 1):
         for name, (env, what) in setups.items():
             run = worker(stack, f"bfold{name[0]}" + uuid.uuid4().hex[:6], env=env)[0]
             rates[name].append(_rate(run))
-            say(f"fold: run {round_}/{repeat}: batched service {_rate(run):,.0f} events/s "
-                f"({run['events']} events in {run['seconds']:.1f} s) - {what}")
+            say(
+                f"fold: run {round_}/{repeat}: batched service {_rate(run):,.0f} events/s "
+                f"({run['events']} events in {run['seconds']:.1f} s) - {what}"
+            )
     naive = await naive_rate(stack.kafka, stack.mongodb, min(n, 20000), 60)
     say(f"fold: naive per-message handler {naive:,.0f} events/s")
     ceilings.append(decode_ceiling(values))
     ceiling = max(ceilings)
     say(f"fold: decode-only ceiling again {ceilings[1]:,.0f} events/s; the higher one is used")
     medians = {name: statistics.median(r) for name, r in rates.items()}
-    result = {"events": n, "decode_only_per_s": ceiling, "decode_only_runs": ceilings, "naive_per_s": naive,
-              "batched_per_s": medians["traced"], "batched_sampled_per_s": medians["sampled"],
-              "runs_per_s": rates, "batched_vs_naive": medians["traced"] / naive,
-              "sampled_vs_naive": medians["sampled"] / naive,
-              "batched_vs_decode_ceiling": medians["traced"] / ceiling,
-              "sampled_vs_decode_ceiling": medians["sampled"] / ceiling}
+    result = {
+        "events": n,
+        "decode_only_per_s": ceiling,
+        "decode_only_runs": ceilings,
+        "naive_per_s": naive,
+        "batched_per_s": medians["traced"],
+        "batched_sampled_per_s": medians["sampled"],
+        "runs_per_s": rates,
+        "batched_vs_naive": medians["traced"] / naive,
+        "sampled_vs_naive": medians["sampled"] / naive,
+        "batched_vs_decode_ceiling": medians["traced"] / ceiling,
+        "sampled_vs_decode_ceiling": medians["sampled"] / ceiling,
+    }
     for name, (_, what) in setups.items():
-        say(f"fold: median of {repeat}: {medians[name]:,.0f} events/s ({min(rates[name]):,.0f}-{max(rates[name]):,.0f})"
-            f" - {what}")
-    say(f"fold: RATIO batched/naive = {result['batched_vs_naive']:.1f}x with every span recorded, "
+        say(
+            f"fold: median of {repeat}: {medians[name]:,.0f} events/s ({min(rates[name]):,.0f}-{max(rates[name]):,.0f})"
+            f" - {what}"
+        )
+    say(
+        f"fold: RATIO batched/naive = {result['batched_vs_naive']:.1f}x with every span recorded, "
         f"{result['sampled_vs_naive']:.1f}x with 1 % sampled; batched/decode-only = "
         f"{result['batched_vs_decode_ceiling']:.1%} with every span recorded, "
-        f"{result['sampled_vs_decode_ceiling']:.1%} with 1 % of traces sampled")
+        f"{result['sampled_vs_decode_ceiling']:.1%} with 1 % of traces sampled"
+    )
     return result
 
 
@@ -222,8 +259,15 @@ async def bench_latency(stack: LocalStack, rate: int, seconds: float) -> dict[st
     from services.indicators.entrypoints.app import build
 
     prefix = "blat" + uuid.uuid4().hex[:6]
-    settings = Settings(service="indicators", kafka_bootstrap_servers=stack.kafka, mongodb_uri=stack.mongodb,
-                        mongodb_db_prefix=prefix, group_prefix=prefix, log_level="WARNING", batch_timeout_ms=20)
+    settings = Settings(
+        service="indicators",
+        kafka_bootstrap_servers=stack.kafka,
+        mongodb_uri=stack.mongodb,
+        mongodb_db_prefix=prefix,
+        group_prefix=prefix,
+        log_level="WARNING",
+        batch_timeout_ms=20,
+    )
     runtime = build(settings, gate=None)
     service = runtime.indicators  # type: ignore[attr-defined]
     consumer_start = AIOKafkaConsumer(bootstrap_servers=stack.kafka)
@@ -273,10 +317,18 @@ async def bench_latency(stack: LocalStack, rate: int, seconds: float) -> dict[st
     await producer.stop()
     await runtime.stop()
     q = statistics.quantiles(latencies, n=100)
-    result = {"rate_per_s": i / seconds, "events": i, "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000,
-              "p99_ms": q[98] * 1000, "not_visible": sum(len(q) for q in pending.values())}
-    say(f"latency: {result['rate_per_s']:.0f} events/s sustained: p50 {result['p50_ms']:.0f} ms, "
-        f"p95 {result['p95_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms ({result['not_visible']} not visible after 60 s)")
+    result = {
+        "rate_per_s": i / seconds,
+        "events": i,
+        "p50_ms": q[49] * 1000,
+        "p95_ms": q[94] * 1000,
+        "p99_ms": q[98] * 1000,
+        "not_visible": sum(len(q) for q in pending.values()),
+    }
+    say(
+        f"latency: {result['rate_per_s']:.0f} events/s sustained: p50 {result['p50_ms']:.0f} ms, "
+        f"p95 {result['p95_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms ({result['not_visible']} not visible after 60 s)"
+    )
     return result
 
 
@@ -302,36 +354,51 @@ async def bench_scale(stack: LocalStack, scale: Scale) -> dict[str, Any]:
         runs = worker(stack, prefix, instances, env=SAMPLED)
         events = sum(r["events"] for r in runs)
         seconds = max(r["seconds"] for r in runs)
-        results[str(instances)] = {"events": events, "seconds": seconds, "per_s": events / seconds,
-                                   "per_instance": [r["events"] for r in runs]}
-        tables[instances] = await full_tables(stack.mongodb, prefix, [region_code(i) for i in range(scale.regions)],
-                                              TODAY)
+        results[str(instances)] = {
+            "events": events,
+            "seconds": seconds,
+            "per_s": events / seconds,
+            "per_instance": [r["events"] for r in runs],
+        }
+        tables[instances] = await full_tables(
+            stack.mongodb, prefix, [region_code(i) for i in range(scale.regions)], TODAY
+        )
         say(f"scale: {instances} instance(s): {events / seconds:,.0f} events/s, split {[r['events'] for r in runs]}")
     results["identical_indicators"] = tables[1] == tables[2] == tables[3]
-    say(f"scale: indicators identical for 1, 2, 3 instances: {results['identical_indicators']}; "
+    say(
+        f"scale: indicators identical for 1, 2, 3 instances: {results['identical_indicators']}; "
         f"RATIO 2/1 = {results['2']['per_s'] / results['1']['per_s']:.2f}, "
-        f"3/1 = {results['3']['per_s'] / results['1']['per_s']:.2f}")
+        f"3/1 = {results['3']['per_s'] / results['1']['per_s']:.2f}"
+    )
     return results
 
 
 async def bench_replay(stack: LocalStack, scale: Scale) -> dict[str, Any]:
     started = time.perf_counter()
     n = await publish(stack.kafka, history(scale, seed=3))
-    say(f"replay: generated and published {n:,} events for {scale.educators:,} educators "
-        f"in {time.perf_counter() - started:.0f} s")
+    say(
+        f"replay: generated and published {n:,} events for {scale.educators:,} educators "
+        f"in {time.perf_counter() - started:.0f} s"
+    )
     # the rebuild itself: passport snapshots are taken on demand afterwards, not every 5 minutes during it
     run = worker(stack, "breplay" + uuid.uuid4().hex[:6], env={**SAMPLED, "RSNMS_SNAPSHOT_INTERVAL_S": "0"})[0]
-    result = {"events": run["events"], "educators": scale.educators, "seconds": run["seconds"],
-              "per_s": run["events"] / run["seconds"], "peak_rss_mb": run["peak_rss_mb"]}
-    say(f"replay: rebuilt from scratch {run['events']:,} events in {run['seconds']:.0f} s = "
-        f"{result['per_s']:,.0f} events/s, peak memory {run['peak_rss_mb']:.0f} MB")
+    result = {
+        "events": run["events"],
+        "educators": scale.educators,
+        "seconds": run["seconds"],
+        "per_s": run["events"] / run["seconds"],
+        "peak_rss_mb": run["peak_rss_mb"],
+    }
+    say(
+        f"replay: rebuilt from scratch {run['events']:,} events in {run['seconds']:.0f} s = "
+        f"{result['per_s']:,.0f} events/s, peak memory {run['peak_rss_mb']:.0f} MB"
+    )
     return result
 
 
 async def main_async(args: argparse.Namespace) -> None:
     scale = SCALES[args.scale]
-    stack = LocalStack("bench", 19192, 19193, 17117, partitions=6,
-                       env={**os.environ, "KAFKA_HEAP": "-Xmx1g -Xms256m"})
+    stack = LocalStack("bench", 19192, 19193, 17117, partitions=6, env={**os.environ, "KAFKA_HEAP": "-Xmx1g -Xms256m"})
     say(f"bench: starting a private stack ({stack.kafka}, {stack.mongodb})")
     stack.fresh_up()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -355,8 +422,9 @@ async def main_async(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("what", nargs="?", default="all", choices=["fold", "latency", "scale", "replay", "all"])
     parser.add_argument("--scale", default="region", choices=sorted(SCALES))
     parser.add_argument("--rate", type=int, default=200, help="latency: events per second")

@@ -18,11 +18,31 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from contracts import (
-    Activity, ActivityCompleted,
-    Completion, Deficit, DeficitDiagnosed, Diagnosis, EducatorRecorded, EducatorRegistered, Enrolment, Event,
-    ManagementTeamRecorded, ManagementTeamRegistered, OrganizationRecorded, OrganizationRegistered,
-    ProgramCompleted, ProgramEnrolled, ProgramRecorded, ProgramRegistered, Route, RouteAssigned, RouteItem,
-    Support, SupportAssigned, SupportStaffRecorded, SupportStaffRegistered,
+    Activity,
+    ActivityCompleted,
+    Completion,
+    Deficit,
+    DeficitDiagnosed,
+    Diagnosis,
+    EducatorRecorded,
+    EducatorRegistered,
+    Enrolment,
+    Event,
+    ManagementTeamRecorded,
+    ManagementTeamRegistered,
+    OrganizationRecorded,
+    OrganizationRegistered,
+    ProgramCompleted,
+    ProgramEnrolled,
+    ProgramRecorded,
+    ProgramRegistered,
+    Route,
+    RouteAssigned,
+    RouteItem,
+    Support,
+    SupportAssigned,
+    SupportStaffRecorded,
+    SupportStaffRegistered,
 )
 
 COMPETENCIES = ("subject_knowledge", "methodical_design", "psych_support", "digital_tools", "assessment_literacy")
@@ -46,7 +66,9 @@ class Scale:
 NATIONAL = Scale(regions=89, municipalities_per_region=26, schools_per_municipality=17, educators_per_school=28)
 REGION = Scale(regions=1, municipalities_per_region=20, schools_per_municipality=15, educators_per_school=30)
 SMALL = Scale(regions=1, municipalities_per_region=4, schools_per_municipality=6, educators_per_school=20)
-QUICK = Scale(regions=1, municipalities_per_region=3, schools_per_municipality=4, educators_per_school=10, programs_per_region=12)
+QUICK = Scale(
+    regions=1, municipalities_per_region=3, schools_per_municipality=4, educators_per_school=10, programs_per_region=12
+)
 
 
 def _at(day: date) -> datetime:
@@ -76,24 +98,49 @@ def _region(scale: Scale, region: str, rng: random.Random) -> Iterator[Event]:
     for p in range(scale.programs_per_region):
         in_reg = p % 5 < 3
         prog = ProgramRecorded(
-            program_id=f"dpp-{p:03d}", provider_id="iro", title=f"Программа {p}", hours=rng.choice([16, 36, 72]),
-            competencies=(COMPETENCIES[p % len(COMPETENCIES)],), topic="methodical", implemented=True,
-            register_id=f"FR-{p}" if in_reg else None, register_from=start if in_reg else None)
+            program_id=f"dpp-{p:03d}",
+            provider_id="iro",
+            title=f"Программа {p}",
+            hours=rng.choice([16, 36, 72]),
+            competencies=(COMPETENCIES[p % len(COMPETENCIES)],),
+            topic="methodical",
+            implemented=True,
+            register_id=f"FR-{p}" if in_reg else None,
+            register_from=start if in_reg else None,
+        )
         programs.append(prog)
         yield ev(ProgramRegistered, prog, start)
-    methodists = max(1, scale.municipalities_per_region * scale.schools_per_municipality * scale.educators_per_school // 200)
+    methodists = max(
+        1, scale.municipalities_per_region * scale.schools_per_municipality * scale.educators_per_school // 200
+    )
     for m in range(methodists):
-        yield ev(SupportStaffRegistered, SupportStaffRecorded(
-            staff_id=f"met-{m:04d}", kind="methodist", organization_id="cnppm", municipality_id=f"mun-{m % scale.municipalities_per_region:03d}",
-            capacity=250), start)
+        yield ev(
+            SupportStaffRegistered,
+            SupportStaffRecorded(
+                staff_id=f"met-{m:04d}",
+                kind="methodist",
+                organization_id="cnppm",
+                municipality_id=f"mun-{m % scale.municipalities_per_region:03d}",
+                capacity=250,
+            ),
+            start,
+        )
     for mi in range(scale.municipalities_per_region):
         muni = f"mun-{mi:03d}"
         for si in range(scale.schools_per_municipality):
             school = f"sch-{mi:03d}-{si:02d}"
-            yield ev(OrganizationRegistered, OrganizationRecorded(
-                organization_id=school, kind="school", title=f"Школа {school}", municipality_id=muni), start)
-            yield ev(ManagementTeamRegistered, ManagementTeamRecorded(
-                team_id=f"team-{school}", organization_id=school, municipality_id=muni, size=4), start)
+            yield ev(
+                OrganizationRegistered,
+                OrganizationRecorded(
+                    organization_id=school, kind="school", title=f"Школа {school}", municipality_id=muni
+                ),
+                start,
+            )
+            yield ev(
+                ManagementTeamRegistered,
+                ManagementTeamRecorded(team_id=f"team-{school}", organization_id=school, municipality_id=muni, size=4),
+                start,
+            )
             for ei in range(scale.educators_per_school):
                 yield from _educator(ev, rng, region, muni, school, ei, programs, methodists, start)
 
@@ -105,46 +152,110 @@ def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) ->
     career = TODAY - timedelta(days=rng.randint(100, 1000)) if young else date(birth + 22, 9, 1)
     registered = max(career, start + timedelta(days=rng.randint(0, 200)))
     role = "manager" if rng.random() < 0.1 else "teacher"
-    yield ev(EducatorRegistered, EducatorRecorded(
-        educator_id=eid, role=role, organization_id=school, municipality_id=muni, birth_year=birth,
-        career_start=career, registered_on=registered), registered)
+    yield ev(
+        EducatorRegistered,
+        EducatorRecorded(
+            educator_id=eid,
+            role=role,
+            organization_id=school,
+            municipality_id=muni,
+            birth_year=birth,
+            career_start=career,
+            registered_on=registered,
+        ),
+        registered,
+    )
     if young and role == "teacher":
-        yield ev(SupportAssigned, Support(support_id=f"sup-{eid}", educator_id=eid, form="mentoring",
-                                          assigned_on=registered, until=career + timedelta(days=3 * 365)), registered)
+        yield ev(
+            SupportAssigned,
+            Support(
+                support_id=f"sup-{eid}",
+                educator_id=eid,
+                form="mentoring",
+                assigned_on=registered,
+                until=career + timedelta(days=3 * 365),
+            ),
+            registered,
+        )
     if rng.random() > 0.9:
         return
     diagnosed = registered + timedelta(days=rng.randint(10, 200))
     gaps = rng.sample(COMPETENCIES, k=3)
     diagnosis = Diagnosis(
-        diagnosis_id=f"dx-{eid}", session_id=f"s-{eid}", educator_id=eid, role=role, kind="initial",
-        diagnosed_on=diagnosed, framework_id="bench", scores={c: 50.0 for c in gaps},
-        deficits=tuple(Deficit(competency=c, area="methodical", score=50.0, threshold=60.0, severity="moderate")
-                       for c in gaps))
+        diagnosis_id=f"dx-{eid}",
+        session_id=f"s-{eid}",
+        educator_id=eid,
+        role=role,
+        kind="initial",
+        diagnosed_on=diagnosed,
+        framework_id="bench",
+        scores={c: 50.0 for c in gaps},
+        deficits=tuple(
+            Deficit(competency=c, area="methodical", score=50.0, threshold=60.0, severity="moderate") for c in gaps
+        ),
+    )
     yield ev(DeficitDiagnosed, diagnosis, diagnosed)
     chosen = [next(p for p in programs if p.competencies[0] == c) for c in gaps]
     route_id = f"route-dx-{eid}"
-    yield ev(RouteAssigned, Route(
-        route_id=route_id, educator_id=eid, diagnosis_id=diagnosis.diagnosis_id, assigned_on=diagnosed,
-        methodist_id=f"met-{rng.randrange(methodists):04d}",
-        items=tuple(RouteItem(item_id=f"i{k}", kind="program", program_id=p.program_id,
-                              in_federal_register=p.register_id is not None, hours=p.hours, covers=p.competencies,
-                              reason="Закрывает дефицит") for k, p in enumerate(chosen)),
-        total_hours=sum(p.hours for p in chosen)), diagnosed)
+    yield ev(
+        RouteAssigned,
+        Route(
+            route_id=route_id,
+            educator_id=eid,
+            diagnosis_id=diagnosis.diagnosis_id,
+            assigned_on=diagnosed,
+            methodist_id=f"met-{rng.randrange(methodists):04d}",
+            items=tuple(
+                RouteItem(
+                    item_id=f"i{k}",
+                    kind="program",
+                    program_id=p.program_id,
+                    in_federal_register=p.register_id is not None,
+                    hours=p.hours,
+                    covers=p.competencies,
+                    reason="Закрывает дефицит",
+                )
+                for k, p in enumerate(chosen)
+            ),
+            total_hours=sum(p.hours for p in chosen),
+        ),
+        diagnosed,
+    )
     practice = diagnosed + timedelta(days=rng.randint(10, 100))
     if practice <= TODAY:
-        yield ev(ActivityCompleted, Activity(educator_id=eid, activity_kind="master_class", route_id=route_id,
-                                             completed_on=practice), practice)
+        yield ev(
+            ActivityCompleted,
+            Activity(educator_id=eid, activity_kind="master_class", route_id=route_id, completed_on=practice),
+            practice,
+        )
     again = diagnosed + timedelta(days=rng.randint(150, 300))
     if again <= TODAY and rng.random() < 0.4:
-        yield ev(DeficitDiagnosed, diagnosis.model_copy(update={
-            "diagnosis_id": f"dx2-{eid}", "session_id": f"s2-{eid}", "kind": "repeat", "diagnosed_on": again,
-            "deficits": diagnosis.deficits[:1], "previous_diagnosis_id": diagnosis.diagnosis_id,
-            "closed_competencies": tuple(d.competency for d in diagnosis.deficits[1:])}), again)
+        yield ev(
+            DeficitDiagnosed,
+            diagnosis.model_copy(
+                update={
+                    "diagnosis_id": f"dx2-{eid}",
+                    "session_id": f"s2-{eid}",
+                    "kind": "repeat",
+                    "diagnosed_on": again,
+                    "deficits": diagnosis.deficits[:1],
+                    "previous_diagnosis_id": diagnosis.diagnosis_id,
+                    "closed_competencies": tuple(d.competency for d in diagnosis.deficits[1:]),
+                }
+            ),
+            again,
+        )
     for p in chosen:
         enrolled = diagnosed + timedelta(days=rng.randint(5, 40))
-        yield ev(ProgramEnrolled, Enrolment(educator_id=eid, program_id=p.program_id, route_id=route_id,
-                                            enrolled_on=enrolled), enrolled)
+        yield ev(
+            ProgramEnrolled,
+            Enrolment(educator_id=eid, program_id=p.program_id, route_id=route_id, enrolled_on=enrolled),
+            enrolled,
+        )
         done = enrolled + timedelta(days=rng.randint(20, 90))
         if done <= TODAY and rng.random() < 0.8:
-            yield ev(ProgramCompleted, Completion(educator_id=eid, program_id=p.program_id, route_id=route_id,
-                                                  completed_on=done), done)
+            yield ev(
+                ProgramCompleted,
+                Completion(educator_id=eid, program_id=p.program_id, route_id=route_id, completed_on=done),
+                done,
+            )

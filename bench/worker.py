@@ -47,9 +47,13 @@ async def run(prefix: str, idle: float) -> dict[str, float]:
     consumer = runtime.consumers[0]
     began = consumer.first_assigned_at or service.first_batch_at or 0
     seconds = (service.last_batch_at or 0) - began
-    return {"events": service.folded, "seconds": seconds, "startup_seconds": ready - started,
-            "load_seconds": getattr(service, "load_seconds", 0.0),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "events": service.folded,
+        "seconds": seconds,
+        "startup_seconds": ready - started,
+        "load_seconds": getattr(service, "load_seconds", 0.0),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def main() -> None:

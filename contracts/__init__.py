@@ -4,8 +4,19 @@ The only package every service imports besides the small common runtime.
 """
 
 from contracts.codec import (
-    ALL_EVENTS, EVENT_CLASSES, EVENT_TOPICS, MAX_EVENT_BYTES, TOPIC_EVENTS, AnyEvent,
-    ContractError, decode_event, decode_for_topic, inbound_topic_of, topic_of, upcast, upcaster,
+    ALL_EVENTS,
+    EVENT_CLASSES,
+    EVENT_TOPICS,
+    MAX_EVENT_BYTES,
+    TOPIC_EVENTS,
+    AnyEvent,
+    ContractError,
+    decode_event,
+    decode_for_topic,
+    inbound_topic_of,
+    topic_of,
+    upcast,
+    upcaster,
 )
 from contracts.deadletter import DeadLetter
 from contracts.envelope import Event, Record, deterministic_event_id
@@ -17,7 +28,23 @@ from contracts.topics import INBOUND_TOPICS, Topic
 from contracts import upcasters as _upcasters  # noqa: F401,E402 - registers the upcasters
 
 __all__ = [
-    "ALL_EVENTS", "EVENT_CLASSES", "EVENT_TOPICS", "INBOUND_TOPICS", "MAX_EVENT_BYTES", "TOPIC_EVENTS",
-    "AnyEvent", "ContractError", "DeadLetter", "Event", "Record", "Topic",
-    "decode_event", "decode_for_topic", "inbound_topic_of", "deterministic_event_id", "topic_of", "upcast", "upcaster",
+    "ALL_EVENTS",
+    "EVENT_CLASSES",
+    "EVENT_TOPICS",
+    "INBOUND_TOPICS",
+    "MAX_EVENT_BYTES",
+    "TOPIC_EVENTS",
+    "AnyEvent",
+    "ContractError",
+    "DeadLetter",
+    "Event",
+    "Record",
+    "Topic",
+    "decode_event",
+    "decode_for_topic",
+    "inbound_topic_of",
+    "deterministic_event_id",
+    "topic_of",
+    "upcast",
+    "upcaster",
 ]

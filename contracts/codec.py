@@ -23,7 +23,11 @@ from contracts.topics import Topic
 MAX_EVENT_BYTES = 256 * 1024
 
 ALL_EVENTS: tuple[type[Event], ...] = (
-    *REGISTRY_EVENTS, *DIAGNOSTICS_EVENTS, *ROUTE_EVENTS, *PROGRESS_EVENTS, *INDICATOR_EVENTS,
+    *REGISTRY_EVENTS,
+    *DIAGNOSTICS_EVENTS,
+    *ROUTE_EVENTS,
+    *PROGRESS_EVENTS,
+    *INDICATOR_EVENTS,
 )
 EVENT_CLASSES: dict[str, type[Event]] = {c.model_fields["event_type"].default: c for c in ALL_EVENTS}
 
@@ -83,7 +87,9 @@ def upcast(doc: dict[str, Any]) -> dict[str, Any]:
     version = doc.get("schema_version")
     latest = current_version(event_type)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1 or version > latest:
-        raise ContractError("unknown_schema_version", f"{event_type} has no schema_version {version!r} (latest {latest})", doc)
+        raise ContractError(
+            "unknown_schema_version", f"{event_type} has no schema_version {version!r} (latest {latest})", doc
+        )
     while version < latest:
         step = UPCASTERS.get((event_type, version))
         if step is None:
@@ -121,7 +127,8 @@ def decode_for_topic(raw: bytes, topic: str) -> Event:
     allowed = _ALLOWED_ON.get(topic)
     if allowed and event.event_type not in allowed:
         raise ContractError(
-            "wrong_topic", f"{event.event_type} does not belong on {topic}",
+            "wrong_topic",
+            f"{event.event_type} does not belong on {topic}",
             {"event_id": event.event_id, "event_type": event.event_type},
         )
     return event

@@ -11,8 +11,16 @@ from pydantic import Field
 from contracts.envelope import Record
 
 ErrorKind = Literal[
-    "malformed_json", "not_an_event", "unknown_event_type", "unknown_schema_version",
-    "invalid", "wrong_topic", "oversized", "conflict", "rejected", "unauthorized",
+    "malformed_json",
+    "not_an_event",
+    "unknown_event_type",
+    "unknown_schema_version",
+    "invalid",
+    "wrong_topic",
+    "oversized",
+    "conflict",
+    "rejected",
+    "unauthorized",
 ]
 
 

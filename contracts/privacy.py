@@ -13,11 +13,31 @@ import re
 from typing import Any
 
 #: keys whose values are direct identifiers (compared lower-case, '-' and ' ' as '_')
-PERSONAL_KEYS = frozenset({
-    "name", "full_name", "fullname", "first_name", "last_name", "middle_name", "surname", "patronymic", "fio",
-    "snils", "inn", "passport", "email", "e_mail", "phone", "telephone", "mobile", "address", "birth_date",
-    "date_of_birth", "birthday",
-})
+PERSONAL_KEYS = frozenset(
+    {
+        "name",
+        "full_name",
+        "fullname",
+        "first_name",
+        "last_name",
+        "middle_name",
+        "surname",
+        "patronymic",
+        "fio",
+        "snils",
+        "inn",
+        "passport",
+        "email",
+        "e_mail",
+        "phone",
+        "telephone",
+        "mobile",
+        "address",
+        "birth_date",
+        "date_of_birth",
+        "birthday",
+    }
+)
 SNILS_TEXT = re.compile(rb"\b\d{3}-\d{3}-\d{3}[ -]\d{2}\b")
 REDACTED = "[redacted]"
 

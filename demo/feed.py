@@ -119,24 +119,30 @@ async def caught_up(bootstrap: str, group: str, timeout: float) -> None:
         await admin.close()
 
 
-async def feed_region(generator: RegionGenerator, publisher: EventPublisher, bootstrap: str,
-                      timeout: float = 300.0, log: Callable[[str], None] = lambda _: None,
-                      routes_group: str = "rsnms.routes") -> FeedResult:
+async def feed_region(
+    generator: RegionGenerator,
+    publisher: EventPublisher,
+    bootstrap: str,
+    timeout: float = 300.0,
+    log: Callable[[str], None] = lambda _: None,
+    routes_group: str = "rsnms.routes",
+) -> FeedResult:
     """Publish the region, wait for the platform's routes, publish the providers' reports."""
     region = generator.generate()
     result = FeedResult(region)
-    tail = TopicTail(bootstrap, [str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES)],
-                     generator.spec.region)
+    tail = TopicTail(
+        bootstrap, [str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES)], generator.spec.region
+    )
     await tail.start()
     try:
         log(f"publishing {len(region.registry)} registry facts")
         for chunk in range(0, len(region.registry), 1000):
-            await publisher.publish_all(region.registry[chunk:chunk + 1000], inbound=True)
+            await publisher.publish_all(region.registry[chunk : chunk + 1000], inbound=True)
         facts = {e.event_id for e in region.registry}
         await tail.until(lambda evs: facts <= {e.event_id for e in evs}, timeout, "the registry's facts")
         log(f"registry confirmed the facts; publishing {len(region.diagnostics)} diagnostic results")
         for chunk in range(0, len(region.diagnostics), 1000):
-            await publisher.publish_all(region.diagnostics[chunk:chunk + 1000], inbound=True)
+            await publisher.publish_all(region.diagnostics[chunk : chunk + 1000], inbound=True)
         sessions = len({e.payload.session_id for e in region.diagnostics})
         await tail.until(_diagnosed(sessions), timeout, "the diagnoses")
         await caught_up(bootstrap, routes_group, timeout)  # not every diagnosis gets a route
@@ -146,7 +152,7 @@ async def feed_region(generator: RegionGenerator, publisher: EventPublisher, boo
         result.progress = generator.progress(region, routes)
         log(f"publishing {len(result.progress)} provider reports")
         for chunk in range(0, len(result.progress), 1000):
-            await publisher.publish_all(result.progress[chunk:chunk + 1000], inbound=True)
+            await publisher.publish_all(result.progress[chunk : chunk + 1000], inbound=True)
     finally:
         await tail.stop()
     await asyncio.sleep(0)

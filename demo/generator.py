@@ -18,13 +18,38 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from contracts import (
-    Activity, ActivityCompleted, CnppmStaffRecorded, CnppmStaffRegistered, CnppmStaffTrained,
-    CnppmStaffTrainedByFederalOperator, Completion, DiagnosticResult, DiagnosticResultSubmitted,
-    EducatorDeparted, EducatorLeft, EducatorMoved, EducatorRecorded, EducatorRegistered,
-    EducatorTransferred, Enrolment, Event, ManagementTeamRecorded, ManagementTeamRegistered,
-    OrganizationRecorded, OrganizationRegistered, ProgramCompleted, ProgramEnrolled, ProgramRecorded,
-    ProgramRegistered, RoadmapItemRecorded, RoadmapItemUpdated, RouteAssigned, SupportStaffRecorded,
-    SupportStaffRegistered, TeamCompletion, TeamProgramCompleted,
+    Activity,
+    ActivityCompleted,
+    CnppmStaffRecorded,
+    CnppmStaffRegistered,
+    CnppmStaffTrained,
+    CnppmStaffTrainedByFederalOperator,
+    Completion,
+    DiagnosticResult,
+    DiagnosticResultSubmitted,
+    EducatorDeparted,
+    EducatorLeft,
+    EducatorMoved,
+    EducatorRecorded,
+    EducatorRegistered,
+    EducatorTransferred,
+    Enrolment,
+    Event,
+    ManagementTeamRecorded,
+    ManagementTeamRegistered,
+    OrganizationRecorded,
+    OrganizationRegistered,
+    ProgramCompleted,
+    ProgramEnrolled,
+    ProgramRecorded,
+    ProgramRegistered,
+    RoadmapItemRecorded,
+    RoadmapItemUpdated,
+    RouteAssigned,
+    SupportStaffRecorded,
+    SupportStaffRegistered,
+    TeamCompletion,
+    TeamProgramCompleted,
 )
 from contracts.pseudonym import educator_pseudonym
 
@@ -89,8 +114,9 @@ class RegionGenerator:
     def _ev(self, cls: type[Event], payload: object, source: str, day: date) -> Event:
         from datetime import UTC, datetime, time
 
-        return cls.create(payload, source=source, region=self.spec.region,
-                          occurred_at=datetime.combine(day, time(9), tzinfo=UTC))
+        return cls.create(
+            payload, source=source, region=self.spec.region, occurred_at=datetime.combine(day, time(9), tzinfo=UTC)
+        )
 
     def generate(self) -> Region:
         s, rng, out = self.spec, self.rng, Region(self.spec)
@@ -98,8 +124,14 @@ class RegionGenerator:
         reg = out.registry
 
         def org(oid: str, kind: str, title: str, muni: str, **flags: bool) -> None:
-            reg.append(self._ev(OrganizationRegistered, OrganizationRecorded(
-                organization_id=oid, kind=kind, title=title, municipality_id=muni, **flags), self.src_registry, start))
+            reg.append(
+                self._ev(
+                    OrganizationRegistered,
+                    OrganizationRecorded(organization_id=oid, kind=kind, title=title, municipality_id=muni, **flags),
+                    self.src_registry,
+                    start,
+                )
+            )
 
         munis = [f"mun-{i:02d}" for i in range(1, s.municipalities + 1)]
         org("roiv", "regional_authority", "Региональный орган управления образованием", munis[0])
@@ -113,8 +145,14 @@ class RegionGenerator:
             for k in range(rng.randint(*s.schools_per_municipality)):
                 sid = f"sch-{muni}-{k:02d}"
                 schools.append((sid, muni))
-                org(sid, "school", f"Школа № {k + 1} ({muni})", muni,
-                    low_results=rng.random() < 0.1, unfavourable_conditions=rng.random() < 0.08)
+                org(
+                    sid,
+                    "school",
+                    f"Школа № {k + 1} ({muni})",
+                    muni,
+                    low_results=rng.random() < 0.1,
+                    unfavourable_conditions=rng.random() < 0.08,
+                )
 
         self._programs(out, start)
         self._educators(out, schools, munis, start)
@@ -122,17 +160,35 @@ class RegionGenerator:
         for sid, muni in schools:
             team = f"team-{sid}"
             out.team_ids.append(team)
-            reg.append(self._ev(ManagementTeamRegistered, ManagementTeamRecorded(
-                team_id=team, organization_id=sid, municipality_id=muni, size=rng.randint(3, 6)),
-                self.src_registry, start))
+            reg.append(
+                self._ev(
+                    ManagementTeamRegistered,
+                    ManagementTeamRecorded(
+                        team_id=team, organization_id=sid, municipality_id=muni, size=rng.randint(3, 6)
+                    ),
+                    self.src_registry,
+                    start,
+                )
+            )
         for i in range(1, 9):
             due = _day_between(rng, start, today + timedelta(days=365))
             status = rng.choice(["done", "done", "in_progress", "planned", "cancelled"]) if due <= today else "planned"
-            reg.append(self._ev(RoadmapItemUpdated, RoadmapItemRecorded(
-                item_id=f"rm-{i:02d}", title=f"Мероприятие дорожной карты № {i}",
-                responsible=rng.choice(["ЦНППМ", "ИРО", "РОИВ"]), due_date=due,
-                expected_result="Аналитическая справка", status=status,
-                completed_on=due if status == "done" else None), self.src_registry, start))
+            reg.append(
+                self._ev(
+                    RoadmapItemUpdated,
+                    RoadmapItemRecorded(
+                        item_id=f"rm-{i:02d}",
+                        title=f"Мероприятие дорожной карты № {i}",
+                        responsible=rng.choice(["ЦНППМ", "ИРО", "РОИВ"]),
+                        due_date=due,
+                        expected_result="Аналитическая справка",
+                        status=status,
+                        completed_on=due if status == "done" else None,
+                    ),
+                    self.src_registry,
+                    start,
+                )
+            )
         return out
 
     def _programs(self, out: Region, start: date) -> None:
@@ -144,17 +200,27 @@ class RegionGenerator:
             pool = manager if quality else teacher
             comps = tuple(sorted(rng.sample(pool, k=min(len(pool), rng.choice([1, 1, 2, 3])))))
             in_register = rng.random() < 0.6
-            reg_from = _day_between(rng, start - timedelta(days=400), s.today - timedelta(days=30)) if in_register else None
-            reg_to = (_day_between(rng, reg_from + timedelta(days=60), s.today)
-                      if in_register and rng.random() < 0.15 else None)
+            reg_from = (
+                _day_between(rng, start - timedelta(days=400), s.today - timedelta(days=30)) if in_register else None
+            )
+            reg_to = (
+                _day_between(rng, reg_from + timedelta(days=60), s.today)
+                if in_register and rng.random() < 0.15
+                else None
+            )
             program = ProgramRecorded(
-                program_id=f"dpp-{i:03d}", provider_id=rng.choice(["iro", "iro", "college", "cnppm"]),
+                program_id=f"dpp-{i:03d}",
+                provider_id=rng.choice(["iro", "iro", "college", "cnppm"]),
                 title=f"Дополнительная профессиональная программа № {i}",
-                hours=rng.choice([16, 24, 36, 36, 72, 108]), competencies=comps,
-                topic="education_quality_management" if quality else rng.choice(
-                    ["subject", "methodical", "psychological_pedagogical", "digital"]),
+                hours=rng.choice([16, 24, 36, 36, 72, 108]),
+                competencies=comps,
+                topic="education_quality_management"
+                if quality
+                else rng.choice(["subject", "methodical", "psychological_pedagogical", "digital"]),
                 implemented=rng.random() < 0.92,
-                register_id=f"FR-{10000 + i}" if in_register else None, register_from=reg_from, register_to=reg_to,
+                register_id=f"FR-{10000 + i}" if in_register else None,
+                register_from=reg_from,
+                register_to=reg_to,
             )
             out.programs[program.program_id] = program
             out.registry.append(self._ev(ProgramRegistered, program, self.src_registry, start))
@@ -175,22 +241,42 @@ class RegionGenerator:
                     career_start = date(birth_year + rng.randint(21, 24), 9, 1)
                 career_start = max(career_start, date(birth_year + 18, 9, 1))
                 registered_on = max(career_start, _day_between(rng, start, today - timedelta(days=60)))
-                out.registry.append(self._ev(EducatorRegistered, EducatorRecorded(
-                    educator_id=eid, role=role, organization_id=sid, municipality_id=muni,
-                    birth_year=birth_year, career_start=career_start, registered_on=registered_on),
-                    self.src_registry, registered_on))
+                out.registry.append(
+                    self._ev(
+                        EducatorRegistered,
+                        EducatorRecorded(
+                            educator_id=eid,
+                            role=role,
+                            organization_id=sid,
+                            municipality_id=muni,
+                            birth_year=birth_year,
+                            career_start=career_start,
+                            registered_on=registered_on,
+                        ),
+                        self.src_registry,
+                        registered_on,
+                    )
+                )
                 fate = rng.random()
                 if fate < 0.03:
                     target, tmuni = rng.choice(schools)
                     if target != sid:
                         moved = _day_between(rng, registered_on + timedelta(days=1), today)
-                        out.registry.append(self._ev(EducatorMoved, EducatorTransferred(
-                            educator_id=eid, organization_id=target, municipality_id=tmuni, transferred_on=moved),
-                            self.src_registry, moved))
+                        out.registry.append(
+                            self._ev(
+                                EducatorMoved,
+                                EducatorTransferred(
+                                    educator_id=eid, organization_id=target, municipality_id=tmuni, transferred_on=moved
+                                ),
+                                self.src_registry,
+                                moved,
+                            )
+                        )
                 elif fate < 0.07:
                     left = _day_between(rng, registered_on + timedelta(days=1), today)
-                    out.registry.append(self._ev(EducatorDeparted, EducatorLeft(educator_id=eid, left_on=left),
-                                                 self.src_registry, left))
+                    out.registry.append(
+                        self._ev(EducatorDeparted, EducatorLeft(educator_id=eid, left_on=left), self.src_registry, left)
+                    )
                 if rng.random() < s.diagnosed_share:
                     self._diagnose(out, eid, role, registered_on)
 
@@ -201,38 +287,94 @@ class RegionGenerator:
         level = rng.gauss(68, 10)
         scores = {c: round(min(100.0, max(0.0, rng.gauss(level, 14))), 1) for c in comps}
         session = f"s-{eid[3:15]}-1"
-        out.diagnostics.append(self._ev(DiagnosticResultSubmitted, DiagnosticResult(
-            session_id=session, educator_id=eid, role=role, kind="initial", taken_on=taken, scores=scores),
-            self.src_assessment, taken))
+        out.diagnostics.append(
+            self._ev(
+                DiagnosticResultSubmitted,
+                DiagnosticResult(
+                    session_id=session, educator_id=eid, role=role, kind="initial", taken_on=taken, scores=scores
+                ),
+                self.src_assessment,
+                taken,
+            )
+        )
         again = taken + timedelta(days=rng.randint(120, 300))
         if rng.random() < self.spec.repeat_share and again <= today:
             grown = {c: round(max(0.0, min(100.0, v + rng.uniform(-3, 22))), 1) for c, v in scores.items()}
-            out.diagnostics.append(self._ev(DiagnosticResultSubmitted, DiagnosticResult(
-                session_id=f"s-{eid[3:15]}-2", educator_id=eid, role=role, kind="repeat", taken_on=again,
-                scores=grown), self.src_assessment, again))
+            out.diagnostics.append(
+                self._ev(
+                    DiagnosticResultSubmitted,
+                    DiagnosticResult(
+                        session_id=f"s-{eid[3:15]}-2",
+                        educator_id=eid,
+                        role=role,
+                        kind="repeat",
+                        taken_on=again,
+                        scores=grown,
+                    ),
+                    self.src_assessment,
+                    again,
+                )
+            )
 
     def _staff(self, out: Region, munis: list[str], start: date) -> None:
         rng, reg = self.rng, out.registry
         educators = sum(1 for e in reg if isinstance(e, EducatorRegistered))
         for i in range(max(2, educators // 180)):
             muni = munis[i % len(munis)]
-            reg.append(self._ev(SupportStaffRegistered, SupportStaffRecorded(
-                staff_id=f"met-{i:03d}", kind="methodist", organization_id="cnppm", municipality_id=muni,
-                capacity=250), self.src_registry, start))
+            reg.append(
+                self._ev(
+                    SupportStaffRegistered,
+                    SupportStaffRecorded(
+                        staff_id=f"met-{i:03d}",
+                        kind="methodist",
+                        organization_id="cnppm",
+                        municipality_id=muni,
+                        capacity=250,
+                    ),
+                    self.src_registry,
+                    start,
+                )
+            )
         for i in range(max(2, educators // 30)):
             muni = munis[i % len(munis)]
-            reg.append(self._ev(SupportStaffRegistered, SupportStaffRecorded(
-                staff_id=f"men-{i:03d}", kind="mentor", organization_id=f"mms-{muni}", municipality_id=muni,
-                capacity=rng.choice([3, 5, 8])), self.src_registry, start))
+            reg.append(
+                self._ev(
+                    SupportStaffRegistered,
+                    SupportStaffRecorded(
+                        staff_id=f"men-{i:03d}",
+                        kind="mentor",
+                        organization_id=f"mms-{muni}",
+                        municipality_id=muni,
+                        capacity=rng.choice([3, 5, 8]),
+                    ),
+                    self.src_registry,
+                    start,
+                )
+            )
         for i in range(12):
             sid = f"cs-{i:02d}"
-            reg.append(self._ev(CnppmStaffRegistered, CnppmStaffRecorded(staff_id=sid, organization_id="cnppm",
-                                                                        active=i != 11), self.src_registry, start))
+            reg.append(
+                self._ev(
+                    CnppmStaffRegistered,
+                    CnppmStaffRecorded(staff_id=sid, organization_id="cnppm", active=i != 11),
+                    self.src_registry,
+                    start,
+                )
+            )
             if rng.random() < 0.75:
                 day = _day_between(rng, start, self.spec.today - timedelta(days=1))
-                reg.append(self._ev(CnppmStaffTrainedByFederalOperator, CnppmStaffTrained(
-                    staff_id=sid, program_title="Программа федерального оператора для сотрудников ЦНППМ",
-                    trained_on=day), self.src_registry, day))
+                reg.append(
+                    self._ev(
+                        CnppmStaffTrainedByFederalOperator,
+                        CnppmStaffTrained(
+                            staff_id=sid,
+                            program_title="Программа федерального оператора для сотрудников ЦНППМ",
+                            trained_on=day,
+                        ),
+                        self.src_registry,
+                        day,
+                    )
+                )
 
     def progress(self, region: Region, routes: Iterable[RouteAssigned]) -> list[Event]:
         """What providers report once routes exist: enrolment, completion, informal activities,
@@ -248,21 +390,58 @@ class RegionGenerator:
                 if begin > today:
                     continue
                 if item.kind == "program" and item.program_id:
-                    out.append(self._ev(ProgramEnrolled, Enrolment(
-                        educator_id=r.educator_id, program_id=item.program_id, route_id=r.route_id,
-                        enrolled_on=begin), self.src_provider, begin))
+                    out.append(
+                        self._ev(
+                            ProgramEnrolled,
+                            Enrolment(
+                                educator_id=r.educator_id,
+                                program_id=item.program_id,
+                                route_id=r.route_id,
+                                enrolled_on=begin,
+                            ),
+                            self.src_provider,
+                            begin,
+                        )
+                    )
                     if done <= today and rng.random() < 0.75:
-                        out.append(self._ev(ProgramCompleted, Completion(
-                            educator_id=r.educator_id, program_id=item.program_id, route_id=r.route_id,
-                            completed_on=done), self.src_provider, done))
+                        out.append(
+                            self._ev(
+                                ProgramCompleted,
+                                Completion(
+                                    educator_id=r.educator_id,
+                                    program_id=item.program_id,
+                                    route_id=r.route_id,
+                                    completed_on=done,
+                                ),
+                                self.src_provider,
+                                done,
+                            )
+                        )
                 elif item.kind != "program" and done <= today and rng.random() < 0.6:
-                    out.append(self._ev(ActivityCompleted, Activity(
-                        educator_id=r.educator_id, activity_kind=item.kind, route_id=r.route_id,
-                        item_id=item.item_id, completed_on=done), self.src_provider, done))
+                    out.append(
+                        self._ev(
+                            ActivityCompleted,
+                            Activity(
+                                educator_id=r.educator_id,
+                                activity_kind=item.kind,
+                                route_id=r.route_id,
+                                item_id=item.item_id,
+                                completed_on=done,
+                            ),
+                            self.src_provider,
+                            done,
+                        )
+                    )
         quality = sorted(p.program_id for p in region.programs.values() if p.topic == "education_quality_management")
         for team in region.team_ids:
             if quality and rng.random() < 0.4:
                 day = _day_between(rng, today - timedelta(days=700), today)
-                out.append(self._ev(TeamProgramCompleted, TeamCompletion(
-                    team_id=team, program_id=rng.choice(quality), completed_on=day), self.src_provider, day))
+                out.append(
+                    self._ev(
+                        TeamProgramCompleted,
+                        TeamCompletion(team_id=team, program_id=rng.choice(quality), completed_on=day),
+                        self.src_provider,
+                        day,
+                    )
+                )
         return out

@@ -52,7 +52,10 @@ def start_services(env: dict[str, str], logs: Path) -> dict[str, subprocess.Pope
     for name, port in SERVICES.items():
         out = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the process's life
         procs[name] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", f"services.{name}"],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             env={**env, "RSNMS_HTTP_PORT": str(port)},
         )
     return procs
@@ -86,15 +89,22 @@ def render(table: dict[str, Any]) -> str:
         if v["scope_kind"] != "region":
             continue
         value = "—" if v["value"] is None else (f"{v['value']:.1f}" if v["indicator"] == "E1" else f"{v['value']:.1%}")
-        target = "" if v.get("target") is None else (
-            f"≤{v['target']:.0f}" if v["indicator"] == "E1" else f"{v['target']:.0%}")
+        target = (
+            ""
+            if v.get("target") is None
+            else (f"≤{v['target']:.0f}" if v["indicator"] == "E1" else f"{v['target']:.0%}")
+        )
         met = {True: "выполнено", False: "не выполнено", None: ""}[v.get("target_met")]
-        lines.append(f"{v['indicator']:<4}{LABELS.get(v['indicator'], ''):<78}{v['numerator']:>8}"
-                     f"{v['denominator']:>8}{value:>10}{target:>8}  {met}")
+        lines.append(
+            f"{v['indicator']:<4}{LABELS.get(v['indicator'], ''):<78}{v['numerator']:>8}"
+            f"{v['denominator']:>8}{value:>10}{target:>8}  {met}"
+        )
     municipalities = sorted({v["scope_id"] for v in table["values"] if v["scope_kind"] == "municipality"})
     lines.append("")
-    lines.append(f"Муниципалитетов: {len(municipalities)}; значения по муниципалитетам и организациям: "
-                 f"http://127.0.0.1:{SERVICES['indicators']}/indicators?region={table['region']}")
+    lines.append(
+        f"Муниципалитетов: {len(municipalities)}; значения по муниципалитетам и организациям: "
+        f"http://127.0.0.1:{SERVICES['indicators']}/indicators?region={table['region']}"
+    )
     return "\n".join(lines)
 
 
@@ -102,9 +112,13 @@ async def feed(env: dict[str, str], generator: RegionGenerator, keys: dict[str, 
     broker = KafkaBroker(env["KAFKA_BOOTSTRAP_SERVERS"])
     await broker.start()
     try:
-        result = await feed_region(generator, EventPublisher(broker, keys=keys), env["KAFKA_BOOTSTRAP_SERVERS"],
-                                   routes_group=env.get("RSNMS_GROUP_PREFIX", "rsnms") + ".routes",
-                                   log=lambda line: print(f"demo: {line}", flush=True))
+        result = await feed_region(
+            generator,
+            EventPublisher(broker, keys=keys),
+            env["KAFKA_BOOTSTRAP_SERVERS"],
+            routes_group=env.get("RSNMS_GROUP_PREFIX", "rsnms") + ".routes",
+            log=lambda line: print(f"demo: {line}", flush=True),
+        )
         return len(result.published)
     finally:
         await broker.stop()
@@ -148,9 +162,11 @@ def main() -> None:
         for service in ("routes", "indicators"):  # routes close after the reports, then indicators fold that
             asyncio.run(caught_up(env["KAFKA_BOOTSTRAP_SERVERS"], f"{groups}.{service}", 600))
         snapshot = http_json(f"{base}/passports/snapshot?region={args.region}", timeout=60)
-        print(f"demo: passport snapshot {snapshot.get('snapshot_id')} (version {snapshot.get('version')}) stored "
-              f"in MongoDB rsnms_indicators.passport_snapshots and published on rsnms.indicators.passports; "
-              f"latest: {base}/passports/latest?region={args.region}")
+        print(
+            f"demo: passport snapshot {snapshot.get('snapshot_id')} (version {snapshot.get('version')}) stored "
+            f"in MongoDB rsnms_indicators.passport_snapshots and published on rsnms.indicators.passports; "
+            f"latest: {base}/passports/latest?region={args.region}"
+        )
         while not stop:
             table = http_json(f"{base}/indicators?region={args.region}")
             print("\033[2J\033[H" if sys.stdout.isatty() else "", end="")

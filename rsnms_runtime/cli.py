@@ -55,13 +55,17 @@ async def consumer_lag(settings: Settings) -> dict[str, dict[tuple[str, int], tu
     await admin.start()
     await probe.start()
     try:
-        groups = sorted(g[0] for g in await admin.list_consumer_groups() if g[0].startswith(settings.group_prefix + "."))
+        groups = sorted(
+            g[0] for g in await admin.list_consumer_groups() if g[0].startswith(settings.group_prefix + ".")
+        )
         result: dict[str, dict[tuple[str, int], tuple[int, int]]] = {}
         for group in groups:
             offsets = await admin.list_consumer_group_offsets(group)
             ends = await probe.end_offsets(list(offsets)) if offsets else {}
-            result[group] = {(tp.topic, tp.partition): (meta.offset, max(0, ends[tp] - max(meta.offset, 0)))
-                             for tp, meta in offsets.items()}
+            result[group] = {
+                (tp.topic, tp.partition): (meta.offset, max(0, ends[tp] - max(meta.offset, 0)))
+                for tp, meta in offsets.items()
+            }
         return result
     finally:
         await probe.stop()
@@ -127,8 +131,10 @@ async def cmd_deadletters(settings: Settings, consumer: str | None, kind: str | 
             continue
         shown += 1
         state = " [re-driven]" if _ref(partition, offset) in redriven else ""
-        print(f"{_ref(partition, offset):>10}  {d.failed_at:%Y-%m-%d %H:%M:%S}  {d.consumer:<12} {d.error_kind:<22}"
-              f" {d.topic}:{d.partition}@{d.offset}{state}\n            {d.error}")
+        print(
+            f"{_ref(partition, offset):>10}  {d.failed_at:%Y-%m-%d %H:%M:%S}  {d.consumer:<12} {d.error_kind:<22}"
+            f" {d.topic}:{d.partition}@{d.offset}{state}\n            {d.error}"
+        )
     print(f"{shown} dead letter(s)")
     return 0
 
@@ -164,15 +170,21 @@ async def redrive(settings: Settings, refs: Sequence[str] | None, consumer: str 
             if letter is None:
                 print(f"{ref}: no such dead letter", file=sys.stderr)
                 continue
-            claim = await ops.update_one({"_id": ref}, {"$setOnInsert": {"at": datetime.now(UTC),
-                                                                         "topic": letter.topic}}, upsert=True)
+            claim = await ops.update_one(
+                {"_id": ref}, {"$setOnInsert": {"at": datetime.now(UTC), "topic": letter.topic}}, upsert=True
+            )
             if claim.upserted_id is None:
                 print(f"{ref}: already re-driven")
                 continue
-            await producer.send_and_wait(letter.topic, letter.original,
-                                         key=letter.key.encode() if letter.key else None,
-                                         headers=[*((k, v.encode()) for k, v in letter.original_headers.items()),
-                                                  (REDRIVE_HEADER, ref.encode())])
+            await producer.send_and_wait(
+                letter.topic,
+                letter.original,
+                key=letter.key.encode() if letter.key else None,
+                headers=[
+                    *((k, v.encode()) for k, v in letter.original_headers.items()),
+                    (REDRIVE_HEADER, ref.encode()),
+                ],
+            )
             done.append(ref)
             print(f"{ref}: re-published to {letter.topic}")
     finally:
@@ -189,8 +201,9 @@ async def _active_members(admin: AIOKafkaAdminClient, group: str) -> int:
 
 async def rewind_group(settings: Settings, group: str, partitions: Sequence[TopicPartition]) -> None:
     """Commit the beginning of each partition as the group's offset (the group must be empty)."""
-    rewind = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group,
-                              enable_auto_commit=False)
+    rewind = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group, enable_auto_commit=False
+    )
     await rewind.start()
     try:
         rewind.assign(list(partitions))  # a commit needs the partitions assigned to the committer
@@ -263,8 +276,13 @@ def cmd_snapshot(region: str, url: str) -> int:
     except (urllib.error.URLError, OSError) as exc:
         print(f"indicators service not reachable at {url}: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps({k: snap.get(k) for k in ("snapshot_id", "region", "version", "as_of", "taken_at")},
-                     ensure_ascii=False, indent=2))
+    print(
+        json.dumps(
+            {k: snap.get(k) for k in ("snapshot_id", "region", "version", "as_of", "taken_at")},
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     return 0
 
 

@@ -30,7 +30,17 @@ from faststream.middlewares import AckPolicy
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
 
-from contracts import INBOUND_TOPICS, TOPIC_EVENTS, ContractError, DeadLetter, Event, Topic, decode_for_topic, inbound_topic_of, topic_of
+from contracts import (
+    INBOUND_TOPICS,
+    TOPIC_EVENTS,
+    ContractError,
+    DeadLetter,
+    Event,
+    Topic,
+    decode_for_topic,
+    inbound_topic_of,
+    topic_of,
+)
 from contracts.privacy import redact
 from rsnms_runtime import metrics
 from rsnms_runtime.logging import get_logger
@@ -95,8 +105,12 @@ async def ensure_topics(settings: Settings, topics: Sequence[str], partitions: i
 
 def event_headers(event: Event) -> dict[str, str]:
     """The headers every event is published with (what it is, without decoding the value)."""
-    return {"content-type": "application/json", "event_type": event.event_type,
-            "event_id": str(event.event_id), "schema_version": str(event.schema_version)}
+    return {
+        "content-type": "application/json",
+        "event_type": event.event_type,
+        "event_id": str(event.event_id),
+        "schema_version": str(event.schema_version),
+    }
 
 
 class EventPublisher:
@@ -125,7 +139,8 @@ class EventPublisher:
 
     async def dead_letter(self, letter: DeadLetter) -> None:
         await self._broker.publish(
-            letter.model_dump_json().encode(), topic=str(Topic.DEAD_LETTER),
+            letter.model_dump_json().encode(),
+            topic=str(Topic.DEAD_LETTER),
             key=(letter.key or "").encode() or None,
             headers={"content-type": "application/json", "error_kind": letter.error_kind, "consumer": letter.consumer},
         )
@@ -163,8 +178,18 @@ def _is_transient(exc: BaseException) -> bool:
     from aiokafka.errors import KafkaError
     from pymongo.errors import ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError
 
-    return isinstance(exc, (ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError,
-                            KafkaError, ConnectionError, asyncio.TimeoutError, OSError))
+    return isinstance(
+        exc,
+        (
+            ConnectionFailure,
+            NetworkTimeout,
+            ServerSelectionTimeoutError,
+            KafkaError,
+            ConnectionError,
+            asyncio.TimeoutError,
+            OSError,
+        ),
+    )
 
 
 async def with_retries(fn: Callable[[], Awaitable[Any]], what: str) -> Any:
@@ -198,9 +223,16 @@ class BatchConsumer:
        commits the offsets.
     """
 
-    def __init__(self, service: str, handler: BatchHandler, publisher: EventPublisher,
-                 ledger: ProcessedEvents, tracer: trace.Tracer | None = None, gate: SourceGate | None = None,
-                 drops_unsampled_parents: bool = False):
+    def __init__(
+        self,
+        service: str,
+        handler: BatchHandler,
+        publisher: EventPublisher,
+        ledger: ProcessedEvents,
+        tracer: trace.Tracer | None = None,
+        gate: SourceGate | None = None,
+        drops_unsampled_parents: bool = False,
+    ):
         self.service = service
         #: the aiokafka consumer behind the subscriber, known after the first batch (for lag)
         self.kafka_consumer: Any = None
@@ -224,16 +256,22 @@ class BatchConsumer:
         #: many (snapshots link to them)
         self.recent_traces: deque[trace.SpanContext] = deque(maxlen=256)
 
-    def _letter(self, rec: Any, kind: str, error: str, event_id: str | None = None,
-                event_type: str | None = None) -> DeadLetter:
+    def _letter(
+        self, rec: Any, kind: str, error: str, event_id: str | None = None, event_type: str | None = None
+    ) -> DeadLetter:
         original, redacted = redact(rec.value or b"")
         if redacted:
             error += " (personal data removed from the original kept here)"
         return DeadLetter(
-            error_kind=kind, error=error, consumer=self.service, topic=rec.topic,
-            partition=rec.partition, offset=rec.offset,
+            error_kind=kind,
+            error=error,
+            consumer=self.service,
+            topic=rec.topic,
+            partition=rec.partition,
+            offset=rec.offset,
             key=rec.key.decode(errors="replace") if rec.key else None,
-            event_id=event_id, event_type=event_type,
+            event_id=event_id,
+            event_type=event_type,
             original_b64=DeadLetter.encode_original(original),
             original_headers={k: v.decode(errors="replace") for k, v in (rec.headers or ()) if isinstance(v, bytes)},
             failed_at=datetime.now(UTC),
@@ -255,8 +293,13 @@ class BatchConsumer:
             decoded.append(Incoming(event, rec.topic, rec.partition, rec.offset, rec.value))
         return decoded
 
-    async def _fresh(self, decoded: list[Incoming], by_position: dict[tuple[str, int, int], Any],
-                     letters: list[DeadLetter], digests: dict[str, str]) -> tuple[list[Incoming], int]:
+    async def _fresh(
+        self,
+        decoded: list[Incoming],
+        by_position: dict[tuple[str, int, int], Any],
+        letters: list[DeadLetter],
+        digests: dict[str, str],
+    ) -> tuple[list[Incoming], int]:
         """Events not applied before (their content hashes into `digests`); duplicates counted,
         conflicting re-uses of an id dead-lettered."""
         if self.ledger_stale:
@@ -275,13 +318,20 @@ class BatchConsumer:
             elif previous == digest or inc.event.has_content(previous):
                 duplicates += 1  # has_content: a ledger entry may hold a legacy digest
             else:
-                letters.append(self._letter(by_position[(inc.topic, inc.partition, inc.offset)], "conflict",
-                                            f"event_id {eid} was already applied with different content",
-                                            eid, inc.event.event_type))
+                letters.append(
+                    self._letter(
+                        by_position[(inc.topic, inc.partition, inc.offset)],
+                        "conflict",
+                        f"event_id {eid} was already applied with different content",
+                        eid,
+                        inc.event.event_type,
+                    )
+                )
         return fresh, duplicates
 
-    def _apply_spans(self, fresh: list[Incoming], by_position: dict[tuple[str, int, int], Any],
-                     start_ns: int) -> dict[str, trace.Span]:
+    def _apply_spans(
+        self, fresh: list[Incoming], by_position: dict[tuple[str, int, int], Any], start_ns: int
+    ) -> dict[str, trace.Span]:
         """One span per applied event (keyed by event id), child of the trace its publisher
         started (W3C trace context in the Kafka headers); an event without one starts its own.
 
@@ -299,16 +349,25 @@ class BatchConsumer:
             # attributes at the start: the SDK copies them into a span it records (cheaper than
             # setting them afterwards) and ignores them when the sampler drops the span
             spans[inc.event_id] = self._tracer.start_span(
-                prefix + inc.event.event_type, context=context, kind=trace.SpanKind.CONSUMER, start_time=start_ns,
-                attributes={"rsnms.service": self.service, "rsnms.event_id": inc.event_id,
-                            "rsnms.event_type": inc.event.event_type, "rsnms.region": inc.event.region,
-                            "messaging.destination.name": inc.topic,
-                            "messaging.kafka.destination.partition": inc.partition,
-                            "messaging.kafka.message.offset": inc.offset})
+                prefix + inc.event.event_type,
+                context=context,
+                kind=trace.SpanKind.CONSUMER,
+                start_time=start_ns,
+                attributes={
+                    "rsnms.service": self.service,
+                    "rsnms.event_id": inc.event_id,
+                    "rsnms.event_type": inc.event.event_type,
+                    "rsnms.region": inc.event.region,
+                    "messaging.destination.name": inc.topic,
+                    "messaging.kafka.destination.partition": inc.partition,
+                    "messaging.kafka.message.offset": inc.offset,
+                },
+            )
         return spans
 
-    async def _publish_traced(self, events: Sequence[Event], fresh: list[Incoming],
-                              spans: dict[str, trace.Span]) -> None:
+    async def _publish_traced(
+        self, events: Sequence[Event], fresh: list[Incoming], spans: dict[str, trace.Span]
+    ) -> None:
         """Publish what the use case emitted; what it says about an entity continues the trace
         of the last event of that entity in the batch, so one trace follows an event across
         services."""
@@ -329,15 +388,27 @@ class BatchConsumer:
     async def _dead_letter(self, letter: DeadLetter) -> None:
         """Publish a dead letter and record it in the trace of the refused message."""
         span = self._tracer.start_span(
-            f"{self.service} dead-letter", context=propagate.extract(letter.original_headers),
-            attributes={"rsnms.error_kind": letter.error_kind, "rsnms.event_id": letter.event_id or "",
-                        "messaging.destination.name": letter.topic})
+            f"{self.service} dead-letter",
+            context=propagate.extract(letter.original_headers),
+            attributes={
+                "rsnms.error_kind": letter.error_kind,
+                "rsnms.event_id": letter.event_id or "",
+                "messaging.destination.name": letter.topic,
+            },
+        )
         span.set_status(trace.Status(trace.StatusCode.ERROR, letter.error_kind))
         with trace.use_span(span, end_on_exit=True):
             await with_retries(lambda: self._publisher.dead_letter(letter), "dead_letter")
-            log.warning("dead_lettered", error_kind=letter.error_kind, error=letter.error, topic=letter.topic,
-                        partition=letter.partition, offset=letter.offset, event_id=letter.event_id,
-                        event_type=letter.event_type)
+            log.warning(
+                "dead_lettered",
+                error_kind=letter.error_kind,
+                error=letter.error,
+                topic=letter.topic,
+                partition=letter.partition,
+                offset=letter.offset,
+                event_id=letter.event_id,
+                event_type=letter.event_type,
+            )
 
     async def process(self, records: Sequence[Any]) -> None:
         started, start_ns = time.perf_counter(), time.time_ns()
@@ -350,23 +421,38 @@ class BatchConsumer:
         try:
             outcome = await with_retries(lambda: self._handler(fresh), "handler") if fresh else Outcome()
             for inc, reason in outcome.rejected:
-                letters.append(self._letter(by_position[(inc.topic, inc.partition, inc.offset)], "rejected", reason,
-                                            inc.event_id, inc.event.event_type))
+                letters.append(
+                    self._letter(
+                        by_position[(inc.topic, inc.partition, inc.offset)],
+                        "rejected",
+                        reason,
+                        inc.event_id,
+                        inc.event.event_type,
+                    )
+                )
             await with_retries(lambda: self._publish_traced(outcome.emit, fresh, spans), "publish")
             for letter in letters:
                 await self._dead_letter(letter)
             refused = {i.event_id for i, _ in outcome.rejected}
-            await with_retries(lambda: self._ledger.mark(
-                [(eid, digest) for eid, digest in digests.items() if eid not in refused]
-            ), "ledger")
+            await with_retries(
+                lambda: self._ledger.mark([(eid, digest) for eid, digest in digests.items() if eid not in refused]),
+                "ledger",
+            )
             applied = [inc for inc in fresh if inc.event_id not in refused]
             sampled = [ctx for inc in applied if (ctx := spans[inc.event_id].get_span_context()).trace_flags.sampled]
-            self.recent_traces.extend(sampled[-(self.recent_traces.maxlen or 0):])
+            self.recent_traces.extend(sampled[-(self.recent_traces.maxlen or 0) :])
             if log.is_enabled_for(logging.DEBUG):
                 for inc in applied:
                     with trace.use_span(spans[inc.event_id], end_on_exit=False):
-                        log.debug("event_applied", event_id=inc.event_id, event_type=inc.event.event_type,
-                                  region=inc.event.region, topic=inc.topic, partition=inc.partition, offset=inc.offset)
+                        log.debug(
+                            "event_applied",
+                            event_id=inc.event_id,
+                            event_type=inc.event.event_type,
+                            region=inc.event.region,
+                            topic=inc.topic,
+                            partition=inc.partition,
+                            offset=inc.offset,
+                        )
         except Exception as exc:
             for span in spans.values():
                 span.record_exception(exc)
@@ -376,10 +462,17 @@ class BatchConsumer:
             for span in spans.values():
                 span.end()
 
-        metrics.observe_batch(self.service, records, fresh, duplicates, letters, len(outcome.emit),
-                              time.perf_counter() - started)
-        log.info("batch_processed", records=len(records), applied=len(fresh) - len(refused), duplicates=duplicates,
-                 dead_lettered=len(letters), emitted=len(outcome.emit))
+        metrics.observe_batch(
+            self.service, records, fresh, duplicates, letters, len(outcome.emit), time.perf_counter() - started
+        )
+        log.info(
+            "batch_processed",
+            records=len(records),
+            applied=len(fresh) - len(refused),
+            duplicates=duplicates,
+            dead_lettered=len(letters),
+            emitted=len(outcome.emit),
+        )
 
 
 async def update_lag(consumer: BatchConsumer) -> dict[tuple[str, int], int]:
@@ -399,8 +492,10 @@ async def update_lag(consumer: BatchConsumer) -> dict[tuple[str, int], int]:
     committed = {tp: await kc.committed(tp) for tp in assigned}
     never = [tp for tp, offset in committed.items() if offset is None]
     starts = await kc.beginning_offsets(never) if never else {}
-    lags = {(tp.topic, tp.partition): max(0, ends[tp] - (starts[tp] if committed[tp] is None else committed[tp]))
-            for tp in assigned}
+    lags = {
+        (tp.topic, tp.partition): max(0, ends[tp] - (starts[tp] if committed[tp] is None else committed[tp]))
+        for tp in assigned
+    }
     consumer.lag_partitions = metrics.set_lag(consumer.service, lags, consumer.lag_partitions)
     return lags
 
@@ -424,8 +519,9 @@ class LedgerRefresh(ConsumerRebalanceListener):
         self._consumer.first_assigned_at = self._consumer.first_assigned_at or time.perf_counter()
 
 
-def subscribe_batch(broker: KafkaBroker, settings: Settings, topics: Sequence[str],
-                    consumer: BatchConsumer, group_suffix: str = "") -> Any:
+def subscribe_batch(
+    broker: KafkaBroker, settings: Settings, topics: Sequence[str], consumer: BatchConsumer, group_suffix: str = ""
+) -> Any:
     """Register a batch subscriber that hands raw records to `consumer` and commits after it."""
 
     async def on_batch(body: Any, message: KafkaMessage) -> None:
@@ -434,8 +530,13 @@ def subscribe_batch(broker: KafkaBroker, settings: Settings, topics: Sequence[st
             await consumer.process(records)
         except Exception as exc:
             metrics.FAILED.labels(consumer.service).inc()
-            log.error("batch_failed", records=len(records), error=f"{type(exc).__name__}: {exc}",
-                      first=f"{records[0].topic}:{records[0].partition}@{records[0].offset}", exc_info=True)
+            log.error(
+                "batch_failed",
+                records=len(records),
+                error=f"{type(exc).__name__}: {exc}",
+                first=f"{records[0].topic}:{records[0].partition}@{records[0].offset}",
+                exc_info=True,
+            )
             await asyncio.sleep(1.0)  # back off before the rewound batch is fetched again
             raise
         finally:

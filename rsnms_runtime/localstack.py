@@ -24,10 +24,13 @@ class LocalStack:
 
     def __post_init__(self) -> None:
         self.env.update(
-            RSNMS_STACK_DIR=str(ROOT / f".stack-{self.name}"), KAFKA_PORT=str(self.kafka_port),
-            KAFKA_CONTROLLER_PORT=str(self.controller_port), FERRETDB_PORT=str(self.ferretdb_port),
+            RSNMS_STACK_DIR=str(ROOT / f".stack-{self.name}"),
+            KAFKA_PORT=str(self.kafka_port),
+            KAFKA_CONTROLLER_PORT=str(self.controller_port),
+            FERRETDB_PORT=str(self.ferretdb_port),
             KAFKA_PARTITIONS=str(self.partitions),
-            KAFKA_BOOTSTRAP_SERVERS=self.kafka, MONGODB_URI=self.mongodb,
+            KAFKA_BOOTSTRAP_SERVERS=self.kafka,
+            MONGODB_URI=self.mongodb,
         )
 
     @property

@@ -26,7 +26,9 @@ T = TypeVar("T")
 
 def connect(settings: Settings) -> AsyncMongoClient:
     return AsyncMongoClient(
-        settings.mongodb_uri, tz_aware=True, serverSelectionTimeoutMS=5000,
+        settings.mongodb_uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=5000,
         appname=f"rsnms-{settings.service}",
     )
 
@@ -39,7 +41,7 @@ def journal_id(prefix: str = "") -> str:
 
 def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     """`items` in consecutive slices of at most `size` (one journal document each)."""
-    return (items[n:n + size] for n in range(0, len(items), size))
+    return (items[n : n + size] for n in range(0, len(items), size))
 
 
 def pack(value: Any) -> Binary:
@@ -110,9 +112,15 @@ class ProcessedEvents:
         if not entries:
             return
         now = datetime.now(UTC)
-        docs = [{"_id": journal_id("chunk-"), "at": now, "count": len(part),
-                 "packed": pack([[i for i, _ in part], [h for _, h in part]])}
-                for part in chunks(entries, self.CHUNK)]
+        docs = [
+            {
+                "_id": journal_id("chunk-"),
+                "at": now,
+                "count": len(part),
+                "packed": pack([[i for i, _ in part], [h for _, h in part]]),
+            }
+            for part in chunks(entries, self.CHUNK)
+        ]
         await self._col.insert_many(docs, ordered=True)
         if self._index is not None:
             self._index.update(entries)
@@ -145,6 +153,9 @@ async def set_if_newer(collection: Any, docs: dict[str, dict[str, Any]], field: 
     if not docs:
         return
     stored = {d["_id"]: d.get(field) async for d in collection.find({"_id": {"$in": list(docs)}}, {field: 1})}
-    ops = [UpdateOne({"_id": _id}, {"$set": doc}, upsert=True) for _id, doc in docs.items()
-           if stored.get(_id) is None or stored[_id] < doc[field]]
+    ops = [
+        UpdateOne({"_id": _id}, {"$set": doc}, upsert=True)
+        for _id, doc in docs.items()
+        if stored.get(_id) is None or stored[_id] < doc[field]
+    ]
     await write_each(collection, ops)

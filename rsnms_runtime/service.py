@@ -19,7 +19,13 @@ from prometheus_client import generate_latest
 
 from rsnms_runtime import metrics
 from rsnms_runtime.kafka import (
-    BatchConsumer, BatchHandler, EventPublisher, ensure_topics, make_broker, subscribe_batch, update_lag,
+    BatchConsumer,
+    BatchHandler,
+    EventPublisher,
+    ensure_topics,
+    make_broker,
+    subscribe_batch,
+    update_lag,
 )
 from rsnms_runtime.logging import configure_logging, get_logger
 from rsnms_runtime.mongo import ProcessedEvents, connect, database
@@ -50,8 +56,9 @@ def tune_gc() -> None:
 class ServiceRuntime:
     """Everything a service needs from the outside world, built once (composition root helper)."""
 
-    def __init__(self, settings: Settings, tracer_provider: TracerProvider | None = None,
-                 gate: SourceGate | None | str = "env"):
+    def __init__(
+        self, settings: Settings, tracer_provider: TracerProvider | None = None, gate: SourceGate | None | str = "env"
+    ):
         """`gate`: the inbound source check; "env" reads it from RSNMS_SOURCE_KEYS/RSNMS_SOURCE_POLICY."""
         self.settings = settings
         tune_gc()
@@ -73,9 +80,15 @@ class ServiceRuntime:
         self._background: list[asyncio.Task[None]] = []
 
     def consume(self, topics: Sequence[str], handler: BatchHandler, group_suffix: str = "") -> BatchConsumer:
-        consumer = BatchConsumer(self.settings.service, handler, self.publisher, self.ledger,
-                                 self.tracer_provider.get_tracer(f"rsnms.{self.settings.service}"), self.gate,
-                                 drops_unsampled_parents(self.tracer_provider))
+        consumer = BatchConsumer(
+            self.settings.service,
+            handler,
+            self.publisher,
+            self.ledger,
+            self.tracer_provider.get_tracer(f"rsnms.{self.settings.service}"),
+            self.gate,
+            drops_unsampled_parents(self.tracer_provider),
+        )
         subscribe_batch(self.broker, self.settings, topics, consumer, group_suffix)
         self.consumers.append(consumer)
         return consumer
@@ -100,8 +113,9 @@ class ServiceRuntime:
         for topic in topics:
             kinds = sorted(TOPIC_EVENTS[topic]) or ["DeadLetter"]
             schema = Union[tuple(EVENT_CLASSES[k] for k in kinds)] if TOPIC_EVENTS[topic] else DeadLetter  # noqa: UP007
-            self.broker.publisher(str(topic), title=f"{topic}:publish",
-                                  description="Publishes: " + ", ".join(kinds), schema=schema)
+            self.broker.publisher(
+                str(topic), title=f"{topic}:publish", description="Publishes: " + ", ".join(kinds), schema=schema
+            )
 
     def span_over_recent(self, name: str) -> Any:
         """A span linked to the traces of the latest applied events (e.g. a passport snapshot
@@ -126,8 +140,9 @@ class ServiceRuntime:
 
     async def prepare(self) -> None:
         """Create missing topics and run the service's start-up hooks (before consuming)."""
-        await ensure_topics(self.settings, [str(t) for t in Topic],
-                            partitions=int(os.environ.get("KAFKA_PARTITIONS", "3")))
+        await ensure_topics(
+            self.settings, [str(t) for t in Topic], partitions=int(os.environ.get("KAFKA_PARTITIONS", "3"))
+        )
         for fn in self._startup:
             result = fn()
             if asyncio.iscoroutine(result):
@@ -189,7 +204,9 @@ class ServiceRuntime:
             after_shutdown=[self.close],
             logger=None,
             specification=AsyncAPI(
-                self.broker, title=f"РСНМС: {self.settings.service}", version="1",
+                self.broker,
+                title=f"РСНМС: {self.settings.service}",
+                version="1",
                 description=f"Event interface of the {self.settings.service} service of the РСНМС platform",
             ),
         )
@@ -214,5 +231,4 @@ def serve(app: AsgiFastStream, settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _exit_on_stop_signal)
     port = settings.http_port if settings.http_port >= 0 else 0
-    uvicorn.run(app, host=os.environ.get("RSNMS_HTTP_HOST", "127.0.0.1"), port=port,
-                log_level="warning", lifespan="on")
+    uvicorn.run(app, host=os.environ.get("RSNMS_HTTP_HOST", "127.0.0.1"), port=port, log_level="warning", lifespan="on")

@@ -80,8 +80,9 @@ class SourceGate:
         path = Path(env.get("RSNMS_SOURCE_POLICY", str(DEFAULT_POLICY)))
         return cls(parse_keys(spec), load_policy(yaml.safe_load(path.read_text())))
 
-    def check(self, event: Event, topic: str, msg_key: bytes | None, value: bytes,
-              headers: Iterable[tuple[str, Any]]) -> str | None:
+    def check(
+        self, event: Event, topic: str, msg_key: bytes | None, value: bytes, headers: Iterable[tuple[str, Any]]
+    ) -> str | None:
         h = {k: (v.decode(errors="replace") if isinstance(v, bytes) else str(v)) for k, v in headers}
         source, signature = h.get(SOURCE_HEADER), h.get(SIGNATURE_HEADER)
         if not source or not signature:

@@ -43,8 +43,13 @@ def standard_propagation() -> bool:
 def parse_traceparent(value: str) -> Context | None:
     """A remote parent context from a version-00 `traceparent`, or None when the value is not
     exactly one (the caller then asks `propagate.extract`)."""
-    if len(value) != 55 or value[:3] != "00-" or value[35] != "-" or value[52] != "-" or not _HEX.issuperset(
-            value[3:35] + value[36:52] + value[53:]):
+    if (
+        len(value) != 55
+        or value[:3] != "00-"
+        or value[35] != "-"
+        or value[52] != "-"
+        or not _HEX.issuperset(value[3:35] + value[36:52] + value[53:])
+    ):
         return None
     trace_id, span_id = int(value[3:35], 16), int(value[36:52], 16)
     if not trace_id or not span_id:
@@ -56,8 +61,7 @@ def parse_traceparent(value: str) -> Context | None:
 def remote_context(headers: Iterable[tuple[str, Any]] | None, fast: bool = True) -> Context:
     """The context to start a message's span in: its publisher's trace, or an empty context
     (a new trace) when it carries none."""
-    carrier = {k: v.decode(errors="replace") for k, v in headers or ()
-               if k in TRACE_HEADERS and isinstance(v, bytes)}
+    carrier = {k: v.decode(errors="replace") for k, v in headers or () if k in TRACE_HEADERS and isinstance(v, bytes)}
     if not carrier:
         return Context()
     if fast and len(carrier) == 1 and "traceparent" in carrier:

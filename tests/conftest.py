@@ -32,8 +32,14 @@ class Infra:
     def settings(self, service: str, prefix: str) -> "object":
         from rsnms_runtime.settings import Settings
 
-        return Settings(service=service, kafka_bootstrap_servers=self.kafka, mongodb_uri=self.mongodb,
-                        mongodb_db_prefix=prefix, group_prefix=prefix, batch_timeout_ms=50)
+        return Settings(
+            service=service,
+            kafka_bootstrap_servers=self.kafka,
+            mongodb_uri=self.mongodb,
+            mongodb_db_prefix=prefix,
+            group_prefix=prefix,
+            batch_timeout_ms=50,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +48,12 @@ def infra() -> Iterator[Infra]:
         yield Infra(os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["MONGODB_URI"], dict(os.environ))
         return
     kafka, controller, ferretdb = (int(p) for p in os.environ.get("RSNMS_TEST_PORTS", "19092,19093,17017").split(","))
-    stack = LocalStack(os.environ.get("RSNMS_TEST_STACK_NAME", "test"), kafka_port=kafka, controller_port=controller,
-                       ferretdb_port=ferretdb)
+    stack = LocalStack(
+        os.environ.get("RSNMS_TEST_STACK_NAME", "test"),
+        kafka_port=kafka,
+        controller_port=controller,
+        ferretdb_port=ferretdb,
+    )
     try:
         stack.fresh_up()
     except RuntimeError as exc:

@@ -58,7 +58,9 @@ class Diagnosis(Record):
     scores: SortedDict[str, float]
     deficits: tuple[Deficit, ...]
     previous_diagnosis_id: str | None = None
-    growth: SortedDict[str, float] = Field(default_factory=dict, description="score change per competency since the previous diagnosis")
+    growth: SortedDict[str, float] = Field(
+        default_factory=dict, description="score change per competency since the previous diagnosis"
+    )
     closed_competencies: tuple[str, ...] = ()
 
 

@@ -20,7 +20,9 @@ class IndicatorValue(Record):
     scope_id: str
     numerator: int = Field(ge=0)
     denominator: int = Field(ge=0)
-    value: float | None = Field(description="numerator/denominator (E1: educators per methodist); None when the denominator is 0")
+    value: float | None = Field(
+        description="numerator/denominator (E1: educators per methodist); None when the denominator is 0"
+    )
     target: float | None = None
     target_met: bool | None = None
     extra: SortedDict[str, float] = Field(default_factory=dict, description="e.g. E1 max_load")

@@ -17,8 +17,15 @@ from pydantic import Field, model_validator
 from contracts.envelope import ID_PATTERN, Event, Record
 
 OrganizationKind = Literal[
-    "regional_authority", "cnppm", "institute", "assessment_center", "college",
-    "municipal_service", "school", "internship_site", "federal_operator",
+    "regional_authority",
+    "cnppm",
+    "institute",
+    "assessment_center",
+    "college",
+    "municipal_service",
+    "school",
+    "internship_site",
+    "federal_operator",
 ]
 Role = Literal["teacher", "manager"]
 SupportStaffKind = Literal["methodist", "tutor", "mentor"]
@@ -71,7 +78,11 @@ class EducatorLeft(Record):
 
 
 ProgramTopic = Literal[
-    "subject", "methodical", "psychological_pedagogical", "digital", "management",
+    "subject",
+    "methodical",
+    "psychological_pedagogical",
+    "digital",
+    "management",
     "education_quality_management",
 ]
 
@@ -101,9 +112,7 @@ class ProgramRecorded(Record):
 
     def in_register_on(self, day: date) -> bool:
         return bool(
-            self.register_from
-            and self.register_from <= day
-            and (self.register_to is None or day <= self.register_to)
+            self.register_from and self.register_from <= day and (self.register_to is None or day <= self.register_to)
         )
 
 
@@ -236,7 +245,14 @@ class RoadmapItemUpdated(Event):
 
 
 REGISTRY_EVENTS: tuple[type[Event], ...] = (
-    OrganizationRegistered, EducatorRegistered, EducatorMoved, EducatorDeparted,
-    ProgramRegistered, SupportStaffRegistered, ManagementTeamRegistered,
-    CnppmStaffRegistered, CnppmStaffTrainedByFederalOperator, RoadmapItemUpdated,
+    OrganizationRegistered,
+    EducatorRegistered,
+    EducatorMoved,
+    EducatorDeparted,
+    ProgramRegistered,
+    SupportStaffRegistered,
+    ManagementTeamRegistered,
+    CnppmStaffRegistered,
+    CnppmStaffTrainedByFederalOperator,
+    RoadmapItemUpdated,
 )

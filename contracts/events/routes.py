@@ -150,5 +150,8 @@ class TeamProgramCompleted(Event):
 
 ROUTE_EVENTS: tuple[type[Event], ...] = (RouteAssigned, RouteCompleted, RouteCancelled, SupportAssigned)
 PROGRESS_EVENTS: tuple[type[Event], ...] = (
-    ProgramEnrolled, ProgramCompleted, ActivityCompleted, TeamProgramCompleted,
+    ProgramEnrolled,
+    ProgramCompleted,
+    ActivityCompleted,
+    TeamProgramCompleted,
 )

@@ -68,8 +68,10 @@ class _Batch:
 
 
 def conflict_reason(result: DiagnosticResult, stored: Diagnosis) -> str:
-    return (f"session {result.session_id} was already diagnosed as {stored.diagnosis_id} from other results "
-            "(educator, role, kind, date, framework or scores differ); a corrected assessment needs a new session id")
+    return (
+        f"session {result.session_id} was already diagnosed as {stored.diagnosis_id} from other results "
+        "(educator, role, kind, date, framework or scores differ); a corrected assessment needs a new session id"
+    )
 
 
 class DiagnosticsService:
@@ -81,8 +83,9 @@ class DiagnosticsService:
 
     async def handle(self, batch: list[Incoming]) -> Outcome:
         outcome = Outcome()
-        items = [_Item(i, i.event.payload, i.event.region) for i in batch
-                 if isinstance(i.event, DiagnosticResultSubmitted)]
+        items = [
+            _Item(i, i.event.payload, i.event.region) for i in batch if isinstance(i.event, DiagnosticResultSubmitted)
+        ]
         if not items:
             return outcome
         loaded = await self._repo.load(sorted({i.dkey for i in items}), sorted({i.ekey for i in items}))
@@ -93,8 +96,11 @@ class DiagnosticsService:
                 state.known[ekey] = diagnoses
         for item in items:
             self._apply(item, state, outcome)
-        moved = [e for k, e in state.newest.items()
-                 if k not in loaded.latest or order_of(e.payload) > order_of(loaded.latest[k])]
+        moved = [
+            e
+            for k, e in state.newest.items()
+            if k not in loaded.latest or order_of(e.payload) > order_of(loaded.latest[k])
+        ]
         await self._repo.save(state.fresh, moved)
         return outcome
 
@@ -105,8 +111,11 @@ class DiagnosticsService:
         for item in items:
             if item.dkey not in loaded.emitted:
                 sessions.setdefault(item.ekey, []).append(item.order)
-        return sorted(k for k, orders in sessions.items()
-                      if needs_history(order_of(loaded.latest[k]) if k in loaded.latest else None, orders))
+        return sorted(
+            k
+            for k, orders in sessions.items()
+            if needs_history(order_of(loaded.latest[k]) if k in loaded.latest else None, orders)
+        )
 
     def _apply(self, item: _Item, state: _Batch, outcome: Outcome) -> None:
         result = item.result

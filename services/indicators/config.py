@@ -78,7 +78,9 @@ class IndicatorsConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IndicatorsConfig:
         env = os.environ if env is None else env
-        return cls(targets=load_targets(env.get("RSNMS_INDICATOR_TARGETS") or TARGETS_FILE),
-                   resources=load_resources(env.get("RSNMS_PASSPORT_CONFIG") or PASSPORT_FILE),
-                   snapshot_interval_s=_seconds(env, "RSNMS_SNAPSHOT_INTERVAL_S", 300.0),
-                   table_debounce_s=_seconds(env, "RSNMS_TABLE_DEBOUNCE_S", 0.5))
+        return cls(
+            targets=load_targets(env.get("RSNMS_INDICATOR_TARGETS") or TARGETS_FILE),
+            resources=load_resources(env.get("RSNMS_PASSPORT_CONFIG") or PASSPORT_FILE),
+            snapshot_interval_s=_seconds(env, "RSNMS_SNAPSHOT_INTERVAL_S", 300.0),
+            table_debounce_s=_seconds(env, "RSNMS_TABLE_DEBOUNCE_S", 0.5),
+        )

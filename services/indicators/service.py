@@ -25,7 +25,13 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from contracts import (
-    Event, IndicatorsPublished, IndicatorTable, IndicatorValue, KafkaPosition, PassportSnapshot, PassportSnapshotTaken,
+    Event,
+    IndicatorsPublished,
+    IndicatorTable,
+    IndicatorValue,
+    KafkaPosition,
+    PassportSnapshot,
+    PassportSnapshotTaken,
 )
 from rsnms_runtime.kafka import Incoming, Outcome
 from rsnms_runtime.logging import get_logger
@@ -37,7 +43,11 @@ from services.indicators.domain.resources import InformationResources
 from services.indicators.domain.targets import Targets
 from services.indicators.live import LiveTables
 from services.indicators.repository import (
-    EntityKey, Positions, SnapshotRepository, StateRepository, TableRepository,
+    EntityKey,
+    Positions,
+    SnapshotRepository,
+    StateRepository,
+    TableRepository,
 )
 
 log = get_logger(__name__)
@@ -77,10 +87,17 @@ def utc_now() -> datetime:
 
 
 class IndicatorsService:
-    def __init__(self, states: StateRepository, tables: TableRepository, snapshots: SnapshotRepository,
-                 targets: Targets | None = None, resources: InformationResources | None = None,
-                 live: LiveTables | None = None, now: Callable[[], datetime] = utc_now,
-                 heap: HeapKeeper | None = None):
+    def __init__(
+        self,
+        states: StateRepository,
+        tables: TableRepository,
+        snapshots: SnapshotRepository,
+        targets: Targets | None = None,
+        resources: InformationResources | None = None,
+        live: LiveTables | None = None,
+        now: Callable[[], datetime] = utc_now,
+        heap: HeapKeeper | None = None,
+    ):
         self._states = states
         self._heap = heap or HeapKeeper(enabled=False)
         self._tables = tables
@@ -112,17 +129,24 @@ class IndicatorsService:
         started = time.perf_counter()
         outdated = await self._states.earlier_layout()
         if outdated:
-            log.warning("indicators_state_layout_outdated", collections=outdated,
-                        action="run `rsnms rebuild indicators`: these collections of an earlier version are not read,"
-                               " so the indicators lack what they hold until the topics are replayed")
+            log.warning(
+                "indicators_state_layout_outdated",
+                collections=outdated,
+                action="run `rsnms rebuild indicators`: these collections of an earlier version are not read,"
+                " so the indicators lack what they hold until the topics are replayed",
+            )
         if await self._states.journal_size() > COMPACT_AFTER:
             await self._states.compact()
         self.states, self.positions = await self._states.load_all()
         self.load_seconds = time.perf_counter() - started
         self._heap.settled()
         self.live.mark(self.states)
-        log.info("indicators_state_loaded", regions=len(self.states), seconds=round(self.load_seconds, 3),
-                 educators=sum(len(s.educators) for s in self.states.values()))
+        log.info(
+            "indicators_state_loaded",
+            regions=len(self.states),
+            seconds=round(self.load_seconds, 3),
+            educators=sum(len(s.educators) for s in self.states.values()),
+        )
 
     def _state(self, region: str) -> RegionState:
         state = self.states.get(region)
@@ -149,8 +173,9 @@ class IndicatorsService:
         self.folded += len(batch)
         self._heap.settled()
         self.last_batch_at = time.perf_counter()
-        log.debug("indicators_batch", events=len(batch), entities=len(groups), written=len(changed),
-                  regions=len(regions))
+        log.debug(
+            "indicators_batch", events=len(batch), entities=len(groups), written=len(changed), regions=len(regions)
+        )
         return Outcome()
 
     async def _fold(self, groups: dict[EntityKey, list[Event]], moved: Positions) -> dict[EntityKey, Record]:
@@ -166,8 +191,9 @@ class IndicatorsService:
                 learned[key] = partial
         moved = {tp: max(offset, self.positions.get(tp, 0)) for tp, offset in moved.items()}
         await self._states.append(learned, moved)
-        changed = {key: partial for key, partial in learned.items()
-                   if join(self._state(key.region).record(key.ref), partial)}
+        changed = {
+            key: partial for key, partial in learned.items() if join(self._state(key.region).record(key.ref), partial)
+        }
         self.positions.update(moved)
         return changed
 
@@ -220,8 +246,14 @@ class IndicatorsService:
         for _ in range(SNAPSHOT_ATTEMPTS):
             latest = await self._snapshots.latest(region)
             version = (latest.version if latest else 0) + 1
-            snap = PassportSnapshot(snapshot_id=f"{region}:{version}", region=region, version=version, as_of=day,
-                                    taken_at=self._now(), document=document)
+            snap = PassportSnapshot(
+                snapshot_id=f"{region}:{version}",
+                region=region,
+                version=version,
+                as_of=day,
+                taken_at=self._now(),
+                document=document,
+            )
             if await self._snapshots.add(snap):
                 log.info("passport_snapshot_taken", region=region, version=version, as_of=day.isoformat())
                 return snap, PassportSnapshotTaken.create(snap, source=SOURCE, region=region)

@@ -37,8 +37,9 @@ class RegistryService:
                 if hasattr(event.payload, "revision"):
                     stored[key] = Stored(revision_of(event), event.content_hash(), left_on)
                 else:
-                    stored[key] = Stored(previous.revision if previous else 0,
-                                         previous.content_hash if previous else "", left_on)
+                    stored[key] = Stored(
+                        previous.revision if previous else 0, previous.content_hash if previous else "", left_on
+                    )
             outcome.emit.append(event)
         await self._store.save(accepted)
         return outcome

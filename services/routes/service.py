@@ -17,8 +17,17 @@ from collections import Counter, defaultdict
 from typing import Protocol
 
 from contracts import (
-    ActivityCompleted, DeficitDiagnosed, EducatorDeparted, EducatorMoved, EducatorRegistered, Event,
-    ProgramCompleted, ProgramEnrolled, ProgramRecorded, ProgramRegistered, SupportStaffRecorded,
+    ActivityCompleted,
+    DeficitDiagnosed,
+    EducatorDeparted,
+    EducatorMoved,
+    EducatorRegistered,
+    Event,
+    ProgramCompleted,
+    ProgramEnrolled,
+    ProgramRecorded,
+    ProgramRegistered,
+    SupportStaffRecorded,
     SupportStaffRegistered,
 )
 from rsnms_runtime.kafka import Incoming, Outcome
@@ -28,8 +37,15 @@ from services.routes.domain.educator import Catalogue, EducatorFile, Loads, Refu
 
 log = get_logger(__name__)
 
-EDUCATOR_EVENTS = (EducatorRegistered, EducatorMoved, EducatorDeparted, DeficitDiagnosed, ProgramEnrolled,
-                   ProgramCompleted, ActivityCompleted)
+EDUCATOR_EVENTS = (
+    EducatorRegistered,
+    EducatorMoved,
+    EducatorDeparted,
+    DeficitDiagnosed,
+    ProgramEnrolled,
+    ProgramCompleted,
+    ActivityCompleted,
+)
 
 
 class Store(Protocol):
@@ -38,8 +54,9 @@ class Store(Protocol):
     async def files(self, keys: list[str]) -> dict[str, EducatorFile]: ...
     async def catalogue(self, region: str) -> Catalogue: ...
     async def loads(self, region: str) -> Loads: ...
-    async def save_catalogue(self, region: str, programs: list[ProgramRecorded],
-                             staff: list[SupportStaffRecorded]) -> None: ...
+    async def save_catalogue(
+        self, region: str, programs: list[ProgramRecorded], staff: list[SupportStaffRecorded]
+    ) -> None: ...
     async def save_files(self, files: list[EducatorFile]) -> None: ...
 
 

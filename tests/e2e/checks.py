@@ -28,14 +28,16 @@ def region_under_test(spec: RegionSpec, pseudonym_key: bytes | None = None) -> t
     return generator, {s: secrets.token_hex(16).encode() for s in generator.sources}
 
 
-async def feed(infra: Any, generator: RegionGenerator, keys: dict[str, bytes], prefix: str,
-               timeout: float) -> FeedResult:
+async def feed(
+    infra: Any, generator: RegionGenerator, keys: dict[str, bytes], prefix: str, timeout: float
+) -> FeedResult:
     """Feed the region as its outside systems would (signed), waiting for the routes group."""
     broker = KafkaBroker(infra.kafka)
     await broker.start()
     try:
-        return await feed_region(generator, EventPublisher(broker, keys=keys), infra.kafka, timeout=timeout,
-                                 routes_group=f"{prefix}.routes")
+        return await feed_region(
+            generator, EventPublisher(broker, keys=keys), infra.kafka, timeout=timeout, routes_group=f"{prefix}.routes"
+        )
     finally:
         await broker.stop()
 
@@ -50,8 +52,9 @@ def production_table(platform: Platform, region: str, as_of: date) -> dict:
     return out
 
 
-async def settled(kafka: str, platform: Platform, region: str, as_of: date,
-                  timeout: float = 180) -> tuple[dict, dict, list[Any]]:
+async def settled(
+    kafka: str, platform: Platform, region: str, as_of: date, timeout: float = 180
+) -> tuple[dict, dict, list[Any]]:
     """(reference, production, raw events) once they agree, or at the timeout."""
     tail = TopicTail(kafka, FOLDED_TOPICS, region)
     await tail.start()
@@ -69,4 +72,6 @@ async def settled(kafka: str, platform: Platform, region: str, as_of: date,
 
 
 def differences(expected: dict, actual: dict) -> dict:
-    return {k: (expected.get(k), actual.get(k)) for k in set(expected) | set(actual) if expected.get(k) != actual.get(k)}
+    return {
+        k: (expected.get(k), actual.get(k)) for k in set(expected) | set(actual) if expected.get(k) != actual.get(k)
+    }

@@ -28,8 +28,16 @@ def free_port() -> int:
 
 
 class Platform:
-    def __init__(self, infra: Any, prefix: str, workdir: Path, keys: dict[str, bytes], region: str,
-                 services: tuple[str, ...] = SERVICES, extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        infra: Any,
+        prefix: str,
+        workdir: Path,
+        keys: dict[str, bytes],
+        region: str,
+        services: tuple[str, ...] = SERVICES,
+        extra_env: dict[str, str] | None = None,
+    ):
         self.infra, self.prefix, self.workdir = infra, prefix, workdir
         self.services = services
         self.ports = {name: free_port() for name in services}
@@ -37,18 +45,26 @@ class Platform:
         policy = {"sources": {s: {"events": inbound, "regions": [region]} for s in keys}}
         (workdir / "sources.yaml").write_text(yaml.safe_dump(policy))
         self.env = {
-            **infra.env, "RSNMS_DB_PREFIX": prefix, "RSNMS_GROUP_PREFIX": prefix, "LOG_LEVEL": "WARNING",
+            **infra.env,
+            "RSNMS_DB_PREFIX": prefix,
+            "RSNMS_GROUP_PREFIX": prefix,
+            "LOG_LEVEL": "WARNING",
             "RSNMS_SOURCE_KEYS": ",".join(f"{s}={k.decode()}" for s, k in keys.items()),
-            "RSNMS_SOURCE_POLICY": str(workdir / "sources.yaml"), "RSNMS_SNAPSHOT_INTERVAL_S": "0",
+            "RSNMS_SOURCE_POLICY": str(workdir / "sources.yaml"),
+            "RSNMS_SNAPSHOT_INTERVAL_S": "0",
             **(extra_env or {}),
         }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str) -> None:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
-        self.procs[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], cwd=ROOT,
-                                            env={**self.env, "RSNMS_HTTP_PORT": str(self.ports[name])},
-                                            stdout=log, stderr=subprocess.STDOUT)
+        self.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"],
+            cwd=ROOT,
+            env={**self.env, "RSNMS_HTTP_PORT": str(self.ports[name])},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         proc = self.procs.pop(name, None)

@@ -89,7 +89,9 @@ def recompute(events: list[Any], region: str, d: date) -> dict[Key, tuple[int, i
 
     def placement(eid: str, reg: Any) -> tuple[str, str]:
         options = [(reg.registered_on, 0, reg.organization_id, reg.municipality_id)]
-        options += [(m.transferred_on, 1, m.organization_id, m.municipality_id) for m in moves[eid] if m.transferred_on <= d]
+        options += [
+            (m.transferred_on, 1, m.organization_id, m.municipality_id) for m in moves[eid] if m.transferred_on <= d
+        ]
         best = max(options)
         return best[2], best[3]
 
@@ -113,16 +115,25 @@ def recompute(events: list[Any], region: str, d: date) -> dict[Key, tuple[int, i
                 prog = programs.get(c.program_id)
                 if c.completed_on > d or prog is None:
                     continue
-                selected = any(r.assigned_on <= c.completed_on and any(
-                    i.kind == "program" and i.program_id == c.program_id for i in r.items) for r in my_routes)
-                in_reg = prog.register_from is not None and prog.register_from <= c.completed_on and (
-                    prog.register_to is None or c.completed_on <= prog.register_to)
+                selected = any(
+                    r.assigned_on <= c.completed_on
+                    and any(i.kind == "program" and i.program_id == c.program_id for i in r.items)
+                    for r in my_routes
+                )
+                in_reg = (
+                    prog.register_from is not None
+                    and prog.register_from <= c.completed_on
+                    and (prog.register_to is None or c.completed_on <= prog.register_to)
+                )
                 ok = ok or (selected and in_reg)
             add("I3", scopes, ok)
             if d.year - reg.birth_year < 35 and reg.career_start <= d < _plus_three_years(reg.career_start):
                 add("I5", scopes, any(s.assigned_on <= d and (s.until is None or s.until >= d) for s in supports[eid]))
-        attached = [r for r in my_routes if r.methodist_id in methodists and not (
-            r.route_id in closed and closed[r.route_id] <= d)]
+        attached = [
+            r
+            for r in my_routes
+            if r.methodist_id in methodists and not (r.route_id in closed and closed[r.route_id] <= d)
+        ]
         if attached:
             counts[("E1", "region", region, "num")] += 1
             counts[("E1", "municipality", muni, "num")] += 1
@@ -135,7 +146,11 @@ def recompute(events: list[Any], region: str, d: date) -> dict[Key, tuple[int, i
     quality = {pid for pid, p in programs.items() if p.topic == "education_quality_management"}
     for tid, team in teams.items():
         done = any(c.completed_on <= d and c.program_id in quality for c in team_done[tid])
-        add("I4", [("region", region), ("municipality", team.municipality_id), ("organization", team.organization_id)], done)
+        add(
+            "I4",
+            [("region", region), ("municipality", team.municipality_id), ("organization", team.organization_id)],
+            done,
+        )
     for p in programs.values():
         if not p.implemented:
             continue

@@ -27,23 +27,39 @@ AS_OF = date(2025, 11, 30)
 
 
 async def _restart(infra, component: str) -> None:
-    proc = await asyncio.create_subprocess_exec(str(STACK), "restart", component, env=infra.env,
-                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        str(STACK),
+        "restart",
+        component,
+        env=infra.env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
     _, err = await proc.communicate()
     assert proc.returncode == 0, err.decode()
 
 
 async def test_sigkill_of_every_service_and_infrastructure_restarts_lose_and_double_nothing(infra, prefix, tmp_path):
     region = region_code()
-    spec = RegionSpec(region=region, municipalities=4, schools_per_municipality=(4, 6),
-                      educators_per_school=(15, 30), programs=30, today=AS_OF, seed=23)
+    spec = RegionSpec(
+        region=region,
+        municipalities=4,
+        schools_per_municipality=(4, 6),
+        educators_per_school=(15, 30),
+        programs=30,
+        today=AS_OF,
+        seed=23,
+    )
     generator, keys = region_under_test(spec)
     injected: list[str] = []
     with Platform(infra, prefix, tmp_path, keys, region, extra_env={"RSNMS_BATCH_MAX_RECORDS": "50"}) as platform:
         broker = KafkaBroker(infra.kafka)
         await broker.start()
-        feed = asyncio.create_task(feed_region(generator, EventPublisher(broker, keys=keys), infra.kafka,
-                                               timeout=420, routes_group=f"{prefix}.routes"))
+        feed = asyncio.create_task(
+            feed_region(
+                generator, EventPublisher(broker, keys=keys), infra.kafka, timeout=420, routes_group=f"{prefix}.routes"
+            )
+        )
         try:
             for name in SERVICES:
                 await asyncio.sleep(1.5)

@@ -14,7 +14,12 @@ import pytest
 from faststream.kafka import KafkaBroker
 
 from contracts import (
-    DeadLetter, DeficitDiagnosed, EducatorRegistered, RouteAssigned, SupportAssigned, Topic,
+    DeadLetter,
+    DeficitDiagnosed,
+    EducatorRegistered,
+    RouteAssigned,
+    SupportAssigned,
+    Topic,
 )
 from demo.feed import TopicTail, caught_up
 from demo.generator import RegionSpec
@@ -51,8 +56,16 @@ def _comparable(event) -> tuple:
 
 async def test_events_before_their_registry_facts_end_as_in_order_delivery(infra, prefix, tmp_path):
     region = region_code()
-    spec = RegionSpec(region=region, municipalities=2, schools_per_municipality=(2, 3),
-                      educators_per_school=(6, 10), programs=14, today=AS_OF, seed=47, diagnosed_share=0.7)
+    spec = RegionSpec(
+        region=region,
+        municipalities=2,
+        schools_per_municipality=(2, 3),
+        educators_per_school=(6, 10),
+        programs=14,
+        today=AS_OF,
+        seed=47,
+        diagnosed_share=0.7,
+    )
     generator, keys = region_under_test(spec)
     generated = generator.generate()
     # registrations last; the other registry facts (moves and departures included) before them
@@ -68,8 +81,9 @@ async def test_events_before_their_registry_facts_end_as_in_order_delivery(infra
         try:
             await publisher.publish_all(generated.diagnostics, inbound=True)
             sessions = {e.payload.session_id for e in generated.diagnostics}
-            deficits = await deficits_tail.until(lambda evs: {e.payload.session_id for e in evs} >= sessions, 90,
-                                                 "the diagnoses")
+            deficits = await deficits_tail.until(
+                lambda evs: {e.payload.session_id for e in evs} >= sessions, 90, "the diagnoses"
+            )
             await caught_up(infra.kafka, routes_group, 90)
 
             deficits = [e for e in deficits if isinstance(e, DeficitDiagnosed)]
@@ -88,8 +102,11 @@ async def test_events_before_their_registry_facts_end_as_in_order_delivery(infra
         routes_tail = TopicTail(infra.kafka, [str(Topic.ROUTES)], region)
         await routes_tail.start()
         try:  # the held events are released by the registrations: wait for what they cause
-            await routes_tail.until(lambda evs: {e.event_id for e in evs} >= {e.event_id for e in in_order}, 90,
-                                    "the routes of the held diagnoses")
+            await routes_tail.until(
+                lambda evs: {e.event_id for e in evs} >= {e.event_id for e in in_order},
+                90,
+                "the routes of the held diagnoses",
+            )
         except TimeoutError:
             pass  # compared below, with the difference shown
         finally:
@@ -108,7 +125,11 @@ async def test_events_before_their_registry_facts_end_as_in_order_delivery(infra
         facts = [e for e in events if e.source != "rsnms-routes"]
         assert recompute([*facts, *in_order], region, AS_OF) == actual
         progress_ids = {str(e.event_id) for e in progress}
-        letters = [DeadLetter.model_validate_json(r.value) for r in await read_topic(infra.kafka, str(Topic.DEAD_LETTER))]
+        letters = [
+            DeadLetter.model_validate_json(r.value) for r in await read_topic(infra.kafka, str(Topic.DEAD_LETTER))
+        ]
         assert not [d for d in letters if d.event_id in progress_ids], "progress before its route was refused"
-        print(f"out of order: {len(generated.diagnostics)} results, {len(progress)} progress reports, "
-              f"{len(catalogue)} catalogue facts, {len(educators)} educator facts; {len(in_order)} routes events")
+        print(
+            f"out of order: {len(generated.diagnostics)} results, {len(progress)} progress reports, "
+            f"{len(catalogue)} catalogue facts, {len(educators)} educator facts; {len(in_order)} routes events"
+        )

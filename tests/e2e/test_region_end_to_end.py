@@ -27,8 +27,15 @@ AS_OF = date(2025, 11, 30)
 
 async def test_generated_region_indicators_match_an_independent_recomputation(infra, prefix, tmp_path):
     region = region_code()
-    spec = RegionSpec(region=region, municipalities=3, schools_per_municipality=(3, 5),
-                      educators_per_school=(8, 16), programs=24, today=AS_OF, seed=11)
+    spec = RegionSpec(
+        region=region,
+        municipalities=3,
+        schools_per_municipality=(3, 5),
+        educators_per_school=(8, 16),
+        programs=24,
+        today=AS_OF,
+        seed=11,
+    )
     generator, keys = region_under_test(spec)
     with Platform(infra, prefix, tmp_path, keys, region) as platform:
         fed = await feed(infra, generator, keys, prefix, timeout=240)
@@ -41,8 +48,15 @@ async def test_generated_region_indicators_match_an_independent_recomputation(in
         missing = Counter(e.event_type for e in fed.published if e.event_id in published - on_topics)
         assert not missing, f"published but not on the platform's topics: {missing}"
         types = {e.event_type for e in events}
-        assert {"DeficitDiagnosed", "RouteAssigned", "SupportAssigned", "ProgramCompleted",
-                "RouteCompleted", "EducatorMoved", "EducatorDeparted"} <= types
+        assert {
+            "DeficitDiagnosed",
+            "RouteAssigned",
+            "SupportAssigned",
+            "ProgramCompleted",
+            "RouteCompleted",
+            "EducatorMoved",
+            "EducatorDeparted",
+        } <= types
         scopes = {k[1] for k in expected}
         assert scopes == {"region", "municipality", "organization"}
         assert len([k for k in expected if k[1] == "municipality" and k[0] == "I1"]) == spec.municipalities
@@ -53,11 +67,13 @@ async def test_generated_region_indicators_match_an_independent_recomputation(in
             assert den > 0 and num > 0, f"{indicator} should be exercised by the generated region"
 
         snapshot = PassportSnapshot.model_validate(
-            platform.get("indicators", f"/passports/snapshot?region={region}&as_of={AS_OF}"))
+            platform.get("indicators", f"/passports/snapshot?region={region}&as_of={AS_OF}")
+        )
         assert snapshot.version == 1 and snapshot.as_of == AS_OF
         doc = snapshot.document
-        assert {(v.indicator, v.scope_kind, v.scope_id): (v.numerator, v.denominator)
-                for v in doc.indicators} == {k: v for k, v in expected.items() if k[0] != "E1max"}
+        assert {(v.indicator, v.scope_kind, v.scope_id): (v.numerator, v.denominator) for v in doc.indicators} == {
+            k: v for k, v in expected.items() if k[0] != "E1max"
+        }
         assert doc.staff.figures["teachers"] + doc.staff.figures["managers"] == expected[("I1", "region", region)][1]
         assert {p.topic for p in doc.kafka_positions} == set(FOLDED_TOPICS)
         assert platform.get("indicators", f"/passports/latest?region={region}")["snapshot_id"] == snapshot.snapshot_id
@@ -71,12 +87,17 @@ async def test_generated_region_indicators_match_an_independent_recomputation(in
         await passports.start()
         try:
             announced = await passports.until(
-                lambda evs: any(isinstance(e, PassportSnapshotTaken) and e.payload.snapshot_id == snapshot.snapshot_id
-                                for e in evs), 30, "the snapshot on the passports topic")
+                lambda evs: any(
+                    isinstance(e, PassportSnapshotTaken) and e.payload.snapshot_id == snapshot.snapshot_id for e in evs
+                ),
+                30,
+                "the snapshot on the passports topic",
+            )
         finally:
             await passports.stop()
         taken = next(e for e in announced if e.payload.snapshot_id == snapshot.snapshot_id)
         assert taken.payload == snapshot
         assert json.loads(taken.to_bytes())["payload"]["document"]["indicators"]
-        assert all(urllib.request.urlopen(platform.url(name, "/health/ready")).status == 200
-                   for name in platform.services)
+        assert all(
+            urllib.request.urlopen(platform.url(name, "/health/ready")).status == 200 for name in platform.services
+        )

@@ -41,8 +41,9 @@ from tests.support.kafka import consumer_groups, read_topic, republish, rewind_g
 pytestmark = [pytest.mark.infra, pytest.mark.e2e]
 AS_OF = date(2025, 11, 30)
 #: topics the platform publishes events on (the dead-letter topic carries records, not events)
-PLATFORM_TOPICS = [str(t) for t in (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.ROUTES, Topic.AGGREGATES,
-                                    Topic.PASSPORTS)]
+PLATFORM_TOPICS = [
+    str(t) for t in (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.ROUTES, Topic.AGGREGATES, Topic.PASSPORTS)
+]
 INBOUND = [str(t) for t in INBOUND_TOPICS]
 
 
@@ -82,8 +83,9 @@ async def _ids(kafka: str, region: str) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for topic in PLATFORM_TOPICS:
         events = [decode_event(r.value) for r in await read_topic(kafka, topic)]
-        out[topic] = {str(e.event_id): e for e in events
-                      if e.region == region and not isinstance(e, PassportSnapshotTaken)}
+        out[topic] = {
+            str(e.event_id): e for e in events if e.region == region and not isinstance(e, PassportSnapshotTaken)
+        }
     return out
 
 
@@ -96,8 +98,13 @@ async def _state(run_infra: Any, platform: Platform, prefix: str, region: str) -
         await mongo.close()
     ids = await _ids(run_infra.kafka, region)
     snapshot = platform.get("indicators", f"/passports/snapshot?region={region}&as_of={AS_OF}")
-    return State(sorted(table["values"], key=lambda v: json.dumps(v, sort_keys=True)), routes,
-                 snapshot["document"], snapshot["snapshot_id"], ids)
+    return State(
+        sorted(table["values"], key=lambda v: json.dumps(v, sort_keys=True)),
+        routes,
+        snapshot["document"],
+        snapshot["snapshot_id"],
+        ids,
+    )
 
 
 async def _all_caught_up(kafka: str, prefix: str, timeout: float = 120) -> list[str]:
@@ -113,8 +120,11 @@ async def _processed(platform: Platform, counter: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for name in platform.services:
         text = platform.get_text(name, "/metrics")
-        out[name] = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                        if line.startswith(counter + "{") or line.startswith(counter + " "))
+        out[name] = sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith(counter + "{") or line.startswith(counter + " ")
+        )
     return out
 
 
@@ -122,8 +132,16 @@ async def _processed(platform: Platform, counter: str) -> dict[str, float]:
 async def run(infra, tmp_path_factory) -> AsyncIterator[Run]:
     prefix, region = "t" + secrets.token_hex(5), region_code()
     key = secrets.token_bytes(32)
-    spec = RegionSpec(region=region, municipalities=2, schools_per_municipality=(2, 3),
-                      educators_per_school=(8, 12), programs=16, today=AS_OF, seed=31, diagnosed_share=0.6)
+    spec = RegionSpec(
+        region=region,
+        municipalities=2,
+        schools_per_municipality=(2, 3),
+        educators_per_school=(8, 12),
+        programs=16,
+        today=AS_OF,
+        seed=31,
+        diagnosed_share=0.6,
+    )
     generator, keys = region_under_test(spec, pseudonym_key=key)
     started = time.monotonic()
     with Platform(infra, prefix, tmp_path_factory.mktemp("replay"), keys, region) as platform:
@@ -132,8 +150,10 @@ async def run(infra, tmp_path_factory) -> AsyncIterator[Run]:
         assert not differences(expected, actual), differences(expected, actual)
         await _all_caught_up(infra.kafka, prefix)
         before = await _state(infra, platform, prefix, region)
-        print(f"region run: {len(fed.published)} inbound events, {len(events)} folded events, "
-              f"{len(before.routes)} routes, {time.monotonic() - started:.1f} s")
+        print(
+            f"region run: {len(fed.published)} inbound events, {len(events)} folded events, "
+            f"{len(before.routes)} routes, {time.monotonic() - started:.1f} s"
+        )
         yield Run(infra, prefix, region, platform, fed, key, events, before)
 
 
@@ -141,9 +161,11 @@ def _assert_unchanged(run: Run, after: State, what: str, restarted: bool = False
     assert after.indicators == run.before.indicators, f"{what}: indicators changed"
     assert after.routes == run.before.routes, f"{what}: stored routes changed"
     assert after.snapshot_id != run.before.snapshot_id  # a new snapshot, re-read from the store
+
     # the passport says which positions it includes: only those of the inbound topics may move
     def strip(doc: dict) -> dict:
         return {**doc, "kafka_positions": [p for p in doc["kafka_positions"] if p["topic"] not in INBOUND]}
+
     assert strip(after.passport) == strip(run.before.passport), f"{what}: the passport document changed"
     for topic, events in after.ids.items():
         new = set(events) - set(run.before.ids[topic])
@@ -151,16 +173,18 @@ def _assert_unchanged(run: Run, after: State, what: str, restarted: bool = False
             # a started indicators service announces each region's live table once (its id is
             # the time it was computed): allowed, if it repeats the numbers announced before
             latest = max(run.before.ids[topic].values(), key=lambda e: e.payload.computed_at)
-            assert len(new) <= 1 and all(events[i].payload.values == latest.payload.values for i in new), \
+            assert len(new) <= 1 and all(events[i].payload.values == latest.payload.values for i in new), (
                 f"{what}: a live table with other numbers was announced"
+            )
             continue
         assert not new, f"{what}: {len(new)} events with new ids on {topic}"
 
 
 async def test_every_event_delivered_twice_changes_nothing(run):
     before = await _processed(run.platform, "rsnms_events_duplicate_total")
-    records = [r for topic in INBOUND for r in await read_topic(run.infra.kafka, topic)
-               if _region_of(r.value) == run.region]
+    records = [
+        r for topic in INBOUND for r in await read_topic(run.infra.kafka, topic) if _region_of(r.value) == run.region
+    ]
     assert len(records) == len(run.fed.published)
     await republish(run.infra.kafka, records)
     await _all_caught_up(run.infra.kafka, run.prefix)
@@ -190,8 +214,11 @@ async def test_replaying_every_topic_from_the_start_changes_nothing(run):
 
 
 # -- personal data -------------------------------------------------------------------------
-PERSONAL_FIELD = re.compile(r"(^|_)(name|first_?name|last_?name|surname|patronymic|middle_?name|full_?name|fio|"
-                            r"snils|e_?mail|phone|telephone|mobile|passport|birth_?date|address)($|_)", re.I)
+PERSONAL_FIELD = re.compile(
+    r"(^|_)(name|first_?name|last_?name|surname|patronymic|middle_?name|full_?name|fio|"
+    r"snils|e_?mail|phone|telephone|mobile|passport|birth_?date|address)($|_)",
+    re.I,
+)
 EMAIL = re.compile(rb"[\w.+-]{1,64}@[\w-]{1,63}\.[a-z]{2,}", re.I)  # bounded: no quadratic scans
 PHONE = re.compile(rb"(\+7|\b8)[\s-]?\(?\d{3}\)?[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}\b")
 

@@ -32,8 +32,10 @@ def _bytes(doc: dict) -> bytes:
 
 async def test_bad_input_is_dead_lettered_never_applied_and_never_blocks(infra, prefix):
     region = region_code()
-    async with (serving(build(infra.settings("registry", prefix), gate=None), infra.kafka) as source,
-                AsyncMongoClient(infra.mongodb) as mongo):
+    async with (
+        serving(build(infra.settings("registry", prefix), gate=None), infra.kafka) as source,
+        AsyncMongoClient(infra.mongodb) as mongo,
+    ):
         educators = mongo[f"{prefix}_registry"]["educators"]
         first = educator_registered(region, birth_year=1980)
         await EventPublisher(source).publish_all([first], inbound=True)
@@ -52,18 +54,32 @@ async def test_bad_input_is_dead_lettered_never_applied_and_never_blocks(infra, 
         unknown_version = _doc(educator_registered(region)) | {"schema_version": 99}
         oversized = _doc(educator_registered(region))
         oversized["padding"] = "x" * (MAX_EVENT_BYTES + 1)
-        wrong_topic = DiagnosticResultSubmitted.create(DiagnosticResult(
-            session_id="s-1", educator_id=twin.key, role="teacher", kind="initial", taken_on=first.payload.registered_on,
-            scores={"c": 50.0}), source="assessment-test", region=region)
+        wrong_topic = DiagnosticResultSubmitted.create(
+            DiagnosticResult(
+                session_id="s-1",
+                educator_id=twin.key,
+                role="teacher",
+                kind="initial",
+                taken_on=first.payload.registered_on,
+                scores={"c": 50.0},
+            ),
+            source="assessment-test",
+            region=region,
+        )
         after = educator_registered(region, birth_year=1970)
 
         # all on the partition of `after`, which must still be applied behind them
         key = after.key.encode()
         bad = {
-            "conflict-across": _bytes(across), "twin": twin.to_bytes(), "conflict-within": _bytes(twin_changed),
-            "invalid": _bytes(missing), "unknown_event_type": _bytes(unknown_type),
-            "unknown_schema_version": _bytes(unknown_version), "oversized": _bytes(oversized),
-            "not_an_event": b'[1, 2, 3]', "wrong_topic": wrong_topic.to_bytes(),
+            "conflict-across": _bytes(across),
+            "twin": twin.to_bytes(),
+            "conflict-within": _bytes(twin_changed),
+            "invalid": _bytes(missing),
+            "unknown_event_type": _bytes(unknown_type),
+            "unknown_schema_version": _bytes(unknown_version),
+            "oversized": _bytes(oversized),
+            "not_an_event": b"[1, 2, 3]",
+            "wrong_topic": wrong_topic.to_bytes(),
         }
         assert len(bad["oversized"]) > MAX_EVENT_BYTES
         for value in bad.values():
@@ -75,9 +91,12 @@ async def test_bad_input_is_dead_lettered_never_applied_and_never_blocks(infra, 
         originals = {v: name for name, v in bad.items() if name != "twin"}
 
         async def letters():
-            found = [DeadLetter.model_validate_json(r.value) for r in await read_topic(infra.kafka, str(Topic.DEAD_LETTER))]
+            found = [
+                DeadLetter.model_validate_json(r.value) for r in await read_topic(infra.kafka, str(Topic.DEAD_LETTER))
+            ]
             mine = {originals[d.original]: d for d in found if d.consumer == "registry" and d.original in originals}
             return mine if len(mine) == len(originals) else None
+
         dead = await eventually(letters, timeout=60)
 
         for name, letter in dead.items():
@@ -102,5 +121,6 @@ async def test_bad_input_is_dead_lettered_never_applied_and_never_blocks(infra, 
         facts = [decode_event(r.value) for r in await read_topic(infra.kafka, str(Topic.REGISTRY_FACTS))]
         facts = [e for e in facts if e.region == region]
         assert {e.event_id: e.content_hash() for e in facts} == {
-            e.event_id: e.content_hash() for e in (first, twin, after)}
+            e.event_id: e.content_hash() for e in (first, twin, after)
+        }
         assert len(facts) == 3

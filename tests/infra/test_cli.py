@@ -48,13 +48,25 @@ def _free_port() -> int:
 
 
 def _env(infra, prefix: str) -> dict[str, str]:
-    return {**infra.env, "KAFKA_BOOTSTRAP_SERVERS": infra.kafka, "MONGODB_URI": infra.mongodb,
-            "RSNMS_DB_PREFIX": prefix, "RSNMS_GROUP_PREFIX": prefix}
+    return {
+        **infra.env,
+        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka,
+        "MONGODB_URI": infra.mongodb,
+        "RSNMS_DB_PREFIX": prefix,
+        "RSNMS_GROUP_PREFIX": prefix,
+    }
 
 
 async def rsnms(infra, prefix: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "rsnms_runtime.cli", *args], cwd=ROOT,
-                                   env=_env(infra, prefix), capture_output=True, text=True, timeout=timeout)
+    return await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "rsnms_runtime.cli", *args],
+        cwd=ROOT,
+        env=_env(infra, prefix),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 class Indicators:
@@ -63,8 +75,9 @@ class Indicators:
     def __init__(self, infra, prefix: str):
         self.runtime = build(infra.settings("indicators", prefix), gate=None)
         self.port = _free_port()
-        self.server = uvicorn.Server(uvicorn.Config(self.runtime.app(), host="127.0.0.1", port=self.port,
-                                                    lifespan="off", log_level="warning"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(self.runtime.app(), host="127.0.0.1", port=self.port, lifespan="off", log_level="warning")
+        )
 
     async def __aenter__(self) -> Indicators:
         await self.runtime.start()
@@ -75,6 +88,7 @@ class Indicators:
         async def zero():
             lag = await update_lag(self.runtime.consumers[0])
             return lag and not any(lag.values())
+
         await eventually(zero, timeout=30)
 
     def values(self, region: str) -> list[dict]:
@@ -103,7 +117,9 @@ async def _committed(infra, group: str) -> dict[tuple[str, int], int]:
     admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka)
     await admin.start()
     try:
-        return {(tp.topic, tp.partition): m.offset for tp, m in (await admin.list_consumer_group_offsets(group)).items()}
+        return {
+            (tp.topic, tp.partition): m.offset for tp, m in (await admin.list_consumer_group_offsets(group)).items()
+        }
     finally:
         await admin.close()
 
@@ -150,8 +166,12 @@ async def test_status_deadletters_and_snapshot(infra, prefix):
     assert re.search(r"^kafka\s+\S+: healthy$", out, re.M) and re.search(r"^mongodb\s+\S+: healthy$", out, re.M)
     assert re.search(rf"^{re.escape(str(Topic.REGISTRY_FACTS))}\s+3\s+\d+$", out, re.M), out
     assert f"{group}  (total lag {len(late)})" in out, out
-    rows = {(t, int(p)): (int(c), int(lag)) for t, p, c, lag in
-            re.findall(r"^  ([\w.]+):(\d+)\s+(-?\d+)\s+(\d+)$", out.split(group, 1)[1].split("\n\n")[0], re.M)}
+    rows = {
+        (t, int(p)): (int(c), int(lag))
+        for t, p, c, lag in re.findall(
+            r"^  ([\w.]+):(\d+)\s+(-?\d+)\s+(\d+)$", out.split(group, 1)[1].split("\n\n")[0], re.M
+        )
+    }
     assert {k: c for k, (c, _) in rows.items()} == committed
     facts = {p: lag for (t, p), (_, lag) in rows.items() if t == str(Topic.REGISTRY_FACTS)}
     assert sum(facts.values()) == len(late) and sum(lag for _, lag in rows.values()) == len(late)
@@ -167,9 +187,14 @@ async def test_rebuild_replays_a_stopped_service_to_the_same_indicators(infra, p
         assert running.returncode == 2 and "stop the service first" in running.stderr
     assert any(v["numerator"] for v in before)
 
-    watch = subprocess.Popen([sys.executable, "-m", "rsnms_runtime.cli", "rebuild", "indicators", "--watch",
-                              "--timeout", "60"], cwd=ROOT, env=_env(infra, prefix), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "rsnms_runtime.cli", "rebuild", "indicators", "--watch", "--timeout", "60"],
+        cwd=ROOT,
+        env=_env(infra, prefix),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     head: list[str] = []
     try:
         # the service starts once the CLI has rewound the group and dropped the projection

@@ -20,8 +20,10 @@ pytestmark = pytest.mark.infra
 
 async def test_round_trip_through_kafka_and_ferretdb_with_dead_letters(infra, prefix):
     region = region_code()
-    async with (serving(build(infra.settings("registry", prefix)), infra.kafka) as source,
-                AsyncMongoClient(infra.mongodb) as mongo):
+    async with (
+        serving(build(infra.settings("registry", prefix)), infra.kafka) as source,
+        AsyncMongoClient(infra.mongodb) as mongo,
+    ):
         good = educator_registered(region, 1)
         bad_type = json.loads(educator_registered(region, 2).to_bytes())
         bad_type["payload"]["birth_year"] = "nineteen ninety"
@@ -34,16 +36,26 @@ async def test_round_trip_through_kafka_and_ferretdb_with_dead_letters(infra, pr
         assert doc["revision"] == 1 and doc["data"]["role"] == "teacher"
 
         async def republished():
-            return [r for r in await read_topic(infra.kafka, str(Topic.REGISTRY_FACTS))
-                    if decode_event(r.value).region == region]
+            return [
+                r
+                for r in await read_topic(infra.kafka, str(Topic.REGISTRY_FACTS))
+                if decode_event(r.value).region == region
+            ]
+
         facts = await eventually(republished)
         assert [decode_event(r.value) for r in facts] == [good]
         assert facts[0].key == good.key.encode()
 
         async def letters():
-            found = [DeadLetter.model_validate_json(r.value) for r in await read_topic(infra.kafka, str(Topic.DEAD_LETTER))]
-            return [d for d in found if d.consumer == "registry" and d.key in ("x", "y")] if len(
-                [d for d in found if d.key in ("x", "y")]) >= 2 else None
+            found = [
+                DeadLetter.model_validate_json(r.value) for r in await read_topic(infra.kafka, str(Topic.DEAD_LETTER))
+            ]
+            return (
+                [d for d in found if d.consumer == "registry" and d.key in ("x", "y")]
+                if len([d for d in found if d.key in ("x", "y")]) >= 2
+                else None
+            )
+
         dead = {d.key: d for d in await eventually(letters)}
         assert dead["x"].error_kind == "malformed_json"
         assert dead["x"].original == b'{"event_type": "EducatorRegistered", '

@@ -102,8 +102,9 @@ async def test_journal_documents_of_the_unpacked_layout_are_still_joined_and_com
     client = AsyncMongoClient(infra.mongodb)
     db = client[f"{prefix}_indicators"]
     try:
-        await db["state_journal"].insert_one({"_id": "0-legacy", "regions": [R],
-                                              "entries": [entry(k, r) for k, r in legacy.items()]})
+        await db["state_journal"].insert_one(
+            {"_id": "0-legacy", "regions": [R], "entries": [entry(k, r) for k, r in legacy.items()]}
+        )
         store = IndicatorStore(db)
         await service_on(store).handle(incoming(*events[half:], partition=1))
         mixed, _ = await store.load()

@@ -38,17 +38,20 @@ async def test_log_lines_carry_service_event_and_trace_ids_and_no_personal_data(
             carrier: dict[str, str] = {}
             propagate.inject(carrier)
             headers = [(k, v.encode()) for k, v in carrier.items()]
-            await producer.send_and_wait(str(Topic.REGISTRY_SUBMITTED), good.to_bytes(), key=good.key.encode(),
-                                         headers=headers)
-            await producer.send_and_wait(str(Topic.REGISTRY_SUBMITTED), json.dumps(leaky).encode(), key=b"leak",
-                                         headers=headers)
+            await producer.send_and_wait(
+                str(Topic.REGISTRY_SUBMITTED), good.to_bytes(), key=good.key.encode(), headers=headers
+            )
+            await producer.send_and_wait(
+                str(Topic.REGISTRY_SUBMITTED), json.dumps(leaky).encode(), key=b"leak", headers=headers
+            )
             trace_id = format(span.get_span_context().trace_id, "032x")
 
         def collected():
             lines.extend(json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{"))
-            return (any(ln.get("event_id") == str(good.event_id) and ln["event"] == "event_applied" for ln in lines)
-                    and any(ln.get("event") == "dead_lettered" and "full_name" in ln.get(
-                        "error", "") for ln in lines))
+            return any(
+                ln.get("event_id") == str(good.event_id) and ln["event"] == "event_applied" for ln in lines
+            ) and any(ln.get("event") == "dead_lettered" and "full_name" in ln.get("error", "") for ln in lines)
+
         await eventually(lambda: _async(collected()))
     finally:
         await producer.stop()
@@ -66,7 +69,10 @@ async def test_log_lines_carry_service_event_and_trace_ids_and_no_personal_data(
     letter = next(d for d in letters if d.consumer == "registry" and d.event_id == str(leaky["event_id"]))
     original = json.loads(letter.original)
     assert original["payload"]["full_name"] == original["payload"]["snils"] == REDACTED
-    assert original["payload"]["educator_id"] == leaky["payload"]["educator_id"] and "personal data removed" in letter.error
+    assert (
+        original["payload"]["educator_id"] == leaky["payload"]["educator_id"]
+        and "personal data removed" in letter.error
+    )
 
 
 async def _async(value):

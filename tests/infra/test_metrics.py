@@ -54,9 +54,11 @@ def _free_port() -> int:
 
 async def _scrape(port: int, service: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """The samples of `service` on its /metrics page, by (name, other labels)."""
+
     def get() -> str:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:  # noqa: S310 - loopback
             return r.read().decode()
+
     samples = {}
     for family in text_string_to_metric_families(await asyncio.to_thread(get)):
         for s in family.samples:
@@ -66,8 +68,11 @@ async def _scrape(port: int, service: str) -> dict[tuple[str, tuple[tuple[str, s
 
 
 def _lag(samples: dict) -> dict[int, float]:
-    return {int(dict(labels)["partition"]): v for (name, labels), v in samples.items()
-            if name == "rsnms_consumer_lag" and dict(labels)["topic"] == TOPIC}
+    return {
+        int(dict(labels)["partition"]): v
+        for (name, labels), v in samples.items()
+        if name == "rsnms_consumer_lag" and dict(labels)["topic"] == TOPIC
+    }
 
 
 def _value(samples: dict, name: str, **labels: str) -> float:
@@ -91,8 +96,9 @@ async def test_lag_follows_a_blocked_backlog_and_counters_move(infra, prefix):
     handler = GatedHandler()
     runtime.consume([TOPIC], handler)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(runtime.app(), host="127.0.0.1", port=port, lifespan="off",
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(runtime.app(), host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
     await runtime.start()
     http = asyncio.create_task(server.serve())
     broker = KafkaBroker(infra.kafka)
@@ -102,6 +108,7 @@ async def test_lag_follows_a_blocked_backlog_and_counters_move(infra, prefix):
         async def caught_up():
             lag = _lag(await _scrape(port, service))
             return lag if len(lag) >= 3 and not any(lag.values()) else None
+
         await eventually(caught_up, timeout=30)
         before = await _scrape(port, service)
         ends_before = await _end_offsets(infra.kafka)
@@ -119,6 +126,7 @@ async def test_lag_follows_a_blocked_backlog_and_counters_move(infra, prefix):
         async def blocked_lag():
             lag = _lag(await _scrape(port, service))
             return lag if sum(lag.values()) == len(events) else None
+
         lag = await eventually(blocked_lag, timeout=15)
         assert {p: v for p, v in lag.items() if v} == {p: n for p, n in backlog.items() if n}
         await asyncio.sleep(1.0)  # the blocked batch shows in the latency histogram
@@ -127,6 +135,7 @@ async def test_lag_follows_a_blocked_backlog_and_counters_move(infra, prefix):
         async def drained():
             lag = _lag(await _scrape(port, service))
             return lag if lag and not any(lag.values()) else None
+
         await eventually(drained, timeout=15)
 
         # one malformed message is dead-lettered; one batch fails once and is redelivered
@@ -137,9 +146,11 @@ async def test_lag_follows_a_blocked_backlog_and_counters_move(infra, prefix):
 
         async def settled():
             now = await _scrape(port, service)
-            processed = _value(now, "rsnms_events_processed_total", event_type="EducatorRegistered") \
-                - _value(before, "rsnms_events_processed_total", event_type="EducatorRegistered")
+            processed = _value(now, "rsnms_events_processed_total", event_type="EducatorRegistered") - _value(
+                before, "rsnms_events_processed_total", event_type="EducatorRegistered"
+            )
             return now if processed == len(events) + 1 and not any(_lag(now).values()) else None
+
         after = await eventually(settled, timeout=20)
     finally:
         handler.open.set()
@@ -152,8 +163,11 @@ async def test_lag_follows_a_blocked_backlog_and_counters_move(infra, prefix):
         return _value(after, name, **labels) - _value(before, name, **labels)
 
     assert delta("rsnms_events_dead_lettered_total", error_kind="malformed_json") == 1
-    assert sum(v for (n, _), v in after.items() if n == "rsnms_events_dead_lettered_total") \
-        - sum(v for (n, _), v in before.items() if n == "rsnms_events_dead_lettered_total") == 1
+    assert (
+        sum(v for (n, _), v in after.items() if n == "rsnms_events_dead_lettered_total")
+        - sum(v for (n, _), v in before.items() if n == "rsnms_events_dead_lettered_total")
+        == 1
+    )
     assert delta("rsnms_batches_failed_total") == 1
     assert delta("rsnms_batch_handler_seconds_count") >= 2
     # the batch held for over a second is in the histogram above the 1 s bucket

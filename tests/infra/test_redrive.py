@@ -24,8 +24,11 @@ def _gate(events: set[str], region: str) -> SourceGate:
 
 
 async def _facts(infra, event_id):
-    return [r for r in await read_topic(infra.kafka, str(Topic.REGISTRY_FACTS))
-            if decode_event(r.value).event_id == event_id]
+    return [
+        r
+        for r in await read_topic(infra.kafka, str(Topic.REGISTRY_FACTS))
+        if decode_event(r.value).event_id == event_id
+    ]
 
 
 async def test_redrive_after_fix_applies_exactly_once(infra, prefix):
@@ -44,6 +47,7 @@ async def test_redrive_after_fix_applies_exactly_once(infra, prefix):
         async def letter():
             found = [(p, o, d) for p, o, d in await read_dead_letters(ops) if d.event_id == str(event.event_id)]
             return found[0] if found else None
+
         partition, offset, dead = await eventually(letter)
         assert dead.error_kind == "unauthorized" and "may not publish EducatorRegistered" in dead.error
         assert dead.original_headers["rsnms-source"] == "cnppm-test"
@@ -57,7 +61,9 @@ async def test_redrive_after_fix_applies_exactly_once(infra, prefix):
         ref = f"{partition}:{offset}"
         assert await redrive(ops, [ref]) == [ref]
         assert await redrive(ops, [ref]) == []  # recorded: a second re-drive sends nothing
-        doc = await eventually(lambda: mongo[f"{prefix}_registry"]["educators"].find_one({"_id": f"{region}:{event.key}"}))
+        doc = await eventually(
+            lambda: mongo[f"{prefix}_registry"]["educators"].find_one({"_id": f"{region}:{event.key}"})
+        )
         assert doc["revision"] == 1
         assert len(await eventually(lambda: _facts(infra, event.event_id))) == 1
 

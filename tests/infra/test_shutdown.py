@@ -56,6 +56,7 @@ async def _caught_up(runtime: ServiceRuntime) -> None:
     async def zero():
         lags = [await update_lag(c) for c in runtime.consumers]
         return all(lag and not any(lag.values()) for lag in lags)
+
     await eventually(zero, timeout=30)
 
 
@@ -63,8 +64,11 @@ async def _committed(bootstrap: str, group: str) -> dict[int, int]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        return {tp.partition: meta.offset for tp, meta in (await admin.list_consumer_group_offsets(group)).items()
-                if tp.topic == TOPIC}
+        return {
+            tp.partition: meta.offset
+            for tp, meta in (await admin.list_consumer_group_offsets(group)).items()
+            if tp.topic == TOPIC
+        }
     finally:
         await admin.close()
 
@@ -146,7 +150,8 @@ async def test_a_batch_failing_while_stopping_is_handed_back(infra, prefix):
     assert sorted(e for _, _, e in second.applied) == sorted(str(e.event_id) for e in events)
 
 
-SERVED = """
+SERVED = (
+    """
 import asyncio, sys, time
 from rsnms_runtime import metrics
 from rsnms_runtime.kafka import Outcome
@@ -164,16 +169,31 @@ async def slow(batch):
 runtime = ServiceRuntime(Settings(service="served"), gate=None)
 runtime.consume(["%s"], slow)
 serve(runtime.app(), runtime.settings)
-""" % TOPIC
+"""
+    % TOPIC
+)
 
 
 async def test_sigterm_of_a_served_process_finishes_the_batch_and_exits_0(infra, prefix):
     region = region_code()
-    env = {**infra.env, "RSNMS_DB_PREFIX": prefix, "RSNMS_GROUP_PREFIX": prefix, "RSNMS_HTTP_PORT": "0",
-           "LOG_LEVEL": "WARNING", "RSNMS_BATCH_TIMEOUT_MS": "50", "PYTHONPATH": str(ROOT)}
+    env = {
+        **infra.env,
+        "RSNMS_DB_PREFIX": prefix,
+        "RSNMS_GROUP_PREFIX": prefix,
+        "RSNMS_HTTP_PORT": "0",
+        "LOG_LEVEL": "WARNING",
+        "RSNMS_BATCH_TIMEOUT_MS": "50",
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("RSNMS_SOURCE_KEYS", None)
-    proc = subprocess.Popen([sys.executable, "-c", SERVED, region], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVED, region],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     reader = asyncio.get_running_loop().run_in_executor(None, lambda: lines.extend(proc.stdout))
     try:

@@ -22,8 +22,13 @@ def _stack(cmd: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 async def test_up_down_up_keeps_data_and_status_reports_health(infra, tmp_path):
-    env = {**infra.env, "RSNMS_STACK_DIR": str(tmp_path / "stack"), "KAFKA_PORT": "39192",
-           "KAFKA_CONTROLLER_PORT": "39193", "FERRETDB_PORT": "37117"}
+    env = {
+        **infra.env,
+        "RSNMS_STACK_DIR": str(tmp_path / "stack"),
+        "KAFKA_PORT": "39192",
+        "KAFKA_CONTROLLER_PORT": "39193",
+        "FERRETDB_PORT": "37117",
+    }
     kafka, mongodb = "127.0.0.1:39192", "mongodb://127.0.0.1:37117/"
     try:
         first = _stack("up", env)

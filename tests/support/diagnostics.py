@@ -29,10 +29,25 @@ def threshold(competency: str) -> float:
     return found[2].threshold
 
 
-def result(scores: dict[str, float], *, session: str = "s1", role: str = "teacher", kind: str = "initial",
-           day: date = DAY, educator: str = ED, framework: str | None = None) -> DiagnosticResult:
-    return DiagnosticResult(session_id=session, educator_id=educator, role=role, kind=kind, taken_on=day,
-                            framework_id=framework, scores=scores)
+def result(
+    scores: dict[str, float],
+    *,
+    session: str = "s1",
+    role: str = "teacher",
+    kind: str = "initial",
+    day: date = DAY,
+    educator: str = ED,
+    framework: str | None = None,
+) -> DiagnosticResult:
+    return DiagnosticResult(
+        session_id=session,
+        educator_id=educator,
+        role=role,
+        kind=kind,
+        taken_on=day,
+        framework_id=framework,
+        scores=scores,
+    )
 
 
 def submitted(r: DiagnosticResult, region: str = R) -> DiagnosticResultSubmitted:
@@ -58,8 +73,10 @@ class FakeRepository:
 
     async def load(self, diagnosis_keys: list[str], educator_keys: list[str]) -> Loaded:
         self.calls["load"] += 1
-        return Loaded(emitted={k: self.events[k] for k in diagnosis_keys if k in self.events},
-                      latest={k: self.latest[k] for k in educator_keys if k in self.latest})
+        return Loaded(
+            emitted={k: self.events[k] for k in diagnosis_keys if k in self.events},
+            latest={k: self.latest[k] for k in educator_keys if k in self.latest},
+        )
 
     async def history(self, educator_keys: list[str]) -> dict[str, list[Diagnosis]]:
         self.calls["history"] += 1

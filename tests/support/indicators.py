@@ -9,13 +9,45 @@ from datetime import date
 from typing import Any
 
 from contracts import (
-    CnppmStaffRecorded, CnppmStaffRegistered, CnppmStaffTrained, CnppmStaffTrainedByFederalOperator, Completion,
-    Deficit, DeficitDiagnosed, Diagnosis, EducatorDeparted, EducatorLeft, EducatorMoved, EducatorRecorded,
-    EducatorRegistered, EducatorTransferred, Event, IndicatorTable, IndicatorValue, ManagementTeamRecorded,
-    ManagementTeamRegistered, OrganizationRecorded, OrganizationRegistered, PassportSnapshot, ProgramCompleted,
-    ProgramRecorded, ProgramRegistered, RoadmapItemRecorded, RoadmapItemUpdated, Route, RouteAssigned, RouteCancelled,
-    RouteClosure, RouteCompleted, RouteItem, Support, SupportAssigned, SupportStaffRecorded, SupportStaffRegistered,
-    TeamCompletion, TeamProgramCompleted,
+    CnppmStaffRecorded,
+    CnppmStaffRegistered,
+    CnppmStaffTrained,
+    CnppmStaffTrainedByFederalOperator,
+    Completion,
+    Deficit,
+    DeficitDiagnosed,
+    Diagnosis,
+    EducatorDeparted,
+    EducatorLeft,
+    EducatorMoved,
+    EducatorRecorded,
+    EducatorRegistered,
+    EducatorTransferred,
+    Event,
+    IndicatorTable,
+    IndicatorValue,
+    ManagementTeamRecorded,
+    ManagementTeamRegistered,
+    OrganizationRecorded,
+    OrganizationRegistered,
+    PassportSnapshot,
+    ProgramCompleted,
+    ProgramRecorded,
+    ProgramRegistered,
+    RoadmapItemRecorded,
+    RoadmapItemUpdated,
+    Route,
+    RouteAssigned,
+    RouteCancelled,
+    RouteClosure,
+    RouteCompleted,
+    RouteItem,
+    Support,
+    SupportAssigned,
+    SupportStaffRecorded,
+    SupportStaffRegistered,
+    TeamCompletion,
+    TeamProgramCompleted,
 )
 from rsnms_runtime.kafka import Incoming
 from services.indicators.adapters.documents import decode, encode, unsafe_keys
@@ -41,16 +73,38 @@ def ev(cls: type[Event], payload: Any, region: str = R) -> Event:
     return cls.create(payload, source="test", region=region)
 
 
-def reg(n: int, role: str = "teacher", org: str = "s1", muni: str = "m1", birth: int = 1980,
-        career: date = date(2005, 9, 1), on: date = date(2020, 1, 1), rev: int = 1, region: str = R) -> Event:
-    return ev(EducatorRegistered, EducatorRecorded(
-        educator_id=ed(n), role=role, organization_id=org, municipality_id=muni, birth_year=birth,  # type: ignore[arg-type]
-        career_start=career, registered_on=on, revision=rev), region)
+def reg(
+    n: int,
+    role: str = "teacher",
+    org: str = "s1",
+    muni: str = "m1",
+    birth: int = 1980,
+    career: date = date(2005, 9, 1),
+    on: date = date(2020, 1, 1),
+    rev: int = 1,
+    region: str = R,
+) -> Event:
+    return ev(
+        EducatorRegistered,
+        EducatorRecorded(
+            educator_id=ed(n),
+            role=role,
+            organization_id=org,
+            municipality_id=muni,
+            birth_year=birth,  # type: ignore[arg-type]
+            career_start=career,
+            registered_on=on,
+            revision=rev,
+        ),
+        region,
+    )
 
 
 def moved(n: int, org: str, muni: str, on: date) -> Event:
-    return ev(EducatorMoved, EducatorTransferred(educator_id=ed(n), organization_id=org, municipality_id=muni,
-                                                 transferred_on=on))
+    return ev(
+        EducatorMoved,
+        EducatorTransferred(educator_id=ed(n), organization_id=org, municipality_id=muni, transferred_on=on),
+    )
 
 
 def left(n: int, on: date) -> Event:
@@ -58,33 +112,83 @@ def left(n: int, on: date) -> Event:
 
 
 def dx(n: int, day: date = date(2024, 3, 1), dxid: str | None = None, region: str = R) -> Event:
-    return ev(DeficitDiagnosed, Diagnosis(
-        diagnosis_id=dxid or f"dx-{n}", session_id=f"s{n}", educator_id=ed(n), role="teacher", kind="initial",
-        diagnosed_on=day, framework_id="fw", scores={"c": 40.0},
-        deficits=(Deficit(competency="c", area="a", score=40, threshold=60, severity="severe"),)), region)
+    return ev(
+        DeficitDiagnosed,
+        Diagnosis(
+            diagnosis_id=dxid or f"dx-{n}",
+            session_id=f"s{n}",
+            educator_id=ed(n),
+            role="teacher",
+            kind="initial",
+            diagnosed_on=day,
+            framework_id="fw",
+            scores={"c": 40.0},
+            deficits=(Deficit(competency="c", area="a", score=40, threshold=60, severity="severe"),),
+        ),
+        region,
+    )
 
 
-def route(n: int, programs: Iterable[str] = ("p1",), day: date = date(2024, 3, 2), methodist: str | None = "m-1",
-          rid: str | None = None, informal: bool = False) -> Event:
-    items = [RouteItem(item_id=f"i{k}", kind="program", program_id=p, hours=36, covers=("c",), reason="x")
-             for k, p in enumerate(programs)]
+def route(
+    n: int,
+    programs: Iterable[str] = ("p1",),
+    day: date = date(2024, 3, 2),
+    methodist: str | None = "m-1",
+    rid: str | None = None,
+    informal: bool = False,
+) -> Event:
+    items = [
+        RouteItem(item_id=f"i{k}", kind="program", program_id=p, hours=36, covers=("c",), reason="x")
+        for k, p in enumerate(programs)
+    ]
     if informal:
         items.append(RouteItem(item_id="mc", kind="master_class", hours=6, covers=("c",), reason="x"))
-    return ev(RouteAssigned, Route(route_id=rid or f"r-{n}", educator_id=ed(n), diagnosis_id=f"dx-{n}",
-                                   assigned_on=day, methodist_id=methodist, items=tuple(items), total_hours=36))
+    return ev(
+        RouteAssigned,
+        Route(
+            route_id=rid or f"r-{n}",
+            educator_id=ed(n),
+            diagnosis_id=f"dx-{n}",
+            assigned_on=day,
+            methodist_id=methodist,
+            items=tuple(items),
+            total_hours=36,
+        ),
+    )
 
 
 def closed(n: int, day: date, rid: str | None = None, cancelled: bool = True) -> Event:
-    return ev(RouteCancelled if cancelled else RouteCompleted,
-              RouteClosure(route_id=rid or f"r-{n}", educator_id=ed(n), closed_on=day, reason="x"))
+    return ev(
+        RouteCancelled if cancelled else RouteCompleted,
+        RouteClosure(route_id=rid or f"r-{n}", educator_id=ed(n), closed_on=day, reason="x"),
+    )
 
 
-def program(pid: str, register_from: date | None = date(2023, 1, 1), register_to: date | None = None,
-            topic: str = "methodical", provider: str = "iro", implemented: bool = True, rev: int = 1) -> Event:
-    return ev(ProgramRegistered, ProgramRecorded(
-        program_id=pid, provider_id=provider, title=pid, hours=36, competencies=("c",), topic=topic,  # type: ignore[arg-type]
-        implemented=implemented, register_id="FR" if register_from else None, register_from=register_from,
-        register_to=register_to, revision=rev))
+def program(
+    pid: str,
+    register_from: date | None = date(2023, 1, 1),
+    register_to: date | None = None,
+    topic: str = "methodical",
+    provider: str = "iro",
+    implemented: bool = True,
+    rev: int = 1,
+) -> Event:
+    return ev(
+        ProgramRegistered,
+        ProgramRecorded(
+            program_id=pid,
+            provider_id=provider,
+            title=pid,
+            hours=36,
+            competencies=("c",),
+            topic=topic,  # type: ignore[arg-type]
+            implemented=implemented,
+            register_id="FR" if register_from else None,
+            register_from=register_from,
+            register_to=register_to,
+            revision=rev,
+        ),
+    )
 
 
 def done(n: int, pid: str = "p1", day: date = date(2024, 6, 1)) -> Event:
@@ -92,26 +196,49 @@ def done(n: int, pid: str = "p1", day: date = date(2024, 6, 1)) -> Event:
 
 
 def support(n: int, assigned: date = date(2024, 1, 1), until: date | None = None, sid: str | None = None) -> Event:
-    return ev(SupportAssigned, Support(support_id=sid or f"sup-{n}", educator_id=ed(n), form="mentoring",
-                                       assigned_on=assigned, until=until))
+    return ev(
+        SupportAssigned,
+        Support(support_id=sid or f"sup-{n}", educator_id=ed(n), form="mentoring", assigned_on=assigned, until=until),
+    )
 
 
-def org(oid: str, kind: str = "institute", muni: str = "m9", low: bool = False, poor: bool = False,
-        rev: int = 1) -> Event:
-    return ev(OrganizationRegistered, OrganizationRecorded(
-        organization_id=oid, kind=kind, title=f"Организация {oid}", municipality_id=muni,  # type: ignore[arg-type]
-        low_results=low, unfavourable_conditions=poor, revision=rev))
+def org(
+    oid: str, kind: str = "institute", muni: str = "m9", low: bool = False, poor: bool = False, rev: int = 1
+) -> Event:
+    return ev(
+        OrganizationRegistered,
+        OrganizationRecorded(
+            organization_id=oid,
+            kind=kind,
+            title=f"Организация {oid}",
+            municipality_id=muni,  # type: ignore[arg-type]
+            low_results=low,
+            unfavourable_conditions=poor,
+            revision=rev,
+        ),
+    )
 
 
 def methodist(sid: str, muni: str = "m1", active: bool = True, kind: str = "methodist", rev: int = 1) -> Event:
-    return ev(SupportStaffRegistered, SupportStaffRecorded(
-        staff_id=sid, kind=kind, organization_id="cnppm", municipality_id=muni, capacity=250,  # type: ignore[arg-type]
-        active=active, revision=rev))
+    return ev(
+        SupportStaffRegistered,
+        SupportStaffRecorded(
+            staff_id=sid,
+            kind=kind,
+            organization_id="cnppm",
+            municipality_id=muni,
+            capacity=250,  # type: ignore[arg-type]
+            active=active,
+            revision=rev,
+        ),
+    )
 
 
 def team(tid: str, organization: str, muni: str = "m1") -> Event:
-    return ev(ManagementTeamRegistered, ManagementTeamRecorded(team_id=tid, organization_id=organization,
-                                                               municipality_id=muni, size=4))
+    return ev(
+        ManagementTeamRegistered,
+        ManagementTeamRecorded(team_id=tid, organization_id=organization, municipality_id=muni, size=4),
+    )
 
 
 def team_done(tid: str, pid: str, day: date = date(2024, 4, 1)) -> Event:
@@ -119,8 +246,10 @@ def team_done(tid: str, pid: str, day: date = date(2024, 4, 1)) -> Event:
 
 
 def cnppm(sid: str, active: bool = True, organization: str = "cnppm", rev: int = 1) -> Event:
-    return ev(CnppmStaffRegistered, CnppmStaffRecorded(staff_id=sid, organization_id=organization, active=active,
-                                                       revision=rev))
+    return ev(
+        CnppmStaffRegistered,
+        CnppmStaffRecorded(staff_id=sid, organization_id=organization, active=active, revision=rev),
+    )
 
 
 def trained(sid: str, day: date = date(2024, 2, 1), title: str = "Академия") -> Event:
@@ -128,9 +257,18 @@ def trained(sid: str, day: date = date(2024, 2, 1), title: str = "Академи
 
 
 def item(iid: str, status: str, due: date = date(2024, 6, 1), rev: int = 1) -> Event:
-    return ev(RoadmapItemUpdated, RoadmapItemRecorded(
-        item_id=iid, title=f"Мероприятие {iid}", responsible="ЦНППМ", due_date=due, expected_result="результат",
-        status=status, revision=rev))  # type: ignore[arg-type]
+    return ev(
+        RoadmapItemUpdated,
+        RoadmapItemRecorded(
+            item_id=iid,
+            title=f"Мероприятие {iid}",
+            responsible="ЦНППМ",
+            due_date=due,
+            expected_result="результат",
+            status=status,
+            revision=rev,
+        ),
+    )  # type: ignore[arg-type]
 
 
 def state_of(events: Iterable[Event], region: str = R) -> RegionState:
@@ -141,8 +279,7 @@ def state_of(events: Iterable[Event], region: str = R) -> RegionState:
 
 
 def table(events: Iterable[Event], as_of: date = D, targets: Targets = TARGETS) -> dict[Key, IndicatorValue]:
-    return {(v.indicator, v.scope_kind, v.scope_id): v
-            for v in compute_indicators(state_of(events), R, as_of, targets)}
+    return {(v.indicator, v.scope_kind, v.scope_id): v for v in compute_indicators(state_of(events), R, as_of, targets)}
 
 
 def nd(t: Mapping[Key, IndicatorValue], key: Key) -> tuple[int, int]:
@@ -213,8 +350,15 @@ class FakeStateStore:
         replaced = len(self.journal)
         states, positions = self._states(), self.positions
         self.journal, self.position_journal = [], []
-        await self.append({EntityKey(r, kind, i): record for r, state in states.items() for kind in ENTITY_KINDS
-                           for i, record in state.records(kind).items()}, positions)
+        await self.append(
+            {
+                EntityKey(r, kind, i): record
+                for r, state in states.items()
+                for kind in ENTITY_KINDS
+                for i, record in state.records(kind).items()
+            },
+            positions,
+        )
         return replaced
 
 

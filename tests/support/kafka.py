@@ -33,6 +33,7 @@ async def read_topic(bootstrap: str, topic: str, timeout: float = 5.0) -> list[A
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
         records: list[Any] = []
+
         async def behind() -> bool:
             return any([await consumer.position(tp) < ends[tp] for tp in tps])
 
@@ -104,8 +105,10 @@ async def republish(bootstrap: str, records: list[Any]) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     try:
-        sent = [await producer.send(r.topic, r.value, key=r.key, partition=r.partition, headers=list(r.headers or ()))
-                for r in records]
+        sent = [
+            await producer.send(r.topic, r.value, key=r.key, partition=r.partition, headers=list(r.headers or ()))
+            for r in records
+        ]
         await asyncio.gather(*sent)
     finally:
         await producer.stop()

@@ -7,7 +7,13 @@ from datetime import date
 from typing import Any
 
 from contracts import (
-    Deficit, DeficitDiagnosed, Diagnosis, EducatorRecorded, EducatorRegistered, Event, ProgramRecorded,
+    Deficit,
+    DeficitDiagnosed,
+    Diagnosis,
+    EducatorRecorded,
+    EducatorRegistered,
+    Event,
+    ProgramRecorded,
     SupportStaffRecorded,
 )
 from rsnms_runtime.kafka import Incoming
@@ -19,30 +25,66 @@ ED2 = "ed-" + "c" * 32
 DAY = date(2024, 3, 1)
 
 
-def program(pid: str, comps: list[str], hours: int = 36, register: bool = True, register_to: date | None = None,
-            implemented: bool = True, revision: int = 1, title: str | None = None) -> ProgramRecorded:
-    return ProgramRecorded(program_id=pid, revision=revision, provider_id="iro", title=title or f"Программа {pid}",
-                           hours=hours, competencies=tuple(comps), topic="methodical", implemented=implemented,
-                           register_id=f"FR-{pid}" if register else None,
-                           register_from=date(2023, 1, 1) if register else None, register_to=register_to)
+def program(
+    pid: str,
+    comps: list[str],
+    hours: int = 36,
+    register: bool = True,
+    register_to: date | None = None,
+    implemented: bool = True,
+    revision: int = 1,
+    title: str | None = None,
+) -> ProgramRecorded:
+    return ProgramRecorded(
+        program_id=pid,
+        revision=revision,
+        provider_id="iro",
+        title=title or f"Программа {pid}",
+        hours=hours,
+        competencies=tuple(comps),
+        topic="methodical",
+        implemented=implemented,
+        register_id=f"FR-{pid}" if register else None,
+        register_from=date(2023, 1, 1) if register else None,
+        register_to=register_to,
+    )
 
 
-def staff(sid: str, kind: str = "methodist", muni: str = "m1", capacity: int = 250, active: bool = True,
-          revision: int = 1) -> SupportStaffRecorded:
-    return SupportStaffRecorded(staff_id=sid, revision=revision, kind=kind, organization_id="cnppm",
-                                municipality_id=muni, capacity=capacity, active=active)
+def staff(
+    sid: str, kind: str = "methodist", muni: str = "m1", capacity: int = 250, active: bool = True, revision: int = 1
+) -> SupportStaffRecorded:
+    return SupportStaffRecorded(
+        staff_id=sid,
+        revision=revision,
+        kind=kind,
+        organization_id="cnppm",
+        municipality_id=muni,
+        capacity=capacity,
+        active=active,
+    )
 
 
-def deficit(c: str, score: float = 40.0, threshold: float = 60.0, severity: str = "severe",
-            area: str = "methodical") -> Deficit:
+def deficit(
+    c: str, score: float = 40.0, threshold: float = 60.0, severity: str = "severe", area: str = "methodical"
+) -> Deficit:
     return Deficit(competency=c, area=area, score=score, threshold=threshold, severity=severity)
 
 
-def diagnosis(*deficits: Deficit, dx: str = "dx-1", day: date = DAY, educator: str = ED,
-              scores: dict[str, float] | None = None) -> Diagnosis:
+def diagnosis(
+    *deficits: Deficit, dx: str = "dx-1", day: date = DAY, educator: str = ED, scores: dict[str, float] | None = None
+) -> Diagnosis:
     all_scores = {d.competency: d.score for d in deficits} | (scores or {})
-    return Diagnosis(diagnosis_id=dx, session_id=dx[3:], educator_id=educator, role="teacher", kind="initial",
-                     diagnosed_on=day, framework_id="fw", scores=all_scores, deficits=tuple(deficits))
+    return Diagnosis(
+        diagnosis_id=dx,
+        session_id=dx[3:],
+        educator_id=educator,
+        role="teacher",
+        kind="initial",
+        diagnosed_on=day,
+        framework_id="fw",
+        scores=all_scores,
+        deficits=tuple(deficits),
+    )
 
 
 def ev(cls: type[Event], payload: Any, region: str = R) -> Event:
@@ -53,17 +95,33 @@ def diagnosed(*deficits: Deficit, **kw: Any) -> Event:
     return ev(DeficitDiagnosed, diagnosis(*deficits, **kw))
 
 
-def registered(birth_year: int = 1980, career_start: date = date(2005, 9, 1), registered_on: date = date(2024, 1, 10),
-               role: str = "teacher", muni: str = "m1", educator: str = ED, revision: int = 1) -> Event:
-    return ev(EducatorRegistered, EducatorRecorded(
-        educator_id=educator, revision=revision, role=role, organization_id="s1", municipality_id=muni,
-        birth_year=birth_year, career_start=career_start, registered_on=registered_on))
+def registered(
+    birth_year: int = 1980,
+    career_start: date = date(2005, 9, 1),
+    registered_on: date = date(2024, 1, 10),
+    role: str = "teacher",
+    muni: str = "m1",
+    educator: str = ED,
+    revision: int = 1,
+) -> Event:
+    return ev(
+        EducatorRegistered,
+        EducatorRecorded(
+            educator_id=educator,
+            revision=revision,
+            role=role,
+            organization_id="s1",
+            municipality_id=muni,
+            birth_year=birth_year,
+            career_start=career_start,
+            registered_on=registered_on,
+        ),
+    )
 
 
 def known(educator: str = ED, region: str = R, **profile: Any) -> EducatorFile:
     """The file of an educator the registry has confirmed (not a young teacher unless told)."""
-    return EducatorFile(region=region, educator_id=educator,
-                        profile=registered(educator=educator, **profile).payload)  # type: ignore[arg-type]
+    return EducatorFile(region=region, educator_id=educator, profile=registered(educator=educator, **profile).payload)  # type: ignore[arg-type]
 
 
 def incoming(*events: Event) -> list[Incoming]:
@@ -99,8 +157,9 @@ class FakeStore:
             Loads.bump(loads.mentor, f.support.mentor_id if f.support else None, 1)
         return loads
 
-    async def save_catalogue(self, region: str, programs: list[ProgramRecorded],
-                             staff: list[SupportStaffRecorded]) -> None:
+    async def save_catalogue(
+        self, region: str, programs: list[ProgramRecorded], staff: list[SupportStaffRecorded]
+    ) -> None:
         for p in programs:
             if p.program_id not in self.programs or self.programs[p.program_id].revision < p.revision:
                 self.programs[p.program_id] = p

@@ -14,7 +14,12 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 
 from contracts import (
-    EVENT_CLASSES, DeficitDiagnosed, Diagnosis, IndicatorsPublished, IndicatorTable, IndicatorValue,
+    EVENT_CLASSES,
+    DeficitDiagnosed,
+    Diagnosis,
+    IndicatorsPublished,
+    IndicatorTable,
+    IndicatorValue,
     decode_event,
 )
 from contracts.envelope import CONTENT_HASH_PREFIX, SORT_KEYS, Event, Record, SortedDict
@@ -33,19 +38,36 @@ def old_content_hash(event: Event) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-def diagnosed(scores: dict[str, float], growth: dict[str, float], *, dxid: str = "dx-1",
-              occurred_at: datetime | None = None) -> DeficitDiagnosed:
-    return DeficitDiagnosed.create(Diagnosis(
-        diagnosis_id=dxid, session_id="s-1", educator_id=ED, role="teacher", kind="repeat",
-        diagnosed_on=date(2024, 9, 1), framework_id="fw", scores=scores, deficits=(),
-        previous_diagnosis_id="dx-0", growth=growth), source="test", region=R, occurred_at=occurred_at)
+def diagnosed(
+    scores: dict[str, float], growth: dict[str, float], *, dxid: str = "dx-1", occurred_at: datetime | None = None
+) -> DeficitDiagnosed:
+    return DeficitDiagnosed.create(
+        Diagnosis(
+            diagnosis_id=dxid,
+            session_id="s-1",
+            educator_id=ED,
+            role="teacher",
+            kind="repeat",
+            diagnosed_on=date(2024, 9, 1),
+            framework_id="fw",
+            scores=scores,
+            deficits=(),
+            previous_diagnosis_id="dx-0",
+            growth=growth,
+        ),
+        source="test",
+        region=R,
+        occurred_at=occurred_at,
+    )
 
 
 def published(extra: dict[str, float]) -> IndicatorsPublished:
-    value = IndicatorValue(indicator="E1", scope_kind="region", scope_id=R, numerator=10, denominator=2,
-                           value=5.0, extra=extra)
-    table = IndicatorTable(region=R, as_of=date(2024, 12, 31), computed_at=datetime(2025, 1, 1, tzinfo=UTC),
-                           values=(value,))
+    value = IndicatorValue(
+        indicator="E1", scope_kind="region", scope_id=R, numerator=10, denominator=2, value=5.0, extra=extra
+    )
+    table = IndicatorTable(
+        region=R, as_of=date(2024, 12, 31), computed_at=datetime(2025, 1, 1, tzinfo=UTC), values=(value,)
+    )
     return IndicatorsPublished.create(table, source="test", region=R)
 
 
@@ -66,12 +88,19 @@ def test_dict_fields_in_any_key_order_give_the_same_hash():
     b = diagnosed({"c3": 55.5, "c1": 40.0, "c2": 70.0}, {"c3": -2.0, "c1": 5.0})
     assert a.content_hash() == b.content_hash()
     assert list(b.payload.scores) == ["c1", "c2", "c3"] and list(b.payload.growth) == ["c1", "c3"]
-    assert published({"max_load": 3.0, "avg": 1.5}).content_hash() == published({"avg": 1.5, "max_load": 3.0}).content_hash()
+    assert (
+        published({"max_load": 3.0, "avg": 1.5}).content_hash()
+        == published({"avg": 1.5, "max_load": 3.0}).content_hash()
+    )
 
 
 def test_nested_dicts_are_sorted_too():
-    a = PassportSection(title="t", figures={"b": 1, "a": 2.5, "c": None}, breakdown={"z": {"y": 1, "x": 2}, "a": {"q": 1}})
-    b = PassportSection(title="t", figures={"c": None, "a": 2.5, "b": 1}, breakdown={"a": {"q": 1}, "z": {"x": 2, "y": 1}})
+    a = PassportSection(
+        title="t", figures={"b": 1, "a": 2.5, "c": None}, breakdown={"z": {"y": 1, "x": 2}, "a": {"q": 1}}
+    )
+    b = PassportSection(
+        title="t", figures={"c": None, "a": 2.5, "b": 1}, breakdown={"a": {"q": 1}, "z": {"x": 2, "y": 1}}
+    )
     assert a.model_dump_json() == b.model_dump_json()
     assert list(a.breakdown) == ["a", "z"] and list(a.breakdown["z"]) == ["x", "y"]
 
@@ -146,9 +175,12 @@ def _consumer(ledger: FakeLedger) -> BatchConsumer:
 def _batch(*events: Event) -> tuple[list[Incoming], dict[tuple[str, int, int], Any]]:
     topic = "rsnms.deficits"
     decoded = [Incoming(e, topic, 0, n, e.to_bytes()) for n, e in enumerate(events)]
-    records = {(topic, 0, n): SimpleNamespace(topic=topic, partition=0, offset=n, key=e.key.encode(),
-                                              value=e.to_bytes(), headers=[])
-               for n, e in enumerate(events)}
+    records = {
+        (topic, 0, n): SimpleNamespace(
+            topic=topic, partition=0, offset=n, key=e.key.encode(), value=e.to_bytes(), headers=[]
+        )
+        for n, e in enumerate(events)
+    }
     return decoded, records
 
 
@@ -189,8 +221,13 @@ async def test_new_events_are_marked_with_c2_digests_and_repeats_in_a_batch_are_
 # -- structure: every dict of every contract is a SortedDict, and no sets -----------------------
 
 
-def contract_violations(tp: Any, where: str, metadata: tuple[Any, ...] = (), seen: set[type] | None = None,
-                        sorted_dicts: list[str] | None = None) -> list[str]:
+def contract_violations(
+    tp: Any,
+    where: str,
+    metadata: tuple[Any, ...] = (),
+    seen: set[type] | None = None,
+    sorted_dicts: list[str] | None = None,
+) -> list[str]:
     """Where a contract type would make `model_dump_json` non-canonical: a dict that is not a
     `SortedDict` (at any depth), a set, or an untyped (Any) value."""
     seen = set() if seen is None else seen
@@ -220,8 +257,9 @@ def contract_violations(tp: Any, where: str, metadata: tuple[Any, ...] = (), see
         seen.add(tp)
         found = []
         for name, field in tp.model_fields.items():
-            found += contract_violations(field.annotation, f"{tp.__name__}.{name}", tuple(field.metadata), seen,
-                                         sorted_dicts)
+            found += contract_violations(
+                field.annotation, f"{tp.__name__}.{name}", tuple(field.metadata), seen, sorted_dicts
+            )
         return found
     found = []
     for arg in get_args(tp):
@@ -236,9 +274,15 @@ def test_every_dict_field_of_every_event_is_a_sorted_dict_and_there_are_no_sets(
     for cls in EVENT_CLASSES.values():
         violations += contract_violations(cls, cls.__name__, seen=seen, sorted_dicts=sorted_dicts)
     assert not violations, "content_hash() would not be canonical:\n" + "\n".join(violations)
-    assert {"DiagnosticResult.scores", "Diagnosis.scores", "Diagnosis.growth", "IndicatorValue.extra",
-            "PassportSection.figures", "PassportSection.breakdown",
-            "PassportSection.breakdown[value]"} <= set(sorted_dicts)
+    assert {
+        "DiagnosticResult.scores",
+        "Diagnosis.scores",
+        "Diagnosis.growth",
+        "IndicatorValue.extra",
+        "PassportSection.figures",
+        "PassportSection.breakdown",
+        "PassportSection.breakdown[value]",
+    } <= set(sorted_dicts)
 
 
 def test_the_structural_check_catches_plain_dicts_sets_and_unsorted_inner_dicts():

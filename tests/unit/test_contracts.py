@@ -10,8 +10,14 @@ from pathlib import Path
 import pytest
 
 from contracts import (
-    ContractError, EducatorRecorded, ProgramCompleted, Topic,
-    decode_event, decode_for_topic, inbound_topic_of, topic_of,
+    ContractError,
+    EducatorRecorded,
+    ProgramCompleted,
+    Topic,
+    decode_event,
+    decode_for_topic,
+    inbound_topic_of,
+    topic_of,
 )
 from contracts.events.routes import Completion
 from contracts.pseudonym import educator_pseudonym
@@ -71,8 +77,15 @@ def test_personal_data_fields_are_refused():
     with pytest.raises(ContractError, match="full_name: Extra inputs are not permitted"):
         decode_event(json.dumps(doc))
     with pytest.raises(ValueError):
-        EducatorRecorded(educator_id="123-456-789 00", role="teacher", organization_id="s", municipality_id="m",
-                         birth_year=1990, career_start=date(2015, 9, 1), registered_on=date(2015, 9, 1))
+        EducatorRecorded(
+            educator_id="123-456-789 00",
+            role="teacher",
+            organization_id="s",
+            municipality_id="m",
+            birth_year=1990,
+            career_start=date(2015, 9, 1),
+            registered_on=date(2015, 9, 1),
+        )
 
 
 def test_pseudonym_is_keyed_and_normalised():
@@ -85,8 +98,11 @@ def test_pseudonym_is_keyed_and_normalised():
 def test_topics_declared_in_one_place():
     event = educator_registered("RU-TST", 1)
     assert topic_of(event) == Topic.REGISTRY_FACTS and inbound_topic_of(event) == Topic.REGISTRY_SUBMITTED
-    done = ProgramCompleted.create(Completion(educator_id="ed-" + "1" * 32, program_id="p1",
-                                              completed_on=date(2024, 5, 1)), source="ipk", region="RU-TST")
+    done = ProgramCompleted.create(
+        Completion(educator_id="ed-" + "1" * 32, program_id="p1", completed_on=date(2024, 5, 1)),
+        source="ipk",
+        region="RU-TST",
+    )
     assert inbound_topic_of(done) == topic_of(done) == Topic.PROGRESS
     with pytest.raises(ContractError, match="wrong_topic"):
         decode_for_topic(done.to_bytes(), str(Topic.REGISTRY_SUBMITTED))
@@ -96,14 +112,18 @@ def test_checked_in_contract_documents_match_the_code(tmp_path):
     """Compared as parsed documents: FastStream may list channels in another order."""
     import yaml
 
-    subprocess.run([str(ROOT / "deploy" / "gen-contracts"), str(tmp_path)], check=True, cwd=ROOT,
-                   capture_output=True)
+    subprocess.run([str(ROOT / "deploy" / "gen-contracts"), str(tmp_path)], check=True, cwd=ROOT, capture_output=True)
     for sub in ("asyncapi", "schemas"):
         generated = sorted(p.name for p in (tmp_path / sub).iterdir())
-        assert generated == sorted(p.name for p in (ROOT / "contracts" / sub).iterdir() if p.suffix in (".yaml", ".json"))
-        stale = [name for name in generated
-                 if yaml.safe_load((tmp_path / sub / name).read_text()) != yaml.safe_load(
-                     (ROOT / "contracts" / sub / name).read_text())]
+        assert generated == sorted(
+            p.name for p in (ROOT / "contracts" / sub).iterdir() if p.suffix in (".yaml", ".json")
+        )
+        stale = [
+            name
+            for name in generated
+            if yaml.safe_load((tmp_path / sub / name).read_text())
+            != yaml.safe_load((ROOT / "contracts" / sub / name).read_text())
+        ]
         assert not stale, f"regenerate with `make asyncapi`: {stale}"
 
 

@@ -11,7 +11,12 @@ from pydantic import ValidationError
 
 from demo.competencies import framework_competencies
 from services.diagnostics.config import (
-    DEFAULT_FRAMEWORK_ID, SHIPPED_DIR, FrameworkFileError, frameworks_from_env, load_framework, load_frameworks,
+    DEFAULT_FRAMEWORK_ID,
+    SHIPPED_DIR,
+    FrameworkFileError,
+    frameworks_from_env,
+    load_framework,
+    load_frameworks,
 )
 from services.diagnostics.domain.errors import UnknownFramework
 from services.diagnostics.domain.framework import Framework, Frameworks
@@ -34,7 +39,12 @@ def test_the_default_framework_loads_with_the_areas_of_the_professional_standard
     assert fw.framework_id == DEFAULT_FRAMEWORK_ID == "ps-teacher-2024"
     assert list(fw.areas) == ["subject", "methodical", "psychological_pedagogical", "digital", "management"]
     assert [a.title.split()[0] for a in fw.areas.values()] == [
-        "Предметная", "Методическая", "Психолого-педагогическая", "Цифровая", "Управленческая"]
+        "Предметная",
+        "Методическая",
+        "Психолого-педагогическая",
+        "Цифровая",
+        "Управленческая",
+    ]
     assert all(len(a.competencies) == 3 for a in fw.areas.values())
     assert fw.areas["management"].roles == ("manager",)
     assert all(set(a.roles) == {"teacher", "manager"} for k, a in fw.areas.items() if k != "management")
@@ -49,7 +59,9 @@ def test_teachers_are_assessed_on_12_competencies_and_managers_on_15():
     assert set(manager) - set(teacher) == {"management_quality", "management_strategy", "management_team"}
     # what the demo generator scores is exactly what the framework assesses per role
     assert {r: set(ids) for r, ids in framework_competencies(DEFAULT_FILE).items()} == {
-        "teacher": set(teacher), "manager": set(manager)}
+        "teacher": set(teacher),
+        "manager": set(manager),
+    }
 
 
 def test_every_id_is_a_safe_document_key_and_thresholds_are_scores():
@@ -60,20 +72,31 @@ def test_every_id_is_a_safe_document_key_and_thresholds_are_scores():
             assert 0 < c.threshold < 100 and c.title
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d["areas"]["digital"]["competencies"].update({"digital.lms_use": {"title": "x", "threshold": 50}}),
-     "digital.lms_use"),
-    (lambda d: d["areas"]["digital"]["competencies"].update({"$lms": {"title": "x", "threshold": 50}}), r"\$lms"),
-    (lambda d: d["areas"]["digital"]["competencies"].update({"subject_knowledge": {"title": "x", "threshold": 50}}),
-     "subject_knowledge.*subject.*digital"),
-    (lambda d: d["areas"]["digital"]["competencies"]["digital_safety"].update(threshold=120), "less than or equal"),
-    (lambda d: d["severity"].update(critical_from=10), "critical_from"),
-    (lambda d: d["areas"]["management"].update(roles=["director"]), "teacher"),
-    (lambda d: d["areas"]["management"].update(roles=[]), "at least 1"),
-    (lambda d: d["areas"]["digital"].update(competencies={}), "at least 1"),
-    (lambda d: d.update(colour="red"), "colour"),
-    (lambda d: d.update(framework_id="bad id"), "framework_id"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["areas"]["digital"]["competencies"].update(
+                {"digital.lms_use": {"title": "x", "threshold": 50}}
+            ),
+            "digital.lms_use",
+        ),
+        (lambda d: d["areas"]["digital"]["competencies"].update({"$lms": {"title": "x", "threshold": 50}}), r"\$lms"),
+        (
+            lambda d: d["areas"]["digital"]["competencies"].update(
+                {"subject_knowledge": {"title": "x", "threshold": 50}}
+            ),
+            "subject_knowledge.*subject.*digital",
+        ),
+        (lambda d: d["areas"]["digital"]["competencies"]["digital_safety"].update(threshold=120), "less than or equal"),
+        (lambda d: d["severity"].update(critical_from=10), "critical_from"),
+        (lambda d: d["areas"]["management"].update(roles=["director"]), "teacher"),
+        (lambda d: d["areas"]["management"].update(roles=[]), "at least 1"),
+        (lambda d: d["areas"]["digital"].update(competencies={}), "at least 1"),
+        (lambda d: d.update(colour="red"), "colour"),
+        (lambda d: d.update(framework_id="bad id"), "framework_id"),
+    ],
+)
 def test_invalid_frameworks_are_refused(change, message):
     doc = raw()
     change(doc)

@@ -15,8 +15,14 @@ def dx(session: str, day: date):
 
 
 def test_the_order_key_orders_by_day_then_session_id_as_strings_do():
-    pairs = [(date(2024, 3, 1), "s-9"), (date(2024, 3, 1), "s-10"), (date(2024, 2, 28), "zz"),
-             (date(2024, 3, 1), "s-1"), (date(2024, 3, 1), "s-1.x"), (date(2023, 12, 31), "A:b")]
+    pairs = [
+        (date(2024, 3, 1), "s-9"),
+        (date(2024, 3, 1), "s-10"),
+        (date(2024, 2, 28), "zz"),
+        (date(2024, 3, 1), "s-1"),
+        (date(2024, 3, 1), "s-1.x"),
+        (date(2023, 12, 31), "A:b"),
+    ]
     assert sorted(pairs) == sorted(pairs, key=lambda p: order_key(*p))
 
 

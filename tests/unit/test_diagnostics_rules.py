@@ -28,8 +28,10 @@ def test_scores_above_every_threshold_give_no_deficit():
     assert dx.deficits == () and len(dx.scores) == 12
 
 
-@pytest.mark.parametrize(("gap", "severity"), [(0.5, "moderate"), (14.9, "moderate"), (15, "severe"),
-                                               (29.9, "severe"), (30, "critical"), (55, "critical")])
+@pytest.mark.parametrize(
+    ("gap", "severity"),
+    [(0.5, "moderate"), (14.9, "moderate"), (15, "severe"), (29.9, "severe"), (30, "critical"), (55, "critical")],
+)
 def test_severity_bands_of_the_default_framework(gap, severity):
     t = threshold("psych_motivation")
     [deficit] = diagnose(result({"psych_motivation": t - gap}), FW, None).deficits
@@ -49,7 +51,8 @@ def test_management_competencies_are_deficits_of_managers_only():
     assert teacher.deficits == () and teacher.scores["management_quality"] == 10.0  # kept, never a deficit
     manager = diagnose(result(low, role="manager"), FW, None)
     assert [(d.competency, d.area, d.severity) for d in manager.deficits] == [
-        ("management_quality", "management", "critical")]
+        ("management_quality", "management", "critical")
+    ]
 
 
 def test_an_unknown_competency_refuses_the_result_and_names_it():
@@ -75,20 +78,34 @@ def test_competencies_not_scored_are_not_assessed_not_deficits():
 
 
 def test_deficits_are_ordered_by_gap_then_id():
-    dx = diagnose(result({"digital_platforms": 40, "digital_content": 30, "digital_safety": 40,
-                          "subject_knowledge": 90}), FW, None)
+    dx = diagnose(
+        result({"digital_platforms": 40, "digital_content": 30, "digital_safety": 40, "subject_knowledge": 90}),
+        FW,
+        None,
+    )
     assert [d.competency for d in dx.deficits] == ["digital_content", "digital_platforms", "digital_safety"]
 
 
 def initial():
-    return diagnose(result({"digital_platforms": 40, "digital_content": 30, "psych_motivation": 50,
-                            "subject_knowledge": 90}), FW, None)
+    return diagnose(
+        result({"digital_platforms": 40, "digital_content": 30, "psych_motivation": 50, "subject_knowledge": 90}),
+        FW,
+        None,
+    )
 
 
 def test_a_repeat_measures_growth_and_closes_the_deficits_no_longer_below():
     first = initial()
-    again = diagnose(result({"digital_platforms": 75, "digital_content": 41, "subject_knowledge": 88.2,
-                             "digital_safety": 70}, session="s2", kind="repeat", day=LATER), FW, first)
+    again = diagnose(
+        result(
+            {"digital_platforms": 75, "digital_content": 41, "subject_knowledge": 88.2, "digital_safety": 70},
+            session="s2",
+            kind="repeat",
+            day=LATER,
+        ),
+        FW,
+        first,
+    )
     assert again.previous_diagnosis_id == first.diagnosis_id == "dx-s1"
     assert again.growth == {"digital_content": 11.0, "digital_platforms": 35.0, "subject_knowledge": -1.8}
     assert again.closed_competencies == ("digital_platforms",)

@@ -12,13 +12,25 @@ import pytest
 from contracts import Topic
 from services.diagnostics.repository import educator_key
 from tests.support.diagnostics import (
-    DAY, ED, ED2, LATER, R, FakeRepository, dump, incoming, result, service, submitted,
+    DAY,
+    ED,
+    ED2,
+    LATER,
+    R,
+    FakeRepository,
+    dump,
+    incoming,
+    result,
+    service,
+    submitted,
 )
 
 
 def initial_and_repeat():
-    return incoming(result({"digital_platforms": 40, "digital_content": 30}),
-                    result({"digital_platforms": 70, "digital_content": 40}, session="s2", kind="repeat", day=LATER))
+    return incoming(
+        result({"digital_platforms": 40, "digital_content": 30}),
+        result({"digital_platforms": 70, "digital_content": 40}, session="s2", kind="repeat", day=LATER),
+    )
 
 
 async def test_a_repeat_in_the_same_batch_sees_the_initial():
@@ -86,42 +98,56 @@ async def test_a_session_id_reused_with_other_scores_is_refused_and_the_first_di
 
 async def test_refused_results_are_dead_lettered_with_their_reason_and_the_rest_applied():
     svc, repo = service()
-    batch = incoming(result({"juggling": 1}, session="s-bad"),
-                     result({"digital_platforms": 40}, session="s-fw", framework="other-fw"),
-                     result({"digital_platforms": 400}, session="s-range"),
-                     result({"digital_platforms": 40}, session="s-ok"))
+    batch = incoming(
+        result({"juggling": 1}, session="s-bad"),
+        result({"digital_platforms": 40}, session="s-fw", framework="other-fw"),
+        result({"digital_platforms": 400}, session="s-range"),
+        result({"digital_platforms": 40}, session="s-ok"),
+    )
     out = await svc.handle(batch)
     assert [e.payload.diagnosis_id for e in out.emit] == ["dx-s-ok"]
     reasons = {inc.offset: why for inc, why in out.rejected}
-    assert reasons == {0: "competencies not in framework ps-teacher-2024: juggling",
-                       1: "unknown competency framework 'other-fw' (known: ps-teacher-2024)",
-                       2: "scores must be numbers from 0 to 100: digital_platforms"}
+    assert reasons == {
+        0: "competencies not in framework ps-teacher-2024: juggling",
+        1: "unknown competency framework 'other-fw' (known: ps-teacher-2024)",
+        2: "scores must be numbers from 0 to 100: digital_platforms",
+    }
     assert set(repo.events) == {f"{R}:dx-s-ok"}
 
 
 async def test_a_refused_initial_leaves_the_repeat_without_a_previous():
     svc, _ = service()
-    out = await svc.handle(incoming(result({"juggling": 1}),
-                                    result({"digital_platforms": 70}, session="s2", kind="repeat", day=LATER)))
+    out = await svc.handle(
+        incoming(result({"juggling": 1}), result({"digital_platforms": 70}, session="s2", kind="repeat", day=LATER))
+    )
     assert len(out.rejected) == 1 and out.emit[0].payload.previous_diagnosis_id is None
 
 
 async def test_a_late_result_is_compared_with_the_diagnosis_before_it_and_the_pointer_stays():
     svc, repo = service()
-    await svc.handle(incoming(result({"digital_platforms": 30}, session="jan", day=date(2024, 1, 10)),
-                              result({"digital_platforms": 80}, session="sep", day=date(2024, 9, 10))))
+    await svc.handle(
+        incoming(
+            result({"digital_platforms": 30}, session="jan", day=date(2024, 1, 10)),
+            result({"digital_platforms": 80}, session="sep", day=date(2024, 9, 10)),
+        )
+    )
     [late] = (await svc.handle(incoming(result({"digital_platforms": 50}, session="may", day=date(2024, 5, 10))))).emit
     assert late.payload.previous_diagnosis_id == "dx-jan" and late.payload.growth == {"digital_platforms": 20.0}
     assert repo.calls["history"] == 1 and repo.latest[educator_key(R, ED)].diagnosis_id == "dx-sep"
-    [newest] = (await svc.handle(incoming(result({"digital_platforms": 85}, session="dec",
-                                                 day=date(2024, 12, 10))))).emit
+    [newest] = (
+        await svc.handle(incoming(result({"digital_platforms": 85}, session="dec", day=date(2024, 12, 10))))
+    ).emit
     assert newest.payload.previous_diagnosis_id == "dx-sep" and repo.calls["history"] == 1
 
 
 async def test_out_of_order_results_in_one_batch_each_get_the_right_previous():
     svc, repo = service()
-    out = await svc.handle(incoming(result({"digital_platforms": 80}, session="sep", day=date(2024, 9, 10)),
-                                    result({"digital_platforms": 30}, session="jan", day=date(2024, 1, 10))))
+    out = await svc.handle(
+        incoming(
+            result({"digital_platforms": 80}, session="sep", day=date(2024, 9, 10)),
+            result({"digital_platforms": 30}, session="jan", day=date(2024, 1, 10)),
+        )
+    )
     sep, jan = (e.payload for e in out.emit)
     assert sep.previous_diagnosis_id is None and jan.previous_diagnosis_id is None
     assert repo.latest[educator_key(R, ED)].diagnosis_id == "dx-sep"
@@ -129,8 +155,12 @@ async def test_out_of_order_results_in_one_batch_each_get_the_right_previous():
 
 async def test_two_sessions_on_one_day_are_ordered_by_session_id():
     svc, _ = service()
-    out = await svc.handle(incoming(result({"digital_platforms": 40}, session="a1", day=DAY),
-                                    result({"digital_platforms": 60}, session="a2", day=DAY)))
+    out = await svc.handle(
+        incoming(
+            result({"digital_platforms": 40}, session="a1", day=DAY),
+            result({"digital_platforms": 60}, session="a2", day=DAY),
+        )
+    )
     assert out.emit[1].payload.previous_diagnosis_id == "dx-a1"
 
 
@@ -147,8 +177,12 @@ async def test_regions_are_kept_apart():
 
 async def test_educators_are_kept_apart_in_one_batch():
     svc, _ = service()
-    out = await svc.handle(incoming(result({"digital_platforms": 40}, session="a"),
-                                    result({"digital_platforms": 70}, session="b", educator=ED2, day=LATER)))
+    out = await svc.handle(
+        incoming(
+            result({"digital_platforms": 40}, session="a"),
+            result({"digital_platforms": 70}, session="b", educator=ED2, day=LATER),
+        )
+    )
     assert [e.payload.previous_diagnosis_id for e in out.emit] == [None, None]
 
 
@@ -162,7 +196,8 @@ def test_the_service_consumes_the_diagnostic_results_topic(monkeypatch):
     from services.diagnostics.entrypoints import app
 
     seen = {}
-    monkeypatch.setattr(app.ServiceRuntime, "consume",
-                        lambda self, topics, handler, group_suffix="": seen.setdefault("topics", topics))
+    monkeypatch.setattr(
+        app.ServiceRuntime, "consume", lambda self, topics, handler, group_suffix="": seen.setdefault("topics", topics)
+    )
     runtime = app.build(Settings(service="diagnostics"), gate=None)
     assert seen["topics"] == [str(Topic.DIAGNOSTIC_RESULTS)] and runtime.settings.service == "diagnostics"

@@ -19,8 +19,11 @@ from tests.support.diagnostics import ED, FW, LATER, R, result
 
 
 def event(session: str = "s1", day: date = LATER, score: float = 40.0, previous=None) -> DeficitDiagnosed:
-    dx = diagnose(result({"digital_platforms": score, "management_team": 20}, session=session, day=day,
-                         role="manager"), FW, previous)
+    dx = diagnose(
+        result({"digital_platforms": score, "management_team": 20}, session=session, day=day, role="manager"),
+        FW,
+        previous,
+    )
     return DeficitDiagnosed.create(dx, source=SOURCE, region=R)
 
 
@@ -52,12 +55,16 @@ class FakeCollection:
 
     def find(self, flt: dict[str, Any], projection: dict[str, int]):
         self.finds.append(flt)
-        found = [{k: v for k, v in d.items() if k == "_id" or k in projection}
-                 for d in self.docs.values() if _matches(d, flt)]
+        found = [
+            {k: v for k, v in d.items() if k == "_id" or k in projection}
+            for d in self.docs.values()
+            if _matches(d, flt)
+        ]
 
         async def cursor():
             for d in found:
                 yield d
+
         return cursor()
 
     async def update_one(self, flt: dict[str, Any], update: dict[str, Any], upsert: bool = False) -> None:

@@ -15,15 +15,24 @@ from services.indicators.config import IndicatorsConfig
 from services.indicators.domain.resources import InformationResources
 from services.indicators.entrypoints import app
 from tests.support.indicators import (
-    D, R, TARGETS, FakeSnapshotStore, FakeStateStore, FakeTableStore, dx, incoming, reg,
+    D,
+    R,
+    TARGETS,
+    FakeSnapshotStore,
+    FakeStateStore,
+    FakeTableStore,
+    dx,
+    incoming,
+    reg,
 )
 
 
 @pytest.fixture
 def runtime(monkeypatch):
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(app.ServiceRuntime, "consume",
-                        lambda self, topics, handler, group_suffix="": seen.setdefault("topics", topics))
+    monkeypatch.setattr(
+        app.ServiceRuntime, "consume", lambda self, topics, handler, group_suffix="": seen.setdefault("topics", topics)
+    )
     config = IndicatorsConfig(targets=TARGETS, resources=InformationResources(), snapshot_interval_s=0)
     rt = app.build(Settings(service="indicators"), config, gate=None)
     service = rt.indicators
@@ -48,18 +57,27 @@ async def call(rt, path: str, query: str = "", method: str = "GET") -> tuple[int
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    await handler({"type": "http", "method": method, "path": path, "query_string": query.encode(), "headers": []},
-                  receive, send)
+    await handler(
+        {"type": "http", "method": method, "path": path, "query_string": query.encode(), "headers": []}, receive, send
+    )
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return status, json.loads(body) if body.startswith((b"{", b"[")) else body
 
 
 def test_the_service_consumes_its_four_topics_and_serves_its_endpoints(runtime):
-    assert set(runtime.seen["topics"]) == {str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES),
-                                           str(Topic.PROGRESS)}
-    assert [p for p, _ in runtime._routes] == ["/indicators", "/indicators/catalogue", "/passports/snapshot",
-                                              "/passports/latest"]
+    assert set(runtime.seen["topics"]) == {
+        str(Topic.REGISTRY_FACTS),
+        str(Topic.DEFICITS),
+        str(Topic.ROUTES),
+        str(Topic.PROGRESS),
+    }
+    assert [p for p, _ in runtime._routes] == [
+        "/indicators",
+        "/indicators/catalogue",
+        "/passports/snapshot",
+        "/passports/latest",
+    ]
     assert runtime.settings.service == "indicators"
 
 
@@ -72,8 +90,10 @@ async def test_the_table_of_a_region_as_of_a_date(runtime):
     assert table.as_of == D and (i1.numerator, i1.denominator, i1.value) == (1, 2, 0.5)
 
 
-@pytest.mark.parametrize(("query", "reason"), [("", "region is required"), ("region=../x", "not a region code"),
-                                               (f"region={R}&as_of=31.12.2024", "not a date")])
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [("", "region is required"), ("region=../x", "not a region code"), (f"region={R}&as_of=31.12.2024", "not a date")],
+)
 async def test_bad_queries_are_400_with_the_reason(runtime, query, reason):
     status, body = await call(runtime, "/indicators", query)
     assert status == 400 and reason in body["error"]

@@ -13,27 +13,42 @@ from services.indicators.domain.targets import SEED_002_2024, Targets, met
 def test_shipped_targets_are_the_seed_002_values_for_2024():
     targets = load_targets()
     assert targets.for_region("RU-YEV", 2024) == dict(SEED_002_2024)
-    assert targets.for_region("RU-YEV") == {"I1": 0.20, "I2": 0.15, "I3": 0.30, "I4": 0.40, "I5": 0.70,
-                                            "E1": 250.0, "E2": 1.00}
+    assert targets.for_region("RU-YEV") == {
+        "I1": 0.20,
+        "I2": 0.15,
+        "I3": 0.30,
+        "I4": 0.40,
+        "I5": 0.70,
+        "E1": 250.0,
+        "E2": 1.00,
+    }
     assert "I6" not in targets.for_region("RU-YEV") and "RM" not in targets.for_region("RU-YEV")
 
 
 def test_region_and_year_overrides_in_order():
-    targets = Targets.from_doc({
-        "default": {"I1": 0.2, "I3": 0.3},
-        "years": {2025: {"I1": 0.25}},
-        "regions": {"RU-KYA": {"I3": 0.35, "years": {2025: {"I3": 0.4, "I1": 0.3}}}},
-    })
+    targets = Targets.from_doc(
+        {
+            "default": {"I1": 0.2, "I3": 0.3},
+            "years": {2025: {"I1": 0.25}},
+            "regions": {"RU-KYA": {"I3": 0.35, "years": {2025: {"I3": 0.4, "I1": 0.3}}}},
+        }
+    )
     assert targets.for_region("RU-YEV", 2024) == {"I1": 0.2, "I3": 0.3}
     assert targets.for_region("RU-YEV", 2025) == {"I1": 0.25, "I3": 0.3}
     assert targets.for_region("RU-KYA", 2024) == {"I1": 0.2, "I3": 0.35}
     assert targets.for_region("RU-KYA", 2025) == {"I1": 0.3, "I3": 0.4}
 
 
-@pytest.mark.parametrize("doc", [
-    {"default": {"I9": 0.5}}, {"default": {"I1": "lots"}}, {"default": {"I1": -1}}, {"regions": {"RU-X": {"X": 1}}},
-    {"targets": {}},
-])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"default": {"I9": 0.5}},
+        {"default": {"I1": "lots"}},
+        {"default": {"I1": -1}},
+        {"regions": {"RU-X": {"X": 1}}},
+        {"targets": {}},
+    ],
+)
 def test_mistakes_in_targets_are_errors(doc):
     with pytest.raises(ValueError):
         Targets.from_doc(doc)
@@ -48,11 +63,17 @@ def test_target_met_rule():
 
 def test_config_files_and_environment(tmp_path):
     (tmp_path / "t.yaml").write_text("default: {I1: 0.5}\nregions: {RU-AAA: {I1: 0.6}}\n", encoding="utf-8")
-    (tmp_path / "p.yaml").write_text("information_resources:\n  default: [A]\n  regions: {RU-AAA: [B, A]}\n",
-                                     encoding="utf-8")
-    config = IndicatorsConfig.from_env({"RSNMS_INDICATOR_TARGETS": str(tmp_path / "t.yaml"),
-                                        "RSNMS_PASSPORT_CONFIG": str(tmp_path / "p.yaml"),
-                                        "RSNMS_SNAPSHOT_INTERVAL_S": "0", "RSNMS_TABLE_DEBOUNCE_S": "0.25"})
+    (tmp_path / "p.yaml").write_text(
+        "information_resources:\n  default: [A]\n  regions: {RU-AAA: [B, A]}\n", encoding="utf-8"
+    )
+    config = IndicatorsConfig.from_env(
+        {
+            "RSNMS_INDICATOR_TARGETS": str(tmp_path / "t.yaml"),
+            "RSNMS_PASSPORT_CONFIG": str(tmp_path / "p.yaml"),
+            "RSNMS_SNAPSHOT_INTERVAL_S": "0",
+            "RSNMS_TABLE_DEBOUNCE_S": "0.25",
+        }
+    )
     assert config.targets.for_region("RU-AAA") == {"I1": 0.6}
     assert config.resources.for_region("RU-AAA") == ("A", "B") and config.resources.for_region("RU-BBB") == ("A",)
     assert (config.snapshot_interval_s, config.table_debounce_s) == (0.0, 0.25)
@@ -61,8 +82,14 @@ def test_config_files_and_environment(tmp_path):
     assert defaults.resources.for_region("RU-YEV") == FEDERAL == load_resources().default
 
 
-@pytest.mark.parametrize("env", [{"RSNMS_SNAPSHOT_INTERVAL_S": "soon"}, {"RSNMS_TABLE_DEBOUNCE_S": "-1"},
-                                 {"RSNMS_INDICATOR_TARGETS": "/nonexistent/targets.yaml"}])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"RSNMS_SNAPSHOT_INTERVAL_S": "soon"},
+        {"RSNMS_TABLE_DEBOUNCE_S": "-1"},
+        {"RSNMS_INDICATOR_TARGETS": "/nonexistent/targets.yaml"},
+    ],
+)
 def test_bad_configuration_stops_the_service(env):
     with pytest.raises(ConfigError):
         IndicatorsConfig.from_env(env)

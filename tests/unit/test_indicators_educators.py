@@ -10,11 +10,19 @@ from tests.support.indicators import D, R, dx, left, moved, nd, reg, route, clos
 
 
 def test_i1_counts_each_active_educator_once_and_excludes_leavers():
-    events = [reg(1), reg(2), reg(3), reg(4, on=date(2025, 2, 1)),
-              dx(1), dx(1, day=date(2024, 9, 1), dxid="dx-1b"),  # diagnosed twice: one educator
-              dx(3), left(3, date(2024, 10, 1)),                  # diagnosed, then left
-              dx(4), dx(5)]                                       # not yet registered on D; never registered
-    diagnosed_active = {1}          # 2 has no diagnosis, 3 left, 4 registers after D, 5 is unknown
+    events = [
+        reg(1),
+        reg(2),
+        reg(3),
+        reg(4, on=date(2025, 2, 1)),
+        dx(1),
+        dx(1, day=date(2024, 9, 1), dxid="dx-1b"),  # diagnosed twice: one educator
+        dx(3),
+        left(3, date(2024, 10, 1)),  # diagnosed, then left
+        dx(4),
+        dx(5),
+    ]  # not yet registered on D; never registered
+    diagnosed_active = {1}  # 2 has no diagnosis, 3 left, 4 registers after D, 5 is unknown
     active = {1, 2}
     t = table(events)
     assert nd(t, ("I1", "region", R)) == (len(diagnosed_active), len(active))
@@ -63,8 +71,13 @@ def test_placement_ties_a_transfer_beats_the_registration_and_the_greater_organi
 
 def test_a_later_registration_date_beats_an_earlier_transfer():
     # revision 2 re-registers the educator at s1 on 2024-05-01, after a transfer to s2 on 2024-03-01
-    t = table([reg(1, on=date(2024, 1, 1)), moved(1, "s2", "m2", date(2024, 3, 1)),
-               reg(1, org="s1", on=date(2024, 5, 1), rev=2)])
+    t = table(
+        [
+            reg(1, on=date(2024, 1, 1)),
+            moved(1, "s2", "m2", date(2024, 3, 1)),
+            reg(1, org="s1", on=date(2024, 5, 1), rev=2),
+        ]
+    )
     assert ("I1", "organization", "s1") in t and ("I1", "organization", "s2") not in t
 
 
@@ -76,9 +89,17 @@ def test_highest_registration_revision_wins_whatever_the_order():
 
 
 def test_i2_routes_count_once_assigned_even_if_cancelled_later():
-    events = [reg(1), reg(2), reg(3), reg(4), route(1), closed(1, date(2024, 5, 1)),  # cancelled: still developed
-              route(2, rid="r-2a"), route(2, rid="r-2b"),                               # two routes: one educator
-              route(3, day=date(2025, 2, 1))]                                           # after D
+    events = [
+        reg(1),
+        reg(2),
+        reg(3),
+        reg(4),
+        route(1),
+        closed(1, date(2024, 5, 1)),  # cancelled: still developed
+        route(2, rid="r-2a"),
+        route(2, rid="r-2b"),  # two routes: one educator
+        route(3, day=date(2025, 2, 1)),
+    ]  # after D
     assert nd(table(events), ("I2", "region", R)) == (2, 4)
     assert nd(table(events, as_of=date(2025, 2, 1)), ("I2", "region", R)) == (3, 4)
 

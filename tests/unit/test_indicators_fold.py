@@ -10,23 +10,67 @@ from contracts import Activity, ActivityCompleted, Enrolment, ProgramEnrolled
 from services.indicators.domain.fold import apply, entity_of, fold
 from services.indicators.domain.records import EducatorRecord, EntityRef, FactRecord, RegionState
 from tests.support.indicators import (
-    R, closed, cnppm, done, dx, ed, ev, item, left, methodist, moved, org, program, reg, route, state_of, support,
-    table, team, team_done, trained,
+    R,
+    closed,
+    cnppm,
+    done,
+    dx,
+    ed,
+    ev,
+    item,
+    left,
+    methodist,
+    moved,
+    org,
+    program,
+    reg,
+    route,
+    state_of,
+    support,
+    table,
+    team,
+    team_done,
+    trained,
 )
 
 
 def region_history():
     """Every kind of event the indicators fold, with revisions and repeated facts."""
     return [
-        org("iro"), org("s1", kind="school", muni="m1", low=True), org("s1", kind="school", muni="m1", rev=2),
-        program("p1"), program("p1", register_to=date(2024, 8, 31), rev=2), program("q", topic="education_quality_management"),
-        methodist("m-1"), methodist("m-2", active=False), methodist("m-2", rev=2),
-        team("t1", "s1"), team_done("t1", "q"), cnppm("c1"), trained("c1"), item("1", "planned"), item("1", "done", rev=2),
-        reg(1), reg(1, org="s7", muni="m7", rev=2), dx(1), dx(1, date(2024, 10, 1), "dx-1b"), route(1),
-        done(1), closed(1, date(2024, 11, 1), cancelled=False), support(1),
-        reg(2, birth=1996, career=date(2023, 9, 1)), dx(2), moved(2, "s3", "m3", date(2024, 2, 1)), route(2, methodist="m-2"),
-        support(2, until=date(2026, 9, 1)), left(2, date(2025, 6, 1)), left(2, date(2025, 3, 1)),
-        reg(3, role="manager"), dx(3), route(3, rid="r-3a"), closed(3, date(2024, 4, 1), rid="r-3a"),
+        org("iro"),
+        org("s1", kind="school", muni="m1", low=True),
+        org("s1", kind="school", muni="m1", rev=2),
+        program("p1"),
+        program("p1", register_to=date(2024, 8, 31), rev=2),
+        program("q", topic="education_quality_management"),
+        methodist("m-1"),
+        methodist("m-2", active=False),
+        methodist("m-2", rev=2),
+        team("t1", "s1"),
+        team_done("t1", "q"),
+        cnppm("c1"),
+        trained("c1"),
+        item("1", "planned"),
+        item("1", "done", rev=2),
+        reg(1),
+        reg(1, org="s7", muni="m7", rev=2),
+        dx(1),
+        dx(1, date(2024, 10, 1), "dx-1b"),
+        route(1),
+        done(1),
+        closed(1, date(2024, 11, 1), cancelled=False),
+        support(1),
+        reg(2, birth=1996, career=date(2023, 9, 1)),
+        dx(2),
+        moved(2, "s3", "m3", date(2024, 2, 1)),
+        route(2, methodist="m-2"),
+        support(2, until=date(2026, 9, 1)),
+        left(2, date(2025, 6, 1)),
+        left(2, date(2025, 3, 1)),
+        reg(3, role="manager"),
+        dx(3),
+        route(3, rid="r-3a"),
+        closed(3, date(2024, 4, 1), rid="r-3a"),
         closed(3, date(2024, 3, 1), rid="r-3a"),
     ]
 
@@ -77,8 +121,9 @@ def test_a_route_reported_twice_with_different_content_keeps_one_deterministic_v
 
 def test_events_no_indicator_uses_touch_nothing():
     enrolled = ev(ProgramEnrolled, Enrolment(educator_id=ed(1), program_id="p1", enrolled_on=date(2024, 3, 1)))
-    activity = ev(ActivityCompleted, Activity(educator_id=ed(1), activity_kind="master_class",
-                                              completed_on=date(2024, 3, 1)))
+    activity = ev(
+        ActivityCompleted, Activity(educator_id=ed(1), activity_kind="master_class", completed_on=date(2024, 3, 1))
+    )
     state = RegionState(R)
     assert fold(state, enrolled) is None and fold(state, activity) is None
     assert state == RegionState(R)
@@ -122,5 +167,7 @@ def test_joining_partial_records_in_any_grouping_equals_folding_everything():
                     join(joined.record(EntityRef(kind, entity_id)), record)
         assert joined == expected
     first = state_of(events)
-    assert not any(join(first.educators[k], r) for k, r in expected.educators.items()), "a join of equals changes nothing"
+    assert not any(join(first.educators[k], r) for k, r in expected.educators.items()), (
+        "a join of equals changes nothing"
+    )
     assert join(RegionState(R).record(EntityRef("educator", ed(1))), expected.educators[ed(1)])

@@ -7,7 +7,22 @@ from datetime import date
 
 from services.indicators.domain.targets import Targets
 from tests.support.indicators import (
-    D, R, TARGETS, closed, cnppm, dx, item, methodist, moved, nd, program, reg, route, table, team, team_done,
+    D,
+    R,
+    TARGETS,
+    closed,
+    cnppm,
+    dx,
+    item,
+    methodist,
+    moved,
+    nd,
+    program,
+    reg,
+    route,
+    table,
+    team,
+    team_done,
     trained,
 )
 
@@ -15,10 +30,18 @@ QUALITY = "education_quality_management"
 
 
 def test_i4_teams_that_completed_a_quality_management_program():
-    events = [program("q", topic=QUALITY), program("other"),
-              team("t1", "s1"), team("t2", "s2"), team("t3", "s3", muni="m2"), team("t4", "s4"),
-              team_done("t1", "q"), team_done("t2", "other"), team_done("t3", "q", date(2025, 3, 1)),
-              team_done("t9", "q")]  # a team never registered: not counted
+    events = [
+        program("q", topic=QUALITY),
+        program("other"),
+        team("t1", "s1"),
+        team("t2", "s2"),
+        team("t3", "s3", muni="m2"),
+        team("t4", "s4"),
+        team_done("t1", "q"),
+        team_done("t2", "other"),
+        team_done("t3", "q", date(2025, 3, 1)),
+        team_done("t9", "q"),
+    ]  # a team never registered: not counted
     t = table(events)
     assert nd(t, ("I4", "region", R)) == (1, 4)  # t1 only: t2 took another topic, t3 after D, t4 nothing
     assert nd(t, ("I4", "municipality", "m1")) == (1, 3) and nd(t, ("I4", "municipality", "m2")) == (0, 1)
@@ -33,12 +56,23 @@ def test_i4_completion_known_before_the_team_or_the_program_counts_once_they_arr
 
 
 def test_e1_educators_per_active_methodist_and_the_maximum_load():
-    events = [methodist("m-1"), methodist("m-2", "m2"), methodist("m-3", active=False),
-              reg(1), route(1, methodist="m-1"), reg(2), route(2, methodist="m-1"),
-              reg(3), route(3, methodist="m-2"), closed(3, date(2024, 8, 1)),   # cancelled: no longer carried
-              reg(4), route(4, methodist="m-3"),                                # an inactive methodist
-              reg(5), route(5, methodist=None),                                 # no methodist
-              reg(6)]
+    events = [
+        methodist("m-1"),
+        methodist("m-2", "m2"),
+        methodist("m-3", active=False),
+        reg(1),
+        route(1, methodist="m-1"),
+        reg(2),
+        route(2, methodist="m-1"),
+        reg(3),
+        route(3, methodist="m-2"),
+        closed(3, date(2024, 8, 1)),  # cancelled: no longer carried
+        reg(4),
+        route(4, methodist="m-3"),  # an inactive methodist
+        reg(5),
+        route(5, methodist=None),  # no methodist
+        reg(6),
+    ]
     t = table(events)
     e1 = t[("E1", "region", R)]
     carried = {"m-1": 2, "m-2": 0}
@@ -52,8 +86,11 @@ def test_e1_educators_per_active_methodist_and_the_maximum_load():
 
 
 def test_e1_target_uses_the_max_load_at_region_level_and_the_value_elsewhere():
-    events = [methodist("a"), methodist("b")] + [e for n in (1, 2, 3) for e in (reg(n), route(n, methodist="a"))] + [
-        reg(4), route(4, methodist="b")]
+    events = (
+        [methodist("a"), methodist("b")]
+        + [e for n in (1, 2, 3) for e in (reg(n), route(n, methodist="a"))]
+        + [reg(4), route(4, methodist="b")]
+    )
     t = table(events)  # target E1 = 2
     region = t[("E1", "region", R)]
     assert (region.numerator, region.denominator, region.value, region.extra["max_load"]) == (4, 2, 2.0, 3.0)
@@ -62,15 +99,28 @@ def test_e1_target_uses_the_max_load_at_region_level_and_the_value_elsewhere():
 
 
 def test_e1_one_educator_counts_once_but_loads_each_of_their_methodists():
-    events = [methodist("a"), methodist("b"), reg(1), route(1, methodist="a"), route(1, methodist="a", rid="r-x"),
-              route(1, methodist="b", rid="r-y")]
+    events = [
+        methodist("a"),
+        methodist("b"),
+        reg(1),
+        route(1, methodist="a"),
+        route(1, methodist="a", rid="r-x"),
+        route(1, methodist="b", rid="r-y"),
+    ]
     e1 = table(events)[("E1", "region", R)]
     assert (e1.numerator, e1.denominator, e1.extra["max_load"]) == (1, 2, 1.0)
 
 
 def test_e1_route_completed_on_d_no_longer_counts_and_one_closed_after_d_does():
-    events = [methodist("a"), reg(1), route(1, methodist="a"), closed(1, D, cancelled=False),
-              reg(2), route(2, methodist="a"), closed(2, date(2025, 1, 1), cancelled=False)]
+    events = [
+        methodist("a"),
+        reg(1),
+        route(1, methodist="a"),
+        closed(1, D, cancelled=False),
+        reg(2),
+        route(2, methodist="a"),
+        closed(2, date(2025, 1, 1), cancelled=False),
+    ]
     assert nd(table(events), ("E1", "region", R)) == (1, 1)
 
 
@@ -82,9 +132,17 @@ def test_e1_educators_count_by_placement_and_methodists_by_their_municipality():
 
 
 def test_e2_active_cnppm_staff_trained_by_the_federal_operator():
-    events = [cnppm("a"), cnppm("b"), cnppm("c", active=False), cnppm("d", organization="cnppm-2"),
-              trained("a"), trained("a", date(2024, 5, 1), "ещё курс"), trained("c"),
-              trained("b", date(2025, 1, 5)), trained("e")]  # e never registered
+    events = [
+        cnppm("a"),
+        cnppm("b"),
+        cnppm("c", active=False),
+        cnppm("d", organization="cnppm-2"),
+        trained("a"),
+        trained("a", date(2024, 5, 1), "ещё курс"),
+        trained("c"),
+        trained("b", date(2025, 1, 5)),
+        trained("e"),
+    ]  # e never registered
     t = table(events)
     assert nd(t, ("E2", "region", R)) == (1, 3)  # a; b after D; c inactive; d untrained
     assert nd(t, ("E2", "organization", "cnppm")) == (1, 2) and nd(t, ("E2", "organization", "cnppm-2")) == (0, 1)
@@ -97,11 +155,18 @@ def test_e2_default_target_is_all_staff():
 
 
 def test_rm_done_items_among_those_not_cancelled_highest_revision_wins():
-    events = [item("1", "done"), item("2", "planned"), item("3", "cancelled"), item("4", "in_progress"),
-              item("5", "planned"), item("2", "done", rev=2), item("4", "cancelled", rev=2)]
+    events = [
+        item("1", "done"),
+        item("2", "planned"),
+        item("3", "cancelled"),
+        item("4", "in_progress"),
+        item("5", "planned"),
+        item("2", "done", rev=2),
+        item("4", "cancelled", rev=2),
+    ]
     t = table(events)
     counted = {"1", "2", "5"}  # 3 cancelled; 4 cancelled by revision 2
-    done = {"1", "2"}          # 2 done by revision 2
+    done = {"1", "2"}  # 2 done by revision 2
     assert nd(t, ("RM", "region", R)) == (len(done), len(counted))
     assert t[("RM", "region", R)].target is None
     assert table(list(reversed(events))) == t

@@ -15,8 +15,25 @@ from services.indicators.domain.indicators import compute_indicators
 from services.indicators.live import LiveTables
 from services.indicators.service import COMPACT_AFTER, SOURCE, IndicatorsService
 from tests.support.indicators import (
-    D, R, TARGETS, FakeSnapshotStore, FakeStateStore, FakeTableStore, cnppm, done, dx, ed, incoming, methodist, org,
-    program, reg, route, state_of, support, trained,
+    D,
+    R,
+    TARGETS,
+    FakeSnapshotStore,
+    FakeStateStore,
+    FakeTableStore,
+    cnppm,
+    done,
+    dx,
+    ed,
+    incoming,
+    methodist,
+    org,
+    program,
+    reg,
+    route,
+    state_of,
+    support,
+    trained,
 )
 
 NOW = datetime(2024, 12, 31, 10, 0, tzinfo=UTC)
@@ -31,13 +48,31 @@ class Clock:
 
 
 def make(states=None, tables=None, snapshots=None, clock=None):
-    return IndicatorsService(states or FakeStateStore(), tables or FakeTableStore(), snapshots or FakeSnapshotStore(),
-                             TARGETS, live=LiveTables(0.5, clock=clock or Clock()), now=lambda: NOW)
+    return IndicatorsService(
+        states or FakeStateStore(),
+        tables or FakeTableStore(),
+        snapshots or FakeSnapshotStore(),
+        TARGETS,
+        live=LiveTables(0.5, clock=clock or Clock()),
+        now=lambda: NOW,
+    )
 
 
 def history():
-    return [program("p1"), org("iro"), methodist("m-1"), cnppm("c1"), trained("c1"),
-            reg(1), dx(1), route(1), done(1), reg(2, birth=1996, career=date(2023, 9, 1)), support(2), dx(2)]
+    return [
+        program("p1"),
+        org("iro"),
+        methodist("m-1"),
+        cnppm("c1"),
+        trained("c1"),
+        reg(1),
+        dx(1),
+        route(1),
+        done(1),
+        reg(2, birth=1996, career=date(2023, 9, 1)),
+        support(2),
+        dx(2),
+    ]
 
 
 async def test_a_batch_reads_nothing_and_appends_once_one_entry_per_touched_entity():
@@ -60,7 +95,9 @@ async def test_the_cache_equals_the_pure_fold_and_survives_a_restart():
     restarted = make(store)
     await restarted.start()
     assert restarted.states == service.states and restarted.positions == {
-        ("rsnms.registry.facts", 1): 5, ("rsnms.registry.facts", 2): len(events) - 5}
+        ("rsnms.registry.facts", 1): 5,
+        ("rsnms.registry.facts", 2): len(events) - 5,
+    }
     assert restarted.table(R, D).values == service.table(R, D).values
     assert restarted.live.dirty == {R}  # tables are recomputed after a restart
 
@@ -135,8 +172,10 @@ async def test_live_tables_are_debounced_stored_and_announced_with_counts_only()
     assert await service.refresh_due() == []  # 0.5 s have not passed
     clock.t += 0.5
     again = await service.refresh_due()
-    assert len(again) == 1 and again[0].event_id == IndicatorsPublished.create(
-        again[0].payload, source=SOURCE, region=R).event_id
+    assert (
+        len(again) == 1
+        and again[0].event_id == IndicatorsPublished.create(again[0].payload, source=SOURCE, region=R).event_id
+    )
     assert await service.refresh_due() == []  # nothing changed since
 
 
@@ -161,7 +200,8 @@ async def test_snapshots_are_versioned_immutable_and_announced():
     assert isinstance(event, PassportSnapshotTaken) and event.payload == first
     assert event.event_id == PassportSnapshotTaken.create(first, source=SOURCE, region=R).event_id
     assert [(p.topic, p.partition, p.offset) for p in first.document.kafka_positions] == [
-        ("rsnms.routes.events", 2, len(history()))]
+        ("rsnms.routes.events", 2, len(history()))
+    ]
     assert first.document.indicators == tuple(compute_indicators(state_of(history()), R, D, TARGETS))
     await service.handle(incoming(reg(9), topic="rsnms.routes.events", partition=2, first=50))
     second, _ = await service.snapshot(R, D)
@@ -204,8 +244,11 @@ async def test_regions_are_kept_apart():
     service = make()
     await service.handle(incoming(reg(1), reg(1, region="RU-OTH"), dx(1, region="RU-OTH")))
     assert service.regions() == ["RU-OTH", R]
-    i1 = {v.scope_id: (v.numerator, v.denominator) for v in service.table("RU-OTH", D).values
-          if (v.indicator, v.scope_kind) == ("I1", "region")}
+    i1 = {
+        v.scope_id: (v.numerator, v.denominator)
+        for v in service.table("RU-OTH", D).values
+        if (v.indicator, v.scope_kind) == ("I1", "region")
+    }
     assert i1 == {"RU-OTH": (1, 1)}
     assert service.table("RU-NONE", D).values == ()
 

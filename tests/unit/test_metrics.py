@@ -6,9 +6,13 @@ from rsnms_runtime import metrics
 
 
 def _lag(service: str) -> dict[tuple[str, str], float]:
-    return {(s.labels["topic"], s.labels["partition"]): s.value
-            for family in metrics.REGISTRY.collect() if family.name == "rsnms_consumer_lag"
-            for s in family.samples if s.labels["service"] == service}
+    return {
+        (s.labels["topic"], s.labels["partition"]): s.value
+        for family in metrics.REGISTRY.collect()
+        if family.name == "rsnms_consumer_lag"
+        for s in family.samples
+        if s.labels["service"] == service
+    }
 
 
 def test_revoked_partitions_leave_the_gauge_and_others_are_updated():

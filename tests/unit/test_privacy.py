@@ -8,13 +8,22 @@ from contracts.privacy import REDACTED, redact
 
 
 def test_personal_values_are_blanked_at_any_depth_and_the_rest_is_kept():
-    doc = {"event_type": "EducatorRegistered", "region": "RU-X",
-           "payload": {"educator_id": "ed-0011", "Full-Name": "Иванова Мария Петровна", "snils": "112-233-445 95",
-                       "contacts": [{"email": "m@example.ru"}, {"kind": "work"}]}}
+    doc = {
+        "event_type": "EducatorRegistered",
+        "region": "RU-X",
+        "payload": {
+            "educator_id": "ed-0011",
+            "Full-Name": "Иванова Мария Петровна",
+            "snils": "112-233-445 95",
+            "contacts": [{"email": "m@example.ru"}, {"kind": "work"}],
+        },
+    }
     cleaned, removed = redact(json.dumps(doc, ensure_ascii=False).encode())
     back = json.loads(cleaned)
     assert removed
-    assert back["payload"]["Full-Name"] == back["payload"]["snils"] == back["payload"]["contacts"][0]["email"] == REDACTED
+    assert (
+        back["payload"]["Full-Name"] == back["payload"]["snils"] == back["payload"]["contacts"][0]["email"] == REDACTED
+    )
     assert back["payload"]["educator_id"] == "ed-0011" and back["payload"]["contacts"][1] == {"kind": "work"}
     assert "Иванова" not in cleaned.decode() and "112-233-445" not in cleaned.decode()
 

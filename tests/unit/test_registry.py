@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from contracts import EducatorDeparted, EducatorLeft, EducatorMoved, EducatorTransferred, ProgramRecorded, ProgramRegistered
+from contracts import (
+    EducatorDeparted,
+    EducatorLeft,
+    EducatorMoved,
+    EducatorTransferred,
+    ProgramRecorded,
+    ProgramRegistered,
+)
 from rsnms_runtime.kafka import Incoming
 from services.registry.domain.rules import Stored, decide
 from services.registry.service import RegistryService
@@ -39,8 +46,11 @@ class FakeStore:
             rev = getattr(e.payload, "revision", None)
             old = self.state.get(self.key(e))
             left = getattr(e.payload, "left_on", None) or (old.left_on if old else None)
-            self.state[self.key(e)] = Stored(rev or (old.revision if old else 0),
-                                             e.content_hash() if rev else (old.content_hash if old else ""), left)
+            self.state[self.key(e)] = Stored(
+                rev or (old.revision if old else 0),
+                e.content_hash() if rev else (old.content_hash if old else ""),
+                left,
+            )
 
 
 def test_revision_decisions():
@@ -57,16 +67,32 @@ def test_revision_decisions():
 def test_implausible_facts_are_refused():
     verdict = decide(educator_registered(REGION, 1, birth_year=2000, career_start=date(2010, 9, 1)), None)
     assert verdict.decision == "refused" and "career_start" in verdict.reason
-    short = ProgramRegistered.create(ProgramRecorded(
-        program_id="p1", provider_id="iro", title="Короткая", hours=8, competencies=("c",), topic="digital",
-        register_id="FR-1", register_from=date(2024, 1, 1)), source="iro", region=REGION)
+    short = ProgramRegistered.create(
+        ProgramRecorded(
+            program_id="p1",
+            provider_id="iro",
+            title="Короткая",
+            hours=8,
+            competencies=("c",),
+            topic="digital",
+            register_id="FR-1",
+            register_from=date(2024, 1, 1),
+        ),
+        source="iro",
+        region=REGION,
+    )
     assert decide(short, None).decision == "refused"
 
 
 def test_move_after_departure_is_refused():
     eid = educator_registered(REGION, 1).payload.educator_id
-    moved = EducatorMoved.create(EducatorTransferred(educator_id=eid, organization_id="s2", municipality_id="m2",
-                                                     transferred_on=date(2024, 3, 1)), source="cnppm", region=REGION)
+    moved = EducatorMoved.create(
+        EducatorTransferred(
+            educator_id=eid, organization_id="s2", municipality_id="m2", transferred_on=date(2024, 3, 1)
+        ),
+        source="cnppm",
+        region=REGION,
+    )
     assert decide(moved, Stored(1, "h", left_on=date(2024, 1, 1))).decision == "refused"
     assert decide(moved, Stored(1, "h", left_on=date(2024, 6, 1))).decision == "accepted"
 
@@ -88,9 +114,16 @@ async def test_use_case_rejects_conflicts_with_a_reason_and_tracks_departures():
     first = educator_registered(REGION, 3)
     await service.handle(_incoming(first))
     eid = first.payload.educator_id
-    left = EducatorDeparted.create(EducatorLeft(educator_id=eid, left_on=date(2024, 2, 1)), source="cnppm", region=REGION)
-    late_move = EducatorMoved.create(EducatorTransferred(educator_id=eid, organization_id="s9", municipality_id="m9",
-                                                         transferred_on=date(2024, 5, 1)), source="cnppm", region=REGION)
+    left = EducatorDeparted.create(
+        EducatorLeft(educator_id=eid, left_on=date(2024, 2, 1)), source="cnppm", region=REGION
+    )
+    late_move = EducatorMoved.create(
+        EducatorTransferred(
+            educator_id=eid, organization_id="s9", municipality_id="m9", transferred_on=date(2024, 5, 1)
+        ),
+        source="cnppm",
+        region=REGION,
+    )
     out = await service.handle(_incoming(left, late_move, educator_registered(REGION, 3, role="manager")))
     assert out.emit == [left]
     reasons = [r for _, r in out.rejected]
@@ -101,5 +134,8 @@ def test_additive_facts_are_accepted_beside_the_revisioned_record():
     from contracts import CnppmStaffTrained, CnppmStaffTrainedByFederalOperator
 
     trained = CnppmStaffTrainedByFederalOperator.create(
-        CnppmStaffTrained(staff_id="cs-1", program_title="ФО", trained_on=date(2024, 1, 10)), source="cnppm", region=REGION)
+        CnppmStaffTrained(staff_id="cs-1", program_title="ФО", trained_on=date(2024, 1, 10)),
+        source="cnppm",
+        region=REGION,
+    )
     assert decide(trained, Stored(1, "hash-of-the-staff-record")).decision == "accepted"

@@ -8,18 +8,40 @@ import itertools
 from datetime import date
 
 from contracts import (
-    Activity, ActivityCompleted, Completion, EducatorDeparted, EducatorLeft, Enrolment, ProgramCompleted,
-    ProgramEnrolled, ProgramRegistered, SupportStaffRegistered,
+    Activity,
+    ActivityCompleted,
+    Completion,
+    EducatorDeparted,
+    EducatorLeft,
+    Enrolment,
+    ProgramCompleted,
+    ProgramEnrolled,
+    ProgramRegistered,
+    SupportStaffRegistered,
 )
 from services.routes.domain.builder import route_id_for
 from services.routes.domain.config import RoutePolicy
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
 from services.routes.service import RoutesService
-from tests.support.routes import DAY, ED, R, FakeStore, deficit, diagnosed, ev, incoming, names, program, registered, staff
+from tests.support.routes import (
+    DAY,
+    ED,
+    R,
+    FakeStore,
+    deficit,
+    diagnosed,
+    ev,
+    incoming,
+    names,
+    program,
+    registered,
+    staff,
+)
 
-CATALOGUE = Catalogue(programs={"p": program("p", ["c1"])},
-                      staff={"a": staff("a", muni="m1"), "b": staff("b", muni="m2"),
-                             "men": staff("men", kind="mentor", muni="m2")})
+CATALOGUE = Catalogue(
+    programs={"p": program("p", ["c1"])},
+    staff={"a": staff("a", muni="m1"), "b": staff("b", muni="m2"), "men": staff("men", kind="mentor", muni="m2")},
+)
 ROUTE = route_id_for("dx-1")
 
 
@@ -28,11 +50,16 @@ def young_in_m2():
 
 
 def progress():
-    return [ev(ProgramEnrolled, Enrolment(educator_id=ED, program_id="p", route_id=ROUTE, enrolled_on=DAY)),
-            ev(ProgramCompleted, Completion(educator_id=ED, program_id="p", route_id=ROUTE,
-                                            completed_on=date(2024, 5, 1))),
-            ev(ActivityCompleted, Activity(educator_id=ED, activity_kind="mentoring", route_id=ROUTE, item_id="f1",
-                                           completed_on=date(2024, 6, 1)))]
+    return [
+        ev(ProgramEnrolled, Enrolment(educator_id=ED, program_id="p", route_id=ROUTE, enrolled_on=DAY)),
+        ev(ProgramCompleted, Completion(educator_id=ED, program_id="p", route_id=ROUTE, completed_on=date(2024, 5, 1))),
+        ev(
+            ActivityCompleted,
+            Activity(
+                educator_id=ED, activity_kind="mentoring", route_id=ROUTE, item_id="f1", completed_on=date(2024, 6, 1)
+            ),
+        ),
+    ]
 
 
 def run(events) -> tuple[EducatorFile, list]:
@@ -77,7 +104,11 @@ def test_any_arrival_order_gives_what_in_order_delivery_gives():
             other, out = run(events)
             assert contents(out) == contents(expected), [e.event_type for e in events]
             assert (other.routes, other.support, other.programs_done, other.activities) == (
-                file.routes, file.support, file.programs_done, file.activities)
+                file.routes,
+                file.support,
+                file.programs_done,
+                file.activities,
+            )
             checked += 1
     assert checked > 24
 
@@ -96,8 +127,10 @@ def test_redelivery_before_and_after_the_registration_changes_nothing():
 
 def test_held_progress_waits_for_its_route_and_a_held_one_refused_later_is_dropped_with_the_reason():
     stray = ev(ProgramCompleted, Completion(educator_id=ED, program_id="p", route_id="route-dx-9", completed_on=DAY))
-    wrong_item = ev(ActivityCompleted, Activity(educator_id=ED, activity_kind="internship", route_id=ROUTE,
-                                                item_id="f1", completed_on=DAY))
+    wrong_item = ev(
+        ActivityCompleted,
+        Activity(educator_id=ED, activity_kind="internship", route_id=ROUTE, item_id="f1", completed_on=DAY),
+    )
     file, out = run([stray, wrong_item, registered(), diagnosed(deficit("c1"))])
     assert names(out) == ["RouteAssigned"] and file.programs_done == [] and file.activities == []
     assert len(file.held) == 1 and "route-dx-9" in file.held[0]  # its diagnosis may still come
@@ -113,7 +146,9 @@ def test_a_departure_is_applied_as_it_comes_and_a_held_diagnosis_after_it_gets_n
 async def test_the_service_stores_held_events_and_releases_them_in_a_later_batch():
     store = FakeStore()
     service = RoutesService(store)
-    await service.handle(incoming(ev(ProgramRegistered, program("p", ["c1"])), ev(SupportStaffRegistered, staff("b", muni="m2"))))
+    await service.handle(
+        incoming(ev(ProgramRegistered, program("p", ["c1"])), ev(SupportStaffRegistered, staff("b", muni="m2")))
+    )
     assert (await service.handle(incoming(diagnosed(deficit("c1")), *progress()[:2]))).emit == []
     assert len(store.files_[f"{R}:{ED}"]["held"]) == 3
     out = await RoutesService(store).handle(incoming(registered(muni="m2")))  # a restarted instance

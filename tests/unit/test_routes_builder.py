@@ -48,8 +48,11 @@ def test_among_register_programs_fewest_hours_then_id():
 
 
 def test_a_program_covering_several_deficits_is_added_once_with_all_it_covers():
-    catalogue = [program("both", ["c2", "c3"], hours=36), program("only-c2", ["c2"], hours=16),
-                 program("only-c3", ["c3"], hours=16)]
+    catalogue = [
+        program("both", ["c2", "c3"], hours=36),
+        program("only-c2", ["c2"], hours=16),
+        program("only-c3", ["c3"], hours=16),
+    ]
     route = build(diagnosis(deficit("c2"), deficit("c3", severity="critical", score=20)), catalogue)
     [item] = route.items
     assert item.program_id == "both" and item.covers == ("c3", "c2")  # most severe first
@@ -58,21 +61,35 @@ def test_a_program_covering_several_deficits_is_added_once_with_all_it_covers():
 
 def test_hours_stay_within_the_budget_and_the_most_severe_deficit_is_served_first():
     catalogue = [program("for-mild", ["mild"], hours=100), program("for-severe", ["severe"], hours=100)]
-    route = build(diagnosis(deficit("mild", severity="moderate", score=55),
-                            deficit("severe", severity="critical", score=10)), catalogue, budget=144)
+    route = build(
+        diagnosis(deficit("mild", severity="moderate", score=55), deficit("severe", severity="critical", score=10)),
+        catalogue,
+        budget=144,
+    )
     assert [i.program_id for i in route.items if i.kind == "program"] == ["for-severe"]
     assert route.total_hours == 100 <= 144 and route.uncovered == ("mild",)
 
 
 def test_a_smaller_program_still_fits_after_a_big_one():
-    catalogue = [program("big", ["c1"], hours=120), program("huge-c2", ["c2"], hours=72), program("small-c2", ["c2"], hours=24)]
+    catalogue = [
+        program("big", ["c1"], hours=120),
+        program("huge-c2", ["c2"], hours=72),
+        program("small-c2", ["c2"], hours=24),
+    ]
     route = build(diagnosis(deficit("c1", severity="critical", score=10), deficit("c2")), catalogue)
     assert [i.program_id for i in route.items] == ["big", "small-c2"] and route.total_hours == 144
 
 
 def test_uncovered_deficits_get_informal_formats_by_area_with_a_reason():
-    route = build(diagnosis(deficit("dig", area="digital"), deficit("subj", area="subject"),
-                            deficit("psy", area="psychological_pedagogical"), deficit("dig2", area="digital")), [])
+    route = build(
+        diagnosis(
+            deficit("dig", area="digital"),
+            deficit("subj", area="subject"),
+            deficit("psy", area="psychological_pedagogical"),
+            deficit("dig2", area="digital"),
+        ),
+        [],
+    )
     assert route.total_hours == 0 and sorted(route.uncovered) == ["dig", "dig2", "psy", "subj"]
     kinds = {i.kind: i for i in route.items}
     assert set(kinds) == {"master_class", "internship", "horizontal_learning"}
@@ -85,15 +102,20 @@ def test_reason_names_the_deficit_with_its_title_score_and_threshold():
     titles = {"digital_platforms": "Цифровая компетентность"}
     catalogue = [program("p", ["digital_platforms"], title="Цифровая школа")]
     [item] = build(diagnosis(deficit("digital_platforms", score=42, threshold=60)), catalogue, titles=titles).items
-    assert item.reason.startswith("Закрывает дефицит «Цифровая компетентность» (балл 42 < порог 60); программа из ФР ДПП")
+    assert item.reason.startswith(
+        "Закрывает дефицит «Цифровая компетентность» (балл 42 < порог 60); программа из ФР ДПП"
+    )
     assert "Цифровая школа" in item.reason
     [untitled] = build(diagnosis(deficit("c9", score=42.5)), [program("q", ["c9"])]).items
     assert "«c9» (балл 42.5 < порог 60)" in untitled.reason
 
 
 def test_completed_and_not_implemented_programs_are_not_offered():
-    catalogue = [program("done", ["c1"], hours=16), program("off", ["c1"], hours=8, implemented=False),
-                 program("next", ["c1"], hours=72)]
+    catalogue = [
+        program("done", ["c1"], hours=16),
+        program("off", ["c1"], hours=8, implemented=False),
+        program("next", ["c1"], hours=72),
+    ]
     route = build(diagnosis(deficit("c1")), catalogue, completed={"done"})
     assert [i.program_id for i in route.items] == ["next"]
 
@@ -117,11 +139,24 @@ def test_invariants_over_random_catalogues():
     rng = random.Random(20240301)
     comps = [f"c{n}" for n in range(8)]
     for _ in range(300):
-        catalogue = [program(f"p{n}", rng.sample(comps, rng.randint(1, 3)), hours=rng.choice([8, 16, 36, 72, 108]),
-                             register=rng.random() < 0.6) for n in range(rng.randint(0, 10))]
-        deficits = [deficit(c, score=rng.randint(0, 59), severity=rng.choice(["moderate", "severe", "critical"]),
-                            area=rng.choice(["digital", "subject", "management"]))
-                    for c in rng.sample(comps, rng.randint(1, 6))]
+        catalogue = [
+            program(
+                f"p{n}",
+                rng.sample(comps, rng.randint(1, 3)),
+                hours=rng.choice([8, 16, 36, 72, 108]),
+                register=rng.random() < 0.6,
+            )
+            for n in range(rng.randint(0, 10))
+        ]
+        deficits = [
+            deficit(
+                c,
+                score=rng.randint(0, 59),
+                severity=rng.choice(["moderate", "severe", "critical"]),
+                area=rng.choice(["digital", "subject", "management"]),
+            )
+            for c in rng.sample(comps, rng.randint(1, 6))
+        ]
         budget = rng.choice([36, 72, 144])
         route = build(diagnosis(*deficits), catalogue, budget=budget)
         by_id = {p.program_id: p for p in catalogue}
@@ -139,6 +174,11 @@ def test_invariants_over_random_catalogues():
         for n, i in enumerate(programs):
             if not i.in_federal_register:
                 before = sum(j.hours for j in programs[:n])
-                rivals = [p for p in catalogue if p.in_register_on(DAY) and i.covers[0] in p.competencies
-                          and p.program_id not in {j.program_id for j in programs[:n]}]
+                rivals = [
+                    p
+                    for p in catalogue
+                    if p.in_register_on(DAY)
+                    and i.covers[0] in p.competencies
+                    and p.program_id not in {j.program_id for j in programs[:n]}
+                ]
                 assert all(before + p.hours > budget for p in rivals)

@@ -8,7 +8,13 @@ from datetime import date
 import pytest
 
 from contracts import (
-    Activity, ActivityCompleted, Completion, EducatorDeparted, EducatorLeft, Enrolment, ProgramCompleted,
+    Activity,
+    ActivityCompleted,
+    Completion,
+    EducatorDeparted,
+    EducatorLeft,
+    Enrolment,
+    ProgramCompleted,
     ProgramEnrolled,
 )
 from services.routes.domain import educator as educator_module
@@ -28,8 +34,10 @@ def completed(pid, day, route_id=None):
 
 
 def activity(kind, day, route_id=None, item_id=None):
-    return ev(ActivityCompleted, Activity(educator_id=ED, activity_kind=kind, route_id=route_id, item_id=item_id,
-                                          completed_on=day))
+    return ev(
+        ActivityCompleted,
+        Activity(educator_id=ED, activity_kind=kind, route_id=route_id, item_id=item_id, completed_on=day),
+    )
 
 
 @pytest.fixture
@@ -37,8 +45,11 @@ def assigned():
     """An educator with an active route: program p (c1), program q (c2), master class f1 (dig)."""
     file = known()
     [event] = apply(file, diagnosed(deficit("c1"), deficit("c2"), deficit("dig", area="digital")))
-    assert [(i.item_id, i.kind) for i in event.payload.items] == [("p1", "program"), ("p2", "program"),
-                                                                 ("f1", "master_class")]
+    assert [(i.item_id, i.kind) for i in event.payload.items] == [
+        ("p1", "program"),
+        ("p2", "program"),
+        ("f1", "master_class"),
+    ]
     return file, event.payload
 
 
@@ -59,8 +70,13 @@ def test_enrolment_is_recorded_on_the_route_item(assigned):
     record = file.routes[0]
     assert file.item_status(record, "p1") == "planned"
     apply(file, ev(ProgramEnrolled, Enrolment(educator_id=ED, program_id="p", enrolled_on=date(2024, 3, 10))))
-    apply(file, ev(ProgramEnrolled, Enrolment(educator_id=ED, program_id="zzz", route_id=route.route_id,
-                                              enrolled_on=date(2024, 3, 10))))
+    apply(
+        file,
+        ev(
+            ProgramEnrolled,
+            Enrolment(educator_id=ED, program_id="zzz", route_id=route.route_id, enrolled_on=date(2024, 3, 10)),
+        ),
+    )
     assert record.enrolled == ["p"] and file.item_status(record, "p1") == "enrolled"
     apply(file, completed("p", date(2024, 5, 1)))
     assert file.item_status(record, "p1") == "completed" and file.item_status(record, "f1") == "planned"
@@ -70,7 +86,7 @@ def test_an_activity_counts_by_kind_and_item_id(assigned):
     file, route = assigned
     apply(file, completed("p", date(2024, 5, 1)))
     apply(file, completed("q", date(2024, 5, 1)))
-    assert apply(file, activity("internship", date(2024, 6, 1))) == []       # another kind
+    assert apply(file, activity("internship", date(2024, 6, 1))) == []  # another kind
     assert apply(file, activity("master_class", date(2024, 6, 1), item_id="f7")) == []  # another item
     done = apply(file, activity("master_class", date(2024, 6, 2), route_id=route.route_id, item_id="f1"))
     assert names(done) == ["RouteCompleted"]
@@ -80,7 +96,7 @@ def test_an_activity_before_the_route_or_of_another_route_does_not_count(assigne
     file, route = assigned
     apply(file, completed("p", date(2024, 5, 1)))
     apply(file, completed("q", date(2024, 5, 1)))
-    assert apply(file, activity("master_class", date(2024, 2, 1))) == []     # before the assignment
+    assert apply(file, activity("master_class", date(2024, 2, 1))) == []  # before the assignment
     file2 = known()
     apply(file2, diagnosed(deficit("c1"), deficit("dig", area="digital"), dx="dx-0", day=date(2023, 1, 1)))
     apply(file2, activity("master_class", date(2023, 6, 1), route_id="route-dx-0"))
@@ -103,8 +119,13 @@ def test_progress_naming_an_unknown_route_is_refused_and_changes_nothing(assigne
     with pytest.raises(Refused, match="route-unknown"):
         apply(file, completed("p", date(2024, 5, 1), route_id="route-unknown"))
     with pytest.raises(Refused):
-        apply(file, ev(ProgramEnrolled, Enrolment(educator_id=ED, program_id="p", route_id="route-unknown",
-                                                  enrolled_on=date(2024, 5, 1))))
+        apply(
+            file,
+            ev(
+                ProgramEnrolled,
+                Enrolment(educator_id=ED, program_id="p", route_id="route-unknown", enrolled_on=date(2024, 5, 1)),
+            ),
+        )
     with pytest.raises(Refused, match="no internship item f1"):
         apply(file, activity("internship", date(2024, 5, 1), route_id=route.route_id, item_id="f1"))
     assert file.model_dump() == before

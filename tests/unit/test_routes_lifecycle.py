@@ -17,19 +17,26 @@ def test_the_happy_path_keeps_every_step():
     life = Lifecycle.drafted(DAY, "built")
     life.move("active", DAY, "assigned")
     life.move("completed", date(2024, 6, 1), "done")
-    assert [(t.status, t.on) for t in life.history] == [("draft", DAY), ("active", DAY), ("completed", date(2024, 6, 1))]
+    assert [(t.status, t.on) for t in life.history] == [
+        ("draft", DAY),
+        ("active", DAY),
+        ("completed", date(2024, 6, 1)),
+    ]
 
 
-@pytest.mark.parametrize(("path", "illegal"), [
-    ((), "completed"),                        # a draft cannot complete
-    ((), "draft"),
-    (("active",), "active"),
-    (("active",), "draft"),
-    (("active", "completed"), "active"),      # final states are final
-    (("active", "completed"), "cancelled"),
-    (("active", "cancelled"), "completed"),
-    (("cancelled",), "active"),
-])
+@pytest.mark.parametrize(
+    ("path", "illegal"),
+    [
+        ((), "completed"),  # a draft cannot complete
+        ((), "draft"),
+        (("active",), "active"),
+        (("active",), "draft"),
+        (("active", "completed"), "active"),  # final states are final
+        (("active", "completed"), "cancelled"),
+        (("active", "cancelled"), "completed"),
+        (("cancelled",), "active"),
+    ],
+)
 def test_illegal_transitions_raise_and_change_nothing(path, illegal):
     life = Lifecycle.drafted(DAY, "built")
     for status in path:
@@ -41,8 +48,12 @@ def test_illegal_transitions_raise_and_change_nothing(path, illegal):
 
 
 def test_the_transition_table_is_draft_active_then_final():
-    assert TRANSITIONS == {"draft": {"active", "cancelled"}, "active": {"completed", "cancelled"},
-                           "completed": frozenset(), "cancelled": frozenset()}
+    assert TRANSITIONS == {
+        "draft": {"active", "cancelled"},
+        "active": {"completed", "cancelled"},
+        "completed": frozenset(),
+        "cancelled": frozenset(),
+    }
 
 
 def test_an_assigned_route_is_drafted_then_activated_and_its_history_only_grows():

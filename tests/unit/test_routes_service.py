@@ -7,15 +7,35 @@ from __future__ import annotations
 import pytest
 
 from contracts import (
-    Completion, DeficitDiagnosed, EducatorRegistered, OrganizationRecorded, OrganizationRegistered, ProgramCompleted, ProgramRegistered,
-    SupportStaffRegistered, TeamCompletion, TeamProgramCompleted,
+    Completion,
+    DeficitDiagnosed,
+    EducatorRegistered,
+    OrganizationRecorded,
+    OrganizationRegistered,
+    ProgramCompleted,
+    ProgramRegistered,
+    SupportStaffRegistered,
+    TeamCompletion,
+    TeamProgramCompleted,
 )
 from contracts.topics import Topic
 from services.routes.adapters.titles import competency_titles
 from services.routes.domain.config import RoutePolicy
 from services.routes.service import RoutesService
 from tests.support.routes import (
-    DAY, ED, ED2, R, FakeStore, deficit, diagnosed, ev, incoming, names, program, registered, staff,
+    DAY,
+    ED,
+    ED2,
+    R,
+    FakeStore,
+    deficit,
+    diagnosed,
+    ev,
+    incoming,
+    names,
+    program,
+    registered,
+    staff,
 )
 
 OTHER = "ed-" + "e" * 32
@@ -26,9 +46,13 @@ def young(educator):
 
 
 def first_batch():
-    return incoming(ev(ProgramRegistered, program("p", ["c1"])), ev(SupportStaffRegistered, staff("m")),
-                    ev(SupportStaffRegistered, staff("men", kind="mentor")), young(ED),
-                    diagnosed(deficit("c1"), deficit("dig", area="digital")))
+    return incoming(
+        ev(ProgramRegistered, program("p", ["c1"])),
+        ev(SupportStaffRegistered, staff("m")),
+        ev(SupportStaffRegistered, staff("men", kind="mentor")),
+        young(ED),
+        diagnosed(deficit("c1"), deficit("dig", area="digital")),
+    )
 
 
 async def test_redelivered_batch_reemits_identical_events_without_double_assignment():
@@ -80,8 +104,10 @@ async def test_progress_for_an_unknown_route_is_refused_and_the_rest_applied():
     service = RoutesService(store)
     await service.handle(first_batch())
     bad = ev(ProgramCompleted, Completion(educator_id=ED, program_id="p", route_id="route-nope", completed_on=DAY))
-    good = ev(ProgramCompleted, Completion(educator_id=ED, program_id="p", route_id="route-dx-1",
-                                           completed_on=DAY.replace(month=5)))
+    good = ev(
+        ProgramCompleted,
+        Completion(educator_id=ED, program_id="p", route_id="route-dx-1", completed_on=DAY.replace(month=5)),
+    )
     batch = incoming(bad, good)
     out = await service.handle(batch)
     assert [(inc.event.event_id, "route-nope" in reason) for inc, reason in out.rejected] == [(bad.event_id, True)]
@@ -105,17 +131,25 @@ async def test_capacity_holds_across_educators_of_one_batch():
     await store.save_catalogue(R, [program("p", ["c1"])], [staff("a"), staff("b", muni="m2")])
     eds = [ED, ED2, OTHER]
     out = await RoutesService(store, RoutePolicy(methodist_max_load=1)).handle(
-        incoming(*(registered(educator=e) for e in eds),
-                 *(diagnosed(deficit("c1"), educator=e, dx=f"dx-{n}") for n, e in enumerate(eds))))
+        incoming(
+            *(registered(educator=e) for e in eds),
+            *(diagnosed(deficit("c1"), educator=e, dx=f"dx-{n}") for n, e in enumerate(eds)),
+        )
+    )
     assert [e.payload.methodist_id for e in out.emit] == ["a", "b", None]
 
 
 async def test_regions_are_kept_apart():
     store = FakeStore()
     service = RoutesService(store)
-    out = await service.handle(incoming(registered(), diagnosed(deficit("c1")),
-                                        ev(EducatorRegistered, registered().payload, region="RU-OTH"),
-                                        ev(DeficitDiagnosed, diagnosed(deficit("c1")).payload, region="RU-OTH")))
+    out = await service.handle(
+        incoming(
+            registered(),
+            diagnosed(deficit("c1")),
+            ev(EducatorRegistered, registered().payload, region="RU-OTH"),
+            ev(DeficitDiagnosed, diagnosed(deficit("c1")).payload, region="RU-OTH"),
+        )
+    )
     assert [e.region for e in out.emit] == [R, "RU-OTH"]
     assert out.emit[0].event_id != out.emit[1].event_id
     assert sorted(store.files_) == [f"RU-OTH:{ED}", f"{R}:{ED}"]
@@ -123,10 +157,15 @@ async def test_regions_are_kept_apart():
 
 async def test_events_the_service_does_not_use_are_ignored():
     store = FakeStore()
-    out = await RoutesService(store).handle(incoming(
-        ev(TeamProgramCompleted, TeamCompletion(team_id="t1", program_id="p", completed_on=DAY)),
-        ev(OrganizationRegistered, OrganizationRecorded(organization_id="s1", kind="school", title="Школа",
-                                                        municipality_id="m1"))))
+    out = await RoutesService(store).handle(
+        incoming(
+            ev(TeamProgramCompleted, TeamCompletion(team_id="t1", program_id="p", completed_on=DAY)),
+            ev(
+                OrganizationRegistered,
+                OrganizationRecorded(organization_id="s1", kind="school", title="Школа", municipality_id="m1"),
+            ),
+        )
+    )
     assert out.emit == [] and out.rejected == [] and store.files_ == {} and store.writes == 0
 
 
@@ -142,8 +181,9 @@ def test_policy_from_the_environment():
 def test_competency_titles_come_from_the_framework_files(tmp_path):
     titles = competency_titles()
     assert titles["digital_platforms"] == "Работа с цифровыми образовательными платформами"
-    (tmp_path / "f.yaml").write_text("areas:\n  a:\n    competencies:\n      x1: {title: Икс, threshold: 50}\n",
-                                     encoding="utf-8")
+    (tmp_path / "f.yaml").write_text(
+        "areas:\n  a:\n    competencies:\n      x1: {title: Икс, threshold: 50}\n", encoding="utf-8"
+    )
     assert competency_titles(tmp_path) == {"x1": "Икс"}
     assert competency_titles(tmp_path / "missing") == {}
 
@@ -153,8 +193,9 @@ def test_the_service_consumes_its_three_topics(monkeypatch):
     from services.routes.entrypoints import app
 
     seen = {}
-    monkeypatch.setattr(app.ServiceRuntime, "consume",
-                        lambda self, topics, handler, group_suffix="": seen.setdefault("topics", topics))
+    monkeypatch.setattr(
+        app.ServiceRuntime, "consume", lambda self, topics, handler, group_suffix="": seen.setdefault("topics", topics)
+    )
     runtime = app.build(Settings(service="routes"), gate=None)
     assert set(seen["topics"]) == {str(Topic.DEFICITS), str(Topic.REGISTRY_FACTS), str(Topic.PROGRESS)}
     assert runtime.settings.service == "routes"

@@ -49,8 +49,7 @@ def test_loads_grow_with_assigned_routes_and_a_full_methodist_gets_no_more():
     first = known().apply(diagnosed(deficit("c1")), catalogue, loads, policy)
     assert first[0].payload.methodist_id == "m" and loads.methodist == {"m": 1}
     other = "ed-" + "d" * 32
-    second = known(other).apply(diagnosed(deficit("c1"), educator=other),
-                                                             catalogue, loads, policy)
+    second = known(other).apply(diagnosed(deficit("c1"), educator=other), catalogue, loads, policy)
     assert second[0].payload.methodist_id is None  # nobody with spare capacity: the route is still assigned
 
 
@@ -68,8 +67,17 @@ def test_the_educators_current_municipality_decides():
     file, loads = EducatorFile(region=R, educator_id=ED), Loads()
     file.apply(registered(muni="m2", registered_on=date(2023, 9, 1)), catalogue, loads, RoutePolicy())
     assert file.municipality_id == "m2"
-    file.apply(ev(EducatorMoved, EducatorTransferred(educator_id=ED, organization_id="s9", municipality_id="m1",
-                                                     transferred_on=date(2024, 1, 15))), catalogue, loads, RoutePolicy())
+    file.apply(
+        ev(
+            EducatorMoved,
+            EducatorTransferred(
+                educator_id=ED, organization_id="s9", municipality_id="m1", transferred_on=date(2024, 1, 15)
+            ),
+        ),
+        catalogue,
+        loads,
+        RoutePolicy(),
+    )
     assert file.municipality_id == "m1"
     # a newer registration revision dated before the transfer does not undo it
     file.apply(registered(muni="m2", registered_on=date(2023, 9, 1), revision=2), catalogue, loads, RoutePolicy())

@@ -29,22 +29,31 @@ def problems(value: Any, path: str = "", in_array: bool = False) -> list[str]:
 
 
 def busy_file() -> EducatorFile:
-    catalogue = Catalogue(programs={"dpp.2024.1": program("dpp.2024.1", ["c1"])},
-                          staff={"m": staff("m"), "men": staff("men", kind="mentor")})
+    catalogue = Catalogue(
+        programs={"dpp.2024.1": program("dpp.2024.1", ["c1"])},
+        staff={"m": staff("m"), "men": staff("men", kind="mentor")},
+    )
     file, loads, policy = EducatorFile(region=R, educator_id=ED), Loads(), RoutePolicy()
-    for event in (registered(1998, date(2023, 9, 1), date(2023, 9, 1)),
-                  diagnosed(deficit("c1"), deficit("dig", area="digital")),
-                  ev(ProgramEnrolled, Enrolment(educator_id=ED, program_id="dpp.2024.1", enrolled_on=date(2024, 3, 5))),
-                  ev(ActivityCompleted, Activity(educator_id=ED, activity_kind="master_class", item_id="f1",
-                                                 completed_on=date(2024, 4, 1))),
-                  diagnosed(deficit("c2"), dx="dx-2", day=date(2024, 9, 1))):
+    for event in (
+        registered(1998, date(2023, 9, 1), date(2023, 9, 1)),
+        diagnosed(deficit("c1"), deficit("dig", area="digital")),
+        ev(ProgramEnrolled, Enrolment(educator_id=ED, program_id="dpp.2024.1", enrolled_on=date(2024, 3, 5))),
+        ev(
+            ActivityCompleted,
+            Activity(educator_id=ED, activity_kind="master_class", item_id="f1", completed_on=date(2024, 4, 1)),
+        ),
+        diagnosed(deficit("c2"), dx="dx-2", day=date(2024, 9, 1)),
+    ):
         file.apply(event, catalogue, loads, policy)
     return file
 
 
 def test_educator_and_route_documents_have_no_nested_arrays_and_safe_keys():
-    assert problems({"outbox": [["id", ["event"]]], "a.b": 1}) == [".outbox[0]: nested array",
-                                                                   ".outbox[0][1]: nested array", ".a.b: key"]
+    assert problems({"outbox": [["id", ["event"]]], "a.b": 1}) == [
+        ".outbox[0]: nested array",
+        ".outbox[0][1]: nested array",
+        ".a.b: key",
+    ]
     file = busy_file()
     doc = file_document(file)
     assert problems(doc) == []

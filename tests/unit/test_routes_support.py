@@ -20,15 +20,18 @@ def apply(file, event, catalogue=None, loads=None, policy=None):
     return file.apply(event, catalogue or Catalogue(), loads if loads is not None else Loads(), policy or RoutePolicy())
 
 
-@pytest.mark.parametrize(("birth_year", "career_start", "young"), [
-    (1990, date(2023, 9, 1), True),    # 34 in 2024, first year
-    (1989, date(2023, 9, 1), False),   # 35 in 2024
-    (2000, date(2021, 10, 25), True),  # about 2.9 years
-    (2000, date(2021, 9, 2), True),    # 2 years 364 days
-    (2000, date(2021, 9, 1), False),   # exactly 3 years
-    (2000, date(2024, 9, 1), True),    # first day of work
-    (2000, date(2024, 9, 2), False),   # has not started yet
-])
+@pytest.mark.parametrize(
+    ("birth_year", "career_start", "young"),
+    [
+        (1990, date(2023, 9, 1), True),  # 34 in 2024, first year
+        (1989, date(2023, 9, 1), False),  # 35 in 2024
+        (2000, date(2021, 10, 25), True),  # about 2.9 years
+        (2000, date(2021, 9, 2), True),  # 2 years 364 days
+        (2000, date(2021, 9, 1), False),  # exactly 3 years
+        (2000, date(2024, 9, 1), True),  # first day of work
+        (2000, date(2024, 9, 2), False),  # has not started yet
+    ],
+)
 def test_young_teacher_boundaries(birth_year, career_start, young):
     catalogue = Catalogue(staff={"men": staff("men", kind="mentor")})
     out = apply(EducatorFile(region=R, educator_id=ED), registered(birth_year, career_start, ON), catalogue)
@@ -68,9 +71,13 @@ def test_a_later_revision_that_makes_the_educator_a_teacher_assigns_support():
 
 
 def test_mentor_with_spare_capacity_in_the_same_municipality_or_none():
-    catalogue = Catalogue(staff={"full": staff("full", kind="mentor", capacity=1),
-                                 "far": staff("far", kind="mentor", muni="m9"),
-                                 "meth": staff("meth")})
+    catalogue = Catalogue(
+        staff={
+            "full": staff("full", kind="mentor", capacity=1),
+            "far": staff("far", kind="mentor", muni="m9"),
+            "meth": staff("meth"),
+        }
+    )
     loads = Loads(mentor={"full": 1})
     out = apply(EducatorFile(region=R, educator_id=ED), registered(1995, date(2023, 9, 1), ON), catalogue, loads)
     assert out[0].payload.mentor_id == "far" and loads.mentor == {"full": 1, "far": 1}

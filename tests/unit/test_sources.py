@@ -13,9 +13,13 @@ TOPIC = str(Topic.REGISTRY_SUBMITTED)
 
 
 def _gate() -> SourceGate:
-    return SourceGate({"cnppm-test": KEY, "other": b"o" * 32},
-                      {"cnppm-test": Grant(frozenset({"EducatorRegistered"}), frozenset({"RU-TST"})),
-                       "other": Grant(frozenset({"EducatorRegistered"}), frozenset({"*"}))})
+    return SourceGate(
+        {"cnppm-test": KEY, "other": b"o" * 32},
+        {
+            "cnppm-test": Grant(frozenset({"EducatorRegistered"}), frozenset({"RU-TST"})),
+            "other": Grant(frozenset({"EducatorRegistered"}), frozenset({"*"})),
+        },
+    )
 
 
 def _check(event, source="cnppm-test", key=KEY, topic=TOPIC, tamper=b""):
@@ -53,7 +57,9 @@ def test_unsigned_and_unauthorised_kinds_are_refused():
 
 def test_keys_come_from_configuration_and_policy_is_validated():
     assert parse_keys("a-src=0123456789abcdef, b=fedcba9876543210") == {
-        "a-src": b"0123456789abcdef", "b": b"fedcba9876543210"}
+        "a-src": b"0123456789abcdef",
+        "b": b"fedcba9876543210",
+    }
     with pytest.raises(ValueError, match="at least 16"):
         parse_keys("a=short")
     with pytest.raises(ValueError, match="unknown event types"):

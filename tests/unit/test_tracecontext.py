@@ -41,7 +41,8 @@ ODD = [
     "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331",  # no flags
     " 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",  # leading blank
     "00-0af7651916cd43dd8448eb211c80319g-b7ad6b7169203331-01",  # not hex
-    "garbage", "",
+    "garbage",
+    "",
 ]
 
 
@@ -94,19 +95,29 @@ def test_only_parent_based_samplers_that_drop_unsampled_parents_qualify():
     assert drops_unsampled_parents(TracerProvider())  # the SDK default: parentbased_always_on
     assert drops_unsampled_parents(TracerProvider(sampler=ParentBasedTraceIdRatio(0.01)))
     assert not drops_unsampled_parents(TracerProvider(sampler=ALWAYS_ON))
-    assert not drops_unsampled_parents(TracerProvider(sampler=ParentBased(ALWAYS_ON, remote_parent_not_sampled=ALWAYS_ON)))
+    assert not drops_unsampled_parents(
+        TracerProvider(sampler=ParentBased(ALWAYS_ON, remote_parent_not_sampled=ALWAYS_ON))
+    )
 
 
 def _spans_for(provider: TracerProvider, traceparents: list[str | None]):
     exporter = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    consumer = BatchConsumer("test", handler=None, publisher=None, ledger=None,  # type: ignore[arg-type]
-                             tracer=provider.get_tracer("t"), drops_unsampled_parents=drops_unsampled_parents(provider))
+    consumer = BatchConsumer(
+        "test",
+        handler=None,
+        publisher=None,
+        ledger=None,  # type: ignore[arg-type]
+        tracer=provider.get_tracer("t"),
+        drops_unsampled_parents=drops_unsampled_parents(provider),
+    )
     topic = "rsnms.registry.facts"
     events = [educator_registered("RU-TST", n) for n in range(len(traceparents))]
     fresh = [Incoming(e, topic, 0, n, e.to_bytes()) for n, e in enumerate(events)]
-    records = {(topic, 0, n): SimpleNamespace(headers=[("traceparent", tp.encode())] if tp else [])
-               for n, tp in enumerate(traceparents)}
+    records = {
+        (topic, 0, n): SimpleNamespace(headers=[("traceparent", tp.encode())] if tp else [])
+        for n, tp in enumerate(traceparents)
+    }
     spans = consumer._apply_spans(fresh, records, 0)  # noqa: SLF001
     recording = [spans[str(e.event_id)].is_recording() for e in events]
     for span in spans.values():
@@ -123,7 +134,11 @@ def test_an_unsampled_trace_is_carried_on_without_a_span_and_a_sampled_one_gets_
     # the publisher's context itself: same trace and span id, not sampled, nothing recorded
     sc = carried.get_span_context()
     assert (sc.trace_id, sc.span_id, sc.is_remote, sc.trace_flags.sampled) == (
-        int(unsampled[3:35], 16), int(unsampled[36:52], 16), True, False)
+        int(unsampled[3:35], 16),
+        int(unsampled[36:52], 16),
+        True,
+        False,
+    )
     assert root.parent is None  # no trace context: a new trace
     assert {s.context.span_id for s in finished} == {child.get_span_context().span_id, root.get_span_context().span_id}
     assert dict(child.attributes)["rsnms.event_id"]

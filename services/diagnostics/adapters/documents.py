@@ -21,16 +21,27 @@ from services.diagnostics.repository import educator_key
 def diagnosis_document(event: DeficitDiagnosed) -> dict[str, Any]:
     """Fields of a `diagnoses` document (without `_id`)."""
     dx = event.payload
-    return {"region": event.region, "educator_key": educator_key(event.region, dx.educator_id),
-            "order": order_of(dx), "diagnosis": dx.model_dump(mode="json"), "event": event.model_dump_json()}
+    return {
+        "region": event.region,
+        "educator_key": educator_key(event.region, dx.educator_id),
+        "order": order_of(dx),
+        "diagnosis": dx.model_dump(mode="json"),
+        "event": event.model_dump_json(),
+    }
 
 
 def latest_document(event: DeficitDiagnosed) -> dict[str, Any]:
     """Fields of an `educator_latest` document (without `_id`)."""
     dx = event.payload
-    return {"region": event.region, "educator_id": dx.educator_id, "order": order_of(dx),
-            "diagnosed_on": dx.diagnosed_on.isoformat(), "session_id": dx.session_id,
-            "diagnosis_id": dx.diagnosis_id, "diagnosis": dx.model_dump(mode="json")}
+    return {
+        "region": event.region,
+        "educator_id": dx.educator_id,
+        "order": order_of(dx),
+        "diagnosed_on": dx.diagnosed_on.isoformat(),
+        "session_id": dx.session_id,
+        "diagnosis_id": dx.diagnosis_id,
+        "diagnosis": dx.model_dump(mode="json"),
+    }
 
 
 def diagnosis_of(doc: dict[str, Any]) -> Diagnosis:

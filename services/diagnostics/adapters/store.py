@@ -46,7 +46,8 @@ class MongoDiagnosisRepository:
     async def load(self, diagnosis_keys: list[str], educator_keys: list[str]) -> Loaded:
         emitted, latest = await asyncio.gather(
             _by_id(self._diagnoses, sorted(set(diagnosis_keys)), {"event": 1}),
-            _by_id(self._latest, sorted(set(educator_keys)), {"diagnosis": 1}))
+            _by_id(self._latest, sorted(set(educator_keys)), {"diagnosis": 1}),
+        )
         loaded = Loaded()
         for doc in emitted:
             loaded.emitted[doc["_id"]] = DeficitDiagnosed.model_validate_json(doc["event"])
@@ -57,17 +58,26 @@ class MongoDiagnosisRepository:
     async def history(self, educator_keys: list[str]) -> dict[str, list[Diagnosis]]:
         found: dict[str, list[Diagnosis]] = defaultdict(list)
         if educator_keys:
-            async for doc in self._diagnoses.find({"educator_key": {"$in": sorted(set(educator_keys))}},
-                                                  {"educator_key": 1, "diagnosis": 1}):
+            async for doc in self._diagnoses.find(
+                {"educator_key": {"$in": sorted(set(educator_keys))}}, {"educator_key": 1, "diagnosis": 1}
+            ):
                 found[doc["educator_key"]].append(diagnosis_of(doc))
         return dict(found)
 
     async def save(self, fresh: list[DeficitDiagnosed], latest: list[DeficitDiagnosed]) -> None:
         if fresh:
-            await write_each(self._diagnoses, [
-                UpdateOne({"_id": diagnosis_key(e.region, e.payload.diagnosis_id)},
-                          {"$setOnInsert": diagnosis_document(e)}, upsert=True)
-                for e in fresh], ordered=False)
+            await write_each(
+                self._diagnoses,
+                [
+                    UpdateOne(
+                        {"_id": diagnosis_key(e.region, e.payload.diagnosis_id)},
+                        {"$setOnInsert": diagnosis_document(e)},
+                        upsert=True,
+                    )
+                    for e in fresh
+                ],
+                ordered=False,
+            )
         newest: dict[str, dict] = {}
         for e in latest:
             key, doc = educator_key(e.region, e.payload.educator_id), latest_document(e)

@@ -38,7 +38,7 @@ def diagnosis_id_for(session_id: str) -> str:
     if len(plain) <= MAX_ID:
         return plain
     digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
-    return f"{plain[:MAX_ID - len(digest) - 1]}-{digest}"
+    return f"{plain[: MAX_ID - len(digest) - 1]}-{digest}"
 
 
 def _check_scores(result: DiagnosticResult, framework: Framework) -> None:
@@ -59,8 +59,15 @@ def deficits_of(result: DiagnosticResult, framework: Framework) -> tuple[Deficit
             continue
         area_id, competency = applicable[cid]
         if score < competency.threshold:
-            found.append(Deficit(competency=cid, area=area_id, score=score, threshold=competency.threshold,
-                                 severity=framework.severity.of(competency.threshold - score)))
+            found.append(
+                Deficit(
+                    competency=cid,
+                    area=area_id,
+                    score=score,
+                    threshold=competency.threshold,
+                    severity=framework.severity.of(competency.threshold - score),
+                )
+            )
     return tuple(sorted(found, key=lambda d: (d.score - d.threshold, d.competency)))
 
 
@@ -69,12 +76,19 @@ def _growth(result: DiagnosticResult, previous: Diagnosis) -> dict[str, float]:
     return {c: round(s - previous.scores[c], 6) for c, s in sorted(result.scores.items()) if c in previous.scores}
 
 
-def _closed(result: DiagnosticResult, framework: Framework, previous: Diagnosis,
-            deficits: tuple[Deficit, ...]) -> tuple[str, ...]:
+def _closed(
+    result: DiagnosticResult, framework: Framework, previous: Diagnosis, deficits: tuple[Deficit, ...]
+) -> tuple[str, ...]:
     open_now = {d.competency for d in deficits}
-    return tuple(sorted(d.competency for d in previous.deficits
-                        if d.competency in result.scores and d.competency not in open_now
-                        and framework.applies(d.competency, result.role)))
+    return tuple(
+        sorted(
+            d.competency
+            for d in previous.deficits
+            if d.competency in result.scores
+            and d.competency not in open_now
+            and framework.applies(d.competency, result.role)
+        )
+    )
 
 
 def diagnose(result: DiagnosticResult, framework: Framework, previous: Diagnosis | None) -> Diagnosis:
@@ -84,9 +98,15 @@ def diagnose(result: DiagnosticResult, framework: Framework, previous: Diagnosis
     _check_scores(result, framework)
     deficits = deficits_of(result, framework)
     return Diagnosis(
-        diagnosis_id=diagnosis_id_for(result.session_id), session_id=result.session_id,
-        educator_id=result.educator_id, role=result.role, kind=result.kind, diagnosed_on=result.taken_on,
-        framework_id=framework.framework_id, scores=dict(sorted(result.scores.items())), deficits=deficits,
+        diagnosis_id=diagnosis_id_for(result.session_id),
+        session_id=result.session_id,
+        educator_id=result.educator_id,
+        role=result.role,
+        kind=result.kind,
+        diagnosed_on=result.taken_on,
+        framework_id=framework.framework_id,
+        scores=dict(sorted(result.scores.items())),
+        deficits=deficits,
         previous_diagnosis_id=previous.diagnosis_id if previous else None,
         growth=_growth(result, previous) if previous else {},
         closed_competencies=_closed(result, framework, previous, deficits) if previous else (),
@@ -96,7 +116,11 @@ def diagnose(result: DiagnosticResult, framework: Framework, previous: Diagnosis
 def same_session(result: DiagnosticResult, diagnosis: Diagnosis) -> bool:
     """Whether `result` says what the session's stored diagnosis was computed from (a re-sent
     result), as opposed to other content under a session id already used."""
-    return (result.educator_id == diagnosis.educator_id and result.role == diagnosis.role
-            and result.kind == diagnosis.kind and result.taken_on == diagnosis.diagnosed_on
-            and dict(result.scores) == dict(diagnosis.scores)
-            and (result.framework_id is None or result.framework_id == diagnosis.framework_id))
+    return (
+        result.educator_id == diagnosis.educator_id
+        and result.role == diagnosis.role
+        and result.kind == diagnosis.kind
+        and result.taken_on == diagnosis.diagnosed_on
+        and dict(result.scores) == dict(diagnosis.scores)
+        and (result.framework_id is None or result.framework_id == diagnosis.framework_id)
+    )

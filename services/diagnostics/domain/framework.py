@@ -110,8 +110,12 @@ class Framework(_Model):
 
     def competencies_for(self, role: Role) -> dict[str, tuple[str, Competency]]:
         """competency id -> (area id, competency), over the areas that apply to `role`."""
-        return {cid: (area_id, c) for area_id, area in self.areas.items() if role in area.roles
-                for cid, c in area.competencies.items()}
+        return {
+            cid: (area_id, c)
+            for area_id, area in self.areas.items()
+            if role in area.roles
+            for cid, c in area.competencies.items()
+        }
 
 
 class Frameworks(_Model):

@@ -15,16 +15,21 @@ from services.diagnostics.domain.framework import Frameworks
 from services.diagnostics.service import DiagnosticsService
 
 
-def build(settings: Settings | None = None, frameworks: Frameworks | None = None,
-          **runtime_options: object) -> ServiceRuntime:
+def build(
+    settings: Settings | None = None, frameworks: Frameworks | None = None, **runtime_options: object
+) -> ServiceRuntime:
     """The service's runtime, ready to start (`runtime.start()` or `serve(runtime.app(), ...)`)."""
     runtime = ServiceRuntime(settings or Settings(service="diagnostics"), **runtime_options)  # type: ignore[arg-type]
     frameworks = frameworks or frameworks_from_env()
     repository = MongoDiagnosisRepository(runtime.db)
     service = DiagnosticsService(repository, frameworks)
-    runtime.log.info("competency_frameworks", default=frameworks.default_id,
-                     frameworks={fid: sum(len(a.competencies) for a in f.areas.values())
-                                 for fid, f in sorted(frameworks.by_id.items())})
+    runtime.log.info(
+        "competency_frameworks",
+        default=frameworks.default_id,
+        frameworks={
+            fid: sum(len(a.competencies) for a in f.areas.values()) for fid, f in sorted(frameworks.by_id.items())
+        },
+    )
     runtime.on_startup(repository.ensure_indexes)
     runtime.consume([str(Topic.DIAGNOSTIC_RESULTS)], service.handle)
     runtime.emits(Topic.DEFICITS, Topic.DEAD_LETTER)

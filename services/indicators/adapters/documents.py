@@ -12,18 +12,35 @@ from datetime import date
 from typing import Any
 
 from contracts import (
-    CnppmStaffRecorded, EducatorRecorded, ManagementTeamRecorded, OrganizationRecorded, ProgramRecorded,
-    RoadmapItemRecorded, SupportStaffRecorded,
+    CnppmStaffRecorded,
+    EducatorRecorded,
+    ManagementTeamRecorded,
+    OrganizationRecorded,
+    ProgramRecorded,
+    RoadmapItemRecorded,
+    SupportStaffRecorded,
 )
 from services.indicators.domain.records import (
-    CnppmStaffRecord, Done, EducatorRecord, EntityKind, Move, Record, RouteFact, SupportFact,
-    TeamRecord, new_record,
+    CnppmStaffRecord,
+    Done,
+    EducatorRecord,
+    EntityKind,
+    Move,
+    Record,
+    RouteFact,
+    SupportFact,
+    TeamRecord,
+    new_record,
 )
 from services.indicators.repository import EntityKey
 
 FACT_MODELS: dict[EntityKind, type] = {
-    "educator": EducatorRecorded, "organization": OrganizationRecorded, "program": ProgramRecorded,
-    "support_staff": SupportStaffRecorded, "team": ManagementTeamRecorded, "cnppm_staff": CnppmStaffRecorded,
+    "educator": EducatorRecorded,
+    "organization": OrganizationRecorded,
+    "program": ProgramRecorded,
+    "support_staff": SupportStaffRecorded,
+    "team": ManagementTeamRecorded,
+    "cnppm_staff": CnppmStaffRecorded,
     "roadmap_item": RoadmapItemRecorded,
 }
 
@@ -46,23 +63,31 @@ def _done(items: set[Done]) -> list[dict[str, str]]:
 
 def _educator_fields(r: EducatorRecord) -> dict[str, Any]:
     return {
-        "moves": [{"on": m.on.isoformat(), "org": m.organization_id, "muni": m.municipality_id}
-                  for m in sorted(r.moves)],
+        "moves": [
+            {"on": m.on.isoformat(), "org": m.organization_id, "muni": m.municipality_id} for m in sorted(r.moves)
+        ],
         "left_on": _iso(r.left_on),
         "diagnoses": [{"id": i, "on": d.isoformat()} for i, d in sorted(r.diagnoses.items())],
-        "routes": [{"id": i, "on": x.assigned_on.isoformat(), "methodist": x.methodist_id, "programs": list(x.program_ids)}
-                   for i, x in sorted(r.routes.items())],
+        "routes": [
+            {"id": i, "on": x.assigned_on.isoformat(), "methodist": x.methodist_id, "programs": list(x.program_ids)}
+            for i, x in sorted(r.routes.items())
+        ],
         "closed": [{"id": i, "on": d.isoformat()} for i, d in sorted(r.closed.items())],
         "completions": _done(r.completions),
-        "supports": [{"id": i, "on": s.assigned_on.isoformat(), "until": _iso(s.until)}
-                     for i, s in sorted(r.supports.items())],
+        "supports": [
+            {"id": i, "on": s.assigned_on.isoformat(), "until": _iso(s.until)} for i, s in sorted(r.supports.items())
+        ],
     }
 
 
 def encode(key: EntityKey, record: Record) -> dict[str, Any]:
     """The document of one entity's record."""
-    doc: dict[str, Any] = {"_id": doc_id(key), "region": key.region, "id": key.entity_id,
-                           "fact": record.fact.model_dump(mode="json") if record.fact is not None else None}
+    doc: dict[str, Any] = {
+        "_id": doc_id(key),
+        "region": key.region,
+        "id": key.entity_id,
+        "fact": record.fact.model_dump(mode="json") if record.fact is not None else None,
+    }
     if isinstance(record, EducatorRecord):
         doc |= _educator_fields(record)
     elif isinstance(record, TeamRecord):
@@ -76,12 +101,15 @@ def _educator(record: EducatorRecord, doc: dict[str, Any]) -> None:
     record.moves = {Move(date.fromisoformat(x["on"]), x["org"], x["muni"]) for x in doc.get("moves") or ()}
     record.left_on = _day(doc.get("left_on"))
     record.diagnoses = {x["id"]: date.fromisoformat(x["on"]) for x in doc.get("diagnoses") or ()}
-    record.routes = {x["id"]: RouteFact(date.fromisoformat(x["on"]), x.get("methodist"), tuple(x.get("programs") or ()))
-                     for x in doc.get("routes") or ()}
+    record.routes = {
+        x["id"]: RouteFact(date.fromisoformat(x["on"]), x.get("methodist"), tuple(x.get("programs") or ()))
+        for x in doc.get("routes") or ()
+    }
     record.closed = {x["id"]: date.fromisoformat(x["on"]) for x in doc.get("closed") or ()}
     record.completions = {Done(x["program"], date.fromisoformat(x["on"])) for x in doc.get("completions") or ()}
-    record.supports = {x["id"]: SupportFact(date.fromisoformat(x["on"]), _day(x.get("until")))
-                       for x in doc.get("supports") or ()}
+    record.supports = {
+        x["id"]: SupportFact(date.fromisoformat(x["on"]), _day(x.get("until"))) for x in doc.get("supports") or ()
+    }
 
 
 def decode(kind: EntityKind, doc: dict[str, Any]) -> Record:
@@ -110,4 +138,3 @@ def unsafe_keys(doc: Any, path: str = "") -> list[str]:
         for i, v in enumerate(doc):
             found += unsafe_keys(v, f"{path}/{i}")
     return found
-

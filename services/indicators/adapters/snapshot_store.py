@@ -32,10 +32,16 @@ class MongoSnapshotStore:
 
     async def add(self, snapshot: PassportSnapshot) -> bool:
         try:
-            await self._snapshots.insert_one({
-                "_id": snapshot.snapshot_id, "region": snapshot.region, "version": snapshot.version,
-                "as_of": snapshot.as_of.isoformat(), "taken_at": snapshot.taken_at.isoformat(),
-                "snapshot": snapshot.model_dump(mode="json")})
+            await self._snapshots.insert_one(
+                {
+                    "_id": snapshot.snapshot_id,
+                    "region": snapshot.region,
+                    "version": snapshot.version,
+                    "as_of": snapshot.as_of.isoformat(),
+                    "taken_at": snapshot.taken_at.isoformat(),
+                    "snapshot": snapshot.model_dump(mode="json"),
+                }
+            )
         except DuplicateKeyError:
             return False
         return True

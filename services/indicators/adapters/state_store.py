@@ -38,8 +38,16 @@ log = get_logger(__name__)
 #: entries per journal document (a batch of 2,000 educators stays far below 16 MB)
 CHUNK = 2000
 #: the collections of the layouts before the journal (one document per entity), no longer read
-EARLIER_COLLECTIONS = ("entities", "educators", "organizations", "programs", "support_staff", "management_teams",
-                       "cnppm_staff", "roadmap_items")
+EARLIER_COLLECTIONS = (
+    "entities",
+    "educators",
+    "organizations",
+    "programs",
+    "support_staff",
+    "management_teams",
+    "cnppm_staff",
+    "roadmap_items",
+)
 
 
 def entry(key: EntityKey, record: Record) -> dict[str, Any]:
@@ -62,8 +70,15 @@ class MongoStateStore:
     async def append(self, records: Mapping[EntityKey, Record], positions: Positions) -> None:
         """Journal the batch's partial records, then the positions they include."""
         entries = [entry(k, r) for k, r in records.items()]
-        docs = [{"_id": journal_id(), "regions": sorted({e["region"] for e in part}), "count": len(part),
-                 "packed": pack(part)} for part in chunks(entries, self._chunk)]
+        docs = [
+            {
+                "_id": journal_id(),
+                "regions": sorted({e["region"] for e in part}),
+                "count": len(part),
+                "packed": pack(part),
+            }
+            for part in chunks(entries, self._chunk)
+        ]
         if docs:
             await self._journal.insert_many(docs, ordered=True)
         if positions:
@@ -92,8 +107,11 @@ class MongoStateStore:
 
     async def earlier_layout(self) -> list[str]:
         present = set(await self._db.list_collection_names())
-        return [name for name in EARLIER_COLLECTIONS
-                if name in present and await self._db[name].find_one({}, {"_id": 1}) is not None]
+        return [
+            name
+            for name in EARLIER_COLLECTIONS
+            if name in present and await self._db[name].find_one({}, {"_id": 1}) is not None
+        ]
 
     async def compact(self) -> int:
         """Rewrite the journal as one entry per entity; the number of documents it replaced.
@@ -111,8 +129,14 @@ class MongoStateStore:
         async for doc in self._positions.find({}):
             _max_into(positions, doc["positions"])
             position_ids.append(doc["_id"])
-        await self.append({EntityKey(region, kind, entity_id): record for region, state in states.items()
-                           for kind, entity_id, record in _records(state)}, positions)
+        await self.append(
+            {
+                EntityKey(region, kind, entity_id): record
+                for region, state in states.items()
+                for kind, entity_id, record in _records(state)
+            },
+            positions,
+        )
         for ids, collection in ((read, self._journal), (position_ids, self._positions)):
             await _delete_each(collection, ids)
         log.info("indicator_journal_compacted", documents=len(read), regions=len(states))

@@ -14,14 +14,38 @@ from datetime import date
 from typing import Any
 
 from contracts import (
-    CnppmStaffRegistered, CnppmStaffTrainedByFederalOperator, DeficitDiagnosed, EducatorDeparted, EducatorMoved,
-    EducatorRegistered, Event, ManagementTeamRegistered, OrganizationRegistered, ProgramCompleted,
-    ProgramRegistered, RoadmapItemUpdated, RouteAssigned, RouteCancelled, RouteCompleted, SupportAssigned,
-    SupportStaffRegistered, TeamProgramCompleted,
+    CnppmStaffRegistered,
+    CnppmStaffTrainedByFederalOperator,
+    DeficitDiagnosed,
+    EducatorDeparted,
+    EducatorMoved,
+    EducatorRegistered,
+    Event,
+    ManagementTeamRegistered,
+    OrganizationRegistered,
+    ProgramCompleted,
+    ProgramRegistered,
+    RoadmapItemUpdated,
+    RouteAssigned,
+    RouteCancelled,
+    RouteCompleted,
+    SupportAssigned,
+    SupportStaffRegistered,
+    TeamProgramCompleted,
 )
 from services.indicators.domain.records import (
-    CnppmStaffRecord, Done, EducatorRecord, EntityKind, EntityRef, FactRecord, Move, Record, RegionState,
-    RouteFact, SupportFact, TeamRecord,
+    CnppmStaffRecord,
+    Done,
+    EducatorRecord,
+    EntityKind,
+    EntityRef,
+    FactRecord,
+    Move,
+    Record,
+    RegionState,
+    RouteFact,
+    SupportFact,
+    TeamRecord,
 )
 
 #: event type -> (entity kind, payload field naming the entity)
@@ -142,8 +166,17 @@ def apply(record: Record, event: Event) -> bool:
         return _add(record.completions, Done(p.program_id, p.completed_on))
     if isinstance(record, CnppmStaffRecord) and isinstance(event, CnppmStaffTrainedByFederalOperator):
         return _add(record.trainings, p.trained_on)
-    if isinstance(event, (OrganizationRegistered, ProgramRegistered, SupportStaffRegistered,
-                          ManagementTeamRegistered, CnppmStaffRegistered, RoadmapItemUpdated)):
+    if isinstance(
+        event,
+        (
+            OrganizationRegistered,
+            ProgramRegistered,
+            SupportStaffRegistered,
+            ManagementTeamRegistered,
+            CnppmStaffRegistered,
+            RoadmapItemUpdated,
+        ),
+    ):
         return _fact(record, p)
     return False
 

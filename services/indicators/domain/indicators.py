@@ -109,8 +109,15 @@ def _network(state: RegionState, d: date, tally: Tally) -> None:
     for team in state.teams.values():
         if team.fact is not None:
             done = any(c.on <= d and c.program_id in quality for c in team.completions)
-            tally.count("I4", [("region", region), ("municipality", team.fact.municipality_id),
-                               ("organization", team.fact.organization_id)], done)
+            tally.count(
+                "I4",
+                [
+                    ("region", region),
+                    ("municipality", team.fact.municipality_id),
+                    ("organization", team.fact.organization_id),
+                ],
+                done,
+            )
     for program in state.facts("program").values():
         if not program.implemented:
             continue
@@ -121,15 +128,19 @@ def _network(state: RegionState, d: date, tally: Tally) -> None:
         tally.count("I6", scopes, program.in_register_on(d))
     for staff in state.cnppm_staff.values():
         if staff.fact is not None and staff.fact.active:
-            tally.count("E2", [("region", region), ("organization", staff.fact.organization_id)],
-                        any(day <= d for day in staff.trainings))
+            tally.count(
+                "E2",
+                [("region", region), ("organization", staff.fact.organization_id)],
+                any(day <= d for day in staff.trainings),
+            )
     for item in state.facts("roadmap_item").values():
         if item.status != "cancelled":
             tally.count("RM", [("region", region)], item.status == "done")
 
 
-def compute_indicators(state: RegionState, region: str, as_of: date,
-                       targets: Targets | Mapping[str, float]) -> list[IndicatorValue]:
+def compute_indicators(
+    state: RegionState, region: str, as_of: date, targets: Targets | Mapping[str, float]
+) -> list[IndicatorValue]:
     """Every indicator of the region's state as of `as_of`, for every scope that has a count,
     ordered by indicator (I1..RM), scope kind (region, municipality, organization) and id."""
     if state.region != region:
@@ -153,17 +164,26 @@ def compute(state: RegionState, as_of: date, targets: Targets | Mapping[str, flo
 
 
 def _values(tally: Tally, targets: Mapping[str, float], max_load: int) -> list[IndicatorValue]:
-    keys = sorted(set(tally.num) | set(tally.den),
-                  key=lambda k: (INDICATORS.index(k[0]), SCOPE_ORDER[k[1][0]], k[1][1]))
+    keys = sorted(
+        set(tally.num) | set(tally.den), key=lambda k: (INDICATORS.index(k[0]), SCOPE_ORDER[k[1][0]], k[1][1])
+    )
     out = []
     for indicator, (kind, sid) in keys:
         num, den = tally.num.get((indicator, (kind, sid)), 0), tally.den.get((indicator, (kind, sid)), 0)
         value = num / den if den else None
         region_e1 = indicator == "E1" and kind == "region"
         target = targets.get(indicator)
-        out.append(IndicatorValue(
-            indicator=indicator, scope_kind=kind, scope_id=sid, numerator=num, denominator=den,  # type: ignore[arg-type]
-            value=value, target=target,
-            target_met=met(indicator, value, target, max_load if region_e1 else None),
-            extra={"max_load": float(max_load)} if region_e1 else {}))
+        out.append(
+            IndicatorValue(
+                indicator=indicator,
+                scope_kind=kind,
+                scope_id=sid,
+                numerator=num,
+                denominator=den,  # type: ignore[arg-type]
+                value=value,
+                target=target,
+                target_met=met(indicator, value, target, max_load if region_e1 else None),
+                extra={"max_load": float(max_load)} if region_e1 else {},
+            )
+        )
     return out

@@ -15,7 +15,11 @@ from datetime import date
 
 from contracts import IndicatorValue, KafkaPosition, PassportDocument, PassportSection
 from services.indicators.domain.labels import (
-    FINANCING_NOTE, NO_RESOURCES_NOTE, PASSPORT_TITLE, SECTION_TITLES, STUDENTS_RESULTS_NOTE,
+    FINANCING_NOTE,
+    NO_RESOURCES_NOTE,
+    PASSPORT_TITLE,
+    SECTION_TITLES,
+    STUDENTS_RESULTS_NOTE,
 )
 from services.indicators.domain.records import EducatorRecord, RegionState
 
@@ -35,49 +39,75 @@ def staff_section(state: RegionState, active: Sequence[EducatorRecord], d: date)
     kinds = Counter(s.kind for s in state.facts("support_staff").values() if s.active)
     cnppm = [r for r in state.cnppm_staff.values() if r.fact is not None and r.fact.active]
     trained = sum(1 for r in cnppm if any(day <= d for day in r.trainings))
-    return _section("staff", figures={
-        "educators": len(active), "teachers": roles["teacher"], "managers": roles["manager"],
-        "regional_methodists": kinds["methodist"], "tutors": kinds["tutor"], "mentors": kinds["mentor"],
-        "cnppm_staff": len(cnppm), "cnppm_staff_trained": trained,
-        "cnppm_staff_trained_share": _share(trained, len(cnppm))},
-        breakdown={"educators_by_qualification_category": dict(sorted(categories.items()))})
+    return _section(
+        "staff",
+        figures={
+            "educators": len(active),
+            "teachers": roles["teacher"],
+            "managers": roles["manager"],
+            "regional_methodists": kinds["methodist"],
+            "tutors": kinds["tutor"],
+            "mentors": kinds["mentor"],
+            "cnppm_staff": len(cnppm),
+            "cnppm_staff_trained": trained,
+            "cnppm_staff_trained_share": _share(trained, len(cnppm)),
+        },
+        breakdown={"educators_by_qualification_category": dict(sorted(categories.items()))},
+    )
 
 
 def programs_section(state: RegionState, d: date) -> PassportSection:
     """Программы ДПО: implemented programs, those in ФР ДПП on D and their share, by topic."""
     implemented = [p for p in state.facts("program").values() if p.implemented]
     in_register = [p for p in implemented if p.in_register_on(d)]
-    return _section("programs", figures={
-        "implemented": len(implemented), "in_federal_register": len(in_register),
-        "federal_register_share": _share(len(in_register), len(implemented)),
-        "providers": len({p.provider_id for p in implemented})},
-        breakdown={"implemented_by_topic": dict(sorted(Counter(p.topic for p in implemented).items())),
-                   "in_federal_register_by_topic": dict(sorted(Counter(p.topic for p in in_register).items()))})
+    return _section(
+        "programs",
+        figures={
+            "implemented": len(implemented),
+            "in_federal_register": len(in_register),
+            "federal_register_share": _share(len(in_register), len(implemented)),
+            "providers": len({p.provider_id for p in implemented}),
+        },
+        breakdown={
+            "implemented_by_topic": dict(sorted(Counter(p.topic for p in implemented).items())),
+            "in_federal_register_by_topic": dict(sorted(Counter(p.topic for p in in_register).items())),
+        },
+    )
 
 
 def infrastructure_section(state: RegionState) -> PassportSection:
     """Региональная инфраструктура ДПО: organizations by kind, ШНОР/ШНСУ schools, teams."""
     orgs = list(state.facts("organization").values())
     schools = [o for o in orgs if o.kind == "school"]
-    return _section("infrastructure", figures={
-        "organizations": len(orgs), "municipalities": len({o.municipality_id for o in orgs}),
-        "schools": len(schools),
-        "schools_low_results": sum(1 for o in schools if o.low_results),
-        "schools_unfavourable_conditions": sum(1 for o in schools if o.unfavourable_conditions),
-        "management_teams": len(state.facts("team"))},
-        breakdown={"organizations_by_kind": dict(sorted(Counter(o.kind for o in orgs).items()))})
+    return _section(
+        "infrastructure",
+        figures={
+            "organizations": len(orgs),
+            "municipalities": len({o.municipality_id for o in orgs}),
+            "schools": len(schools),
+            "schools_low_results": sum(1 for o in schools if o.low_results),
+            "schools_unfavourable_conditions": sum(1 for o in schools if o.unfavourable_conditions),
+            "management_teams": len(state.facts("team")),
+        },
+        breakdown={"organizations_by_kind": dict(sorted(Counter(o.kind for o in orgs).items()))},
+    )
 
 
 def involvement_section(active: Sequence[EducatorRecord], d: date) -> PassportSection:
     """Вовлечение педагогов: diagnosed, with routes, with completed programs, with support forms."""
     diagnosed = sum(1 for e in active if e.diagnosed_by(d))
-    return _section("involvement", figures={
-        "active_educators": len(active), "diagnosed": diagnosed,
-        "diagnosed_share": _share(diagnosed, len(active)),
-        "with_routes": sum(1 for e in active if e.has_route_by(d)),
-        "completed_programs": sum(1 for e in active if e.completed_any_by(d)),
-        "program_completions": sum(1 for e in active for c in e.completions if c.on <= d),
-        "with_support_form": sum(1 for e in active if e.supported_on(d))})
+    return _section(
+        "involvement",
+        figures={
+            "active_educators": len(active),
+            "diagnosed": diagnosed,
+            "diagnosed_share": _share(diagnosed, len(active)),
+            "with_routes": sum(1 for e in active if e.has_route_by(d)),
+            "completed_programs": sum(1 for e in active if e.completed_any_by(d)),
+            "program_completions": sum(1 for e in active for c in e.completions if c.on <= d),
+            "with_support_form": sum(1 for e in active if e.supported_on(d)),
+        },
+    )
 
 
 def roadmap_section(state: RegionState, d: date) -> PassportSection:
@@ -86,25 +116,37 @@ def roadmap_section(state: RegionState, d: date) -> PassportSection:
     counted = [i for i in items if i.status != "cancelled"]
     done = sum(1 for i in counted if i.status == "done")
     overdue = sum(1 for i in counted if i.status != "done" and i.due_date < d)
-    return _section("roadmap", figures={"items": len(counted), "done": done, "overdue": overdue,
-                                        "completion": _share(done, len(counted))},
-                    breakdown={"items_by_status": dict(sorted(Counter(i.status for i in items).items()))})
+    return _section(
+        "roadmap",
+        figures={"items": len(counted), "done": done, "overdue": overdue, "completion": _share(done, len(counted))},
+        breakdown={"items_by_status": dict(sorted(Counter(i.status for i in items).items()))},
+    )
 
 
-def build_passport(state: RegionState, as_of: date, indicators: Iterable[IndicatorValue],
-                   positions: Iterable[KafkaPosition], information_resources: Sequence[str] = ()) -> PassportDocument:
+def build_passport(
+    state: RegionState,
+    as_of: date,
+    indicators: Iterable[IndicatorValue],
+    positions: Iterable[KafkaPosition],
+    information_resources: Sequence[str] = (),
+) -> PassportDocument:
     """The passport document of the region's state as of `as_of`."""
     d = as_of
     active = [e for e in state.educators.values() if e.active_on(d)]
     return PassportDocument(
-        title=PASSPORT_TITLE, region=state.region, as_of=d,
+        title=PASSPORT_TITLE,
+        region=state.region,
+        as_of=d,
         staff=staff_section(state, active, d),
         programs=programs_section(state, d),
         infrastructure=infrastructure_section(state),
         financing=_section("financing", figures={"total_rub": None, "per_educator_rub": None}, note=FINANCING_NOTE),
         involvement=involvement_section(active, d),
-        information_resources=_section("information_resources", items=tuple(information_resources),
-                                       note=None if information_resources else NO_RESOURCES_NOTE),
+        information_resources=_section(
+            "information_resources",
+            items=tuple(information_resources),
+            note=None if information_resources else NO_RESOURCES_NOTE,
+        ),
         indicators=tuple(indicators),
         students_results=_section("students_results", figures={"correlation": None}, note=STUDENTS_RESULTS_NOTE),
         roadmap=roadmap_section(state, d),

@@ -15,13 +15,24 @@ from datetime import date
 from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 from contracts import (
-    CnppmStaffRecorded, EducatorRecorded, ManagementTeamRecorded, OrganizationRecorded, ProgramRecorded,
-    RoadmapItemRecorded, SupportStaffRecorded,
+    CnppmStaffRecorded,
+    EducatorRecorded,
+    ManagementTeamRecorded,
+    OrganizationRecorded,
+    ProgramRecorded,
+    RoadmapItemRecorded,
+    SupportStaffRecorded,
 )
 
 EntityKind = Literal["educator", "organization", "program", "support_staff", "team", "cnppm_staff", "roadmap_item"]
 ENTITY_KINDS: tuple[EntityKind, ...] = (
-    "educator", "organization", "program", "support_staff", "team", "cnppm_staff", "roadmap_item",
+    "educator",
+    "organization",
+    "program",
+    "support_staff",
+    "team",
+    "cnppm_staff",
+    "roadmap_item",
 )
 
 
@@ -63,8 +74,16 @@ class SupportFact(NamedTuple):
     until: date | None
 
 
-F = TypeVar("F", OrganizationRecorded, ProgramRecorded, SupportStaffRecorded, ManagementTeamRecorded,
-            CnppmStaffRecorded, RoadmapItemRecorded, EducatorRecorded)
+F = TypeVar(
+    "F",
+    OrganizationRecorded,
+    ProgramRecorded,
+    SupportStaffRecorded,
+    ManagementTeamRecorded,
+    CnppmStaffRecorded,
+    RoadmapItemRecorded,
+    EducatorRecorded,
+)
 
 
 @dataclass
@@ -176,8 +195,12 @@ class RegionState:
     def records(self, kind: EntityKind) -> dict[str, Record]:
         """The records of one kind (the dict itself: callers may put into it)."""
         return {
-            "educator": self.educators, "organization": self.organizations, "program": self.programs,
-            "support_staff": self.support_staff, "team": self.teams, "cnppm_staff": self.cnppm_staff,
+            "educator": self.educators,
+            "organization": self.organizations,
+            "program": self.programs,
+            "support_staff": self.support_staff,
+            "team": self.teams,
+            "cnppm_staff": self.cnppm_staff,
             "roadmap_item": self.roadmap,
         }[kind]  # type: ignore[return-value]
 

@@ -37,5 +37,6 @@ class InformationResources:
         doc = (doc or {}).get("information_resources") or {}
         default = _items(doc["default"], "information_resources.default") if "default" in doc else FEDERAL
         regions = doc.get("regions") or {}
-        return cls(default=default,
-                   regions={r: _items(v, f"information_resources.regions.{r}") for r, v in regions.items()})
+        return cls(
+            default=default, regions={r: _items(v, f"information_resources.regions.{r}") for r, v in regions.items()}
+        )

@@ -22,8 +22,15 @@ from typing import Any
 INDICATORS = ("I1", "I2", "I3", "I4", "I5", "I6", "E1", "E2", "RM")
 #: E1 is "at most": the load must stay at or under the target
 AT_MOST = frozenset({"E1"})
-SEED_002_2024: Mapping[str, float] = {"I1": 0.20, "I2": 0.15, "I3": 0.30, "I4": 0.40, "I5": 0.70, "E1": 250.0,
-                                      "E2": 1.00}
+SEED_002_2024: Mapping[str, float] = {
+    "I1": 0.20,
+    "I2": 0.15,
+    "I3": 0.30,
+    "I4": 0.40,
+    "I5": 0.70,
+    "E1": 250.0,
+    "E2": 1.00,
+}
 
 Values = Mapping[str, float]
 
@@ -76,9 +83,12 @@ class Targets:
             raise ValueError(f"targets: unknown sections {sorted(unknown)}")
         default = _values(doc["default"], "default") if "default" in doc else dict(SEED_002_2024)
         regions = doc.get("regions") or {}
-        return cls(default=default, years=_years(doc, "targets"),
-                   regions={r: _values(v, f"regions.{r}") for r, v in regions.items()},
-                   region_years={r: _years(v, f"regions.{r}") for r, v in regions.items()})
+        return cls(
+            default=default,
+            years=_years(doc, "targets"),
+            regions={r: _values(v, f"regions.{r}") for r, v in regions.items()},
+            region_years={r: _years(v, f"regions.{r}") for r, v in regions.items()},
+        )
 
 
 def met(indicator: str, value: float | None, target: float | None, max_load: float | None = None) -> bool | None:

@@ -70,11 +70,13 @@ def json_body(model: Any, status: int = 200) -> AsgiResponse:
 
 def endpoint(fn: Callable[[dict[str, str]], Awaitable[AsgiResponse]]) -> Callable[[Any], Awaitable[AsgiResponse]]:
     """Query parameters in, 400 with the reason for a bad query."""
+
     async def handler(scope: Any) -> AsgiResponse:
         try:
             return await fn(query(scope))
         except BadRequest as exc:
             return JSONResponse({"error": str(exc)}, 400)
+
     handler.__doc__ = fn.__doc__
     return handler
 
@@ -91,13 +93,21 @@ async def _forever(what: str, step: Callable[[], Awaitable[None]], runtime: Serv
             await asyncio.sleep(RETRY_AFTER_S)
 
 
-def build(settings: Settings | None = None, config: IndicatorsConfig | None = None,
-          **runtime_options: object) -> ServiceRuntime:
+def build(
+    settings: Settings | None = None, config: IndicatorsConfig | None = None, **runtime_options: object
+) -> ServiceRuntime:
     runtime = ServiceRuntime(settings or Settings(service="indicators"), **runtime_options)  # type: ignore[arg-type]
     config = config or IndicatorsConfig.from_env()
     store = IndicatorStore(runtime.db)
-    service = IndicatorsService(store.state, store.tables, store.snapshots, config.targets, config.resources,
-                                LiveTables(config.table_debounce_s), heap=HeapKeeper())
+    service = IndicatorsService(
+        store.state,
+        store.tables,
+        store.snapshots,
+        config.targets,
+        config.resources,
+        LiveTables(config.table_debounce_s),
+        heap=HeapKeeper(),
+    )
     runtime.indicators = service  # type: ignore[attr-defined] - for tests, benchmarks and the CLI
 
     async def publish_tables() -> None:
@@ -155,9 +165,21 @@ def build(settings: Settings | None = None, config: IndicatorsConfig | None = No
         """The indicators: ids, Russian titles, units and the targets of ?region= (defaults otherwise)."""
         region = region_param(params) if params.get("region") else None
         targets = config.targets.for_region(region or "", (as_of_param(params) or service.today()).year)
-        return JSONResponse({"region": region, "indicators": [
-            {"indicator": k, "title": t, "unit": INDICATOR_UNITS[k], "target": targets.get(k),
-             "target_is_maximum": k == "E1"} for k, t in INDICATOR_TITLES.items()]})
+        return JSONResponse(
+            {
+                "region": region,
+                "indicators": [
+                    {
+                        "indicator": k,
+                        "title": t,
+                        "unit": INDICATOR_UNITS[k],
+                        "target": targets.get(k),
+                        "target_is_maximum": k == "E1",
+                    }
+                    for k, t in INDICATOR_TITLES.items()
+                ],
+            }
+        )
 
     @endpoint
     async def snapshot(params: dict[str, str]) -> AsgiResponse:

@@ -46,7 +46,8 @@ class RegistryStore:
             async for doc in self._db[collection].find({"_id": {"$in": list(ids)}}):
                 left = doc.get("left_on")
                 found[(collection, doc["_id"])] = Stored(
-                    revision=doc.get("revision", 0), content_hash=doc.get("content_hash", ""),
+                    revision=doc.get("revision", 0),
+                    content_hash=doc.get("content_hash", ""),
                     left_on=date.fromisoformat(left) if left else None,
                 )
         return found
@@ -74,8 +75,15 @@ class RegistryStore:
             elif e.event_type == "CnppmStaffTrainedByFederalOperator":
                 update = {"$addToSet": {"trainings": data}, "$setOnInsert": {**base, "revision": 0}}
             else:
-                update = {"$set": {**base, "revision": data["revision"], "content_hash": e.content_hash(),
-                                   "data": data, "event_id": str(e.event_id)}}
+                update = {
+                    "$set": {
+                        **base,
+                        "revision": data["revision"],
+                        "content_hash": e.content_hash(),
+                        "data": data,
+                        "event_id": str(e.event_id),
+                    }
+                }
             ops[collection].append(UpdateOne({"_id": _id}, update, upsert=True))
         for collection, batch in ops.items():
             await write_each(self._db[collection], batch)

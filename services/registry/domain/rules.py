@@ -17,7 +17,10 @@ from datetime import date
 from typing import Literal
 
 from contracts import (
-    CnppmStaffTrainedByFederalOperator, EducatorMoved, EducatorRegistered, Event,
+    CnppmStaffTrainedByFederalOperator,
+    EducatorMoved,
+    EducatorRegistered,
+    Event,
     ProgramRegistered,
 )
 

@@ -31,10 +31,13 @@ def file_document(file: EducatorFile) -> dict:
     """The `educators` document of one file (lists hold objects: FerretDB v1 has no nested arrays)."""
     active = file.active_route()
     key = file_key(file.region, file.educator_id)
-    return {"_id": key, "region": file.region,
-            "active_methodist": active.route.methodist_id if active else None,
-            "mentor": file.support.mentor_id if file.support else None,
-            "file": file.model_dump(mode="json")}
+    return {
+        "_id": key,
+        "region": file.region,
+        "active_methodist": active.route.methodist_id if active else None,
+        "mentor": file.support.mentor_id if file.support else None,
+        "file": file.model_dump(mode="json"),
+    }
 
 
 def catalogue_document(item: ProgramRecorded | SupportStaffRecorded) -> dict:
@@ -48,9 +51,17 @@ def route_view(file: EducatorFile) -> list[dict]:
     for r in file.routes:
         route = r.route.model_dump(mode="json")
         items = [{**item, "status": file.item_status(r, item["item_id"])} for item in route.pop("items")]
-        views.append({**route, "_id": r.route.route_id, "region": file.region, "status": r.status,
-                      "history": [h.model_dump(mode="json") for h in r.history], "items": items,
-                      "enrolled": list(r.enrolled)})
+        views.append(
+            {
+                **route,
+                "_id": r.route.route_id,
+                "region": file.region,
+                "status": r.status,
+                "history": [h.model_dump(mode="json") for h in r.history],
+                "items": items,
+                "enrolled": list(r.enrolled),
+            }
+        )
     return views
 
 
@@ -73,29 +84,39 @@ class RoutesStore:
         ids = list(set(keys))
         if not ids:
             return {}
-        return {d["_id"]: EducatorFile.model_validate(d["file"])
-                async for d in self._educators.find({"_id": {"$in": ids}}, {"file": 1})}
+        return {
+            d["_id"]: EducatorFile.model_validate(d["file"])
+            async for d in self._educators.find({"_id": {"$in": ids}}, {"file": 1})
+        }
 
     async def catalogue(self, region: str) -> Catalogue:
-        programs = {d["data"]["program_id"]: ProgramRecorded.model_validate(d["data"])
-                    async for d in self._programs.find({"region": region, "revision": {"$gt": 0}}, {"data": 1})}
-        staff = {d["data"]["staff_id"]: SupportStaffRecorded.model_validate(d["data"])
-                 async for d in self._staff.find({"region": region, "revision": {"$gt": 0}}, {"data": 1})}
+        programs = {
+            d["data"]["program_id"]: ProgramRecorded.model_validate(d["data"])
+            async for d in self._programs.find({"region": region, "revision": {"$gt": 0}}, {"data": 1})
+        }
+        staff = {
+            d["data"]["staff_id"]: SupportStaffRecorded.model_validate(d["data"])
+            async for d in self._staff.find({"region": region, "revision": {"$gt": 0}}, {"data": 1})
+        }
         return Catalogue(programs=programs, staff=staff)
 
     async def _count(self, region: str, field: str) -> dict[str, int]:
-        pipeline = [{"$match": {"region": region, field: {"$ne": None}}},
-                    {"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
+        pipeline = [
+            {"$match": {"region": region, field: {"$ne": None}}},
+            {"$group": {"_id": f"${field}", "n": {"$sum": 1}}},
+        ]
         cursor = await self._educators.aggregate(pipeline)
         return {d["_id"]: int(d["n"]) async for d in cursor}
 
     async def loads(self, region: str) -> Loads:
         """Active routes per methodist and support forms per mentor, counted from the files."""
-        return Loads(methodist=await self._count(region, "active_methodist"),
-                     mentor=await self._count(region, "mentor"))
+        return Loads(
+            methodist=await self._count(region, "active_methodist"), mentor=await self._count(region, "mentor")
+        )
 
-    async def save_catalogue(self, region: str, programs: list[ProgramRecorded],
-                             staff: list[SupportStaffRecorded]) -> None:
+    async def save_catalogue(
+        self, region: str, programs: list[ProgramRecorded], staff: list[SupportStaffRecorded]
+    ) -> None:
         for collection, items, key in ((self._programs, programs, "program_id"), (self._staff, staff, "staff_id")):
             newest: dict[str, dict] = {}
             for item in items:

@@ -50,8 +50,10 @@ def severity_order(deficits: Iterable[Deficit]) -> list[Deficit]:
 
 
 def _why(deficits: Sequence[Deficit], titles: Mapping[str, str]) -> str:
-    return "; ".join(f"закрывает дефицит «{titles.get(d.competency, d.competency)}» "
-                     f"(балл {d.score:g} < порог {d.threshold:g})" for d in deficits)
+    return "; ".join(
+        f"закрывает дефицит «{titles.get(d.competency, d.competency)}» (балл {d.score:g} < порог {d.threshold:g})"
+        for d in deficits
+    )
 
 
 def _capitalized(text: str) -> str:
@@ -65,12 +67,19 @@ class BuiltItems:
     hours: int
 
 
-def choose_items(diagnosis: Diagnosis, catalogue: Iterable[ProgramRecorded], completed: set[str],
-                 budget_hours: int, young: bool, titles: Mapping[str, str] | None = None) -> BuiltItems:
+def choose_items(
+    diagnosis: Diagnosis,
+    catalogue: Iterable[ProgramRecorded],
+    completed: set[str],
+    budget_hours: int,
+    young: bool,
+    titles: Mapping[str, str] | None = None,
+) -> BuiltItems:
     titles = titles or {}
     day = diagnosis.diagnosed_on
-    programs = sorted((p for p in catalogue if p.implemented and p.program_id not in completed),
-                      key=lambda p: p.program_id)
+    programs = sorted(
+        (p for p in catalogue if p.implemented and p.program_id not in completed), key=lambda p: p.program_id
+    )
     deficits = severity_order(diagnosis.deficits)
     open_ = {d.competency: d for d in deficits}
     items: list[RouteItem] = []
@@ -80,46 +89,91 @@ def choose_items(diagnosis: Diagnosis, catalogue: Iterable[ProgramRecorded], com
     for deficit in deficits:
         if deficit.competency not in open_:
             continue  # covered by a program taken for a more severe deficit
-        candidates = [p for p in programs if deficit.competency in p.competencies
-                      and p.program_id not in taken and hours + p.hours <= budget_hours]
+        candidates = [
+            p
+            for p in programs
+            if deficit.competency in p.competencies and p.program_id not in taken and hours + p.hours <= budget_hours
+        ]
         if not candidates:
             uncovered.append(open_.pop(deficit.competency))
             continue
-        best = min(candidates, key=lambda p: (not p.in_register_on(day),
-                                              -sum(c in open_ for c in set(p.competencies)), p.hours, p.program_id))
+        best = min(
+            candidates,
+            key=lambda p: (
+                not p.in_register_on(day),
+                -sum(c in open_ for c in set(p.competencies)),
+                p.hours,
+                p.program_id,
+            ),
+        )
         covers = severity_order(open_[c] for c in set(best.competencies) if c in open_)
         for d in covers:
             del open_[d.competency]
         in_register = best.in_register_on(day)
-        where = ("программа из ФР ДПП" if in_register
-                 else f"программа вне ФР ДПП: в реестре нет подходящей программы в пределах {budget_hours} ч")
-        items.append(RouteItem(
-            item_id=f"p{len(items) + 1}", kind="program", program_id=best.program_id, in_federal_register=in_register,
-            hours=best.hours, covers=tuple(d.competency for d in covers),
-            reason=f"{_capitalized(_why(covers, titles))}; {where}; «{best.title}», {best.hours} ч"))
+        where = (
+            "программа из ФР ДПП"
+            if in_register
+            else f"программа вне ФР ДПП: в реестре нет подходящей программы в пределах {budget_hours} ч"
+        )
+        items.append(
+            RouteItem(
+                item_id=f"p{len(items) + 1}",
+                kind="program",
+                program_id=best.program_id,
+                in_federal_register=in_register,
+                hours=best.hours,
+                covers=tuple(d.competency for d in covers),
+                reason=f"{_capitalized(_why(covers, titles))}; {where}; «{best.title}», {best.hours} ч",
+            )
+        )
         taken.add(best.program_id)
         hours += best.hours
     by_kind: dict[str, list[Deficit]] = {}
     for d in uncovered:
         by_kind.setdefault(INFORMAL_BY_AREA.get(d.area, "horizontal_learning"), []).append(d)
     for n, (kind, ds) in enumerate(sorted(by_kind.items()), start=1):
-        items.append(RouteItem(
-            item_id=f"f{n}", kind=kind, hours=0, covers=tuple(d.competency for d in ds),
-            reason=f"{_capitalized(_why(ds, titles))}; {INFORMAL_TITLES[kind].lower()}: подходящей программы "
-                   f"в пределах {budget_hours} ч нет"))
+        items.append(
+            RouteItem(
+                item_id=f"f{n}",
+                kind=kind,
+                hours=0,
+                covers=tuple(d.competency for d in ds),
+                reason=f"{_capitalized(_why(ds, titles))}; {INFORMAL_TITLES[kind].lower()}: подходящей программы "
+                f"в пределах {budget_hours} ч нет",
+            )
+        )
     if young:
-        items.append(RouteItem(
-            item_id=f"f{len(by_kind) + 1}", kind="mentoring", hours=0, covers=(),
-            reason="Наставничество: молодой педагог (до 35 лет, первые 3 года работы); "
-                   "поддержка при освоении маршрута"))
+        items.append(
+            RouteItem(
+                item_id=f"f{len(by_kind) + 1}",
+                kind="mentoring",
+                hours=0,
+                covers=(),
+                reason="Наставничество: молодой педагог (до 35 лет, первые 3 года работы); "
+                "поддержка при освоении маршрута",
+            )
+        )
     return BuiltItems(tuple(items), tuple(d.competency for d in uncovered), hours)
 
 
-def build_route(diagnosis: Diagnosis, catalogue: Iterable[ProgramRecorded], completed: set[str],
-                budget_hours: int, young: bool, methodist_id: str | None,
-                titles: Mapping[str, str] | None = None) -> Route:
+def build_route(
+    diagnosis: Diagnosis,
+    catalogue: Iterable[ProgramRecorded],
+    completed: set[str],
+    budget_hours: int,
+    young: bool,
+    methodist_id: str | None,
+    titles: Mapping[str, str] | None = None,
+) -> Route:
     """The route for one diagnosis; `route_id` is derived from the diagnosis id (deterministic)."""
     built = choose_items(diagnosis, catalogue, completed, budget_hours, young, titles)
-    return Route(route_id=route_id_for(diagnosis.diagnosis_id), educator_id=diagnosis.educator_id,
-                 diagnosis_id=diagnosis.diagnosis_id, assigned_on=diagnosis.diagnosed_on, methodist_id=methodist_id,
-                 items=built.items, uncovered=built.uncovered, total_hours=built.hours)
+    return Route(
+        route_id=route_id_for(diagnosis.diagnosis_id),
+        educator_id=diagnosis.educator_id,
+        diagnosis_id=diagnosis.diagnosis_id,
+        assigned_on=diagnosis.diagnosed_on,
+        methodist_id=methodist_id,
+        items=built.items,
+        uncovered=built.uncovered,
+        total_hours=built.hours,
+    )

@@ -45,8 +45,9 @@ def program_counts(done: ProgramDone, route: Route, item: RouteItem) -> bool:
     return done.program_id == item.program_id and done.route_id in (None, route.route_id)
 
 
-def item_done_on(route: Route, item: RouteItem, programs: Iterable[ProgramDone],
-                 activities: Iterable[ActivityDone]) -> date | None:
+def item_done_on(
+    route: Route, item: RouteItem, programs: Iterable[ProgramDone], activities: Iterable[ActivityDone]
+) -> date | None:
     """The first day the item was done, or None."""
     if item.kind == "program":
         days = [p.completed_on for p in programs if program_counts(p, route, item)]

@@ -34,5 +34,7 @@ class RoutePolicy:
     def from_env(cls, env: Mapping[str, str] | None = None) -> RoutePolicy:
         """RSNMS_ROUTE_BUDGET_HOURS (default 144), RSNMS_METHODIST_MAX_LOAD (default 250)."""
         env = os.environ if env is None else env
-        return cls(budget_hours=_positive(env, "RSNMS_ROUTE_BUDGET_HOURS", cls.budget_hours),
-                   methodist_max_load=_positive(env, "RSNMS_METHODIST_MAX_LOAD", cls.methodist_max_load))
+        return cls(
+            budget_hours=_positive(env, "RSNMS_ROUTE_BUDGET_HOURS", cls.budget_hours),
+            methodist_max_load=_positive(env, "RSNMS_METHODIST_MAX_LOAD", cls.methodist_max_load),
+        )

@@ -20,9 +20,25 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from contracts import (
-    ActivityCompleted, DeficitDiagnosed, EducatorDeparted, EducatorMoved, EducatorRecorded, EducatorRegistered,
-    Event, ProgramCompleted, ProgramEnrolled, ProgramRecorded, Route, RouteAssigned, RouteCancelled, RouteClosure,
-    RouteCompleted, Support, SupportAssigned, SupportStaffRecorded, decode_event,
+    ActivityCompleted,
+    DeficitDiagnosed,
+    EducatorDeparted,
+    EducatorMoved,
+    EducatorRecorded,
+    EducatorRegistered,
+    Event,
+    ProgramCompleted,
+    ProgramEnrolled,
+    ProgramRecorded,
+    Route,
+    RouteAssigned,
+    RouteCancelled,
+    RouteClosure,
+    RouteCompleted,
+    Support,
+    SupportAssigned,
+    SupportStaffRecorded,
+    decode_event,
 )
 from services.routes.domain.builder import build_route, route_id_for
 from services.routes.domain.completion import ActivityDone, ProgramDone, completed_on, deficits_closed, item_done_on
@@ -145,8 +161,14 @@ class EducatorFile(BaseModel):
         places = list(self.transfers)
         if self.profile is not None:
             p = self.profile
-            places.append(Placement(on=p.registered_on, transfer=False, organization_id=p.organization_id,
-                                    municipality_id=p.municipality_id))
+            places.append(
+                Placement(
+                    on=p.registered_on,
+                    transfer=False,
+                    organization_id=p.organization_id,
+                    municipality_id=p.municipality_id,
+                )
+            )
         if not places:
             return None
         return max(places, key=lambda x: (x.on, x.transfer, x.organization_id)).municipality_id
@@ -161,8 +183,14 @@ class EducatorFile(BaseModel):
         return "planned"
 
     # -- commands ------------------------------------------------------------------
-    def apply(self, event: Event, catalogue: Catalogue, loads: Loads, policy: RoutePolicy,
-              titles: dict[str, str] | None = None) -> list[Event]:
+    def apply(
+        self,
+        event: Event,
+        catalogue: Catalogue,
+        loads: Loads,
+        policy: RoutePolicy,
+        titles: dict[str, str] | None = None,
+    ) -> list[Event]:
         """Apply one event; return (and remember) the events it causes.
 
         An event applied before returns the events it caused then. An event the domain
@@ -178,8 +206,9 @@ class EducatorFile(BaseModel):
             out = self._apply(event, catalogue, loads, policy, titles)
             if isinstance(event, (EducatorRegistered, DeficitDiagnosed)) and self.held:
                 out = [*out, *self._release(catalogue, loads, policy, titles)]
-        self.outbox = [*self.outbox, OutboxEntry(cause=str(event.event_id),
-                                                 events=[e.model_dump_json() for e in out])][-OUTBOX_LIMIT:]
+        self.outbox = [*self.outbox, OutboxEntry(cause=str(event.event_id), events=[e.model_dump_json() for e in out])][
+            -OUTBOX_LIMIT:
+        ]
         return out
 
     def _hold(self, event: Event) -> list[Event]:
@@ -191,8 +220,9 @@ class EducatorFile(BaseModel):
         route_id = getattr(event.payload, "route_id", None)
         return isinstance(event, HELD_UNTIL_REGISTERED[1:]) and route_id is not None and self.route(route_id) is None
 
-    def _release(self, catalogue: Catalogue, loads: Loads, policy: RoutePolicy,
-                 titles: dict[str, str] | None) -> list[Event]:
+    def _release(
+        self, catalogue: Catalogue, loads: Loads, policy: RoutePolicy, titles: dict[str, str] | None
+    ) -> list[Event]:
         """Apply the held events in arrival order, progress once the route it names exists (a
         diagnosis held or yet to come builds it); one the domain refuses now is dropped (and
         kept in `dropped` with the reason)."""
@@ -215,15 +245,17 @@ class EducatorFile(BaseModel):
             self.held = waiting
         return out
 
-    def _apply(self, event: Event, catalogue: Catalogue, loads: Loads, policy: RoutePolicy,
-               titles: dict[str, str] | None) -> list[Event]:
+    def _apply(
+        self, event: Event, catalogue: Catalogue, loads: Loads, policy: RoutePolicy, titles: dict[str, str] | None
+    ) -> list[Event]:
         out: list[Event] = []
         if isinstance(event, EducatorRegistered):
             out = self._registered(event, catalogue, loads, policy)
         elif isinstance(event, EducatorMoved):
             p = event.payload
-            place = Placement(on=p.transferred_on, transfer=True, organization_id=p.organization_id,
-                              municipality_id=p.municipality_id)
+            place = Placement(
+                on=p.transferred_on, transfer=True, organization_id=p.organization_id, municipality_id=p.municipality_id
+            )
             if place not in self.transfers:
                 self.transfers.append(place)
         elif isinstance(event, EducatorDeparted):
@@ -240,7 +272,9 @@ class EducatorFile(BaseModel):
             out = self._maybe_completed(event, loads)
         elif isinstance(event, ActivityCompleted):
             p = event.payload
-            act = ActivityDone(kind=p.activity_kind, item_id=p.item_id, route_id=p.route_id, completed_on=p.completed_on)
+            act = ActivityDone(
+                kind=p.activity_kind, item_id=p.item_id, route_id=p.route_id, completed_on=p.completed_on
+            )
             if act not in self.activities:
                 self.activities.append(act)
             out = self._maybe_completed(event, loads)
@@ -264,8 +298,9 @@ class EducatorFile(BaseModel):
     def _new(self, cls: type[Event], payload: Any, like: Event) -> Event:
         return cls.create(payload, source=SOURCE, region=self.region, occurred_at=like.occurred_at)
 
-    def _registered(self, event: EducatorRegistered, catalogue: Catalogue, loads: Loads,
-                    policy: RoutePolicy) -> list[Event]:
+    def _registered(
+        self, event: EducatorRegistered, catalogue: Catalogue, loads: Loads, policy: RoutePolicy
+    ) -> list[Event]:
         p = event.payload
         if self.profile is not None and self.profile.revision >= p.revision:
             return []
@@ -279,13 +314,15 @@ class EducatorFile(BaseModel):
         self.support = mentoring(p, mentor, policy)
         return [self._new(SupportAssigned, self.support, event)]
 
-    def _close(self, record: RouteRecord, status: Status, on: date, reason: str, like: Event,
-               loads: Loads) -> Event:
+    def _close(self, record: RouteRecord, status: Status, on: date, reason: str, like: Event, loads: Loads) -> Event:
         record.move(status, on, reason)
         Loads.bump(loads.methodist, record.route.methodist_id, -1)
         cls = RouteCompleted if status == "completed" else RouteCancelled
-        return self._new(cls, RouteClosure(route_id=record.route.route_id, educator_id=self.educator_id,
-                                           closed_on=on, reason=reason), like)
+        return self._new(
+            cls,
+            RouteClosure(route_id=record.route.route_id, educator_id=self.educator_id, closed_on=on, reason=reason),
+            like,
+        )
 
     def _departed(self, event: EducatorDeparted, loads: Loads) -> list[Event]:
         left = event.payload.left_on
@@ -293,11 +330,15 @@ class EducatorFile(BaseModel):
         active = self.active_route()
         if active is None:
             return []
-        return [self._close(active, "cancelled", max(left, active.route.assigned_on),
-                            "педагог выбыл из системы", event, loads)]
+        return [
+            self._close(
+                active, "cancelled", max(left, active.route.assigned_on), "педагог выбыл из системы", event, loads
+            )
+        ]
 
-    def _diagnosed(self, event: DeficitDiagnosed, catalogue: Catalogue, loads: Loads, policy: RoutePolicy,
-                   titles: dict[str, str]) -> list[Event]:
+    def _diagnosed(
+        self, event: DeficitDiagnosed, catalogue: Catalogue, loads: Loads, policy: RoutePolicy, titles: dict[str, str]
+    ) -> list[Event]:
         dx = event.payload
         if self.route(route_id_for(dx.diagnosis_id)) is not None:
             return []  # this diagnosis already has its route
@@ -309,18 +350,42 @@ class EducatorFile(BaseModel):
         out: list[Event] = []
         if active is not None:
             if deficits_closed(active.route, dx):
-                out.append(self._close(active, "completed", dx.diagnosed_on,
-                                       f"дефициты закрыты по итогам диагностики {dx.diagnosis_id}", event, loads))
+                out.append(
+                    self._close(
+                        active,
+                        "completed",
+                        dx.diagnosed_on,
+                        f"дефициты закрыты по итогам диагностики {dx.diagnosis_id}",
+                        event,
+                        loads,
+                    )
+                )
             elif dx.deficits:
-                out.append(self._close(active, "cancelled", dx.diagnosed_on,
-                                       f"заменён маршрутом по диагностике {dx.diagnosis_id}", event, loads))
+                out.append(
+                    self._close(
+                        active,
+                        "cancelled",
+                        dx.diagnosed_on,
+                        f"заменён маршрутом по диагностике {dx.diagnosis_id}",
+                        event,
+                        loads,
+                    )
+                )
         if not dx.deficits:
             return out
-        methodist = choose_supporter(catalogue.staff.values(), "methodist", loads.methodist,
-                                     policy.methodist_max_load, self.municipality_id)
+        methodist = choose_supporter(
+            catalogue.staff.values(), "methodist", loads.methodist, policy.methodist_max_load, self.municipality_id
+        )
         completed = {d.program_id for d in self.programs_done if d.completed_on <= dx.diagnosed_on}
-        route = build_route(dx, catalogue.programs.values(), completed, policy.budget_hours,
-                            is_young_teacher(self.profile, dx.diagnosed_on, policy), methodist, titles)
+        route = build_route(
+            dx,
+            catalogue.programs.values(),
+            completed,
+            policy.budget_hours,
+            is_young_teacher(self.profile, dx.diagnosed_on, policy),
+            methodist,
+            titles,
+        )
         self.routes.append(RouteRecord.assigned(route, f"построен по диагностике {dx.diagnosis_id}"))
         Loads.bump(loads.methodist, methodist, 1)
         out.append(self._new(RouteAssigned, route, event))

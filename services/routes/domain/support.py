@@ -21,8 +21,9 @@ def first_years_end(profile: EducatorRecorded, policy: RoutePolicy) -> date:
 def is_young_teacher(profile: EducatorRecorded | None, day: date, policy: RoutePolicy) -> bool:
     if profile is None or profile.role != "teacher":
         return False
-    return (day.year - profile.birth_year < policy.young_age_limit
-            and profile.career_start <= day < first_years_end(profile, policy))
+    return day.year - profile.birth_year < policy.young_age_limit and profile.career_start <= day < first_years_end(
+        profile, policy
+    )
 
 
 def support_id_for(educator_id: str) -> str:
@@ -31,6 +32,11 @@ def support_id_for(educator_id: str) -> str:
 
 def mentoring(profile: EducatorRecorded, mentor_id: str | None, policy: RoutePolicy) -> Support:
     """Mentoring from registration until the first years end (`until` = career start + 3 years)."""
-    return Support(support_id=support_id_for(profile.educator_id), educator_id=profile.educator_id,
-                   form="mentoring", mentor_id=mentor_id, assigned_on=profile.registered_on,
-                   until=first_years_end(profile, policy))
+    return Support(
+        support_id=support_id_for(profile.educator_id),
+        educator_id=profile.educator_id,
+        form="mentoring",
+        mentor_id=mentor_id,
+        assigned_on=profile.registered_on,
+        until=first_years_end(profile, policy),
+    )

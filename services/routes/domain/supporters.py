@@ -16,13 +16,19 @@ def capacity(staff: SupportStaffRecorded, max_load: int | None) -> int:
     return staff.capacity if max_load is None else min(staff.capacity, max_load)
 
 
-def choose_supporter(staff: Iterable[SupportStaffRecorded], kind: str, load: Mapping[str, int],
-                     max_load: int | None, municipality: str | None) -> str | None:
+def choose_supporter(
+    staff: Iterable[SupportStaffRecorded],
+    kind: str,
+    load: Mapping[str, int],
+    max_load: int | None,
+    municipality: str | None,
+) -> str | None:
     """The staff id of the best supporter with spare capacity, or None when all are full."""
-    able = [s for s in staff
-            if s.kind == kind and s.active and load.get(s.staff_id, 0) < capacity(s, max_load)]
+    able = [s for s in staff if s.kind == kind and s.active and load.get(s.staff_id, 0) < capacity(s, max_load)]
     if not able:
         return None
-    best = min(able, key=lambda s: (municipality is None or s.municipality_id != municipality,
-                                    load.get(s.staff_id, 0), s.staff_id))
+    best = min(
+        able,
+        key=lambda s: (municipality is None or s.municipality_id != municipality, load.get(s.staff_id, 0), s.staff_id),
+    )
     return best.staff_id

@@ -16,8 +16,9 @@ from services.routes.service import RoutesService
 INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.PROGRESS)
 
 
-def build(settings: Settings | None = None, policy: RoutePolicy | None = None,
-          **runtime_options: object) -> ServiceRuntime:
+def build(
+    settings: Settings | None = None, policy: RoutePolicy | None = None, **runtime_options: object
+) -> ServiceRuntime:
     runtime = ServiceRuntime(settings or Settings(service="routes"), **runtime_options)  # type: ignore[arg-type]
     store = RoutesStore(runtime.db)
     service = RoutesService(store, policy or RoutePolicy.from_env(), competency_titles())

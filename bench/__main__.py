@@ -1,6 +1,6 @@
 """Benchmarks of the indicators pipeline, each comparison measured side by side in one run.
 
-    python -m bench [fold|latency|scale|replay|all] [--scale quick|region|national]
+    python -m bench [fold|latency|scale|replay|pipeline|all] [--scale quick|region|national]
 
 fold     real Kafka -> validate -> fold -> persist to FerretDB -> commit (the service), against a
          naive FastStream per-message handler (one database update per event) and the
@@ -9,14 +9,18 @@ latency  publish -> indicator visible, p50/p95/p99 at a sustained rate
 scale    1, 2 and 3 instances in one consumer group: throughput and identical indicators
 replay   rebuild everything from scratch from a history (national: 89 regions, ~1.1 million
          educators, ~10 events each): events/s and peak memory
+pipeline the four services as separate processes fed as the outside systems would: end-to-end
+         events/s, each service's events/s, the fold alone on the same topics, latency publish ->
+         indicators at --rate (default 500/s), peak memory per service (bench/pipeline.py)
 
 Events are published with the headers the platform's publishers set, including a W3C
 `traceparent` from a publisher sampling 1 % of traces. The fold runs twice: with every
 event's span recorded (`always_on`) and with the production sampler following those
 decisions (`parentbased_traceidratio` 0.01); scale and replay use the latter.
 
-Runs on a private stack (ports 19192/17117, data in .stack-bench/). Results also go to
-bench/results/<name>.json.
+Runs on a private stack (ports 19192/17117, or RSNMS_BENCH_PORTS=kafka,controller,ferretdb; the
+pipeline's services listen from RSNMS_BENCH_HTTP_PORT, default 21400; data in .stack-bench/).
+Results also go to bench/results/<name>.json.
 """
 
 from __future__ import annotations
@@ -396,9 +400,35 @@ async def bench_replay(stack: LocalStack, scale: Scale) -> dict[str, Any]:
     return result
 
 
+async def bench_pipeline(stack: LocalStack, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.pipeline import fold_only, run_pipeline
+
+    base = int(os.environ.get("RSNMS_BENCH_HTTP_PORT", "21400"))
+    result = await run_pipeline(
+        stack.kafka,
+        stack.mongodb,
+        args.scale,
+        ROOT / ".stack-bench" / "pipeline",
+        range(base, base + 4 * args.instances),
+        instances=args.instances,
+        rate=args.rate if args.what == "pipeline" and args.rate else 0,
+        seconds=args.seconds,
+        env=stack.env,
+    )
+    fold = fold_only({**stack.env, **SAMPLED})
+    result["fold_only"] = {**fold, "per_s": _rate(fold)}
+    result["end_to_end_vs_fold"] = result["end_to_end_per_s"] / result["fold_only"]["per_s"]
+    say(
+        f"pipeline: the indicators fold alone over the same topics (same run): {_rate(fold):,.0f} events/s "
+        f"({fold['events']:,} events); RATIO end-to-end inbound/fold-only = {result['end_to_end_vs_fold']:.2f}"
+    )
+    return result
+
+
 async def main_async(args: argparse.Namespace) -> None:
     scale = SCALES[args.scale]
-    stack = LocalStack("bench", 19192, 19193, 17117, partitions=6, env={**os.environ, "KAFKA_HEAP": "-Xmx1g -Xms256m"})
+    ports = [int(p) for p in os.environ.get("RSNMS_BENCH_PORTS", "19192,19193,17117").split(",")]
+    stack = LocalStack("bench", *ports, partitions=args.partitions, env={**os.environ, "KAFKA_HEAP": "-Xmx1g -Xms256m"})
     say(f"bench: starting a private stack ({stack.kafka}, {stack.mongodb})")
     stack.fresh_up()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -414,6 +444,8 @@ async def main_async(args: argparse.Namespace) -> None:
             out["scale"] = await bench_scale(stack, scale)
         if args.what == "replay":
             out["replay"] = await bench_replay(stack, scale)
+        if args.what == "pipeline":
+            out["pipeline"] = await bench_pipeline(stack, args)
     finally:
         stack.down()
     path = RESULTS / f"{args.what}-{args.scale}.json"
@@ -425,12 +457,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", nargs="?", default="all", choices=["fold", "latency", "scale", "replay", "all"])
+    parser.add_argument(
+        "what", nargs="?", default="all", choices=["fold", "latency", "scale", "replay", "pipeline", "all"]
+    )
     parser.add_argument("--scale", default="region", choices=sorted(SCALES))
-    parser.add_argument("--rate", type=int, default=200, help="latency: events per second")
+    parser.add_argument("--rate", type=int, default=None, help="latency: events per second (200; pipeline: 500)")
+    parser.add_argument("--instances", type=int, default=1, help="pipeline: instances of each service")
+    parser.add_argument("--partitions", type=int, default=6, help="partitions of every topic")
     parser.add_argument("--seconds", type=float, default=20, help="latency: how long to publish")
     parser.add_argument("--repeat", type=int, default=3, help="fold: runs of each tracing set-up (medians compared)")
-    asyncio.run(main_async(parser.parse_args()))
+    args = parser.parse_args()
+    args.rate = args.rate if args.rate is not None else (500 if args.what == "pipeline" else 200)
+    asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,606 @@
+"""The whole platform under load: inbound events as the outside systems publish them (signed,
+with the platform's headers), the four services as separate processes, and what each stage
+does with them.
+
+    python -m bench pipeline --scale quick|region|national [--instances N]
+
+1. A generated region (`demo.generator`, the `make run` generator) is published: the ЦНППМ's
+   registry facts and the assessment platform's results back to back, then, once the routes
+   service has built the routes, the providers' reports on them (enrolments, completions,
+   activities, management-team training), as `demo.feed` does for `make run`.
+2. Every 0.25 s the committed offsets of each service's consumer group are read from the broker:
+   a service's events/s is what its group committed from its first to its last progress; the
+   end-to-end rate is the inbound events over the time from the first publish until the
+   indicators group has committed everything.
+3. The indicators fold alone (`bench.worker`, a fresh consumer group) then replays the same
+   topics in the same run, the figure the end-to-end rate is compared with.
+4. Latency: a second region is published at a sustained rate (registrations, then diagnostic
+   results); an event is visible when the indicators group has committed the platform's event
+   that carries it (the re-published fact, the diagnosis, the route built from it).
+
+Peak memory (VmHWM) of every service process is read before it is stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from contracts import (
+    INBOUND_TOPICS,
+    TOPIC_EVENTS,
+    ContractError,
+    DeficitDiagnosed,
+    DiagnosticResultSubmitted,
+    Event,
+    RouteAssigned,
+    Topic,
+    decode_event,
+    inbound_topic_of,
+)
+from demo.competencies import framework_competencies
+from demo.generator import Region, RegionGenerator, RegionSpec
+from rsnms_runtime.kafka import event_headers
+from rsnms_runtime.localstack import ROOT
+from rsnms_runtime.sources import signed_headers
+
+SERVICES = ("registry", "diagnostics", "routes", "indicators")
+#: the topics each service's consumer group reads
+INPUTS = {
+    "registry": (str(Topic.REGISTRY_SUBMITTED),),
+    "diagnostics": (str(Topic.DIAGNOSTIC_RESULTS),),
+    "routes": (str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.PROGRESS)),
+    "indicators": (str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES), str(Topic.PROGRESS)),
+}
+AS_OF = date(2025, 11, 30)
+#: sizes of the demo generator: quick ~1,200 inbound events, region ~85,000 (one large region),
+#: national = 89 regions of the region's size (~1.1 million educators)
+SPECS = {
+    "quick": RegionSpec(
+        municipalities=3, schools_per_municipality=(3, 5), educators_per_school=(8, 16), programs=24, seed=11
+    ),
+    "region": RegionSpec(
+        municipalities=70, schools_per_municipality=(12, 22), educators_per_school=(20, 36), programs=60, seed=11
+    ),
+}
+NATIONAL_REGIONS = 89
+#: the region published at a sustained rate for the latency (~5,600 registry facts, then ~3,000 results)
+LATENCY_SPEC = RegionSpec(region="RU-LAT", municipalities=25, today=AS_OF, seed=99)
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def spec_for(scale: str, region: str, seed: int | None = None) -> RegionSpec:
+    base = SPECS["region" if scale == "national" else scale]
+    return RegionSpec(
+        region=region,
+        municipalities=base.municipalities,
+        schools_per_municipality=base.schools_per_municipality,
+        educators_per_school=base.educators_per_school,
+        programs=base.programs,
+        today=AS_OF,
+        seed=base.seed if seed is None else seed,
+    )
+
+
+class Publisher:
+    """An outside system's producer: signed inbound events, acks=all, published in windows of
+    `window` sends whose acks are awaited before the next window (bounded memory and no
+    producer timeout, whatever the number of events)."""
+
+    def __init__(self, kafka: str, keys: dict[str, bytes], window: int = 2000):
+        self._kafka, self._keys, self._window = kafka, keys, window
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self._kafka, acks="all", enable_idempotence=True, linger_ms=5, max_batch_size=256 * 1024
+        )
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+
+    async def send(self, event: Event) -> Any:
+        """Send one event; returns the future of its record metadata."""
+        assert self._producer is not None
+        topic, value, key = str(inbound_topic_of(event)), event.to_bytes(), event.key.encode()
+        headers = event_headers(event) | signed_headers(event.source, self._keys[event.source], topic, key, value)
+        return await self._producer.send(topic, value, key=key, headers=[(k, v.encode()) for k, v in headers.items()])
+
+    async def publish(self, events: Iterable[Event]) -> int:
+        n, pending = 0, []
+        for event in events:
+            pending.append(await self.send(event))
+            n += 1
+            if len(pending) >= self._window:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+        return n
+
+
+class Services:
+    """The four services as separate processes (`python -m services.<name>`), `instances` of
+    each in one consumer group."""
+
+    def __init__(self, env: dict[str, str], workdir: Path, http_ports: Iterable[int], instances: int = 1):
+        self.env, self.workdir, self.instances = env, workdir, instances
+        ports = iter(http_ports)
+        self.ports = {(name, i): next(ports) for name in SERVICES for i in range(instances)}
+        self.procs: dict[tuple[str, int], subprocess.Popen[bytes]] = {}
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        for (name, i), port in self.ports.items():
+            log = open(self.workdir / f"{name}-{i}.log", "ab")  # noqa: SIM115 - lives as long as the process
+            self.procs[(name, i)] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}"],
+                cwd=ROOT,
+                env={**self.env, "RSNMS_HTTP_PORT": str(port)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def url(self, name: str, path: str, instance: int = 0) -> str:
+        return f"http://127.0.0.1:{self.ports[(name, instance)]}{path}"
+
+    def get(self, name: str, path: str, instance: int = 0, timeout: float = 60) -> bytes:
+        with urllib.request.urlopen(self.url(name, path, instance), timeout=timeout) as response:  # noqa: S310
+            return response.read()
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        for (name, i), proc in self.procs.items():
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name}-{i} exited with {proc.returncode}:\n{self.log(name, i)}")
+                try:
+                    if b'"ready":true' in self.get(name, "/health/ready", i, timeout=5).replace(b" ", b""):
+                        break
+                except (urllib.error.URLError, OSError, ValueError):
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{name}-{i} not ready:\n{self.log(name, i)}")
+                time.sleep(0.3)
+
+    def log(self, name: str, instance: int = 0, lines: int = 40) -> str:
+        path = self.workdir / f"{name}-{instance}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def peak_memory_mb(self) -> dict[str, float]:
+        """The highest resident set size of each service (the largest of its instances), in MB."""
+        out: dict[str, float] = {}
+        for (name, _), proc in self.procs.items():
+            try:
+                status = Path(f"/proc/{proc.pid}/status").read_text()
+            except OSError:
+                continue
+            kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+            out[name] = max(out.get(name, 0.0), kb / 1024)
+        return out
+
+    def metric(self, counter: str) -> dict[str, float]:
+        """A Prometheus counter summed over every instance of each service."""
+        out: dict[str, float] = {}
+        for name, i in self.procs:
+            text = self.get(name, "/metrics", i).decode()
+            out[name] = out.get(name, 0.0) + sum(
+                float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(counter)
+            )
+        return out
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            proc.send_signal(signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
+
+
+@dataclass
+class GroupWatch:
+    """Samples the committed offsets of every service's consumer group (summed over its
+    partitions) and the end offsets of its input topics."""
+
+    kafka: str
+    prefix: str
+    every: float = 0.25
+    #: service -> [(monotonic time, committed total)]
+    samples: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
+    ends: dict[str, int] = field(default_factory=dict)
+    _admin: Any = None
+    _probe: Any = None
+    _task: Any = None
+
+    async def start(self) -> None:
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka)
+        self._probe = AIOKafkaConsumer(bootstrap_servers=self.kafka, enable_auto_commit=False)
+        await self._admin.start()
+        await self._probe.start()
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        await self._probe.stop()
+        await self._admin.close()
+
+    async def committed(self, service: str) -> tuple[int, int]:
+        """(committed, end) summed over the partitions of the service's input topics."""
+        offsets = await self._admin.list_consumer_group_offsets(f"{self.prefix}.{service}")
+        tps = [TopicPartition(t, p) for t in INPUTS[service] for p in self._partitions(t)]
+        ends = await self._probe.end_offsets(tps) if tps else {}
+        done = sum(meta.offset for tp, meta in offsets.items() if tp.topic in INPUTS[service] and meta.offset > 0)
+        return done, sum(ends.values())
+
+    def _partitions(self, topic: str) -> set[int]:
+        return self._probe._client.cluster.partitions_for_topic(topic) or set()  # noqa: SLF001
+
+    async def _loop(self) -> None:
+        while True:
+            await self._probe._client.force_metadata_update()  # noqa: SLF001 - topics appear during the run
+            for service in SERVICES:
+                try:
+                    done, end = await self.committed(service)
+                except Exception:  # noqa: BLE001 - a group not yet there, a rebalance
+                    continue
+                self.samples.setdefault(service, []).append((time.monotonic(), done))
+                self.ends[service] = end
+            await asyncio.sleep(self.every)
+
+    async def caught_up(self, services: Sequence[str], timeout: float, settle: float = 0.0) -> float:
+        """Wait until each service's group has committed everything in its inputs (in order: the
+        output of one is the input of the next); the moment the last one got there."""
+        deadline = time.monotonic() + timeout
+        for service in services:
+            while True:
+                done, end = await self.committed(service)
+                if end and done >= end:
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{service} did not catch up in {timeout:.0f} s ({done}/{end})")
+                await asyncio.sleep(0.1)
+        if settle:
+            await asyncio.sleep(settle)
+        return time.monotonic()
+
+    def rate(self, service: str, since: float) -> dict[str, float]:
+        """Events the group committed after `since` and the time from its first to its last progress."""
+        points = [(t, n) for t, n in self.samples.get(service, []) if t >= since]
+        if len(points) < 2:
+            return {"events": 0, "seconds": 0.0, "per_s": 0.0}
+        base = points[0][1]
+        moving = [(t, n) for t, n in points if n > base]
+        if not moving:
+            return {"events": 0, "seconds": 0.0, "per_s": 0.0}
+        first = max(t for t, n in points if n == base)  # the last sample before it moved
+        last_t, last_n = min(((t, n) for t, n in moving if n == moving[-1][1]), key=lambda p: p[0])
+        seconds = last_t - first
+        return {"events": last_n - base, "seconds": seconds, "per_s": (last_n - base) / max(seconds, 1e-9)}
+
+
+async def read_events(kafka: str, topics: Sequence[str], region: str | None = None) -> list[Event]:
+    """Every event on the topics from the beginning (optionally of one region)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        cluster = await consumer._client.fetch_all_metadata()  # noqa: SLF001
+        tps = [TopicPartition(t, p) for t in topics for p in sorted(cluster.partitions_for_topic(t) or ())]
+        ends = await consumer.end_offsets(tps)
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        out: list[Event] = []
+        remaining = {tp for tp in tps if ends[tp] > 0}
+        while remaining:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=10000)
+            for tp, records in batch.items():
+                for rec in records:
+                    try:
+                        event = decode_event(rec.value)
+                    except ContractError:
+                        continue
+                    if region is None or event.region == region:
+                        out.append(event)
+                if records and records[-1].offset + 1 >= ends[tp]:
+                    remaining.discard(tp)
+        return out
+    finally:
+        await consumer.stop()
+
+
+def policy_file(path: Path, keys: dict[str, bytes]) -> Path:
+    inbound = sorted(k for t in INBOUND_TOPICS for k in TOPIC_EVENTS[t])
+    path.write_text(yaml.safe_dump({"sources": {s: {"events": inbound, "regions": ["*"]} for s in keys}}))
+    return path
+
+
+@dataclass
+class Fed:
+    regions: list[Region]
+    progress: list[Event]
+    published: int
+
+
+class Pipeline:
+    """One run: services up on a stack, a region fed through them, figures read."""
+
+    def __init__(
+        self,
+        kafka: str,
+        mongodb: str,
+        workdir: Path,
+        http_ports: Iterable[int],
+        instances: int = 1,
+        base_env: dict[str, str] | None = None,
+        extra_env: dict[str, str] | None = None,
+    ):
+        self.kafka, self.mongodb, self.workdir = kafka, mongodb, workdir
+        self.prefix = "pl" + uuid.uuid4().hex[:8]
+        self.keys: dict[str, bytes] = {}
+        workdir.mkdir(parents=True, exist_ok=True)
+        self._base_env = {**(base_env or os.environ), "KAFKA_BOOTSTRAP_SERVERS": kafka, "MONGODB_URI": mongodb}
+        self._extra_env = extra_env or {}
+        self._http_ports = list(http_ports)
+        self.instances = instances
+        self.services: Services | None = None
+        self.watch = GroupWatch(kafka, self.prefix)
+
+    def generators(self, specs: Sequence[RegionSpec]) -> list[RegionGenerator]:
+        gens = [RegionGenerator(s, framework_competencies()) for s in specs]
+        for g in gens:
+            for source in g.sources:
+                self.keys.setdefault(source, secrets.token_hex(16).encode())
+        return gens
+
+    async def start(self) -> None:
+        env = {
+            **self._base_env,
+            "RSNMS_DB_PREFIX": self.prefix,
+            "RSNMS_GROUP_PREFIX": self.prefix,
+            "LOG_LEVEL": "WARNING",
+            "RSNMS_SOURCE_KEYS": ",".join(f"{s}={k.decode()}" for s, k in self.keys.items()),
+            "RSNMS_SOURCE_POLICY": str(policy_file(self.workdir / "sources.yaml", self.keys)),
+            "RSNMS_SNAPSHOT_INTERVAL_S": "0",
+            "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+            "OTEL_TRACES_SAMPLER_ARG": "0.01",
+            **self._extra_env,
+        }
+        self.services = Services(env, self.workdir, self._http_ports, self.instances)
+        self.services.start()
+        await asyncio.to_thread(self.services.wait_ready)
+        await self.watch.start()
+
+    async def stop(self) -> None:
+        await self.watch.stop()
+        if self.services is not None:
+            self.services.stop()
+
+    async def feed(self, gens: Sequence[RegionGenerator], timeout: float, log: Callable[[str], None] = say) -> Fed:
+        """Registry facts and diagnostic results of every region, then the providers' reports
+        once the routes exist."""
+        regions = [g.generate() for g in gens]
+        publisher = Publisher(self.kafka, self.keys)
+        await publisher.start()
+        try:
+            n = await publisher.publish(e for r in regions for e in r.registry)
+            n += await publisher.publish(e for r in regions for e in r.diagnostics)
+            log(f"pipeline: published {n:,} registry facts and diagnostic results")
+            await self.watch.caught_up(("registry", "diagnostics", "routes"), timeout)
+            by_region = {r.spec.region: r for r in regions}
+            routes: dict[str, list[RouteAssigned]] = {r: [] for r in by_region}
+            for e in await read_events(self.kafka, [str(Topic.ROUTES)]):
+                if isinstance(e, RouteAssigned) and e.region in routes:
+                    routes[e.region].append(e)
+            log(f"pipeline: the platform built {sum(len(v) for v in routes.values()):,} routes")
+            progress = [p for g, r in zip(gens, regions, strict=True) for p in g.progress(r, routes[r.spec.region])]
+            n += await publisher.publish(progress)
+            log(f"pipeline: published {len(progress):,} provider reports")
+        finally:
+            await publisher.stop()
+        return Fed(regions, progress, n)
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    if len(values) < 2:
+        return {"p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "n": len(values)}
+    q = statistics.quantiles(values, n=100)
+    return {"p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000, "p99_ms": q[98] * 1000, "n": len(values)}
+
+
+async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float) -> dict[str, Any]:
+    """Publish a fresh region's registrations, then its diagnostic results, at `rate`/s; each is
+    visible when the indicators group has committed the platform's event that carries it."""
+    region = gen.generate()
+    events = [e for e in [*region.registry, *region.diagnostics]][: int(rate * seconds)]
+    sent: dict[str, tuple[float, str]] = {}  # inbound event id -> (sent at, kind)
+    publisher = Publisher(run.kafka, run.keys, window=10**9)
+    await publisher.start()
+    # the platform's topics are tailed from their current end: a derived event's position is
+    # matched to the inbound event it carries
+    tail = AIOKafkaConsumer(bootstrap_servers=run.kafka, enable_auto_commit=False)
+    await tail.start()
+    cluster = await tail._client.fetch_all_metadata()  # noqa: SLF001
+    folded = INPUTS["indicators"]
+    tps = [TopicPartition(t, p) for t in folded for p in sorted(cluster.partitions_for_topic(t) or ())]
+    tail.assign(tps)
+    await tail.seek_to_end(*tps)
+    #: (topic, partition) -> [(offset, inbound event id, kind)]
+    waiting: dict[tuple[str, int], list[tuple[int, str, str]]] = {}
+    sessions: dict[str, str] = {}  # session id -> inbound event id
+    diagnoses: dict[str, str] = {}  # diagnosis id -> inbound event id
+    latencies: dict[str, list[float]] = {"fact": [], "diagnosis": [], "route": []}
+    admin = AIOKafkaAdminClient(bootstrap_servers=run.kafka)
+    await admin.start()
+    sending = True
+
+    async def follow() -> None:
+        while sending or any(waiting.values()) or len(latencies["fact"]) + len(latencies["diagnosis"]) < len(sent):
+            for tp, records in (await tail.getmany(timeout_ms=5, max_records=5000)).items():
+                for rec in records:
+                    event = decode_event(rec.value)
+                    key = (tp.topic, tp.partition)
+                    eid = str(event.event_id)
+                    if eid in sent:
+                        waiting.setdefault(key, []).append((rec.offset, eid, "fact"))
+                    elif isinstance(event, DeficitDiagnosed) and event.payload.session_id in sessions:
+                        origin = sessions[event.payload.session_id]
+                        diagnoses[event.payload.diagnosis_id] = origin
+                        waiting.setdefault(key, []).append((rec.offset, origin, "diagnosis"))
+                    elif isinstance(event, RouteAssigned) and event.payload.diagnosis_id in diagnoses:
+                        waiting.setdefault(key, []).append((rec.offset, diagnoses[event.payload.diagnosis_id], "route"))
+            await asyncio.sleep(0)
+
+    async def visible() -> None:
+        deadline: float | None = None
+        while sending or any(waiting.values()):
+            now = time.monotonic()
+            if not sending:
+                deadline = deadline or now + 60
+                if now > deadline:
+                    return
+            committed = await admin.list_consumer_group_offsets(f"{run.prefix}.indicators")
+            now = time.monotonic()
+            for (topic, partition), items in waiting.items():
+                meta = committed.get(TopicPartition(topic, partition))
+                if meta is None:
+                    continue
+                keep = []
+                for offset, origin, kind in items:
+                    if offset < meta.offset:
+                        latencies[kind].append(now - sent[origin][0])
+                    else:
+                        keep.append((offset, origin, kind))
+                items[:] = keep
+            await asyncio.sleep(0.01)
+
+    followers = [asyncio.create_task(follow()), asyncio.create_task(visible())]
+    started = time.monotonic()
+    for i, event in enumerate(events):
+        sent[str(event.event_id)] = (time.monotonic(), event.event_type)
+        if isinstance(event, DiagnosticResultSubmitted):
+            sessions[event.payload.session_id] = str(event.event_id)
+        await publisher.send(event)
+        await asyncio.sleep(max(0.0, started + (i + 1) / rate - time.monotonic()))
+    elapsed = time.monotonic() - started
+    sending = False
+    await followers[1]
+    followers[0].cancel()
+    await asyncio.gather(*followers, return_exceptions=True)
+    await tail.stop()
+    await admin.close()
+    await publisher.stop()
+    registry = [e for e in events if not isinstance(e, DiagnosticResultSubmitted)]
+    everything = [x for values in latencies.values() for x in values]
+    return {
+        "rate_per_s": len(events) / elapsed,
+        "events": len(events),
+        "registry_facts": len(registry),
+        "diagnostic_results": len(events) - len(registry),
+        "all": percentiles(everything),
+        **{kind: percentiles(values) for kind, values in latencies.items()},
+        "not_visible": sum(len(v) for v in waiting.values()),
+    }
+
+
+def fold_only(env: dict[str, str]) -> dict[str, float]:
+    """The indicators fold alone over the same topics (a fresh group), in its own process."""
+    import json
+
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.worker", "--prefix", "plfold" + uuid.uuid4().hex[:6]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=6 * 3600,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+async def run_pipeline(
+    kafka: str,
+    mongodb: str,
+    scale: str,
+    workdir: Path,
+    http_ports: Iterable[int],
+    instances: int = 1,
+    rate: int = 500,
+    seconds: float = 20,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The pipeline bench on a running stack; the figures as a dict."""
+    regions = NATIONAL_REGIONS if scale == "national" else 1
+    specs = [spec_for(scale, f"RU-P{r:02d}", seed=11 + r) for r in range(regions)]
+    run = Pipeline(kafka, mongodb, workdir, http_ports, instances, base_env=env)
+    gens = run.generators(specs)
+    lat_gen = run.generators([LATENCY_SPEC])[0]
+    await run.start()
+    assert run.services is not None
+    try:
+        started = time.monotonic()
+        fed = await run.feed(gens, timeout=6 * 3600)
+        done = await run.watch.caught_up(("routes", "indicators"), timeout=6 * 3600)
+        seconds_e2e = done - started
+        await asyncio.sleep(1.0)  # a last sample of every group
+        per_service = {s: run.watch.rate(s, started) for s in SERVICES}
+        result: dict[str, Any] = {
+            "scale": scale,
+            "instances": instances,
+            "prefix": run.prefix,
+            "inbound_events": fed.published,
+            "educators": sum(sum(1 for e in r.registry if e.event_type == "EducatorRegistered") for r in fed.regions),
+            "seconds": seconds_e2e,
+            "end_to_end_per_s": fed.published / seconds_e2e,
+            "services": per_service,
+            "processed": run.services.metric("rsnms_events_processed_total"),
+            "duplicates": run.services.metric("rsnms_events_duplicate_total"),
+            "dead_lettered": run.services.metric("rsnms_events_dead_lettered_total"),
+        }
+        say(
+            f"pipeline: {fed.published:,} inbound events through the four services in {seconds_e2e:.1f} s = "
+            f"{result['end_to_end_per_s']:,.0f} events/s end to end"
+        )
+        for s, r in per_service.items():
+            say(f"pipeline:   {s:<12} {r['per_s']:>8,.0f} events/s ({r['events']:,} events in {r['seconds']:.1f} s)")
+        if rate:
+            result["latency"] = await latency(run, lat_gen, rate, seconds)
+            lat = result["latency"]
+            say(
+                f"pipeline: latency at {lat['rate_per_s']:.0f} inbound events/s sustained, publish -> indicators "
+                f"folded: p50 {lat['all']['p50_ms']:.0f} ms, p95 {lat['all']['p95_ms']:.0f} ms, p99 "
+                f"{lat['all']['p99_ms']:.0f} ms ({lat['not_visible']} not visible after 60 s); facts p99 "
+                f"{lat['fact']['p99_ms']:.0f} ms, diagnoses p99 {lat['diagnosis']['p99_ms']:.0f} ms, routes p99 "
+                f"{lat['route']['p99_ms']:.0f} ms"
+            )
+        result["peak_memory_mb"] = run.services.peak_memory_mb()
+        say("pipeline: peak memory " + ", ".join(f"{k} {v:,.0f} MB" for k, v in result["peak_memory_mb"].items()))
+    finally:
+        await run.stop()
+    return result

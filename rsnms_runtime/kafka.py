@@ -250,6 +250,9 @@ class BatchConsumer:
         self._drops_unsampled_parents = drops_unsampled_parents
         #: set when partitions are assigned: another instance may have marked their events
         self.ledger_stale = True
+        #: reloads of the service's in-memory state, run (with the ledger's) before the first
+        #: batch after partitions were assigned
+        self.on_assigned: list[Callable[[], Awaitable[Any]]] = []
         #: monotonic clock of the first partition assignment: when consuming began (benchmarks)
         self.first_assigned_at: float | None = None
         #: contexts of the latest applied events of sampled traces, for spans that summarise
@@ -304,6 +307,8 @@ class BatchConsumer:
         conflicting re-uses of an id dead-lettered."""
         if self.ledger_stale:
             await with_retries(self._ledger.refresh, "ledger")
+            for reload in self.on_assigned:  # state another instance may have written
+                await with_retries(reload, "state reload")
             self.ledger_stale = False
         known = await with_retries(lambda: self._ledger.known(i.event_id for i in decoded), "ledger")
         fresh: list[Incoming] = []

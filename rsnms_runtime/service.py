@@ -74,6 +74,7 @@ class ServiceRuntime:
         if self.gate is None:
             self.log.warning("inbound_authentication_disabled", reason="RSNMS_SOURCE_KEYS is not set")
         self._startup: list[Callable[[], Any]] = []
+        self._on_assigned: list[Callable[[], Any]] = []
         self._shutdown: list[Callable[[], Any]] = []
         self._routes: list[tuple[str, Any]] = []
         self.consumers: list[BatchConsumer] = []
@@ -89,6 +90,7 @@ class ServiceRuntime:
             self.gate,
             drops_unsampled_parents(self.tracer_provider),
         )
+        consumer.on_assigned.extend(self._on_assigned)
         subscribe_batch(self.broker, self.settings, topics, consumer, group_suffix)
         self.consumers.append(consumer)
         return consumer
@@ -123,6 +125,14 @@ class ServiceRuntime:
         links = [trace.Link(ctx) for consumer in self.consumers for ctx in consumer.recent_traces]
         tracer = self.tracer_provider.get_tracer(f"rsnms.{self.settings.service}")
         return tracer.start_as_current_span(name, links=links, attributes={"rsnms.service": self.settings.service})
+
+    def on_assigned(self, reload: Callable[[], Any]) -> None:
+        """Have `reload` (the service's in-memory state read back from its store) run before the
+        first batch after partitions were assigned to a consumer: another instance may have
+        written state of those partitions."""
+        self._on_assigned.append(reload)
+        for consumer in self.consumers:
+            consumer.on_assigned.append(reload)
 
     def on_startup(self, fn: Callable[[], Any]) -> None:
         self._startup.append(fn)

@@ -34,7 +34,7 @@ class Loaded:
 
 
 class DiagnosisRepository(Protocol):
-    """MongoDiagnosisRepository in production, an in-memory fake in the unit tests."""
+    """JournalDiagnosisRepository in production, an in-memory fake in the unit tests."""
 
     async def load(self, diagnosis_keys: list[str], educator_keys: list[str]) -> Loaded:
         """The sessions already diagnosed and the educators' latest diagnoses (one read per batch)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from contracts import Event
 from rsnms_runtime.kafka import Incoming, Outcome
 from services.registry.adapters.store import RegistryStore
-from services.registry.domain.rules import Stored, decide, revision_of
+from services.registry.domain.rules import after, decide
 
 
 class RegistryService:
@@ -32,14 +32,7 @@ class RegistryService:
                 continue
             if verdict.decision == "accepted":
                 accepted.append(event)
-                previous = stored.get(key)
-                left_on = getattr(event.payload, "left_on", None) or (previous.left_on if previous else None)
-                if hasattr(event.payload, "revision"):
-                    stored[key] = Stored(revision_of(event), event.content_hash(), left_on)
-                else:
-                    stored[key] = Stored(
-                        previous.revision if previous else 0, previous.content_hash if previous else "", left_on
-                    )
+                stored[key] = after(event, stored.get(key))
             outcome.emit.append(event)
         await self._store.save(accepted)
         return outcome

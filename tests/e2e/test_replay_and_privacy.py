@@ -34,6 +34,7 @@ from contracts.pseudonym import educator_pseudonym
 from demo.feed import FeedResult, caught_up
 from demo.generator import RegionSpec
 from tests.e2e.checks import differences, feed, region_under_test, settled
+from services.routes.adapters.store import RoutesStore
 from tests.e2e.platform import SERVICES, Platform
 from tests.support.factories import region_code
 from tests.support.kafka import consumer_groups, read_topic, republish, rewind_groups
@@ -93,7 +94,7 @@ async def _state(run_infra: Any, platform: Platform, prefix: str, region: str) -
     table = platform.get("indicators", f"/indicators?region={region}&as_of={AS_OF}")
     mongo = AsyncMongoClient(run_infra.mongodb)
     try:
-        routes = [d async for d in mongo[f"{prefix}_routes"]["routes"].find({"region": region}).sort("_id", 1)]
+        routes = await RoutesStore(mongo[f"{prefix}_routes"]).routes(region)
     finally:
         await mongo.close()
     ids = await _ids(run_infra.kafka, region)

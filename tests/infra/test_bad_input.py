@@ -13,6 +13,7 @@ from pymongo import AsyncMongoClient
 
 from contracts import DeadLetter, DiagnosticResult, DiagnosticResultSubmitted, Topic, decode_event
 from contracts.codec import MAX_EVENT_BYTES
+from services.registry.adapters.store import RegistryStore
 from rsnms_runtime.kafka import EventPublisher
 from services.registry.entrypoints.app import build
 from tests.support.factories import educator_registered, region_code
@@ -36,10 +37,10 @@ async def test_bad_input_is_dead_lettered_never_applied_and_never_blocks(infra, 
         serving(build(infra.settings("registry", prefix), gate=None), infra.kafka) as source,
         AsyncMongoClient(infra.mongodb) as mongo,
     ):
-        educators = mongo[f"{prefix}_registry"]["educators"]
+        educators = RegistryStore(mongo[f"{prefix}_registry"])
         first = educator_registered(region, birth_year=1980)
         await EventPublisher(source).publish_all([first], inbound=True)
-        assert await eventually(lambda: educators.find_one({"_id": f"{region}:{first.key}"}))
+        assert await eventually(lambda: educators.entity("educators", region, first.key))
 
         # a later delivery of the same event id with other content (another batch)
         across = _doc(first)
@@ -86,7 +87,7 @@ async def test_bad_input_is_dead_lettered_never_applied_and_never_blocks(infra, 
             await source.publish(value, topic=SUBMITTED, key=key)
         await EventPublisher(source).publish_all([after], inbound=True)
 
-        assert await eventually(lambda: educators.find_one({"_id": f"{region}:{after.key}"}), timeout=60)
+        assert await eventually(lambda: educators.entity("educators", region, after.key), timeout=60)
 
         originals = {v: name for name, v in bad.items() if name != "twin"}
 
@@ -114,9 +115,9 @@ async def test_bad_input_is_dead_lettered_never_applied_and_never_blocks(infra, 
         assert "DiagnosticResultSubmitted" in dead["wrong_topic"].error
 
         # never applied: the stored state and the re-published facts have the first contents only
-        stored = await educators.find_one({"_id": f"{region}:{first.key}"})
+        stored = await educators.entity("educators", region, first.key)
         assert stored["data"]["birth_year"] == 1980
-        stored_twin = await educators.find_one({"_id": f"{region}:{twin.key}"})
+        stored_twin = await educators.entity("educators", region, twin.key)
         assert stored_twin["data"]["role"] == "teacher"
         facts = [decode_event(r.value) for r in await read_topic(infra.kafka, str(Topic.REGISTRY_FACTS))]
         facts = [e for e in facts if e.region == region]

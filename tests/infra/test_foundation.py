@@ -10,6 +10,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from contracts import DeadLetter, Topic, decode_event
+from services.registry.adapters.store import RegistryStore
 from rsnms_runtime.kafka import EventPublisher
 from services.registry.entrypoints.app import build
 from tests.support.factories import educator_registered, region_code
@@ -31,8 +32,8 @@ async def test_round_trip_through_kafka_and_ferretdb_with_dead_letters(infra, pr
         await source.publish(b'{"event_type": "EducatorRegistered", ', topic=str(Topic.REGISTRY_SUBMITTED), key=b"x")
         await source.publish(json.dumps(bad_type).encode(), topic=str(Topic.REGISTRY_SUBMITTED), key=b"y")
 
-        stored = mongo[f"{prefix}_registry"]["educators"]
-        doc = await eventually(lambda: stored.find_one({"_id": f"{region}:{good.key}"}))
+        stored = RegistryStore(mongo[f"{prefix}_registry"])
+        doc = await eventually(lambda: stored.entity("educators", region, good.key))
         assert doc["revision"] == 1 and doc["data"]["role"] == "teacher"
 
         async def republished():

@@ -8,6 +8,7 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from contracts import Topic, decode_event
+from services.registry.adapters.store import RegistryStore
 from rsnms_runtime.cli import read_dead_letters, redrive
 from rsnms_runtime.kafka import EventPublisher
 from rsnms_runtime.sources import Grant, SourceGate
@@ -62,7 +63,7 @@ async def test_redrive_after_fix_applies_exactly_once(infra, prefix):
         assert await redrive(ops, [ref]) == [ref]
         assert await redrive(ops, [ref]) == []  # recorded: a second re-drive sends nothing
         doc = await eventually(
-            lambda: mongo[f"{prefix}_registry"]["educators"].find_one({"_id": f"{region}:{event.key}"})
+            lambda: RegistryStore(mongo[f"{prefix}_registry"]).entity("educators", region, event.key)
         )
         assert doc["revision"] == 1
         assert len(await eventually(lambda: _facts(infra, event.event_id))) == 1

@@ -1,5 +1,5 @@
-"""Documents the routes store writes suit FerretDB v1: no nested arrays, no keys with '.' or
-starting with '$', and they read back into the same state."""
+"""Entries the routes store journals suit FerretDB v1 (no nested arrays, no keys with '.' or
+starting with '$') and read back into the same state, in memory and from the journal."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from datetime import date
 from typing import Any
 
 from contracts import Activity, ActivityCompleted, Enrolment, ProgramEnrolled
-from services.routes.adapters.store import catalogue_document, file_document, route_view
+from services.routes.adapters.store import RoutesStore, catalogue_document, file_entry, route_view
 from services.routes.domain.config import RoutePolicy
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
+from tests.support.journal import FakeDb
 from tests.support.routes import ED, R, deficit, diagnosed, ev, known, program, registered, staff
 
 
@@ -55,9 +56,9 @@ def test_educator_and_route_documents_have_no_nested_arrays_and_safe_keys():
         ".a.b: key",
     ]
     file = busy_file()
-    doc = file_document(file)
+    doc = file_entry(file, 1)
     assert problems(doc) == []
-    assert doc["_id"] == f"{R}:{ED}" and doc["active_methodist"] == "m" and doc["mentor"] == "men"
+    assert doc["k"] == f"{R}:{ED}" and doc["methodist"] == "m" and doc["mentor"] == "men"
     views = route_view(file)
     assert [problems(v) for v in views] == [[], []]
     assert catalogue_document(program("dpp.2024.1", ["c1"]))["revision"] == 1
@@ -66,7 +67,25 @@ def test_educator_and_route_documents_have_no_nested_arrays_and_safe_keys():
 
 def test_documents_read_back_into_the_same_file():
     file = busy_file()
-    assert EducatorFile.model_validate(file_document(file)["file"]) == file
+    assert EducatorFile.model_validate_json(file_entry(file, 1)["file"]) == file
+
+
+async def test_the_store_holds_the_latest_file_and_catalogue_and_reads_them_back_from_its_journal():
+    db = FakeDb()
+    store = RoutesStore(db)
+    file = busy_file()
+    await store.save_catalogue(R, [program("dpp.2024.1", ["c1"])], [staff("m"), staff("men", kind="mentor")])
+    await store.save_files([EducatorFile(region=R, educator_id=ED)])
+    await store.save_files([file])
+    assert db["journal"].inserts == 3  # one per batch
+    for reader in (store, RoutesStore(db)):  # in memory, and read back from the journal
+        assert await reader.files([f"{R}:{ED}", f"{R}:nobody"]) == {f"{R}:{ED}": file}
+        assert set((await reader.catalogue(R)).programs) == {"dpp.2024.1"}
+        assert (await reader.loads(R)) == Loads(methodist={"m": 1}, mentor={"men": 1})
+        assert [v["_id"] for v in await reader.routes(R)] == ["route-dx-1", "route-dx-2"]
+    got = (await store.files([f"{R}:{ED}"]))[f"{R}:{ED}"]
+    got.routes.clear()  # what a failed batch did to its copy never reaches the held state
+    assert (await store.files([f"{R}:{ED}"]))[f"{R}:{ED}"] == file
 
 
 def test_the_route_view_carries_status_history_and_item_statuses():

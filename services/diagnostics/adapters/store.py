@@ -1,86 +1,94 @@
-"""The diagnostics repository on MongoDB / FerretDB v1 (pymongo AsyncMongoClient).
+"""The diagnostics repository: every diagnosis the service made held in memory (as the exact
+JSON of the event it emitted, parsed when a batch needs it) and persisted as an append-only
+journal (`rsnms_runtime.journal`, collection `diagnoses`), one insert per batch.
 
-Per batch: one read of each collection by `_id` (run together), a read of `diagnoses` by
-educator only when a result arrives older than the educator's latest diagnosis, and one
-bulk write per collection. No transactions, so every write is idempotent on its own:
-- a diagnosis is inserted if missing (`$setOnInsert`): a stored one is never replaced;
-- a latest pointer is inserted if missing, then set only if the new order key is greater:
-  it moves forward whatever the order of arrival or of a crash between the two writes.
+An entry is a `diagnosis_document` (`adapters/documents.py`: region, educator key, order key,
+the event's JSON) with its key `k`. The educators'
+latest diagnoses and histories are derived from the diagnoses themselves (the highest order
+key per educator), so there is nothing to update in place: a diagnosis is never replaced (the
+first entry of a key wins whatever the order the journal is read in), and the latest moves
+forward whatever the order of arrival. The journal is read back whole on start and when the
+consumer is assigned partitions (`reload`): another instance may have diagnosed their sessions.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
-from typing import Any
 
-from pymongo import UpdateOne
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from rsnms_runtime.mongo import set_if_newer, write_each
 from contracts import DeficitDiagnosed, Diagnosis
-from services.diagnostics.adapters.documents import diagnosis_document, diagnosis_of, latest_document
-from services.diagnostics.repository import Loaded, diagnosis_key, educator_key
+from rsnms_runtime.journal import Journal
+from rsnms_runtime.logging import get_logger
+from services.diagnostics.adapters.documents import diagnosis_document
+from services.diagnostics.repository import Loaded, diagnosis_key
+
+log = get_logger(__name__)
 
 DIAGNOSES = "diagnoses"
-EDUCATOR_LATEST = "educator_latest"
 
 
-async def _by_id(collection: AsyncCollection, ids: list[str], fields: dict[str, int]) -> list[dict[str, Any]]:
-    if not ids:
-        return []
-    return [d async for d in collection.find({"_id": {"$in": ids}}, fields)]
-
-
-class MongoDiagnosisRepository:
-    """Collections `diagnoses` and `educator_latest` of the service's database."""
-
+class JournalDiagnosisRepository:
     def __init__(self, db: AsyncDatabase):
-        self._diagnoses = db[DIAGNOSES]
-        self._latest = db[EDUCATOR_LATEST]
+        self._journal = Journal(db[DIAGNOSES])
+        #: diagnosis key -> the emitted event's JSON
+        self._events: dict[str, str] | None = None
+        #: educator key -> [(order key, diagnosis key)]
+        self._by_educator: dict[str, list[tuple[str, str]]] = defaultdict(list)
 
-    async def ensure_indexes(self) -> None:
-        await self._diagnoses.create_index("educator_key")
+    async def reload(self) -> None:
+        """Read the journal back whole (start-up, partitions assigned)."""
+        self._events, self._by_educator = {}, defaultdict(list)
+        async for e in self._journal.entries():
+            self._hold(e)
+        log.info("diagnoses_loaded", diagnoses=len(self._events), educators=len(self._by_educator))
+
+    def _hold(self, entry: dict) -> None:
+        assert self._events is not None
+        if entry["k"] in self._events:
+            return
+        self._events[entry["k"]] = entry["event"]
+        self._by_educator[entry["educator_key"]].append((entry["order"], entry["k"]))
+
+    async def _ready(self) -> dict[str, str]:
+        if self._events is None:
+            await self.reload()
+        assert self._events is not None
+        return self._events
+
+    def _diagnosis(self, key: str) -> Diagnosis:
+        assert self._events is not None
+        return DeficitDiagnosed.model_validate_json(self._events[key]).payload
 
     async def load(self, diagnosis_keys: list[str], educator_keys: list[str]) -> Loaded:
-        emitted, latest = await asyncio.gather(
-            _by_id(self._diagnoses, sorted(set(diagnosis_keys)), {"event": 1}),
-            _by_id(self._latest, sorted(set(educator_keys)), {"diagnosis": 1}),
-        )
+        events = await self._ready()
         loaded = Loaded()
-        for doc in emitted:
-            loaded.emitted[doc["_id"]] = DeficitDiagnosed.model_validate_json(doc["event"])
-        for doc in latest:
-            loaded.latest[doc["_id"]] = diagnosis_of(doc)
+        for key in set(diagnosis_keys):
+            if key in events:
+                loaded.emitted[key] = DeficitDiagnosed.model_validate_json(events[key])
+        for key in set(educator_keys):
+            known = self._by_educator.get(key)
+            if known:
+                loaded.latest[key] = self._diagnosis(max(known)[1])
         return loaded
 
     async def history(self, educator_keys: list[str]) -> dict[str, list[Diagnosis]]:
-        found: dict[str, list[Diagnosis]] = defaultdict(list)
-        if educator_keys:
-            async for doc in self._diagnoses.find(
-                {"educator_key": {"$in": sorted(set(educator_keys))}}, {"educator_key": 1, "diagnosis": 1}
-            ):
-                found[doc["educator_key"]].append(diagnosis_of(doc))
-        return dict(found)
+        await self._ready()
+        return {
+            key: [self._diagnosis(k) for _, k in self._by_educator[key]]
+            for key in set(educator_keys)
+            if self._by_educator.get(key)
+        }
 
     async def save(self, fresh: list[DeficitDiagnosed], latest: list[DeficitDiagnosed]) -> None:
-        if fresh:
-            await write_each(
-                self._diagnoses,
-                [
-                    UpdateOne(
-                        {"_id": diagnosis_key(e.region, e.payload.diagnosis_id)},
-                        {"$setOnInsert": diagnosis_document(e)},
-                        upsert=True,
-                    )
-                    for e in fresh
-                ],
-                ordered=False,
-            )
-        newest: dict[str, dict] = {}
-        for e in latest:
-            key, doc = educator_key(e.region, e.payload.educator_id), latest_document(e)
-            if key not in newest or newest[key]["order"] < doc["order"]:
-                newest[key] = doc
-        await set_if_newer(self._latest, newest, "order")
+        """Journal the new diagnoses (one insert), then hold them; `latest` follows from them."""
+        events = await self._ready()
+        entries = []
+        for e in fresh:
+            key = diagnosis_key(e.region, e.payload.diagnosis_id)
+            if key not in events:
+                doc = diagnosis_document(e)
+                entries.append({"k": key, **{f: doc[f] for f in ("region", "educator_key", "order", "event")}})
+        await self._journal.append(entries)
+        for entry in entries:
+            self._hold(entry)

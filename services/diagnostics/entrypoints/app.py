@@ -9,7 +9,7 @@ from faststream.asgi import AsgiFastStream
 from contracts import Topic
 from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
-from services.diagnostics.adapters.store import MongoDiagnosisRepository
+from services.diagnostics.adapters.store import JournalDiagnosisRepository
 from services.diagnostics.config import frameworks_from_env
 from services.diagnostics.domain.framework import Frameworks
 from services.diagnostics.service import DiagnosticsService
@@ -21,7 +21,7 @@ def build(
     """The service's runtime, ready to start (`runtime.start()` or `serve(runtime.app(), ...)`)."""
     runtime = ServiceRuntime(settings or Settings(service="diagnostics"), **runtime_options)  # type: ignore[arg-type]
     frameworks = frameworks or frameworks_from_env()
-    repository = MongoDiagnosisRepository(runtime.db)
+    repository = JournalDiagnosisRepository(runtime.db)
     service = DiagnosticsService(repository, frameworks)
     runtime.log.info(
         "competency_frameworks",
@@ -30,7 +30,7 @@ def build(
             fid: sum(len(a.competencies) for a in f.areas.values()) for fid, f in sorted(frameworks.by_id.items())
         },
     )
-    runtime.on_startup(repository.ensure_indexes)
+    runtime.on_assigned(repository.reload)
     runtime.consume([str(Topic.DIAGNOSTIC_RESULTS)], service.handle)
     runtime.emits(Topic.DEFICITS, Topic.DEAD_LETTER)
     return runtime

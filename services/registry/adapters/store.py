@@ -1,19 +1,28 @@
-"""MongoDB store of the registry's current state: one collection per kind of entity,
-one document per entity (`_id` = entity id), written once per batch."""
+"""The registry's current state: what it holds per entity (highest revision, content hash,
+departure date) in memory, persisted as an append-only journal of the facts it accepted.
+
+Each batch appends one entry per accepted fact (`rsnms_runtime.journal`, collection `facts`):
+`{k: "<collection>|<region>:<entity id>", seq, rev, hash, left_on, type, event_id, data}`,
+where `seq` counts the entity's entries, so the entity's state is the entry with the highest
+`seq` whatever order the journal is read in. The state is read back whole on start and when
+the consumer is assigned partitions (`reload`): another instance may have accepted facts of
+them. `entity()` gives an operator (and the tests) the stored view of one entity.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import Event
-from rsnms_runtime.mongo import write_each
-from services.registry.domain.rules import Stored
+from rsnms_runtime.journal import Journal
+from rsnms_runtime.logging import get_logger
+from services.registry.domain.rules import Stored, after
+
+log = get_logger(__name__)
 
 COLLECTIONS: dict[str, str] = {
     "OrganizationRegistered": "organizations",
@@ -33,60 +42,92 @@ def _scoped_id(event: Event) -> str:
     return f"{event.region}:{event.key}"
 
 
+def _flat(key: tuple[str, str]) -> str:
+    return f"{key[0]}|{key[1]}"
+
+
 class RegistryStore:
     def __init__(self, db: AsyncDatabase):
-        self._db = db
+        self._journal = Journal(db["facts"])
+        self._state: dict[tuple[str, str], tuple[int, Stored]] | None = None
+
+    async def reload(self) -> None:
+        """Read the journal back whole (start-up, partitions assigned). It is never compacted:
+        its entries are the entities' history (an operator's view, `entity`)."""
+        state: dict[tuple[str, str], tuple[int, Stored]] = {}
+        latest: dict[str, dict[str, Any]] = {}
+        async for e in self._journal.entries():
+            known = latest.get(e["k"])
+            if known is None or known["seq"] < e["seq"]:
+                latest[e["k"]] = e
+        for k, e in latest.items():
+            collection, _, scoped = k.partition("|")
+            left = e.get("left_on")
+            state[(collection, scoped)] = (
+                e["seq"],
+                Stored(e["rev"], e["hash"], date.fromisoformat(left) if left else None),
+            )
+        self._state = state
+        log.info("registry_state_loaded", entities=len(state))
 
     async def load(self, events: Iterable[Event]) -> dict[tuple[str, str], Stored]:
-        wanted: dict[str, set[str]] = defaultdict(set)
+        if self._state is None:
+            await self.reload()
+        assert self._state is not None
+        out: dict[tuple[str, str], Stored] = {}
         for e in events:
-            wanted[COLLECTIONS[e.event_type]].add(_scoped_id(e))
-        found: dict[tuple[str, str], Stored] = {}
-        for collection, ids in wanted.items():
-            async for doc in self._db[collection].find({"_id": {"$in": list(ids)}}):
-                left = doc.get("left_on")
-                found[(collection, doc["_id"])] = Stored(
-                    revision=doc.get("revision", 0),
-                    content_hash=doc.get("content_hash", ""),
-                    left_on=date.fromisoformat(left) if left else None,
-                )
-        return found
+            key = self.key(e)
+            found = self._state.get(key)
+            if found is not None:
+                out[key] = found[1]
+        return out
 
     @staticmethod
     def key(event: Event) -> tuple[str, str]:
         return COLLECTIONS[event.event_type], _scoped_id(event)
 
-    async def save(self, events: Iterable[Event]) -> None:
-        """Persist accepted facts (the use case already decided they are newer).
-
-        Every write is addressed by `_id` alone: FerretDB v1 scans a collection for any
-        other filter, so a revision guard in the filter would make each write O(collection).
-        History entries are idempotent ($addToSet), so a replayed batch changes nothing.
-        """
-        ops: dict[str, list[UpdateOne]] = defaultdict(list)
-        for e in events:
-            collection, _id = self.key(e)
-            data: dict[str, Any] = e.payload.model_dump(mode="json")
-            base = {"region": e.region}
-            if e.event_type == "EducatorMoved":
-                update = {"$addToSet": {"transfers": data}, "$setOnInsert": {**base, "revision": 0}}
-            elif e.event_type == "EducatorDeparted":
-                update = {"$set": {"left_on": data["left_on"], **base}, "$setOnInsert": {"revision": 0}}
-            elif e.event_type == "CnppmStaffTrainedByFederalOperator":
-                update = {"$addToSet": {"trainings": data}, "$setOnInsert": {**base, "revision": 0}}
-            else:
-                update = {
-                    "$set": {
-                        **base,
-                        "revision": data["revision"],
-                        "content_hash": e.content_hash(),
-                        "data": data,
-                        "event_id": str(e.event_id),
-                    }
+    async def save(self, accepted: Iterable[Event]) -> None:
+        """Journal the accepted facts (the use case decided they change the registry) with the
+        entity's state after each, one insert per batch; then hold that state."""
+        if self._state is None:
+            await self.reload()
+        assert self._state is not None
+        entries, changed = [], dict[tuple[str, str], tuple[int, Stored]]()
+        for e in accepted:
+            key = self.key(e)
+            seq, previous = changed.get(key) or self._state.get(key) or (0, None)
+            stored = after(e, previous)
+            seq += 1
+            changed[key] = (seq, stored)
+            entries.append(
+                {
+                    "k": _flat(key),
+                    "seq": seq,
+                    "rev": stored.revision,
+                    "hash": stored.content_hash,
+                    "left_on": stored.left_on.isoformat() if stored.left_on else None,
+                    "type": e.event_type,
+                    "event_id": str(e.event_id),
+                    "data": e.payload.model_dump(mode="json"),
                 }
-            ops[collection].append(UpdateOne({"_id": _id}, update, upsert=True))
-        for collection, batch in ops.items():
-            await write_each(self._db[collection], batch)
+            )
+        await self._journal.append(entries)
+        self._state.update(changed)
 
-    async def get(self, collection: str, region: str, entity_id: str) -> dict[str, Any] | None:
-        return await self._db[collection].find_one({"_id": f"{region}:{entity_id}"})
+    async def entity(self, collection: str, region: str, entity_id: str) -> dict[str, Any] | None:
+        """The stored view of one entity, from its journal entries: the latest revision's data,
+        its revision and hash, the departure date, transfers and federal trainings."""
+        k = f"{collection}|{region}:{entity_id}"
+        found = sorted([e async for e in self._journal.entries() if e["k"] == k], key=lambda e: e["seq"])
+        if not found:
+            return None
+        view: dict[str, Any] = {"_id": f"{region}:{entity_id}", "region": region, "transfers": [], "trainings": []}
+        for e in found:
+            view.update(revision=e["rev"], content_hash=e["hash"], left_on=e["left_on"])
+            if e["type"] == "EducatorMoved":
+                view["transfers"].append(e["data"])
+            elif e["type"] == "CnppmStaffTrainedByFederalOperator":
+                view["trainings"].append(e["data"])
+            elif e["type"] != "EducatorDeparted":
+                view.update(data=e["data"], event_id=e["event_id"])
+        return view

@@ -81,3 +81,11 @@ def decide(event: Event, stored: Stored | None) -> Verdict:
     if event.has_content(stored.content_hash):  # the stored digest may be a legacy one
         return Verdict("replayed")
     return Verdict("refused", f"revision {revision} of {event.key} was already accepted with other content")
+
+
+def after(event: Event, previous: Stored | None) -> Stored:
+    """What the registry holds for the entity once `event` is accepted."""
+    left_on = getattr(event.payload, "left_on", None) or (previous.left_on if previous else None)
+    if hasattr(event.payload, "revision"):
+        return Stored(revision_of(event), event.content_hash(), left_on)
+    return Stored(previous.revision if previous else 0, previous.content_hash if previous else "", left_on)

@@ -13,7 +13,9 @@ from services.registry.service import RegistryService
 
 def build(settings: Settings | None = None, **runtime_options: object) -> ServiceRuntime:
     runtime = ServiceRuntime(settings or Settings(service="registry"), **runtime_options)
-    service = RegistryService(RegistryStore(runtime.db))
+    store = RegistryStore(runtime.db)
+    service = RegistryService(store)
+    runtime.on_assigned(store.reload)
     runtime.consume([str(Topic.REGISTRY_SUBMITTED)], service.handle)
     runtime.emits(Topic.REGISTRY_FACTS, Topic.DEAD_LETTER)
     return runtime

@@ -1,52 +1,51 @@
-"""MongoDB store of the routes service (FerretDB v1 compatible: single-document writes, no
-transactions, no $lookup, only $match/$group/$sum aggregation, no keys with '.' or '$').
+"""The routes service's state: every educator file and the regions' catalogues, held in memory
+and persisted as an append-only journal (`rsnms_runtime.journal`, collection `journal`), one
+insert per batch whatever the size of the region.
 
-Collections of the service's database:
-- `educators`: one document per educator file (`_id` = "<region>:<educator id>") holding its
-  state and outbox, replaced whole: one atomic write per educator per batch. `region`,
-  `active_methodist` and `mentor` are lifted to the top for the load counts.
-- `programs`, `staff`: the region's catalogue (`_id` = "<region>:<id>"), highest `revision`
-  wins whatever the arrival order (insert-if-missing, then a conditional `$set`).
-- `routes`: a read view of every route (`_id` = route id): status, append-only history,
-  methodist and items with their status; rewritten from the educator files.
+Entries (`t` = kind):
+- `file`: one educator file after a batch (`k` = "<region>:<educator id>", `seq` = the file's
+  write count, the file as its JSON, and its region, active methodist and mentor for the load
+  counts). The file is the entry with the highest `seq`, whatever the order of reading.
+- `program`, `staff`: a catalogue fact (`k` = "<region>:<id>", `revision`, `data`); the highest
+  revision wins whatever the order of arrival.
+
+Files are kept as their JSON and parsed for each batch that touches them, so a failed batch
+leaves the held state untouched (the service's fold mutates what it gets). The journal is
+read back whole on start and when the consumer is assigned partitions (`reload`: another
+instance may have written their files), and rewritten as the current state when it holds
+more than twice as many entries (`compact`). `routes(region)` gives the read view of every
+route of a region (status, history, items with their status) for operators and tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from rsnms_runtime.mongo import set_if_newer, write_each
 from contracts import ProgramRecorded, SupportStaffRecorded
+from rsnms_runtime.journal import Journal
+from rsnms_runtime.logging import get_logger
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
+
+log = get_logger(__name__)
+#: a journal is compacted on reload when it holds more than this many entries per live one
+COMPACT_RATIO = 2
+COMPACT_MIN_DOCUMENTS = 20
 
 
 def file_key(region: str, educator_id: str) -> str:
     return f"{region}:{educator_id}"
 
 
-def file_document(file: EducatorFile) -> dict:
-    """The `educators` document of one file (lists hold objects: FerretDB v1 has no nested arrays)."""
-    active = file.active_route()
-    key = file_key(file.region, file.educator_id)
-    return {
-        "_id": key,
-        "region": file.region,
-        "active_methodist": active.route.methodist_id if active else None,
-        "mentor": file.support.mentor_id if file.support else None,
-        "file": file.model_dump(mode="json"),
-    }
-
-
 def catalogue_document(item: ProgramRecorded | SupportStaffRecorded) -> dict:
-    """The `$set` of a catalogue entry: its revision and the fact itself."""
+    """A catalogue entry's fields: its revision and the fact itself."""
     return {"revision": item.revision, "data": item.model_dump(mode="json")}
 
 
 def route_view(file: EducatorFile) -> list[dict]:
-    """The `routes` documents of one educator file."""
+    """The read view of the routes of one educator file."""
     views = []
     for r in file.routes:
         route = r.route.model_dump(mode="json")
@@ -65,74 +64,126 @@ def route_view(file: EducatorFile) -> list[dict]:
     return views
 
 
+def file_entry(file: EducatorFile, seq: int) -> dict[str, Any]:
+    active = file.active_route()
+    return {
+        "t": "file",
+        "k": file_key(file.region, file.educator_id),
+        "seq": seq,
+        "region": file.region,
+        "methodist": active.route.methodist_id if active else None,
+        "mentor": file.support.mentor_id if file.support else None,
+        "file": file.model_dump_json(),
+    }
+
+
+class _State:
+    """What the journal says, folded: the latest entry of every file and catalogue fact."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, dict[str, Any]] = {}
+        #: (kind, key) -> entry
+        self.catalogue: dict[tuple[str, str], dict[str, Any]] = {}
+        self.entries = 0
+
+    def add(self, e: dict[str, Any]) -> None:
+        self.entries += 1
+        if e["t"] == "file":
+            known = self.files.get(e["k"])
+            if known is None or known["seq"] < e["seq"]:
+                self.files[e["k"]] = e
+        else:
+            known = self.catalogue.get((e["t"], e["k"]))
+            if known is None or known["revision"] < e["revision"]:
+                self.catalogue[(e["t"], e["k"])] = e
+
+    def current(self) -> list[dict[str, Any]]:
+        return [*self.catalogue.values(), *self.files.values()]
+
+
 class RoutesStore:
     def __init__(self, db: AsyncDatabase):
-        self._educators = db["educators"]
-        self._programs = db["programs"]
-        self._staff = db["staff"]
-        self._routes = db["routes"]
+        self._journal = Journal(db["journal"])
+        self._state: _State | None = None
 
-    async def ensure_indexes(self) -> None:
-        await self._educators.create_index([("region", 1), ("active_methodist", 1)])
-        await self._educators.create_index([("region", 1), ("mentor", 1)])
-        await self._programs.create_index("region")
-        await self._staff.create_index("region")
-        await self._routes.create_index([("region", 1), ("educator_id", 1)])
-        await self._routes.create_index([("region", 1), ("status", 1)])
+    async def reload(self) -> None:
+        """Read the journal back whole (start-up, partitions assigned); compact a long one."""
+        state, read = _State(), []
+        async for doc_id, entries in self._journal.documents():
+            read.append(doc_id)
+            for e in entries:
+                state.add(e)
+        live = len(state.files) + len(state.catalogue)
+        if len(read) > COMPACT_MIN_DOCUMENTS and state.entries > COMPACT_RATIO * live:
+            await self._journal.compact(state.current(), read)
+        self._state = state
+        log.info("routes_state_loaded", files=len(state.files), entries=state.entries, documents=len(read))
+
+    async def _ready(self) -> _State:
+        if self._state is None:
+            await self.reload()
+        assert self._state is not None
+        return self._state
 
     async def files(self, keys: Iterable[str]) -> dict[str, EducatorFile]:
-        ids = list(set(keys))
-        if not ids:
-            return {}
+        state = await self._ready()
         return {
-            d["_id"]: EducatorFile.model_validate(d["file"])
-            async for d in self._educators.find({"_id": {"$in": ids}}, {"file": 1})
+            k: EducatorFile.model_validate_json(state.files[k]["file"]) for k in set(keys) if k in state.files
         }
 
     async def catalogue(self, region: str) -> Catalogue:
-        programs = {
-            d["data"]["program_id"]: ProgramRecorded.model_validate(d["data"])
-            async for d in self._programs.find({"region": region, "revision": {"$gt": 0}}, {"data": 1})
-        }
-        staff = {
-            d["data"]["staff_id"]: SupportStaffRecorded.model_validate(d["data"])
-            async for d in self._staff.find({"region": region, "revision": {"$gt": 0}}, {"data": 1})
-        }
+        state = await self._ready()
+        programs, staff = {}, {}
+        for (kind, _), e in state.catalogue.items():
+            if e["region"] != region or e["revision"] <= 0:
+                continue
+            if kind == "program":
+                programs[e["data"]["program_id"]] = ProgramRecorded.model_validate(e["data"])
+            else:
+                staff[e["data"]["staff_id"]] = SupportStaffRecorded.model_validate(e["data"])
         return Catalogue(programs=programs, staff=staff)
-
-    async def _count(self, region: str, field: str) -> dict[str, int]:
-        pipeline = [
-            {"$match": {"region": region, field: {"$ne": None}}},
-            {"$group": {"_id": f"${field}", "n": {"$sum": 1}}},
-        ]
-        cursor = await self._educators.aggregate(pipeline)
-        return {d["_id"]: int(d["n"]) async for d in cursor}
 
     async def loads(self, region: str) -> Loads:
         """Active routes per methodist and support forms per mentor, counted from the files."""
-        return Loads(
-            methodist=await self._count(region, "active_methodist"), mentor=await self._count(region, "mentor")
-        )
+        state = await self._ready()
+        loads = Loads()
+        for e in state.files.values():
+            if e["region"] == region:
+                Loads.bump(loads.methodist, e["methodist"], 1)
+                Loads.bump(loads.mentor, e["mentor"], 1)
+        return loads
 
     async def save_catalogue(
         self, region: str, programs: list[ProgramRecorded], staff: list[SupportStaffRecorded]
     ) -> None:
-        for collection, items, key in ((self._programs, programs, "program_id"), (self._staff, staff, "staff_id")):
-            newest: dict[str, dict] = {}
+        state = await self._ready()
+        newest: dict[tuple[str, str], dict[str, Any]] = {}
+        for kind, items, key in (("program", programs, "program_id"), ("staff", staff, "staff_id")):
             for item in items:
-                _id = f"{region}:{getattr(item, key)}"
-                if _id not in newest or newest[_id]["revision"] < item.revision:
-                    newest[_id] = {"region": region, **catalogue_document(item)}
-            await set_if_newer(collection, newest, "revision")
+                k = (kind, f"{region}:{getattr(item, key)}")
+                known = newest.get(k) or state.catalogue.get(k)
+                if known is None or known["revision"] < item.revision:
+                    newest[k] = {"t": kind, "k": k[1], "region": region, **catalogue_document(item)}
+        await self._journal.append(list(newest.values()))
+        state.catalogue.update(newest)
 
     async def save_files(self, files: Iterable[EducatorFile]) -> None:
-        files = list(files)
-        if not files:
-            return
-        ops, views = [], []
+        state = await self._ready()
+        entries = []
         for f in files:
-            doc = file_document(f)
-            ops.append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
-            views.extend(ReplaceOne({"_id": v["_id"]}, v, upsert=True) for v in route_view(f))
-        await write_each(self._educators, ops, ordered=False)
-        await write_each(self._routes, views, ordered=False)
+            known = state.files.get(file_key(f.region, f.educator_id))
+            entries.append(file_entry(f, (known["seq"] if known else 0) + 1))
+        await self._journal.append(entries)
+        for e in entries:
+            state.files[e["k"]] = e
+
+    async def routes(self, region: str) -> list[dict]:
+        """The read view of every route of a region, by route id."""
+        state = await self._ready()
+        views = [
+            v
+            for e in state.files.values()
+            if e["region"] == region
+            for v in route_view(EducatorFile.model_validate_json(e["file"]))
+        ]
+        return sorted(views, key=lambda v: v["_id"])

@@ -22,7 +22,7 @@ def build(
     runtime = ServiceRuntime(settings or Settings(service="routes"), **runtime_options)  # type: ignore[arg-type]
     store = RoutesStore(runtime.db)
     service = RoutesService(store, policy or RoutePolicy.from_env(), competency_titles())
-    runtime.on_startup(store.ensure_indexes)
+    runtime.on_assigned(store.reload)
     runtime.consume([str(t) for t in INPUTS], service.handle)
     runtime.emits(Topic.ROUTES, Topic.DEAD_LETTER)
     return runtime

@@ -1,0 +1,74 @@
+"""An append-only journal of a service's state: entries packed into inserted documents, read
+back whole, never updated in place.
+
+A service keeps its state in memory and appends, once per batch, what the batch changed
+(`append`: one insert per `chunk` entries, packed into one compressed binary field, see
+`rsnms_runtime.mongo.pack`). On start and when it is assigned partitions another instance may
+have written for, it reads every entry back (`entries`) and folds them into its state;
+`compact` rewrites what was read as the current state (inserted first, then the documents it
+read deleted, so a crash loses nothing). A write costs the same whatever the size of the
+collection: FerretDB v1 answers every update, even by `_id`, with a scan of the collection
+(docs/benchmarks/pipeline.md).
+
+Documents: `{_id: <time-ordered id>, at, count, packed}`; `decoded(doc)` gives the entries
+of one, for an operator (`rsnms stored`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from rsnms_runtime.mongo import chunks, journal_id, pack, unpack
+
+#: entries per journal document (far below the 16 MB document limit for entries of a few KB)
+CHUNK = 2000
+
+
+class Journal:
+    def __init__(self, collection: AsyncCollection, chunk: int = CHUNK):
+        self._col = collection
+        self._chunk = chunk
+
+    @property
+    def name(self) -> str:
+        return self._col.name
+
+    async def append(self, entries: Sequence[Any]) -> None:
+        """Journal JSON-compatible entries (in order), one document per chunk."""
+        if not entries:
+            return
+        now = datetime.now(UTC)
+        docs = [
+            {"_id": journal_id(), "at": now, "count": len(part), "packed": pack(list(part))}
+            for part in chunks(entries, self._chunk)
+        ]
+        await self._col.insert_many(docs, ordered=True)
+
+    async def documents(self) -> AsyncIterator[tuple[str, list[Any]]]:
+        """(document id, its entries) in the order they were appended."""
+        async for doc in self._col.find({}, batch_size=16).sort("_id", 1):
+            yield doc["_id"], decoded(doc)
+
+    async def entries(self) -> AsyncIterator[Any]:
+        async for _, entries in self.documents():
+            for e in entries:
+                yield e
+
+    async def size(self) -> int:
+        return await self._col.count_documents({})
+
+    async def compact(self, current: Sequence[Any], read: Sequence[str]) -> None:
+        """Replace the documents `read` by the entries of the `current` state folded from them."""
+        await self.append(current)
+        for part in chunks(list(read), 16):
+            await asyncio.gather(*(self._col.delete_one({"_id": _id}) for _id in part))
+
+
+def decoded(doc: dict[str, Any]) -> list[Any]:
+    """The entries of a journal document."""
+    return unpack(doc["packed"]) if "packed" in doc else []

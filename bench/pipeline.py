@@ -163,6 +163,34 @@ class Services:
                 stderr=subprocess.STDOUT,
             )
 
+    def profile(self, directory: Path, seconds: int) -> list[subprocess.Popen[bytes]]:
+        """py-spy (pip install py-spy) sampling every service process for `seconds`, raw
+        folded stacks in `directory`/<service>-<instance>.txt."""
+        directory.mkdir(parents=True, exist_ok=True)
+        spy = Path(sys.executable).with_name("py-spy")
+        return [
+            subprocess.Popen(
+                [
+                    str(spy),
+                    "record",
+                    "--nonblocking",
+                    "-r",
+                    "50",
+                    "-f",
+                    "raw",
+                    "-d",
+                    str(seconds),
+                    "-p",
+                    str(proc.pid),
+                    "-o",
+                    str(directory / f"{name}-{i}.txt"),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for (name, i), proc in self.procs.items()
+        ]
+
     def url(self, name: str, path: str, instance: int = 0) -> str:
         return f"http://127.0.0.1:{self.ports[(name, instance)]}{path}"
 
@@ -564,6 +592,10 @@ async def run_pipeline(
     await run.start()
     assert run.services is not None
     try:
+        profile = os.environ.get("RSNMS_BENCH_PROFILE")
+        if profile:  # the feed phase only: RSNMS_BENCH_PROFILE=<directory>:<seconds>
+            directory, _, secs = profile.rpartition(":")
+            run.services.profile(Path(directory), int(secs))
         started = time.monotonic()
         fed = await run.feed(gens, timeout=6 * 3600)
         done = await run.watch.caught_up(("routes", "indicators"), timeout=6 * 3600)

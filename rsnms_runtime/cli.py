@@ -5,6 +5,8 @@
     rsnms redrive OFFSET... | --all       re-publish dead-lettered originals after a fix (once each)
     rsnms rebuild SERVICE [--watch]       drop a service's projection and replay its topics from the start
     rsnms snapshot REGION [--url U]       take a passport snapshot now (through the indicators service)
+    rsnms stored SERVICE COLLECTION [--id ID] [--key K]
+                                          print stored documents as JSON lines, packed fields decoded
 
 Reads KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI, RSNMS_DB_PREFIX, RSNMS_GROUP_PREFIX like the services.
 """
@@ -286,6 +288,40 @@ def cmd_snapshot(region: str, url: str) -> int:
     return 0
 
 
+def decoded_document(doc: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+    """A stored document with its packed fields (`rsnms_runtime.mongo.pack`) decoded; `key`
+    keeps only the packed entries of that key."""
+    from bson import Binary
+
+    from rsnms_runtime.mongo import unpack
+
+    out: dict[str, Any] = {}
+    for name, value in doc.items():
+        if name == "packed" and isinstance(value, bytes | Binary):
+            value = unpack(value)
+            if key is not None and isinstance(value, list):
+                value = [e for e in value if isinstance(e, dict) and key in (e.get("k"), e.get("id"))]
+        out[name] = value
+    return out
+
+
+async def cmd_stored(settings: Settings, service: str, collection: str, _id: str | None, key: str | None) -> int:
+    """Print a service's stored documents as JSON lines, packed journal entries decoded."""
+    client: AsyncMongoClient = AsyncMongoClient(settings.mongodb_uri, tz_aware=True)
+    try:
+        col = client[f"{settings.mongodb_db_prefix}_{service}"][collection]
+        async for doc in col.find({"_id": _id} if _id else {}):
+            doc = decoded_document(doc, key)
+            if key is not None and not doc.get("packed"):
+                continue
+            print(json.dumps(doc, ensure_ascii=False, default=str), flush=True)
+    except BrokenPipeError:
+        return 0
+    finally:
+        await client.close()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="rsnms", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -305,6 +341,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     sn.add_argument("region", nargs="?", help="region code (or --region)")
     sn.add_argument("--region", dest="region_option", metavar="REGION")
     sn.add_argument("--url", default="http://127.0.0.1:8084", help="the indicators service")
+    st = sub.add_parser("stored", help="print stored documents, packed journal entries decoded")
+    st.add_argument("service", choices=SERVICES)
+    st.add_argument("collection")
+    st.add_argument("--id", help="one document by _id")
+    st.add_argument("--key", help="only journal entries whose key `k` (or `id`) is this")
     args = parser.parse_args(argv)
     settings = _settings()
     if args.cmd == "status":
@@ -318,6 +359,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = 0
     elif args.cmd == "rebuild":
         code = asyncio.run(rebuild(settings, args.service, args.watch, args.timeout))
+    elif args.cmd == "stored":
+        code = asyncio.run(cmd_stored(settings, args.service, args.collection, args.id, args.key))
     else:
         if not (args.region or args.region_option):
             parser.error("name the region: rsnms snapshot REGION")

@@ -127,9 +127,7 @@ class RoutesStore:
 
     async def files(self, keys: Iterable[str]) -> dict[str, EducatorFile]:
         state = await self._ready()
-        return {
-            k: EducatorFile.model_validate_json(state.files[k]["file"]) for k in set(keys) if k in state.files
-        }
+        return {k: EducatorFile.model_validate_json(state.files[k]["file"]) for k in set(keys) if k in state.files}
 
     async def catalogue(self, region: str) -> Catalogue:
         state = await self._ready()

@@ -34,7 +34,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -483,6 +483,9 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
     sessions: dict[str, str] = {}  # session id -> inbound event id
     diagnoses: dict[str, str] = {}  # diagnosis id -> inbound event id
     latencies: dict[str, list[float]] = {"fact": [], "diagnosis": [], "route": []}
+    #: publish -> the platform's event on its topic (registry: the fact; diagnostics: the
+    #: diagnosis; routes: the route), without the indicators' hop
+    hops: dict[str, list[float]] = {"registry": [], "diagnostics": [], "routes": []}
     admin = AIOKafkaAdminClient(bootstrap_servers=run.kafka)
     await admin.start()
     sending = True
@@ -494,14 +497,19 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
                     event = decode_event(rec.value)
                     key = (tp.topic, tp.partition)
                     eid = str(event.event_id)
+                    appeared = time.monotonic()
                     if eid in sent:
                         waiting.setdefault(key, []).append((rec.offset, eid, "fact"))
+                        hops["registry"].append(appeared - sent[eid][0])
                     elif isinstance(event, DeficitDiagnosed) and event.payload.session_id in sessions:
                         origin = sessions[event.payload.session_id]
                         diagnoses[event.payload.diagnosis_id] = origin
                         waiting.setdefault(key, []).append((rec.offset, origin, "diagnosis"))
+                        hops["diagnostics"].append(appeared - sent[origin][0])
                     elif isinstance(event, RouteAssigned) and event.payload.diagnosis_id in diagnoses:
-                        waiting.setdefault(key, []).append((rec.offset, diagnoses[event.payload.diagnosis_id], "route"))
+                        origin = diagnoses[event.payload.diagnosis_id]
+                        waiting.setdefault(key, []).append((rec.offset, origin, "route"))
+                        hops["routes"].append(appeared - sent[origin][0])
             await asyncio.sleep(0)
 
     async def visible() -> None:
@@ -553,6 +561,7 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
         "all": percentiles(everything),
         **{kind: percentiles(values) for kind, values in latencies.items()},
         "not_visible": sum(len(v) for v in waiting.values()),
+        "published_by": {service: percentiles(values) for service, values in hops.items()},
     }
 
 
@@ -582,20 +591,25 @@ async def run_pipeline(
     rate: int = 500,
     seconds: float = 20,
     env: dict[str, str] | None = None,
+    regions: Sequence[str] | None = None,
+    check: Callable[[Pipeline, Fed], Awaitable[None]] | None = None,
 ) -> dict[str, Any]:
-    """The pipeline bench on a running stack; the figures as a dict."""
-    regions = NATIONAL_REGIONS if scale == "national" else 1
-    specs = [spec_for(scale, f"RU-P{r:02d}", seed=11 + r) for r in range(regions)]
+    """The pipeline bench on a running stack; the figures as a dict. `regions` names the
+    generated regions (default RU-P00, national RU-P00..RU-P88); `check` is awaited with the
+    run and what was fed once the indicators have caught up, before the services stop."""
+    codes = regions or [f"RU-P{r:02d}" for r in range(NATIONAL_REGIONS if scale == "national" else 1)]
+    specs = [spec_for(scale, code, seed=11 + r) for r, code in enumerate(codes)]
     run = Pipeline(kafka, mongodb, workdir, http_ports, instances, base_env=env)
     gens = run.generators(specs)
     lat_gen = run.generators([LATENCY_SPEC])[0]
     await run.start()
     assert run.services is not None
     try:
-        profile = os.environ.get("RSNMS_BENCH_PROFILE")
-        if profile:  # the feed phase only: RSNMS_BENCH_PROFILE=<directory>:<seconds>
-            directory, _, secs = profile.rpartition(":")
-            run.services.profile(Path(directory), int(secs))
+        # RSNMS_BENCH_PROFILE=<directory>:<seconds>[:latency]: py-spy on every service during the
+        # feed (or the latency) phase
+        profile = os.environ.get("RSNMS_BENCH_PROFILE", "").split(":")
+        if len(profile) >= 2 and profile[2:] != ["latency"]:
+            run.services.profile(Path(profile[0]), int(profile[1]))
         started = time.monotonic()
         fed = await run.feed(gens, timeout=6 * 3600)
         done = await run.watch.caught_up(("routes", "indicators"), timeout=6 * 3600)
@@ -621,7 +635,11 @@ async def run_pipeline(
         )
         for s, r in per_service.items():
             say(f"pipeline:   {s:<12} {r['per_s']:>8,.0f} events/s ({r['events']:,} events in {r['seconds']:.1f} s)")
+        if check is not None:
+            await check(run, fed)
         if rate:
+            if profile[2:] == ["latency"]:
+                run.services.profile(Path(profile[0]), int(profile[1]))
             result["latency"] = await latency(run, lat_gen, rate, seconds)
             lat = result["latency"]
             say(
@@ -630,6 +648,10 @@ async def run_pipeline(
                 f"{lat['all']['p99_ms']:.0f} ms ({lat['not_visible']} not visible after 60 s); facts p99 "
                 f"{lat['fact']['p99_ms']:.0f} ms, diagnoses p99 {lat['diagnosis']['p99_ms']:.0f} ms, routes p99 "
                 f"{lat['route']['p99_ms']:.0f} ms"
+            )
+            say(
+                "pipeline: publish -> on the platform's topic (p50/p99): "
+                + ", ".join(f"{k} {v['p50_ms']:.0f}/{v['p99_ms']:.0f} ms" for k, v in lat["published_by"].items())
             )
         result["peak_memory_mb"] = run.services.peak_memory_mb()
         say("pipeline: peak memory " + ", ".join(f"{k} {v:,.0f} MB" for k, v in result["peak_memory_mb"].items()))

@@ -190,6 +190,7 @@ def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) ->
         diagnosed_on=diagnosed,
         framework_id="bench",
         scores={c: 50.0 for c in gaps},
+        conducted_by="cnppm",
         deficits=tuple(
             Deficit(competency=c, area="methodical", score=50.0, threshold=60.0, severity="moderate") for c in gaps
         ),

@@ -3,6 +3,7 @@
 The only package every service imports besides the small common runtime.
 """
 
+from contracts import upcasters as _upcasters  # noqa: F401 - registers the upcasters
 from contracts.codec import (
     ALL_EVENTS,
     EVENT_CLASSES,
@@ -25,7 +26,6 @@ from contracts.events.indicators import *  # noqa: F403
 from contracts.events.registry import *  # noqa: F403
 from contracts.events.routes import *  # noqa: F403
 from contracts.topics import INBOUND_TOPICS, Topic
-from contracts import upcasters as _upcasters  # noqa: F401,E402 - registers the upcasters
 
 __all__ = [
     "ALL_EVENTS",

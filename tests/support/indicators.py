@@ -4,7 +4,7 @@ would (through adapters.documents), refusing keys FerretDB would refuse."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 
 import uvicorn
 import yaml
+from starlette.applications import Starlette
 
 from contracts import Event, Topic
 from rsnms_runtime.kafka import EventPublisher, ensure_topics, make_broker
@@ -26,7 +28,7 @@ from services.portal.service import Ingestion, Uploads
 DEFAULT_PORT = 8085
 
 
-def app():  # type: ignore[no-untyped-def]
+def app() -> Starlette:
     """The ASGI application with the real adapters, configured from the environment."""
     settings = Settings(service="portal")
     configure_logging("portal", settings.log_level)
@@ -39,7 +41,7 @@ def app():  # type: ignore[no-untyped-def]
     publisher = EventPublisher(broker, keys=keys)
     gate = SourceGate.from_env()
 
-    async def publish(events: list[Event]) -> None:
+    async def publish(events: Sequence[Event]) -> None:
         await publisher.publish_all(events, inbound=True)
 
     uploads = Uploads(config.source, config.pseudonym_key, gate, publish) if gate and config.pseudonym_key else None

@@ -77,8 +77,8 @@ def passport_xlsx(snapshot: PassportSnapshot, region_name: str, titles: dict[str
     for v in region_values(snapshot_table(snapshot)):
         ws.append([titles.get(v.indicator, v.indicator), v.indicator, v.numerator, v.denominator, v.value, v.target])
         if v.indicator != "E1":
-            for col in (5, 6):
-                ws.cell(ws.max_row, col).number_format = "0.0%"
+            for column in (5, 6):
+                ws.cell(ws.max_row, column).number_format = "0.0%"
         ws.cell(ws.max_row, 1).alignment = Alignment(wrap_text=True)
     out = io.BytesIO()
     book.save(out)

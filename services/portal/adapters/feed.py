@@ -6,6 +6,7 @@ the Board. Other registry facts are skipped by their `event_type` header without
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 
 from aiokafka import AIOKafkaConsumer
@@ -37,10 +38,8 @@ class Changes:
         self._event = asyncio.Event()
 
     async def wait(self, timeout: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._event.wait(), timeout)
-        except TimeoutError:
-            pass
 
 
 class AggregateFeed:
@@ -59,7 +58,7 @@ class AggregateFeed:
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            **consumer_options,  # type: ignore[arg-type]
+            **consumer_options,
         )
         self._task: asyncio.Task[None] | None = None
         self.skipped = 0

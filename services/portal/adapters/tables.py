@@ -24,7 +24,7 @@ def _cell(value: object) -> str:
     if value is None:
         return ""
     if hasattr(value, "strftime"):
-        return value.strftime("%d.%m.%Y")  # type: ignore[union-attr]
+        return str(value.strftime("%d.%m.%Y"))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -48,7 +48,7 @@ def read_grid(filename: str, data: bytes) -> list[list[str]]:
         except UnicodeDecodeError:
             raise UnreadableFile("кодировка файла не UTF-8 и не Windows-1251") from None
     delimiter = ";" if text.split("\n", 1)[0].count(";") >= text.split("\n", 1)[0].count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
 
 
 def read_rows(kind: str, filename: str, data: bytes) -> list[dict[str, str]]:

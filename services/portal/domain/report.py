@@ -47,7 +47,7 @@ def analytical_report(
         f"По состоянию на {formats.day(table.as_of)} целевые значения достигнуты по {len(met)} из "
         f"{len(met) + len(missed)} показателей с установленной целью."
     )
-    header = ("Показатель", "Числитель", "Знаменатель", "Значение", "Цель", "Статус")
+    header: tuple[str, ...] = ("Показатель", "Числитель", "Знаменатель", "Значение", "Цель", "Статус")
     if previous:
         header = (*header, f"На {formats.day(previous.as_of)}")
     indicator_rows = tuple(

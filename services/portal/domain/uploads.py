@@ -71,6 +71,7 @@ TOPICS = {
     "управление качеством образования": "education_quality_management",
 }
 YES = {"да": True, "нет": False, "": True}
+PROVIDERS = {"": "cnppm", "цнппм": "cnppm", "цопмкп": "copmkp", "другой центр": "other_centre"}
 
 TEMPLATES: dict[str, tuple[str, tuple[Column, ...]]] = {
     "educators": (
@@ -112,6 +113,8 @@ TEMPLATES: dict[str, tuple[str, tuple[Column, ...]]] = {
             Column("taken_on", "Дата диагностики", "дата ДД.ММ.ГГГГ"),
             Column("scores", "Баллы по компетенциям", "код:балл через точку с запятой, баллы 0..100"),
             Column("framework_id", "Код модели компетенций", "если не основная модель", False),
+            Column("conducted_by", "Кем проведена", "ЦНППМ (по умолчанию), ЦОПМКП или другой центр", False),
+            Column("centre_id", "Код организации, проводившей диагностику", "как в реестре организаций", False),
         ),
     ),
 }
@@ -210,7 +213,8 @@ class RowBuilder:
         return educator_pseudonym(raw, self.key)
 
     def build(self, row: Mapping[str, str]) -> Event:
-        return getattr(self, f"_{self.kind}")(row)
+        build: Callable[[Mapping[str, str]], Event] = getattr(self, f"_{self.kind}")
+        return build(row)
 
     def _make(self, cls: type[Event], payload_cls: type[BaseModel], data: dict[str, Any], day: date) -> Event:
         try:
@@ -275,6 +279,8 @@ class RowBuilder:
                 "taken_on": lambda: parse_day("taken_on", row["taken_on"]),
                 "framework_id": lambda: row.get("framework_id", "").strip() or None,
                 "scores": lambda: parse_scores("scores", row["scores"]),
+                "conducted_by": lambda: choice("conducted_by", row.get("conducted_by", ""), PROVIDERS),
+                "centre_id": lambda: row.get("centre_id", "").strip() or None,
             }
         )
         return self._make(DiagnosticResultSubmitted, DiagnosticResult, data, data["taken_on"])

@@ -90,17 +90,17 @@ def scope_rows(
             by_scope.setdefault(v.scope_id, {})[v.indicator] = v
     rows = []
     for scope_id, values in by_scope.items():
-        cells = []
+        cells: list[tuple[float | None, str, str]] = []
         for k in INDICATOR_ORDER:
-            v = values.get(k)
-            if v is None:
+            found = values.get(k)
+            if found is None:
                 cells.append((None, "—", ""))
             else:
                 cells.append(
                     (
-                        v.value,
-                        formats.indicator_value(k, v.value),
-                        f"{formats.number(v.numerator)} / {formats.number(v.denominator)}",
+                        found.value,
+                        formats.indicator_value(k, found.value),
+                        f"{formats.number(found.numerator)} / {formats.number(found.denominator)}",
                     )
                 )
         below = sum(1 for v in values.values() if v.target_met is False)

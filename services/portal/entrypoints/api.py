@@ -25,8 +25,8 @@ ERROR = {
 @cache
 def openapi() -> dict[str, Any]:
     kinds = sorted(k for t in INBOUND_TOPICS for k in TOPIC_EVENTS[t])
-    inbound = Annotated[Union[tuple(EVENT_CLASSES[k] for k in kinds)], Field(discriminator="event_type")]  # noqa: UP007
-    schema = TypeAdapter(inbound).json_schema(ref_template="#/components/schemas/{model}")
+    inbound: Any = Annotated[Union[tuple(EVENT_CLASSES[k] for k in kinds)], Field(discriminator="event_type")]  # noqa: UP007
+    schema = TypeAdapter[Any](inbound).json_schema(ref_template="#/components/schemas/{model}")
     components = schema.pop("$defs", {})
     components["InboundEvent"] = schema
     components["Error"] = ERROR

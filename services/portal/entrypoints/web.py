@@ -10,7 +10,7 @@ import secrets
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,7 +21,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from contracts import IndicatorTable
+from contracts import IndicatorTable, IndicatorValue
 from services.portal.adapters import documents, tables
 from services.portal.adapters.accounts import Accounts
 from services.portal.adapters.feed import Changes
@@ -134,13 +134,13 @@ def routes(pages: Pages) -> list[Route]:
     t = templates()
     recent = RecentUploads()
 
-    def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         try:
             user = current_user(request)
         except NotSignedIn:
             user = None
         ctx |= {"user": user, "csrf": csrf_token(request), "directory": pages.directory, "request": request}
-        return t.TemplateResponse(request, name, ctx, status_code=status)
+        return t.TemplateResponse(request, template, ctx, status_code=status)
 
     def page(fn: Callable[[Request, User], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
         async def handler(request: Request) -> Response:
@@ -392,7 +392,7 @@ def routes(pages: Pages) -> list[Route]:
         rows = []
         for region in pages.board.regions():
             table = pages.board.tables[region]
-            values = {v.indicator: v for v in table.values if v.scope_kind == "region"}
+            values: dict[str, IndicatorValue] = {v.indicator: v for v in table.values if v.scope_kind == "region"}
             rows.append((region, pages.directory.region(region), table, values))
         rows.sort(key=lambda r: r[1])
         fmt = request.query_params.get("format")
@@ -400,15 +400,13 @@ def routes(pages: Pages) -> list[Route]:
             header = ["Регион", "На дату"] + [
                 f"{k} {part}" for k in INDICATOR_ORDER for part in ("числ.", "знам.", "знач.")
             ]
-            data = [
-                [name, formats.day(tb.as_of)]
-                + [
-                    x
-                    for k in INDICATOR_ORDER
-                    for x in ((vals[k].numerator, vals[k].denominator, vals[k].value) if k in vals else ("", "", ""))
-                ]
-                for _, name, tb, vals in rows
-            ]
+            data: list[list[Any]] = []
+            for _, name, tb, vals in rows:
+                line: list[Any] = [name, formats.day(tb.as_of)]
+                for k in INDICATOR_ORDER:
+                    v = vals.get(k)
+                    line += [v.numerator, v.denominator, v.value] if v else ["", "", ""]
+                data.append(line)
             return export("federalnaya-tablica", header, data, fmt)
         return render(request, "federal.html", rows=rows, live="*")
 
@@ -492,14 +490,11 @@ def routes(pages: Pages) -> list[Route]:
         except NotSignedIn:
             return PlainTextResponse("", 401)
         region = request.query_params.get("region", "")
-        if region == "*":
-            access_ok = access.can_see_federal_table(user)
-        else:
-            access_ok = access.can_see_region(user, region)
+        access_ok = access.can_see_federal_table(user) if region == "*" else access.can_see_region(user, region)
         if not access_ok:
             return PlainTextResponse("", 403)
 
-        async def stream():  # type: ignore[no-untyped-def]
+        async def stream() -> AsyncIterator[str]:
             seen = version()
             yield "retry: 3000\n\n"
             started = time.monotonic()

@@ -191,6 +191,7 @@ def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) ->
         diagnosed_on=diagnosed,
         framework_id="bench",
         scores=dict.fromkeys(gaps, 50.0),
+        conducted_by="cnppm",
         deficits=tuple(
             Deficit(competency=c, area="methodical", score=50.0, threshold=60.0, severity="moderate") for c in gaps
         ),

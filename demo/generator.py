@@ -292,7 +292,13 @@ class RegionGenerator:
             self._ev(
                 DiagnosticResultSubmitted,
                 DiagnosticResult(
-                    session_id=session, educator_id=eid, role=role, kind="initial", taken_on=taken, scores=scores
+                    session_id=session,
+                    educator_id=eid,
+                    role=role,
+                    kind="initial",
+                    taken_on=taken,
+                    scores=scores,
+                    conducted_by="cnppm",
                 ),
                 self.src_assessment,
                 taken,
@@ -311,6 +317,7 @@ class RegionGenerator:
                         kind="repeat",
                         taken_on=again,
                         scores=grown,
+                        conducted_by="cnppm",
                     ),
                     self.src_assessment,
                     again,

@@ -81,6 +81,8 @@ def test_scopes_are_enforced_by_the_server() -> None:
     assert muni.get("/region/RU-YEV/organization/sch-3").status_code == 403
     assert muni.get("/region/RU-YEV/municipalities").status_code == 403
     assert muni.get("/federal").status_code == 403
+    assert muni.get("/region/RU-YEV").status_code == 403  # the region's totals are not the municipality's
+    assert muni.get("/region/RU-YEV/passport?format=xlsx").status_code == 403
     other = signed_in("other")
     assert other.get("/region/RU-YEV").status_code == 403
     assert other.get("/region/RU-YEV/passport?format=xlsx").status_code == 403

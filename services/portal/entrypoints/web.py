@@ -490,7 +490,7 @@ def routes(pages: Pages) -> list[Route]:
         except NotSignedIn:
             return PlainTextResponse("", 401)
         region = request.query_params.get("region", "")
-        access_ok = access.can_see_federal_table(user) if region == "*" else access.can_see_region(user, region)
+        access_ok = access.can_see_federal_table(user) if region == "*" else access.can_follow_region(user, region)
         if not access_ok:
             return PlainTextResponse("", 403)
 

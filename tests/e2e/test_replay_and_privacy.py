@@ -98,7 +98,7 @@ async def _state(run_infra: Any, platform: Platform, prefix: str, region: str) -
     finally:
         await mongo.close()
     ids = await _ids(run_infra.kafka, region)
-    snapshot = platform.get("indicators", f"/passports/snapshot?region={region}&as_of={AS_OF}")
+    snapshot = platform.post("indicators", f"/passports/snapshot?region={region}&as_of={AS_OF}")
     return State(
         sorted(table["values"], key=lambda v: json.dumps(v, sort_keys=True)),
         routes,
@@ -124,7 +124,7 @@ async def _processed(platform: Platform, counter: str) -> dict[str, float]:
         out[name] = sum(
             float(line.rsplit(" ", 1)[1])
             for line in text.splitlines()
-            if line.startswith(counter + "{") or line.startswith(counter + " ")
+            if line.startswith((counter + "{", counter + " "))
         )
     return out
 

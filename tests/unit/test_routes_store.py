@@ -11,7 +11,7 @@ from services.routes.adapters.store import RoutesStore, catalogue_document, file
 from services.routes.domain.config import RoutePolicy
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
 from tests.support.journal import FakeDb
-from tests.support.routes import ED, R, deficit, diagnosed, ev, known, program, registered, staff
+from tests.support.routes import ED, R, deficit, diagnosed, ev, program, registered, staff
 
 
 def problems(value: Any, path: str = "", in_array: bool = False) -> list[str]:

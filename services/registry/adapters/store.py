@@ -35,6 +35,16 @@ COLLECTIONS: dict[str, str] = {
     "CnppmStaffRegistered": "cnppm_staff",
     "CnppmStaffTrainedByFederalOperator": "cnppm_staff",
     "RoadmapItemUpdated": "roadmap",
+    "SupportStaffDeparted": "support_staff",
+    "CnppmStaffDeparted": "cnppm_staff",
+    "ManagementTeamDissolved": "management_teams",
+    "OrganizationClosed": "organizations",
+    "ProgramImplementationReported": "programs",
+    "ProgramRegisterStatusChanged": "programs",
+    "RoadmapItemStatusChanged": "roadmap",
+    "SupportFormReported": "support_forms",
+    "MethodistAttachmentReported": "methodist_attachments",
+    "ExternalRouteReported": "external_routes",
 }
 
 
@@ -116,18 +126,27 @@ class RegistryStore:
 
     async def entity(self, collection: str, region: str, entity_id: str) -> dict[str, Any] | None:
         """The stored view of one entity, from its journal entries: the latest revision's data,
-        its revision and hash, the departure date, transfers and federal trainings."""
+        its revision and hash, the departure date, transfers, federal trainings and the other
+        additive facts (`history`)."""
         k = f"{collection}|{region}:{entity_id}"
         found = sorted([e async for e in self._journal.entries() if e["k"] == k], key=lambda e: e["seq"])
         if not found:
             return None
-        view: dict[str, Any] = {"_id": f"{region}:{entity_id}", "region": region, "transfers": [], "trainings": []}
+        view: dict[str, Any] = {
+            "_id": f"{region}:{entity_id}",
+            "region": region,
+            "transfers": [],
+            "trainings": [],
+            "history": [],
+        }
         for e in found:
             view.update(revision=e["rev"], content_hash=e["hash"], left_on=e["left_on"])
             if e["type"] == "EducatorMoved":
                 view["transfers"].append(e["data"])
             elif e["type"] == "CnppmStaffTrainedByFederalOperator":
                 view["trainings"].append(e["data"])
-            elif e["type"] != "EducatorDeparted":
+            elif "revision" in e["data"]:
                 view.update(data=e["data"], event_id=e["event_id"])
+            elif e["type"] != "EducatorDeparted":  # other additive facts dated in the world
+                view["history"].append(e["data"])
         return view

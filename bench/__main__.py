@@ -426,8 +426,15 @@ async def bench_pipeline(stack: LocalStack, args: argparse.Namespace) -> dict[st
 
 async def main_async(args: argparse.Namespace) -> None:
     scale = SCALES[args.scale]
-    ports = [int(p) for p in os.environ.get("RSNMS_BENCH_PORTS", "19192,19193,17117").split(",")]
-    stack = LocalStack("bench", *ports, partitions=args.partitions, env={**os.environ, "KAFKA_HEAP": "-Xmx1g -Xms256m"})
+    kafka, controller, ferretdb = (int(p) for p in os.environ.get("RSNMS_BENCH_PORTS", "19192,19193,17117").split(","))
+    stack = LocalStack(
+        "bench",
+        kafka,
+        controller,
+        ferretdb,
+        partitions=args.partitions,
+        env={**os.environ, "KAFKA_HEAP": "-Xmx1g -Xms256m"},
+    )
     say(f"bench: starting a private stack ({stack.kafka}, {stack.mongodb})")
     stack.fresh_up()
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -195,7 +195,7 @@ class Services:
         return f"http://127.0.0.1:{self.ports[(name, instance)]}{path}"
 
     def get(self, name: str, path: str, instance: int = 0, timeout: float = 60) -> bytes:
-        with urllib.request.urlopen(self.url(name, path, instance), timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(self.url(name, path, instance), timeout=timeout) as response:
             return response.read()
 
     def wait_ready(self, timeout: float = 120) -> None:
@@ -288,11 +288,11 @@ class GroupWatch:
         return done, sum(ends.values())
 
     def _partitions(self, topic: str) -> set[int]:
-        return self._probe._client.cluster.partitions_for_topic(topic) or set()  # noqa: SLF001
+        return self._probe._client.cluster.partitions_for_topic(topic) or set()
 
     async def _loop(self) -> None:
         while True:
-            await self._probe._client.force_metadata_update()  # noqa: SLF001 - topics appear during the run
+            await self._probe._client.force_metadata_update()
             for service in SERVICES:
                 try:
                     done, end = await self.committed(service)
@@ -338,7 +338,7 @@ async def read_events(kafka: str, topics: Sequence[str], region: str | None = No
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
     await consumer.start()
     try:
-        cluster = await consumer._client.fetch_all_metadata()  # noqa: SLF001
+        cluster = await consumer._client.fetch_all_metadata()
         tps = [TopicPartition(t, p) for t in topics for p in sorted(cluster.partitions_for_topic(t) or ())]
         ends = await consumer.end_offsets(tps)
         consumer.assign(tps)
@@ -465,7 +465,7 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
     """Publish a fresh region's registrations, then its diagnostic results, at `rate`/s; each is
     visible when the indicators group has committed the platform's event that carries it."""
     region = gen.generate()
-    events = [e for e in [*region.registry, *region.diagnostics]][: int(rate * seconds)]
+    events = [*region.registry, *region.diagnostics][: int(rate * seconds)]
     sent: dict[str, tuple[float, str]] = {}  # inbound event id -> (sent at, kind)
     publisher = Publisher(run.kafka, run.keys, window=10**9)
     await publisher.start()
@@ -473,7 +473,7 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
     # matched to the inbound event it carries
     tail = AIOKafkaConsumer(bootstrap_servers=run.kafka, enable_auto_commit=False)
     await tail.start()
-    cluster = await tail._client.fetch_all_metadata()  # noqa: SLF001
+    cluster = await tail._client.fetch_all_metadata()
     folded = INPUTS["indicators"]
     tps = [TopicPartition(t, p) for t in folded for p in sorted(cluster.partitions_for_topic(t) or ())]
     tail.assign(tps)

@@ -33,8 +33,8 @@ from contracts import INBOUND_TOPICS, EducatorRegistered, PassportSnapshotTaken,
 from contracts.pseudonym import educator_pseudonym
 from demo.feed import FeedResult, caught_up
 from demo.generator import RegionSpec
-from tests.e2e.checks import differences, feed, region_under_test, settled
 from services.routes.adapters.store import RoutesStore
+from tests.e2e.checks import differences, feed, region_under_test, settled
 from tests.e2e.platform import SERVICES, Platform
 from tests.support.factories import region_code
 from tests.support.kafka import consumer_groups, read_topic, republish, rewind_groups

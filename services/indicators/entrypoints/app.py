@@ -5,12 +5,15 @@ HTTP (besides /health/live, /health/ready, /metrics of the runtime):
 - GET  /indicators?region=RU-XXX[&as_of=YYYY-MM-DD]   the indicator table (IndicatorTable JSON)
 - GET  /indicators/catalogue[?region=RU-XXX]           indicator ids, Russian titles, targets
 - GET  /passports/latest?region=RU-XXX                 the latest passport snapshot (404 if none)
-- GET|POST /passports/snapshot?region=RU-XXX[&as_of=]  take a snapshot now, return it
+- POST /passports/snapshot?region=RU-XXX[&as_of=]      take a snapshot now, return it (GET: 405)
+A region the platform has no data about is 404 with the reason in Russian and English. JSON is
+UTF-8 with Cyrillic as is (charset=utf-8, no \\u escapes).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -19,7 +22,6 @@ from urllib.parse import parse_qs
 
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.asgi.handlers import HttpHandler
-from faststream.asgi.response import JSONResponse
 
 from contracts import PassportSnapshot, Topic
 from contracts.envelope import REGION_PATTERN
@@ -37,8 +39,15 @@ INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.ROUTES)
 RETRY_AFTER_S = 1.0
 
 
+JSON_UTF8 = {"Content-Type": "application/json; charset=utf-8"}
+
+
 class BadRequest(ValueError):
     """A query the endpoints cannot answer (400)."""
+
+
+class NotFound(LookupError):
+    """Nothing to answer about what the query names (404)."""
 
 
 def query(scope: Any) -> dict[str, str]:
@@ -67,7 +76,12 @@ def as_of_param(params: dict[str, str]) -> date | None:
 
 
 def json_body(model: Any, status: int = 200) -> AsgiResponse:
-    return AsgiResponse(model.model_dump_json().encode(), status, {"Content-Type": "application/json"})
+    return AsgiResponse(model.model_dump_json().encode(), status, JSON_UTF8)
+
+
+def json_response(data: Any, status: int = 200) -> AsgiResponse:
+    """Plain data as UTF-8 JSON, Cyrillic unescaped."""
+    return AsgiResponse(json.dumps(data, ensure_ascii=False).encode(), status, JSON_UTF8)
 
 
 def endpoint(fn: Callable[[dict[str, str]], Awaitable[AsgiResponse]]) -> Callable[[Any], Awaitable[AsgiResponse]]:
@@ -77,7 +91,9 @@ def endpoint(fn: Callable[[dict[str, str]], Awaitable[AsgiResponse]]) -> Callabl
         try:
             return await fn(query(scope))
         except BadRequest as exc:
-            return JSONResponse({"error": str(exc)}, 400)
+            return json_response({"error": str(exc)}, 400)
+        except NotFound as exc:
+            return json_response({"error": str(exc)}, 404)
 
     handler.__doc__ = fn.__doc__
     return handler
@@ -157,17 +173,27 @@ def build(
     runtime.consume([str(t) for t in INPUTS], service.handle)
     runtime.emits(Topic.AGGREGATES, Topic.PASSPORTS, Topic.DEAD_LETTER)
 
+    def known_region(params: dict[str, str]) -> str:
+        region = region_param(params)
+        if region not in service.regions():
+            raise NotFound(
+                f"неизвестный регион {region}: платформа не получала о нём данных / "
+                f"unknown region {region}: the platform has no data about it"
+            )
+        return region
+
     @endpoint
     async def indicators(params: dict[str, str]) -> AsgiResponse:
         """The indicator table of a region: ?region=RU-XXX[&as_of=YYYY-MM-DD] (today by default)."""
-        return json_body(service.table(region_param(params), as_of_param(params)))
+        as_of = as_of_param(params)  # a malformed query is 400 before an unknown region is 404
+        return json_body(service.table(known_region(params), as_of))
 
     @endpoint
     async def catalogue(params: dict[str, str]) -> AsgiResponse:
         """The indicators: ids, Russian titles, units and the targets of ?region= (defaults otherwise)."""
         region = region_param(params) if params.get("region") else None
         targets = config.targets.for_region(region or "", (as_of_param(params) or service.today()).year)
-        return JSONResponse(
+        return json_response(
             {
                 "region": region,
                 "indicators": [
@@ -186,20 +212,23 @@ def build(
 
     @endpoint
     async def snapshot(params: dict[str, str]) -> AsgiResponse:
-        """Take a passport snapshot now: ?region=RU-XXX[&as_of=YYYY-MM-DD]."""
-        return json_body(await take_snapshot(region_param(params), as_of_param(params)))
+        """Take a passport snapshot now: POST ?region=RU-XXX[&as_of=YYYY-MM-DD]."""
+        as_of = as_of_param(params)
+        return json_body(await take_snapshot(known_region(params), as_of))
 
     @endpoint
     async def latest(params: dict[str, str]) -> AsgiResponse:
         """The latest passport snapshot of a region: ?region=RU-XXX."""
         snap = await service.latest_snapshot(region_param(params))
         if snap is None:
-            return JSONResponse({"error": "no snapshot of this region yet"}, 404)
+            return json_response(
+                {"error": "снимков паспорта этого региона ещё нет / no snapshot of this region yet"}, 404
+            )
         return json_body(snap)
 
     runtime.route("/indicators", get(indicators))
     runtime.route("/indicators/catalogue", get(catalogue))
-    runtime.route("/passports/snapshot", HttpHandler(snapshot, methods=("GET", "POST")))
+    runtime.route("/passports/snapshot", HttpHandler(snapshot, methods=("POST",)))  # it changes state: never GET
     runtime.route("/passports/latest", get(latest))
     return runtime
 

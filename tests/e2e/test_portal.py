@@ -133,7 +133,11 @@ async def stack(infra: Any, tmp_path_factory: pytest.TempPathFactory) -> AsyncIt
         }
         s = Stack(platform, region, orgs, prefix, infra.kafka, cnppm)
         await s.settle()
-        platform.get("indicators", f"/passports/snapshot?region={region}")
+        request = urllib.request.Request(
+            platform.url("indicators", f"/passports/snapshot?region={region}"), method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 200
         yield s
 
 

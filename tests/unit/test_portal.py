@@ -92,6 +92,11 @@ def test_scopes_are_enforced_by_the_server() -> None:
     assert federal.get("/region/RU-YEV/uploads").status_code == 403
 
 
+def test_a_region_without_data_is_said_so() -> None:
+    response = signed_in("admin").get("/region/RU-MOW")
+    assert response.status_code == 404 and "данные ещё не поступали" in response.text
+
+
 def test_federal_table_comes_from_the_feed() -> None:
     page = signed_in("federal").get("/federal").text
     assert "Еврейская автономная область" in page and "Красноярский край" in page

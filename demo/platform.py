@@ -7,7 +7,8 @@ printing the live indicator table (Russian labels, targets) until Ctrl-C.
 Ctrl-C (or SIGTERM), at any moment, stops the services gracefully and leaves the stack running:
 the services run in their own sessions, so the terminal's Ctrl-C reaches only this process, which
 stops them with SIGTERM. Their logs are in <stack dir>/logs/<service>.log (.stack/logs/ by default).
-The services listen on RSNMS_DEMO_HTTP_PORT and the three ports after it (8081-8084 by default).
+The services listen on RSNMS_DEMO_HTTP_PORT and the four ports after it (8081-8085 by default; the
+portal, in a browser, is the last: it prints the demo accounts created for this run).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,12 +35,15 @@ from faststream.kafka import KafkaBroker
 from demo.competencies import framework_competencies
 from demo.feed import caught_up, feed_region
 from demo.generator import RegionGenerator, RegionSpec
+from demo.portal import portal_env
 from rsnms_runtime.kafka import EventPublisher
 from rsnms_runtime.sources import parse_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 _FIRST_PORT = int(os.environ.get("RSNMS_DEMO_HTTP_PORT", "8081"))
-SERVICES = {name: _FIRST_PORT + i for i, name in enumerate(("registry", "diagnostics", "routes", "indicators"))}
+SERVICES = {
+    name: _FIRST_PORT + i for i, name in enumerate(("registry", "diagnostics", "routes", "indicators", "portal"))
+}
 
 LABELS = {
     "I1": "Доля педагогов и управленцев, прошедших диагностику дефицитов",
@@ -179,6 +184,7 @@ async def run_demo(
     keys: dict[str, bytes],
     logs: Path,
     procs: dict[str, subprocess.Popen[bytes]],
+    accounts: Sequence[str] = (),
 ) -> None:
     """Start the services, feed the region, snapshot, then the live table, until Ctrl-C or SIGTERM
     cancels this task (caught here, so nothing is raised past it)."""
@@ -194,6 +200,7 @@ async def run_demo(
         print(f"demo: starting the services (logs in {logs}/)", flush=True)
         await wait_ready(procs)
         print("demo: services ready: " + ", ".join(f"{n} http://127.0.0.1:{p}" for n, p in SERVICES.items()))
+        print(f"demo: portal http://127.0.0.1:{SERVICES['portal']}/ — accounts for this run:", *accounts, sep="\n")
         published = await feed(env, generator, keys)
         print(f"demo: {published} events published for {args.region}")
         base = f"http://127.0.0.1:{SERVICES['indicators']}"
@@ -239,14 +246,18 @@ def main() -> None:
     # deploy/sources.yaml says what each may publish
     spec = RegionSpec(region=args.region, municipalities=args.municipalities, seed=args.seed, today=date.today())
     generator = RegionGenerator(spec, framework_competencies())
-    keys = {s: secrets.token_hex(16).encode() for s in generator.sources}
+    keys = {s: secrets.token_hex(16).encode() for s in (*generator.sources, "portal")}
     env.setdefault("RSNMS_SOURCE_KEYS", ",".join(f"{s}={k.decode()}" for s, k in keys.items()))
     keys = parse_keys(env["RSNMS_SOURCE_KEYS"])
     logs = Path(env.get("RSNMS_STACK_DIR", ROOT / ".stack")) / "logs"
+    portal, accounts = portal_env(
+        args.region, logs.parent, f"http://127.0.0.1:{SERVICES['indicators']}", generator.sources[0]
+    )
+    env |= portal
     procs: dict[str, subprocess.Popen[bytes]] = {}
     failed = False
     try:
-        asyncio.run(run_demo(args, env, generator, keys, logs, procs))
+        asyncio.run(run_demo(args, env, generator, keys, logs, procs, accounts))
     except ServiceFailed as exc:
         print(f"demo: {exc} (logs in {logs}/)", file=sys.stderr, flush=True)
         failed = True

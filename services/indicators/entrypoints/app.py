@@ -32,6 +32,7 @@ from services.indicators.config import IndicatorsConfig
 from services.indicators.domain.labels import INDICATOR_TITLES, INDICATOR_UNITS
 from services.indicators.live import LiveTables
 from services.indicators.service import HeapKeeper, IndicatorsService
+from services.indicators.settings import IndicatorsSettings
 
 INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.ROUTES, Topic.PROGRESS)
 RETRY_AFTER_S = 1.0
@@ -112,8 +113,9 @@ async def _forever(what: str, step: Callable[[], Awaitable[None]], runtime: Serv
 def build(
     settings: Settings | None = None, config: IndicatorsConfig | None = None, **runtime_options: Any
 ) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings or Settings(service="indicators"), **runtime_options)
-    config = config or IndicatorsConfig.from_env()
+    settings = (settings or IndicatorsSettings()).as_(IndicatorsSettings)
+    runtime = ServiceRuntime(settings, **runtime_options)
+    config = config or IndicatorsConfig.from_settings(settings)
     store = IndicatorStore(runtime.db)
     service = IndicatorsService(
         store.state,

@@ -14,7 +14,9 @@ HERE = Path(__file__).resolve().parent
 class IndicatorsSettings(Settings):
     service: str = Field("indicators", validation_alias="service", json_schema_extra={"from_env": False})
     indicator_targets: Path = env(
-        "RSNMS_INDICATOR_TARGETS", HERE / "targets.yaml", "indicator targets per region and year (YAML)"
+        "RSNMS_INDICATOR_TARGETS",
+        HERE / "targets.yaml",
+        "targets per indicator definition, region and year; providers whose diagnoses count for I1 (YAML)",
     )
     passport_config: Path = env(
         "RSNMS_PASSPORT_CONFIG", HERE / "passport.yaml", "information resources per region for the passport (YAML)"

@@ -161,9 +161,11 @@ class Published:
         self.events.extend(events)
 
 
-def portal(published: Published | None = None) -> Any:
+def portal(published: Published | None = None, oidc: Any = None, oidc_transport: Any = None) -> Any:
     published = published or Published()
-    config = PortalConfig(session_secret=SECRET, pseudonym_key=PSEUDONYM_KEY, api_tokens={"iro-lms": LMS_TOKEN})
+    config = PortalConfig(
+        session_secret=SECRET, pseudonym_key=PSEUDONYM_KEY, api_tokens={"iro-lms": LMS_TOKEN}, oidc=oidc
+    )
     client = httpx.AsyncClient(transport=httpx.MockTransport(fake_indicators_api), base_url="http://indicators")
     directory = Directory.from_document(yaml.safe_load(DEFAULT_DIRECTORY.read_text(encoding="utf-8")))
     g = gate()
@@ -177,6 +179,7 @@ def portal(published: Published | None = None) -> Any:
         uploads=Uploads("portal", PSEUDONYM_KEY, g, published),
         ingestion=Ingestion({"iro-lms": LMS_TOKEN}, {"iro-lms": LMS_KEY, "portal": PORTAL_KEY}, g, published),
         today=lambda: TODAY,
+        oidc_transport=oidc_transport,
     )
 
 

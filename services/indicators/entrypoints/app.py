@@ -29,12 +29,14 @@ from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.indicators.adapters.store import IndicatorStore
 from services.indicators.config import IndicatorsConfig
-from services.indicators.domain.labels import INDICATOR_TITLES, INDICATOR_UNITS
+from services.indicators.domain.labels import INDICATOR_TITLES, INDICATOR_UNITS, NO_TARGET
 from services.indicators.live import LiveTables
 from services.indicators.service import HeapKeeper, IndicatorsService
 from services.indicators.settings import IndicatorsSettings
 
-INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.ROUTES, Topic.PROGRESS)
+#: not Topic.PROGRESS: progress counts once the routes service accepted it (on Topic.ROUTES), so a
+#: report it refuses is dead-lettered once, by it
+INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.ROUTES)
 RETRY_AFTER_S = 1.0
 
 
@@ -202,6 +204,7 @@ def build(
                         "title": t,
                         "unit": INDICATOR_UNITS[k],
                         "target": targets.get(k),
+                        "target_label": None if k in targets else NO_TARGET,
                         "target_is_maximum": k == "E1",
                     }
                     for k, t in INDICATOR_TITLES.items()

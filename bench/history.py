@@ -30,6 +30,8 @@ from contracts import (
     Event,
     ManagementTeamRecorded,
     ManagementTeamRegistered,
+    MethodistAttachment,
+    MethodistAttachmentReported,
     OrganizationRecorded,
     OrganizationRegistered,
     ProgramCompletionAccepted,
@@ -201,6 +203,19 @@ def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) ->
     yield ev(DeficitDiagnosed, diagnosis, diagnosed)
     chosen = [next(p for p in programs if p.competencies[0] == c) for c in gaps]
     route_id = f"route-dx-{eid}"
+    methodist = f"met-{rng.randrange(methodists):04d}"
+    if role == "teacher":  # the school reports the teacher attached to the route's methodist
+        yield ev(
+            MethodistAttachmentReported,
+            MethodistAttachment(
+                attachment_id=f"att-{eid}",
+                educator_id=eid,
+                methodist_id=methodist,
+                confirmed=True,
+                attached_from=diagnosed,
+            ),
+            diagnosed,
+        )
     yield ev(
         RouteAssigned,
         Route(
@@ -208,7 +223,7 @@ def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) ->
             educator_id=eid,
             diagnosis_id=diagnosis.diagnosis_id,
             assigned_on=diagnosed,
-            methodist_id=f"met-{rng.randrange(methodists):04d}",
+            methodist_id=methodist,
             items=tuple(
                 RouteItem(
                     item_id=f"i{k}",

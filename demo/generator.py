@@ -246,7 +246,7 @@ class RegionGenerator:
                 reg.append(
                     self._ev(
                         RoadmapItemStatusChanged,
-                        RoadmapStatusChange(item_id=item_id, status=status, effective=day),  # type: ignore[arg-type]
+                        RoadmapStatusChange(item_id=item_id, status=status, effective=day),
                         self.src_registry,
                         day,
                     )
@@ -394,7 +394,7 @@ class RegionGenerator:
                     kind="initial",
                     taken_on=taken,
                     scores=scores,
-                    conducted_by=rng.choices(["cnppm", "copmkp", "other_centre"], [85, 10, 5])[0],  # type: ignore[arg-type]
+                    conducted_by=rng.choices(["cnppm", "copmkp", "other_centre"], [85, 10, 5])[0],
                 ),
                 self.src_assessment,
                 taken,
@@ -522,7 +522,7 @@ class RegionGenerator:
                             SupportForm(
                                 support_id=f"form-{eid[3:19]}",
                                 educator_id=eid,
-                                kind=kind,  # type: ignore[arg-type]
+                                kind=kind,
                                 supporter_id=supporter,
                                 confirmed=rng.random() < 0.93,
                                 started_on=started,

@@ -37,10 +37,11 @@ from demo.feed import caught_up, feed_region
 from demo.generator import RegionGenerator, RegionSpec
 from demo.portal import portal_env
 from rsnms_runtime.kafka import EventPublisher
+from rsnms_runtime.settings import OpsSettings
 from rsnms_runtime.sources import parse_keys
 
 ROOT = Path(__file__).resolve().parents[1]
-_FIRST_PORT = int(os.environ.get("RSNMS_DEMO_HTTP_PORT", "8081"))
+_FIRST_PORT = OpsSettings().demo_http_port
 SERVICES = {
     name: _FIRST_PORT + i for i, name in enumerate(("registry", "diagnostics", "routes", "indicators", "portal"))
 }

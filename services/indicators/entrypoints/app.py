@@ -32,6 +32,7 @@ from services.indicators.config import IndicatorsConfig
 from services.indicators.domain.labels import INDICATOR_TITLES, INDICATOR_UNITS, NO_TARGET
 from services.indicators.live import LiveTables
 from services.indicators.service import HeapKeeper, IndicatorsService
+from services.indicators.settings import IndicatorsSettings
 
 #: not Topic.PROGRESS: progress counts once the routes service accepted it (on Topic.ROUTES), so a
 #: report it refuses is dead-lettered once, by it
@@ -114,8 +115,9 @@ async def _forever(what: str, step: Callable[[], Awaitable[None]], runtime: Serv
 def build(
     settings: Settings | None = None, config: IndicatorsConfig | None = None, **runtime_options: Any
 ) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings or Settings(service="indicators"), **runtime_options)
-    config = config or IndicatorsConfig.from_env()
+    settings = (settings or IndicatorsSettings()).as_(IndicatorsSettings)
+    runtime = ServiceRuntime(settings, **runtime_options)
+    config = config or IndicatorsConfig.from_settings(settings)
     store = IndicatorStore(runtime.db)
     service = IndicatorsService(
         store.state,

@@ -611,13 +611,15 @@ class RegionGenerator:
                         )
                     )
         quality = sorted(p.program_id for p in region.programs.values() if p.topic == "education_quality_management")
+        others = sorted(p for p in region.programs if p not in quality)
         for team in region.team_ids:
-            if quality and rng.random() < 0.4:
+            if quality and rng.random() < 0.55:  # a team trained: in quality management or another topic
                 day = _day_between(rng, today - timedelta(days=700), today)
+                chosen = rng.choice(quality if rng.random() < 0.6 or not others else others)
                 out.append(
                     self._ev(
                         TeamProgramCompleted,
-                        TeamCompletion(team_id=team, program_id=rng.choice(quality), completed_on=day),
+                        TeamCompletion(team_id=team, program_id=chosen, completed_on=day),
                         self.src_provider,
                         day,
                     )

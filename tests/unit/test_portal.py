@@ -116,6 +116,24 @@ def test_the_feed_reads_tables_larger_than_the_inbound_limit() -> None:
     assert decode_feed(raw, "rsnms.indicators.aggregates") == event
 
 
+def test_rounds_report_deficit_map_and_passport_status() -> None:
+    c = signed_in("region")
+    page = c.get("/region/RU-YEV/rounds").text
+    assert "Первое полугодие 2026" in page and "30.06.2026" in page and "возвращён на доработку" in page
+    report = c.get("/region/RU-YEV/rounds/2026-1").text
+    assert "+5,0 п. п." in report and "Провести диагностику" in report
+    doc = Document(io.BytesIO(c.get("/region/RU-YEV/rounds/2026-1/report.docx").content))
+    assert [cell.text for cell in doc.tables[0].rows[1].cells] == ["I1", "61,7 %".replace(" ", " "), "+5,0 п. п."]
+    assert c.get("/region/RU-YEV/rounds/2026-1/report.pdf").content.startswith(b"%PDF")
+    deficits = c.get("/region/RU-YEV/deficits").text
+    assert "digital_tools" in deficits and "30,0 % (30 из 100)" in deficits
+    assert "городской округ «Город Биробиджан»" in deficits
+    assert "возвращён на доработку" in c.get("/region/RU-YEV/passport").text
+    other = signed_in("other")
+    assert other.get("/region/RU-YEV/rounds/2026-1/report.docx").status_code == 403
+    assert "ещё нет" in other.get("/region/RU-KYA/deficits").text  # no rounds offered for this region
+
+
 def test_federal_table_comes_from_the_feed() -> None:
     page = signed_in("federal").get("/federal").text
     assert "Еврейская автономная область" in page and "Красноярский край" in page

@@ -152,8 +152,9 @@ def render(table: dict[str, Any]) -> str:
         met = {True: "выполнено", False: "не выполнено", None: ""}[v.get("target_met")]
         if v.get("target") is None:
             met = "цель не установлена"
-        elif v["indicator"] == "E1":
-            met += f" (макс. нагрузка {v['extra'].get('max_load', 0):.0f}, без методиста {v['extra'].get('without_methodist', 0):.0f})"
+        if v["indicator"] == "E1":
+            extra = v["extra"]
+            met += f" (макс. нагрузка {extra.get('max_load', 0):.0f}, без методиста {extra.get('without_methodist', 0):.0f})"
         lines.append(
             f"{v['indicator']:<4}{LABELS.get(v['indicator'], ''):<78}{v['numerator']:>8}"
             f"{v['denominator']:>8}{value:>10}{target:>8}  {met}"

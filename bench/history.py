@@ -5,7 +5,7 @@ provider progress) directly as contract events, about ten per educator, so that 
 of a whole country can be produced without running the other services. Streaming: events
 are yielded region by region and never all held in memory.
 
-Scale of DOMAIN.md: 89 regions, about 2,300 municipalities, about 40,000 schools and
+Scale of docs/domain.md: 89 regions, about 2,300 municipalities, about 40,000 schools and
 1.1 million educators nationally.
 """
 

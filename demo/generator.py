@@ -15,7 +15,7 @@ teachers than the 250 the regulation allows.
 Educators appear only as pseudonymous ids: a fake SNILS is made up and hashed with
 the pseudonymisation key, exactly as a source system would do it.
 
-Sizes follow DOMAIN.md: a methodist per ~150-200 educators, a management team per
+Sizes follow docs/domain.md: a methodist per ~150-200 educators, a management team per
 school, about 40 % of educators diagnosed a year, a share of programs in ФР ДПП.
 """
 

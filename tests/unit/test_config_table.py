@@ -35,3 +35,15 @@ def test_services_read_the_environment_only_through_their_settings():
         if reads.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_no_citation_of_files_outside_the_repository():
+    """The domain reference is docs/domain.md; regulations are cited by the short names it defines."""
+    outside = re.compile(r"DOMAIN\.md|/work/shared|seeds/\d")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for folder in ("services", "contracts", "rsnms_runtime", "demo", "bench", "docs", "deploy")
+        for path in (ROOT / folder).rglob("*")
+        if path.suffix in {".py", ".md", ".yaml", ".yml"} and outside.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == [] and (ROOT / "docs" / "domain.md").is_file()

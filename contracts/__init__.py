@@ -23,6 +23,7 @@ from contracts.envelope import Event, Record, deterministic_event_id
 from contracts.events.diagnostics import *  # noqa: F403
 from contracts.events.indicators import *  # noqa: F403
 from contracts.events.registry import *  # noqa: F403
+from contracts.events.rounds import *  # noqa: F403
 from contracts.events.routes import *  # noqa: F403
 from contracts.topics import INBOUND_TOPICS, Topic
 from contracts import upcasters as _upcasters  # noqa: F401,E402 - registers the upcasters

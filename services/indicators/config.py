@@ -4,6 +4,8 @@
   (see domain/targets.py for the format);
 - passport: `passport.yaml` beside this module, or the file named by RSNMS_PASSPORT_CONFIG
   (information resources per region, see domain/resources.py);
+- rounds: `rounds.yaml` beside this module, or RSNMS_ROUNDS_CONFIG (the road map's planned
+  volumes, see rounds_config.py);
 - RSNMS_SNAPSHOT_INTERVAL_S: seconds between periodic passport snapshots (default 300, 0 = off);
 - RSNMS_TABLE_DEBOUNCE_S: least seconds between two recomputations of a region's live table
   (default 0.5).
@@ -21,6 +23,7 @@ import yaml
 
 from services.indicators.domain.resources import InformationResources
 from services.indicators.domain.targets import Targets
+from services.indicators.rounds_config import RoundsConfig
 
 HERE = Path(__file__).resolve().parent
 TARGETS_FILE = HERE / "targets.yaml"
@@ -55,6 +58,13 @@ def load_resources(path: Path | str = PASSPORT_FILE) -> InformationResources:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
+def load_rounds(env: Mapping[str, str]) -> RoundsConfig:
+    try:
+        return RoundsConfig.from_env(env)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
@@ -74,6 +84,7 @@ class IndicatorsConfig:
     resources: InformationResources
     snapshot_interval_s: float = 300.0
     table_debounce_s: float = 0.5
+    rounds: RoundsConfig = RoundsConfig()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IndicatorsConfig:
@@ -83,4 +94,5 @@ class IndicatorsConfig:
             resources=load_resources(env.get("RSNMS_PASSPORT_CONFIG") or PASSPORT_FILE),
             snapshot_interval_s=_seconds(env, "RSNMS_SNAPSHOT_INTERVAL_S", 300.0),
             table_debounce_s=_seconds(env, "RSNMS_TABLE_DEBOUNCE_S", 0.5),
+            rounds=load_rounds(env),
         )

@@ -77,6 +77,12 @@ def test_the_service_consumes_its_four_topics_and_serves_its_endpoints(runtime):
         "/indicators/catalogue",
         "/passports/snapshot",
         "/passports/latest",
+        "/rounds",
+        "/rounds/version",
+        "/rounds/analysis",
+        "/rounds/report",
+        "/rounds/passport",
+        "/rounds/summary",
     ]
     assert runtime.settings.service == "indicators"
 

@@ -3,6 +3,7 @@
 The only package every service imports besides the small common runtime.
 """
 
+from contracts import upcasters as _upcasters  # noqa: F401 - registers the upcasters
 from contracts.codec import (
     ALL_EVENTS,
     EVENT_CLASSES,
@@ -25,8 +26,8 @@ from contracts.events.indicators import *  # noqa: F403
 from contracts.events.registry import *  # noqa: F403
 from contracts.events.rounds import *  # noqa: F403
 from contracts.events.routes import *  # noqa: F403
+from contracts.events.world import *  # noqa: F403
 from contracts.topics import INBOUND_TOPICS, Topic
-from contracts import upcasters as _upcasters  # noqa: F401,E402 - registers the upcasters
 
 __all__ = [
     "ALL_EVENTS",
@@ -43,8 +44,8 @@ __all__ = [
     "Topic",
     "decode_event",
     "decode_for_topic",
-    "inbound_topic_of",
     "deterministic_event_id",
+    "inbound_topic_of",
     "topic_of",
     "upcast",
     "upcaster",

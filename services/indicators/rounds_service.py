@@ -369,8 +369,9 @@ class RoundsService:
 
     async def summary(self, region: str) -> RoundsSummary:
         numbers = await self._store.version_numbers(region)
-        rounds, statuses = [], Counter()
-        for _, declaration, closure in await self._store.rounds(region):
+        rounds: list[RoundSummary] = []
+        statuses: Counter[str] = Counter()
+        for _, declaration, _closure in await self._store.rounds(region):
             rid = declaration.round_id
             status = status_of(await self._store.decisions(region, rid))
             statuses[status] += 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from contracts import Topic
@@ -26,7 +26,7 @@ def wire_rounds(
     fold: BatchHandler,
     rounds: RoundsService,
     store: MongoRoundsStore,
-    forever: Callable[[str, Callable[[], Awaitable[None]], ServiceRuntime], Awaitable[None]],
+    forever: Callable[[str, Callable[[], Awaitable[None]], ServiceRuntime], Coroutine[Any, Any, None]],
 ) -> BatchHandler:
     """Start and stop the revision task with the service; the fold handler to subscribe (the
     fold, then the rounds' observer, both before the offsets are committed). The governance

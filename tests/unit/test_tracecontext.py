@@ -118,7 +118,7 @@ def _spans_for(provider: TracerProvider, traceparents: list[str | None]):
         (topic, 0, n): SimpleNamespace(headers=[("traceparent", tp.encode())] if tp else [])
         for n, tp in enumerate(traceparents)
     }
-    spans = consumer._apply_spans(fresh, records, 0)  # noqa: SLF001
+    spans = consumer._apply_spans(fresh, records, 0)
     recording = [spans[str(e.event_id)].is_recording() for e in events]
     for span in spans.values():
         span.end()

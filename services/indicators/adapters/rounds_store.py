@@ -17,6 +17,7 @@ FerretDB-v1 safe: `_id`s are composed strings, insert-only documents except a ro
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -136,7 +137,7 @@ class MongoRoundsStore:
     async def add_analysis(
         self, region: str, analysis: RoundAnalysis, recommendations: Sequence[Recommendation]
     ) -> None:
-        try:
+        with contextlib.suppress(DuplicateKeyError):
             await self._analyses.insert_one(
                 {
                     "_id": f"{region}:{analysis.round_id}:{analysis.version}",
@@ -144,8 +145,6 @@ class MongoRoundsStore:
                     "recommendations": [r.model_dump(mode="json") for r in recommendations],
                 }
             )
-        except DuplicateKeyError:
-            pass
 
     async def analysis(
         self, region: str, round_id: str, version: int
@@ -203,7 +202,7 @@ class MongoRoundsStore:
         return True
 
     async def add_submission(self, region: str, submission: SectionSubmission, source: str) -> None:
-        try:
+        with contextlib.suppress(DuplicateKeyError):
             await self._submissions.insert_one(
                 {
                     "_id": f"{region}:{submission.round_id}:{submission.submission_id}",
@@ -214,8 +213,6 @@ class MongoRoundsStore:
                     "submission": submission.model_dump(mode="json"),
                 }
             )
-        except DuplicateKeyError:
-            pass
 
     async def submissions(self, region: str, round_id: str) -> list[Submitted]:
         docs = [d async for d in self._submissions.find({"region": region, "round_id": round_id})]

@@ -87,7 +87,7 @@ def deltas(current: Sequence[IndicatorValue], previous: Sequence[IndicatorValue]
         out.append(
             Delta(
                 indicator=key[0], scope_kind=key[1], scope_id=key[2], before=_figure(b), after=_figure(a), change=change
-            )  # type: ignore[arg-type]
+            )
         )
     return tuple(out)
 
@@ -203,7 +203,7 @@ def volumes(state: RegionState, d: date, plan: Volumes) -> tuple[VolumeRow, ...]
     )
     actual = {"routes": routes, "trained": trained, "management_teams": teams}
     return tuple(
-        VolumeRow(measure=k, title=VOLUME_TITLES[k], planned=plan.planned.get(k), actual=actual[k])  # type: ignore[arg-type]
+        VolumeRow(measure=k, title=VOLUME_TITLES[k], planned=plan.planned.get(k), actual=actual[k])
         for k in ("routes", "trained", "management_teams")
     )
 

@@ -16,6 +16,7 @@ from contracts import (
     Event,
     PassportAccepted,
     PassportApproved,
+    PassportDecision,
     PassportReturned,
     PassportSent,
     PassportStatusChange,
@@ -60,6 +61,8 @@ def decide(history: Sequence[PassportStatusChange], event: Event, round_closed: 
     if event.event_type not in TRANSITIONS:
         raise TransitionRefused(f"{event.event_type} is not a passport decision")
     p = event.payload
+    if not isinstance(p, PassportDecision):
+        raise TransitionRefused(f"{event.event_type} carries no passport decision")
     action = ACTION_TITLES[event.event_type]
     if not round_closed:
         raise TransitionRefused(

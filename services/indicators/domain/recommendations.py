@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from typing import Literal
 
 from contracts import Recommendation
-from contracts.report import RoundAnalysis
+from contracts.report import BelowTarget, RoundAnalysis
 from services.indicators.domain.labels import INDICATOR_TITLES
 from services.indicators.domain.russian import number, percent, points
 
@@ -48,13 +49,19 @@ def _value(indicator: str, v: float | None) -> str:
 
 
 def _rec(
-    analysis: RoundAnalysis, rule: str, kind: str, sid: str, suffix: str, text: str, figures: Mapping[str, float]
+    analysis: RoundAnalysis,
+    rule: str,
+    kind: Literal["region", "municipality", "organization"],
+    sid: str,
+    suffix: str,
+    text: str,
+    figures: Mapping[str, float],
 ) -> Recommendation:
     return Recommendation(
         recommendation_id=safe_id(f"{analysis.round_id}:v{analysis.version}:{rule}:{sid}:{suffix}"),
         round_id=analysis.round_id,
         version=analysis.version,
-        scope_kind=kind,  # type: ignore[arg-type]
+        scope_kind=kind,
         scope_id=sid,
         rule=rule,
         text=text,
@@ -67,7 +74,7 @@ def recommend(
 ) -> tuple[Recommendation, ...]:
     titles = competency_titles or {}
     out: list[Recommendation] = []
-    by_org: dict[str, list] = defaultdict(list)
+    by_org: dict[str, list[BelowTarget]] = defaultdict(list)
     for b in analysis.below_target:
         if b.scope_kind == "organization":
             by_org[b.scope_id].append(b)

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from contracts import IndicatorValue, Recommendation, RoundVersion
+from contracts import IndicatorValue, Recommendation, RoundVersion, SectionCompleteness
 from contracts.report import ReportSection, ReportTable, RoundAnalysis, RoundReport
 from services.indicators.domain.labels import INDICATOR_TITLES
 from services.indicators.domain.passport_lifecycle import STATUS_TITLES
 from services.indicators.domain.russian import day, number, percent, points
 
+SCHEDULES = {"annual": "ежегодно", "semiannual": "два раза в год", "quarterly": "ежеквартально", "once": "однократно"}
 INDICATOR_ORDER = ("I1", "I2", "I3", "I4", "I5", "I6", "E1", "E2", "RM")
 
 
@@ -29,7 +30,7 @@ def _general(version: RoundVersion, analysis: RoundAnalysis, passport_status: st
     positions = ", ".join(f"{p.topic}[{p.partition}]: {number(p.offset, 0)}" for p in version.kafka_positions)
     paragraphs = [
         f"Тур мониторинга «{version.title}» ({version.round_id}), дата отчёта {day(version.reporting_date)}, "
-        f"периодичность: {dict(annual='ежегодно', semiannual='два раза в год', quarterly='ежеквартально', once='однократно')[version.schedule]}.",
+        f"периодичность: {SCHEDULES[version.schedule]}.",
         f"Версия среза {version.version} от {day(version.frozen_at.date())}. Основание: {version.reason}",
         f"Статус паспорта: {STATUS_TITLES[passport_status]}.",
         f"Срез включает события журнала до позиций: {positions or '—'}.",
@@ -230,7 +231,7 @@ def _roadmap(analysis: RoundAnalysis) -> ReportSection:
     )
 
 
-def _passport(version: RoundVersion, completeness: Sequence) -> ReportSection:
+def _passport(version: RoundVersion, completeness: Sequence[SectionCompleteness]) -> ReportSection:
     rows = tuple(
         (
             c.title,
@@ -261,7 +262,7 @@ def build_report(
     analysis: RoundAnalysis,
     recommendations: Sequence[Recommendation],
     passport_status: str,
-    completeness: Sequence,
+    completeness: Sequence[SectionCompleteness],
     generated_at: datetime,
     competency_titles: Mapping[str, str] | None = None,
 ) -> RoundReport:

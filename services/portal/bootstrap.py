@@ -1,0 +1,88 @@
+"""The composition root of the portal: takes its dependencies as parameters (tests pass fakes
+or a real stack) and returns the ASGI application."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import date
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from services.portal.adapters.accounts import Accounts
+from services.portal.adapters.feed import Changes
+from services.portal.adapters.indicators_api import IndicatorsClient
+from services.portal.config import PortalConfig
+from services.portal.domain.board import Board
+from services.portal.domain.directory import Directory
+from services.portal.entrypoints import api, web
+from services.portal.service import Ingestion, Uploads
+
+SESSION_MAX_AGE_S = 8 * 3600
+
+
+def build(
+    config: PortalConfig,
+    *,
+    indicators: IndicatorsClient,
+    board: Board,
+    changes: Changes,
+    directory: Directory,
+    accounts: Accounts,
+    uploads: Uploads | None,
+    ingestion: Ingestion | None,
+    on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
+    on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
+    ready: Callable[[], Awaitable[bool]] | None = None,
+    today: Callable[[], date] = date.today,
+) -> Starlette:
+    pages = web.Pages(
+        indicators, board, changes, directory, accounts, uploads, today, config.oidc.title if config.oidc else None
+    )
+
+    async def live(request: Request) -> Response:
+        return JSONResponse({"status": "alive", "service": "portal"})
+
+    async def readiness(request: Request) -> Response:
+        ok = await ready() if ready else True
+        return JSONResponse({"ready": ok}, 200 if ok else 503)
+
+    routes: list[Route | Mount] = [
+        *web.routes(pages),
+        *api.routes(ingestion),
+        Route("/health/live", live),
+        Route("/health/ready", readiness),
+        Mount("/static", StaticFiles(directory=str(web.HERE / "static")), name="static"),
+    ]
+    if config.oidc:
+        from services.portal.entrypoints import oidc
+
+        routes.extend(oidc.routes(config.oidc))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for fn in on_startup:
+            await fn()
+        try:
+            yield
+        finally:
+            for fn in on_shutdown:
+                await fn()
+
+    middleware = [
+        Middleware(
+            SessionMiddleware,
+            secret_key=config.session_secret,
+            session_cookie="rsnms_portal",
+            max_age=SESSION_MAX_AGE_S,
+            same_site="lax",
+            https_only=config.secure_cookies,
+        )
+    ]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

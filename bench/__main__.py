@@ -1,6 +1,6 @@
 """Benchmarks of the indicators pipeline, each comparison measured side by side in one run.
 
-    python -m bench [fold|latency|scale|replay|all] [--scale quick|region|national]
+    python -m bench [fold|latency|scale|replay|portal|all] [--scale quick|region|national]
 
 fold     real Kafka -> validate -> fold -> persist to FerretDB -> commit (the service), against a
          naive FastStream per-message handler (one database update per event) and the
@@ -9,6 +9,7 @@ latency  publish -> indicator visible, p50/p95/p99 at a sustained rate
 scale    1, 2 and 3 instances in one consumer group: throughput and identical indicators
 replay   rebuild everything from scratch from a history (national: 89 regions, ~1.1 million
          educators, ~10 events each): events/s and peak memory
+portal   page loads of the portal for a region of 10,000 educators (bench/portal.py)
 
 Events are published with the headers the platform's publishers set, including a W3C
 `traceparent` from a publisher sampling 1 % of traces. The fold runs twice: with every
@@ -413,6 +414,10 @@ async def main_async(args: argparse.Namespace) -> None:
             out["scale"] = await bench_scale(stack, scale)
         if args.what == "replay":
             out["replay"] = await bench_replay(stack, scale)
+        if args.what == "portal":
+            from bench.portal import bench_portal
+
+            out["portal"] = await bench_portal(stack, publish)
     finally:
         stack.down()
     path = RESULTS / f"{args.what}-{args.scale}.json"
@@ -424,7 +429,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", nargs="?", default="all", choices=["fold", "latency", "scale", "replay", "all"])
+    parser.add_argument(
+        "what", nargs="?", default="all", choices=["fold", "latency", "scale", "replay", "portal", "all"]
+    )
     parser.add_argument("--scale", default="region", choices=sorted(SCALES))
     parser.add_argument("--rate", type=int, default=200, help="latency: events per second")
     parser.add_argument("--seconds", type=float, default=20, help="latency: how long to publish")

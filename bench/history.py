@@ -32,15 +32,15 @@ from contracts import (
     ManagementTeamRegistered,
     OrganizationRecorded,
     OrganizationRegistered,
-    ProgramCompleted,
+    ProgramCompletionAccepted,
     ProgramEnrolled,
     ProgramRecorded,
     ProgramRegistered,
     Route,
     RouteAssigned,
     RouteItem,
-    Support,
-    SupportAssigned,
+    SupportForm,
+    SupportFormReported,
     SupportStaffRecorded,
     SupportStaffRegistered,
 )
@@ -168,13 +168,15 @@ def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) ->
     )
     if young and role == "teacher":
         yield ev(
-            SupportAssigned,
-            Support(
+            SupportFormReported,
+            SupportForm(
                 support_id=f"sup-{eid}",
                 educator_id=eid,
-                form="mentoring",
-                assigned_on=registered,
-                until=career + timedelta(days=3 * 365),
+                kind="mentoring",
+                supporter_id=f"met-{rng.randrange(methodists):04d}",
+                confirmed=True,
+                started_on=registered,
+                ended_on=career + timedelta(days=3 * 365),
             ),
             registered,
         )
@@ -257,7 +259,7 @@ def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) ->
         done = enrolled + timedelta(days=rng.randint(20, 90))
         if done <= TODAY and rng.random() < 0.8:
             yield ev(
-                ProgramCompleted,
+                ProgramCompletionAccepted,
                 Completion(educator_id=eid, program_id=p.program_id, route_id=route_id, completed_on=done),
                 done,
             )

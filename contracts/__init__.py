@@ -21,12 +21,12 @@ from contracts.codec import (
 )
 from contracts.deadletter import DeadLetter
 from contracts.envelope import Event, Record, deterministic_event_id
-from contracts.events.diagnostics import *  # noqa: F403
-from contracts.events.indicators import *  # noqa: F403
-from contracts.events.registry import *  # noqa: F403
-from contracts.events.rounds import *  # noqa: F403
-from contracts.events.routes import *  # noqa: F403
-from contracts.events.world import *  # noqa: F403
+from contracts.events.diagnostics import *
+from contracts.events.indicators import *
+from contracts.events.registry import *
+from contracts.events.rounds import *
+from contracts.events.routes import *
+from contracts.events.world import *
 from contracts.topics import INBOUND_TOPICS, Topic
 
 __all__ = [

@@ -1,12 +1,14 @@
 """`rsnms`: the operator's command line.
 
-    rsnms status                          infrastructure health, topics, consumer lag per partition
+    rsnms status                          health of Kafka, MongoDB and each service, topics, lag per partition
     rsnms deadletters [--consumer C]      list dead letters with their reason and origin
     rsnms redrive OFFSET... | --all       re-publish dead-lettered originals after a fix (once each)
     rsnms rebuild SERVICE [--watch]       drop a service's projection and replay its topics from the start
     rsnms snapshot REGION [--url U]       take a passport snapshot now (through the indicators service)
 
-Reads KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI, RSNMS_DB_PREFIX, RSNMS_GROUP_PREFIX like the services.
+Reads KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI, RSNMS_DB_PREFIX, RSNMS_GROUP_PREFIX like the services;
+`status` asks each service's /health/ready at RSNMS_SERVICE_URLS (`name=url,...`; default: the ports
+of `make run`, RSNMS_DEMO_HTTP_PORT=8081 and the three after it). Output can be piped (`| head`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import time
 import urllib.error
@@ -41,6 +44,46 @@ REDRIVE_HEADER = "rsnms-redrive-of"
 
 def _settings() -> Settings:
     return Settings(service="ops")
+
+
+def service_urls(env: dict[str, str] | None = None) -> dict[str, str]:
+    """Where each service answers HTTP: RSNMS_SERVICE_URLS, else the ports `make run` uses."""
+    env = dict(os.environ) if env is None else env
+    raw = env.get("RSNMS_SERVICE_URLS", "").strip()
+    if raw:
+        pairs = (item.split("=", 1) for item in raw.split(",") if item.strip())
+        return {name.strip(): url.strip().rstrip("/") for name, url in pairs}
+    first = int(env.get("RSNMS_DEMO_HTTP_PORT", "8081"))
+    return {name: f"http://127.0.0.1:{first + i}" for i, name in enumerate(SERVICES)}
+
+
+def service_health(url: str, timeout: float = 3.0) -> tuple[str, bool]:
+    """(what /health/ready says, whether that is a failure). A service that does not answer is
+    "not running", not a failure: the platform may run elsewhere."""
+    try:
+        with urllib.request.urlopen(f"{url}/health/ready", timeout=timeout) as response:
+            return ("ready" if json.loads(response.read()).get("ready") else "not ready"), False
+    except urllib.error.HTTPError as exc:
+        try:
+            state = json.loads(exc.read())
+            reasons = ", ".join(f"{k}: {v}" for k, v in state.items() if k != "ready" and v not in (True, None, "ok"))
+        except ValueError:
+            reasons = ""
+        return f"not ready (HTTP {exc.code}{'; ' + reasons if reasons else ''})", True
+    except (urllib.error.URLError, OSError, ValueError):
+        return "not running", False
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]], numeric: Sequence[int] = ()) -> list[str]:
+    """Rows as lines with every column as wide as its widest cell; `numeric` columns right-aligned."""
+    cells = [[str(c) for c in header], *([str(c) for c in row] for row in rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    return [
+        "  ".join(
+            c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in cells
+    ]
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:
@@ -73,9 +116,21 @@ async def consumer_lag(settings: Settings) -> dict[str, dict[tuple[str, int], tu
 
 
 async def cmd_status(settings: Settings) -> int:
+    urls = service_urls()
     k, m = await asyncio.gather(kafka_ready(settings.kafka_bootstrap_servers), mongodb_ready(settings.mongodb_uri))
-    print(f"kafka   {settings.kafka_bootstrap_servers}: {'healthy' if k is None else 'unhealthy: ' + k}")
-    print(f"mongodb {settings.mongodb_uri}: {'healthy' if m is None else 'unhealthy: ' + m}")
+    health = await asyncio.gather(*(asyncio.to_thread(service_health, url) for url in urls.values()))
+    infra = [
+        ("kafka", settings.kafka_bootstrap_servers, "healthy" if k is None else "unhealthy: " + k),
+        ("mongodb", settings.mongodb_uri, "healthy" if m is None else "unhealthy: " + m),
+    ]
+    width = max(len(name) for name, _, _ in infra)
+    for name, where, state in infra:
+        print(f"{name:<{width}} {where}: {state}")
+    print()
+    print(
+        "\n".join(table(("service", "url", "health"), [(n, urls[n], h[0]) for n, h in zip(urls, health, strict=True)]))
+    )
+    failed = m is not None or any(bad for _, bad in health)
     if k is not None:
         return 1
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
@@ -85,17 +140,25 @@ async def cmd_status(settings: Settings) -> int:
         ends = await consumer.end_offsets(tps) if tps else {}
     finally:
         await consumer.stop()
-    print("\ntopic                                   partitions  messages")
+    topics = []
     for topic in Topic:
         mine = [tp for tp in tps if tp.topic == topic]
-        print(f"{topic!s:<40}{len(mine):>10}{sum(ends[tp] for tp in mine):>10}")
-    print("\nconsumer group / topic:partition          committed       lag")
-    for group, parts in (await consumer_lag(settings)).items():
-        total = sum(lag for _, lag in parts.values())
-        print(f"{group}  (total lag {total})")
-        for (name, partition), (offset, lag) in sorted(parts.items()):
-            print(f"  {name}:{partition:<6}{offset:>18}{lag:>10}")
-    return 0 if m is None else 1
+        topics.append((str(topic), len(mine), sum(ends[tp] for tp in mine)))
+    print()
+    print("\n".join(table(("topic", "partitions", "messages"), topics, numeric=(1, 2))))
+    lag = await consumer_lag(settings)
+    rows = [
+        (f"  {t}:{p}", offset, behind) for parts in lag.values() for (t, p), (offset, behind) in sorted(parts.items())
+    ]
+    lines = table(("consumer group / topic:partition", "committed", "lag"), rows, numeric=(1, 2))
+    print()
+    print(lines[0])
+    at = 1
+    for group, parts in lag.items():
+        print(f"{group}  (total lag {sum(behind for _, behind in parts.values())})")
+        print("\n".join(lines[at : at + len(parts)]))
+        at += len(parts)
+    return 1 if failed else 0
 
 
 async def read_dead_letters(settings: Settings) -> list[tuple[int, int, DeadLetter]]:
@@ -287,6 +350,17 @@ def cmd_snapshot(region: str, url: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        code = run(argv)
+        sys.stdout.flush()  # here, so a reader that went away is noticed inside the try
+    except BrokenPipeError:
+        # the reader of a pipe (`rsnms status | head -3`) has gone: stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 141  # 128 + SIGPIPE, what a shell reports for a command stopped by a closed pipe
+    sys.exit(code)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rsnms", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("status", help="health, topics and consumer lag")
@@ -322,7 +396,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not (args.region or args.region_option):
             parser.error("name the region: rsnms snapshot REGION")
         code = cmd_snapshot(args.region or args.region_option, args.url)
-    sys.exit(code)
+    return code
 
 
 if __name__ == "__main__":

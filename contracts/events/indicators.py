@@ -11,7 +11,7 @@ from pydantic import Field
 from contracts.envelope import ID_PATTERN, Event, Record, SortedDict
 
 ScopeKind = Literal["region", "municipality", "organization"]
-IndicatorId = Literal["I1", "I2", "I3", "I4", "I5", "I6", "E1", "E2", "RM"]
+IndicatorId = Literal["I1", "I2", "I3", "I4", "I4R", "I5", "I6", "E1", "E2", "RM"]
 
 
 class IndicatorValue(Record):

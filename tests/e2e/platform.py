@@ -88,6 +88,11 @@ class Platform:
         with urllib.request.urlopen(self.url(name, path), timeout=timeout) as response:
             return json.loads(response.read())
 
+    def post(self, name: str, path: str, timeout: float = 60) -> Any:
+        request = urllib.request.Request(self.url(name, path), method="POST")
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+
     def get_text(self, name: str, path: str, timeout: float = 30) -> str:
         with urllib.request.urlopen(self.url(name, path), timeout=timeout) as response:
             return response.read().decode()

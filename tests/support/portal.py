@@ -117,6 +117,8 @@ CATALOGUE = {
 
 def fake_indicators_api(request: httpx.Request) -> httpx.Response:
     region = request.url.params.get("region", "")
+    if region == "RU-MOW":
+        return httpx.Response(404, json={"error": "no data about this region"})
     if request.url.path == "/indicators":
         as_of = date.fromisoformat(request.url.params.get("as_of", TODAY.isoformat()))
         bump = 0 if as_of == TODAY else -1000

@@ -81,6 +81,8 @@ def test_scopes_are_enforced_by_the_server() -> None:
     assert muni.get("/region/RU-YEV/organization/sch-3").status_code == 403
     assert muni.get("/region/RU-YEV/municipalities").status_code == 403
     assert muni.get("/federal").status_code == 403
+    assert muni.get("/region/RU-YEV").status_code == 403  # the region's totals are not the municipality's
+    assert muni.get("/region/RU-YEV/passport?format=xlsx").status_code == 403
     other = signed_in("other")
     assert other.get("/region/RU-YEV").status_code == 403
     assert other.get("/region/RU-YEV/passport?format=xlsx").status_code == 403
@@ -88,6 +90,11 @@ def test_scopes_are_enforced_by_the_server() -> None:
     federal = signed_in("federal")
     assert federal.get("/region/RU-YEV/municipality/mun-01").status_code == 403
     assert federal.get("/region/RU-YEV/uploads").status_code == 403
+
+
+def test_a_region_without_data_is_said_so() -> None:
+    response = signed_in("admin").get("/region/RU-MOW")
+    assert response.status_code == 404 and "данные ещё не поступали" in response.text
 
 
 def test_federal_table_comes_from_the_feed() -> None:

@@ -77,11 +77,11 @@ def test_a_diagnosis_and_progress_before_the_registration_wait_for_it():
     file, early = run([diagnosed(deficit("c1")), *progress()])
     assert early == [] and len(file.held) == 4 and file.routes == []
     _, out = run([diagnosed(deficit("c1")), *progress(), young_in_m2()])
-    assert names(out) == ["SupportAssigned", "RouteAssigned", "RouteCompleted"]
+    assert names(out) == ["SupportProposed", "RouteAssigned", "ProgramCompletionAccepted", "RouteCompleted"]
     route = out[1].payload
     # the registration made the route what it is: the municipality's methodist, mentoring
     assert route.methodist_id == "b" and [i.kind for i in route.items] == ["program", "mentoring"]
-    assert out[2].payload.closed_on == date(2024, 6, 1)
+    assert out[3].payload.closed_on == date(2024, 6, 1)
 
 
 def refused_in_any_case(events) -> bool:
@@ -119,7 +119,7 @@ def test_redelivery_before_and_after_the_registration_changes_nothing():
     assert len(file.held) == 1
     loads = Loads()
     first = file.apply(young_in_m2(), CATALOGUE, loads, RoutePolicy())
-    assert file.held == [] and names(first) == ["SupportAssigned", "RouteAssigned"]
+    assert file.held == [] and names(first) == ["SupportProposed", "RouteAssigned"]
     assert file.apply(young_in_m2(), CATALOGUE, loads, RoutePolicy()) == first  # redelivered: the same events
     assert file.apply(dx, CATALOGUE, loads, RoutePolicy()) == []  # held before: emitted nothing then
     assert len(file.routes) == 1 and loads.methodist == {"b": 1}
@@ -152,6 +152,6 @@ async def test_the_service_stores_held_events_and_releases_them_in_a_later_batch
     assert (await service.handle(incoming(diagnosed(deficit("c1")), *progress()[:2]))).emit == []
     assert len(store.files_[f"{R}:{ED}"]["held"]) == 3
     out = await RoutesService(store).handle(incoming(registered(muni="m2")))  # a restarted instance
-    assert names(out.emit) == ["RouteAssigned", "RouteCompleted"]
+    assert names(out.emit) == ["RouteAssigned", "ProgramCompletionAccepted", "RouteCompleted"]
     assert out.emit[0].payload.methodist_id == "b"
     assert (await store.loads(R)).methodist == {}  # the route is already completed

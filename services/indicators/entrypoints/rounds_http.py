@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from faststream.asgi import AsgiResponse, get
-from faststream.asgi.response import JSONResponse
 
 from contracts.envelope import ID_PATTERN
 from rsnms_runtime.service import ServiceRuntime
@@ -30,8 +29,11 @@ def route_rounds(
     endpoint: Callable[..., Any],
     region_param: Callable[[dict[str, str]], str],
     json_body: Callable[..., AsgiResponse],
+    json_data: Callable[..., AsgiResponse],
     bad_request: type[Exception],
 ) -> None:
+    """Register the endpoints; the query helpers and the (UTF-8 JSON) responses are the app's."""
+
     def round_param(params: dict[str, str]) -> str:
         value = params.get("round", "").strip()
         if not value or not re.match(ID_PATTERN, value):
@@ -49,20 +51,20 @@ def route_rounds(
     @endpoint
     async def listing(params: dict[str, str]) -> AsgiResponse:
         region = region_param(params)
-        return JSONResponse({"region": region, "rounds": await rounds.rounds(region)})
+        return json_data({"region": region, "rounds": await rounds.rounds(region)})
 
     @endpoint
     async def version(params: dict[str, str]) -> AsgiResponse:
         found = await rounds.version(region_param(params), round_param(params), version_param(params))
-        return json_body(found) if found else JSONResponse(NOT_FOUND, 404)
+        return json_body(found) if found else json_data(NOT_FOUND, 404)
 
     @endpoint
     async def analysis(params: dict[str, str]) -> AsgiResponse:
         found = await rounds.analysis(region_param(params), round_param(params), version_param(params))
         if found is None:
-            return JSONResponse(NOT_FOUND, 404)
+            return json_data(NOT_FOUND, 404)
         _, result, recommendations = found
-        return JSONResponse(
+        return json_data(
             {
                 "analysis": result.model_dump(mode="json"),
                 "recommendations": [r.model_dump(mode="json") for r in recommendations],
@@ -72,12 +74,12 @@ def route_rounds(
     @endpoint
     async def report(params: dict[str, str]) -> AsgiResponse:
         found = await rounds.report(region_param(params), round_param(params), version_param(params))
-        return json_body(found) if found else JSONResponse(NOT_FOUND, 404)
+        return json_body(found) if found else json_data(NOT_FOUND, 404)
 
     @endpoint
     async def passport(params: dict[str, str]) -> AsgiResponse:
         found = await rounds.passport(region_param(params), round_param(params))
-        return JSONResponse(found) if found else JSONResponse(NOT_FOUND, 404)
+        return json_data(found) if found else json_data(NOT_FOUND, 404)
 
     @endpoint
     async def summary(params: dict[str, str]) -> AsgiResponse:

@@ -52,22 +52,24 @@ class AggregateFeed:
         **consumer_options: object,
     ):
         self.board, self.changes, self._on_change = board, changes, on_change
-        self._consumer = AIOKafkaConsumer(
-            *TOPICS,
-            bootstrap_servers=bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
+        self._options: dict[str, object] = {
+            "bootstrap_servers": bootstrap,
+            "group_id": None,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
             **consumer_options,
-        )
+        }
+        self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self.skipped = 0
 
     async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(*TOPICS, **self._options)  # aiokafka wants the running loop
         await self._consumer.start()
         self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
+        assert self._consumer is not None
         while True:
             try:
                 batches = await self._consumer.getmany(timeout_ms=500, max_records=5000)
@@ -102,4 +104,5 @@ class AggregateFeed:
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        await self._consumer.stop()
+        if self._consumer is not None:
+            await self._consumer.stop()

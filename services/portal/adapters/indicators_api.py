@@ -16,6 +16,10 @@ class IndicatorsUnavailable(RuntimeError):
     """The indicators service did not answer (the page says so instead of failing)."""
 
 
+class NoData(LookupError):
+    """The indicators service has no data about this region (its 404)."""
+
+
 class IndicatorsClient:
     def __init__(self, base_url: str, client: httpx.AsyncClient | None = None, today: Any = date.today):
         self._http = client or httpx.AsyncClient(base_url=base_url, timeout=10.0)
@@ -35,6 +39,8 @@ class IndicatorsClient:
         if cached is not None:
             return cached
         response = await self._get("/indicators", region=region, as_of=day.isoformat())
+        if response.status_code == 404:
+            raise NoData(region)
         if response.status_code != 200:
             raise IndicatorsUnavailable(f"/indicators answered {response.status_code}: {response.text[:200]}")
         table = IndicatorTable.model_validate_json(response.content)

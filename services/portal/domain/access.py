@@ -46,10 +46,16 @@ class Forbidden(PermissionError):
 
 
 def can_see_region(user: User, region: str) -> bool:
-    """Region-level figures: own region, or every region for the federal operator and the administrator."""
+    """Region-level figures (overview, passport, road map, report): own region, or every region for the
+    federal operator and the administrator. A municipal service sees its municipality only."""
     if user.role in (Role.FEDERAL, Role.ADMIN):
         return True
-    return user.region == region
+    return user.role is Role.REGIONAL and user.region == region
+
+
+def can_follow_region(user: User, region: str) -> bool:
+    """The live-update signal of a region (carries no figures): anyone who sees part of it."""
+    return user.role in (Role.FEDERAL, Role.ADMIN) or user.region == region
 
 
 def can_see_municipality(user: User, region: str, municipality: str) -> bool:

@@ -143,11 +143,14 @@ def parse_day(field: str, raw: str) -> date:
     raise CellError(field, f"не дата: ожидается ДД.ММ.ГГГГ, получено «{raw}»")
 
 
-def parse_int(field: str, raw: str) -> int:
+def parse_int(field: str, raw: str, low: int | None = None, high: int | None = None) -> int:
     try:
-        return int(float(raw.strip().replace(",", ".").replace(" ", "")))
+        value = int(float(raw.strip().replace(",", ".").replace(" ", "")))
     except ValueError:
         raise CellError(field, f"не целое число: «{raw}»") from None
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise CellError(field, f"значение {value} вне допустимого диапазона {low}–{high}")
+    return value
 
 
 def choice(field: str, raw: str, options: Mapping[str, Any]) -> Any:
@@ -238,7 +241,7 @@ class RowBuilder:
                 "role": lambda: choice("role", row["role"], ROLES),
                 "organization_id": lambda: row["organization_id"].strip(),
                 "municipality_id": lambda: row["municipality_id"].strip(),
-                "birth_year": lambda: parse_int("birth_year", row["birth_year"]),
+                "birth_year": lambda: parse_int("birth_year", row["birth_year"], 1930, 2015),
                 "career_start": lambda: parse_day("career_start", row["career_start"]),
                 "registered_on": lambda: parse_day("registered_on", row["registered_on"]),
                 "qualification_category": lambda: choice(
@@ -258,7 +261,7 @@ class RowBuilder:
                 "program_id": lambda: row["program_id"].strip(),
                 "provider_id": lambda: row["provider_id"].strip(),
                 "title": lambda: row["title"].strip(),
-                "hours": lambda: parse_int("hours", row["hours"]),
+                "hours": lambda: parse_int("hours", row["hours"], 1, 2000),
                 "competencies": lambda: split_list(row["competencies"]),
                 "topic": lambda: choice("topic", row["topic"], TOPICS),
                 "implemented": lambda: choice("implemented", row.get("implemented", ""), YES),

@@ -11,7 +11,7 @@ from contracts import IndicatorTable, IndicatorValue, PassportSection, PassportS
 from services.portal.domain import formats
 from services.portal.domain.labels import BREAKDOWN_TITLES, FIGURE_TITLES, SHARE_FIGURES, VALUE_TITLES
 
-INDICATOR_ORDER = ("I1", "I2", "I3", "I4", "I5", "I6", "E1", "E2", "RM")
+INDICATOR_ORDER = ("I1", "I2", "I3", "I4", "I4R", "I5", "I6", "E1", "E2", "RM")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from contracts import IndicatorTable, IndicatorValue
 from services.portal.adapters import documents, tables
 from services.portal.adapters.accounts import Accounts
 from services.portal.adapters.feed import Changes
-from services.portal.adapters.indicators_api import IndicatorsClient, IndicatorsUnavailable
+from services.portal.adapters.indicators_api import IndicatorsClient, IndicatorsUnavailable, NoData
 from services.portal.domain import access, formats
 from services.portal.domain.access import Forbidden, Role, User
 from services.portal.domain.board import Board
@@ -156,6 +156,10 @@ def routes(pages: Pages) -> list[Route]:
                     403,
                     title="Доступ запрещён",
                     text="Эти сведения относятся к другому региону или муниципалитету.",
+                )
+            except NoData:
+                return render(
+                    request, "message.html", 404, title="Нет данных", text="По этому региону данные ещё не поступали."
                 )
             except IndicatorsUnavailable as exc:
                 return render(request, "message.html", 503, title="Сервис показателей недоступен", text=str(exc))
@@ -490,7 +494,7 @@ def routes(pages: Pages) -> list[Route]:
         except NotSignedIn:
             return PlainTextResponse("", 401)
         region = request.query_params.get("region", "")
-        access_ok = access.can_see_federal_table(user) if region == "*" else access.can_see_region(user, region)
+        access_ok = access.can_see_federal_table(user) if region == "*" else access.can_follow_region(user, region)
         if not access_ok:
             return PlainTextResponse("", 403)
 

@@ -18,8 +18,8 @@ TARGETS = Path(__file__).resolve().parents[2] / "services" / "indicators" / "tar
 AT_MOST = {"E1"}
 
 
-def targets(region: str, year: int) -> dict[str, float]:
-    doc = yaml.safe_load(TARGETS.read_text(encoding="utf-8"))
+def targets(region: str, year: int, path: Path = TARGETS) -> dict[str, float]:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     out = dict(doc.get("default") or {})
     out.update((doc.get("years") or {}).get(year, {}) or {})
     regional = (doc.get("regions") or {}).get(region, {}) or {}
@@ -38,8 +38,8 @@ def deltas(events: list[Any], region: str, before: date, after: date) -> dict[tu
     return {k: (old.get(k), new.get(k)) for k in set(old) | set(new)}
 
 
-def below_target(events: list[Any], region: str, d: date) -> set[tuple[str, str, str]]:
-    goals = targets(region, d.year)
+def below_target(events: list[Any], region: str, d: date, path: Path = TARGETS) -> set[tuple[str, str, str]]:
+    goals = targets(region, d.year, path)
     out = set()
     for (ind, kind, sid), (num, den) in indicator_counts(events, region, d).items():
         if kind == "region" or den == 0 or ind not in goals:
@@ -96,10 +96,18 @@ def deficit_map(events: list[Any], region: str, d: date) -> dict[tuple[str, str]
 
 
 def program_requests(events: list[Any], region: str, d: date) -> dict[tuple[str, str], int]:
-    """(competency, municipality) -> educators, for deficits no implemented program addresses."""
+    """(competency, municipality) -> educators, for deficits no program implemented on D addresses."""
     programs: dict[str, Any] = {}
+    periods: dict[str, list[Any]] = defaultdict(list)
     for e in events:
         if e.region == region and e.event_type == "ProgramRegistered":
             _latest(programs, e.payload.program_id, e.payload)
-    covered = {c for p in programs.values() if p.implemented for c in p.competencies}
+        elif e.region == region and e.event_type == "ProgramImplementationReported":
+            periods[e.payload.program_id].append(e.payload)
+
+    def implemented(pid: str) -> bool:
+        started = [x for x in periods[pid] if x.period_from <= d]
+        return any(d <= x.period_to for x in started) if started else programs[pid].implemented
+
+    covered = {c for pid, p in programs.items() if implemented(pid) for c in p.competencies}
     return {(c, m): n for (m, c), (n, _) in deficit_map(events, region, d).items() if c not in covered}

@@ -13,6 +13,7 @@ import secrets
 from datetime import UTC, date, datetime, time
 
 import pytest
+import yaml
 from faststream.kafka import KafkaBroker
 
 from contracts import (
@@ -100,7 +101,11 @@ async def test_two_rounds_late_versions_passport_life_sections_and_report(infra,
         MINISTRY: sorted(kinds - {"PassportAccepted", "PassportReturned"}),
         FEDERAL: ["PassportAccepted", "PassportReturned"],
     }
-    with Platform(infra, prefix, tmp_path, keys, region, grants=grants) as platform:
+    goals = {"I1": 0.2, "I2": 0.15, "I3": 0.3, "I4R": 0.4, "I5": 0.7, "E1": 250, "E2": 1.0}
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(yaml.safe_dump({"regions": {region: {"years": {2024: goals, 2025: goals}}}}))
+    env = {"RSNMS_INDICATOR_TARGETS": str(targets)}
+    with Platform(infra, prefix, tmp_path, keys, region, grants=grants, extra_env=env) as platform:
         fed = await feed(infra, generator, keys, prefix, timeout=240)
         expected, actual, _ = await settled(infra.kafka, platform, region, D2)
         assert not differences(expected, actual)
@@ -202,7 +207,7 @@ async def test_two_rounds_late_versions_passport_life_sections_and_report(infra,
             assert deltas == ref.deltas(raw, region, D1, D2)
             assert any(b != a for b, a in deltas.values()), "the region should change between the rounds"
             below = {(b["indicator"], b["scope_kind"], b["scope_id"]) for b in analysis["below_target"]}
-            assert below == ref.below_target(raw, region, D2) and below
+            assert below == ref.below_target(raw, region, D2, targets) and below
             cells = {
                 (c["municipality_id"], c["competency"]): (c["educators"], c["diagnosed"])
                 for c in analysis["deficit_map"]

@@ -5,15 +5,15 @@ indicator values, the folded state and the diagnoses, as of the round's reportin
 - below target: municipalities and organizations whose value misses the target;
 - deficit map: competency × municipality, share of the active educators diagnosed by D whose
   latest diagnosis on or before D shows the deficit (placement as of D);
-- uncovered deficits: cells of the map whose competency no implemented program of the
-  catalogue addresses (they become program requests to the ИРО);
+- uncovered deficits: cells of the map whose competency no program of the catalogue implemented
+  on D addresses (they become program requests to the ИРО);
 - effectiveness: consecutive diagnoses of an educator (both on or before D) and a competency
   that was a deficit at the first: growth = the later score - the earlier, closed = no longer a
   deficit; completers of a program covering the competency between the two against pairs where
   no covering program was completed;
 - road map: planned volumes of the year against actual (routes assigned, educators trained,
-  management teams trained in quality management from 1 January to D) and the yes/no items due
-  that year.
+  management teams trained in quality management from 1 January to D; routes include those
+  developed outside the platform) and the yes/no items due that year (their status on D).
 """
 
 from __future__ import annotations
@@ -138,8 +138,11 @@ def deficit_map(state: RegionState, diagnoses: Sequence[DiagnosisFact], d: date)
     )
 
 
-def uncovered(state: RegionState, cells: Sequence[DeficitCell]) -> tuple[UncoveredDeficit, ...]:
-    covered = {c for p in state.facts("program").values() if p.implemented for c in p.competencies}
+def uncovered(state: RegionState, cells: Sequence[DeficitCell], d: date) -> tuple[UncoveredDeficit, ...]:
+    """Cells whose competency no program implemented on D addresses."""
+    covered = {
+        c for r in state.programs.values() if r.fact is not None and r.implemented_on(d) for c in r.fact.competencies
+    }
     return tuple(
         UncoveredDeficit(competency=x.competency, municipality_id=x.municipality_id, educators=x.educators)
         for x in sorted(cells, key=lambda x: (x.competency, x.municipality_id))
@@ -194,6 +197,9 @@ def effectiveness(state: RegionState, diagnoses: Sequence[DiagnosisFact], d: dat
 def volumes(state: RegionState, d: date, plan: Volumes) -> tuple[VolumeRow, ...]:
     start = date(d.year, 1, 1)
     routes = sum(1 for e in state.educators.values() for r in e.routes.values() if start <= r.assigned_on <= d)
+    routes += sum(
+        1 for e in state.educators.values() for x in e.external_routes.values() if start <= x.developed_on <= d
+    )
     trained = sum(1 for e in state.educators.values() if any(start <= c.on <= d for c in e.completions))
     quality = {pid for pid, p in state.facts("program").items() if p.topic == QUALITY_TOPIC}
     teams = sum(
@@ -210,11 +216,11 @@ def volumes(state: RegionState, d: date, plan: Volumes) -> tuple[VolumeRow, ...]
 
 def roadmap_items(state: RegionState, d: date) -> tuple[RoadmapItemRow, ...]:
     rows = []
-    for item_id, item in sorted(state.facts("roadmap_item").items()):
-        if item.status == "cancelled" or item.due_date.year != d.year:
+    for item_id, record in sorted(state.roadmap.items()):
+        item, status = record.fact, record.status_on(d)
+        if item is None or status == "cancelled" or item.due_date.year != d.year:
             continue
-        done = item.status == "done" and (item.completed_on is None or item.completed_on <= d)
-        rows.append(RoadmapItemRow(item_id=item_id, title=item.title, due_date=item.due_date, done=done))
+        rows.append(RoadmapItemRow(item_id=item_id, title=item.title, due_date=item.due_date, done=status == "done"))
     return tuple(rows)
 
 
@@ -242,7 +248,7 @@ def analyse(
         deltas=deltas(current, previous.values if previous else ()),
         below_target=below_target(current),
         deficit_map=cells,
-        uncovered=uncovered(state, cells),
+        uncovered=uncovered(state, cells, d),
         effectiveness=effectiveness(state, diagnoses, d),
         volumes=volumes(state, d, plan),
         roadmap_items=roadmap_items(state, d),

@@ -19,9 +19,16 @@ from services.indicators.domain.russian import day
 
 #: payload fields that date a fact in the world, in the order they are looked for
 DATE_FIELDS = (
-    "valid_from",
-    "effective_on",
+    "effective",
     "registered_on",
+    "employed_from",
+    "formed_on",
+    "opened_on",
+    "dissolved_on",
+    "period_from",
+    "started_on",
+    "attached_from",
+    "developed_on",
     "transferred_on",
     "left_on",
     "diagnosed_on",

@@ -1,4 +1,5 @@
-"""Russian number and date formats for what a person reads (12 345,6; 25,0 %; 05.12.2026). Pure."""
+"""Russian number and date formats for what a person reads (12 345,6; 25,0 %; 05.12.2026), with
+no-break spaces between thousands and before the percent sign (as the portal writes them). Pure."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ def number(value: float | int | None, digits: int = 1) -> str:
         text = f"{int(value):,}"
     else:
         text = f"{value:,.{digits}f}"
-    return text.replace(",", " ").replace(".", ",")
+    return text.replace(",", NBSP).replace(".", ",")
 
 
 def percent(share: float | None, digits: int = 1) -> str:
     """0.25 -> "25,0 %"."""
-    return "—" if share is None else f"{number(share * 100, digits)} %"
+    return "—" if share is None else f"{number(share * 100, digits)}{NBSP}%"
 
 
 def points(delta: float | None) -> str:
@@ -28,7 +29,7 @@ def points(delta: float | None) -> str:
     if delta is None:
         return "—"
     sign = "+" if delta > 0 else ("−" if delta < 0 else "")
-    return f"{sign}{number(abs(delta) * 100, 1)} п. п."
+    return f"{sign}{number(abs(delta) * 100, 1)}{NBSP}п.{NBSP}п."
 
 
 def day(value: date | None) -> str:

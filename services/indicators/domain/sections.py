@@ -29,7 +29,7 @@ from contracts import (
     StudentsResultsSection,
 )
 from contracts.events.rounds import SUBMITTED_SECTIONS
-from services.indicators.domain.russian import day
+from services.indicators.domain.russian import day, percent
 
 SUBMITTED_TITLES: dict[str, str] = {
     "financing": "Финансовое обеспечение",
@@ -238,7 +238,7 @@ def completeness(
                 submitted_on=s.submission.submitted_on,
                 submitted_by=s.source,
                 signed_by=s.submission.signed_by,
-                note=None if share >= 1.0 else f"Охвачено {round(share * 100, 1)} % муниципалитетов или площадок.",
+                note=None if share >= 1.0 else f"Охвачено {percent(share)} муниципалитетов или площадок.",
             )
         )
     return tuple(out)

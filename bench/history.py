@@ -5,7 +5,7 @@ provider progress) directly as contract events, about ten per educator, so that 
 of a whole country can be produced without running the other services. Streaming: events
 are yielded region by region and never all held in memory.
 
-Scale of DOMAIN.md: 89 regions, about 2,300 municipalities, about 40,000 schools and
+Scale of docs/domain.md: 89 regions, about 2,300 municipalities, about 40,000 schools and
 1.1 million educators nationally.
 """
 
@@ -30,6 +30,8 @@ from contracts import (
     Event,
     ManagementTeamRecorded,
     ManagementTeamRegistered,
+    MethodistAttachment,
+    MethodistAttachmentReported,
     OrganizationRecorded,
     OrganizationRegistered,
     ProgramCompletionAccepted,
@@ -201,6 +203,19 @@ def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) ->
     yield ev(DeficitDiagnosed, diagnosis, diagnosed)
     chosen = [next(p for p in programs if p.competencies[0] == c) for c in gaps]
     route_id = f"route-dx-{eid}"
+    methodist = f"met-{rng.randrange(methodists):04d}"
+    if role == "teacher":  # the school reports the teacher attached to the route's methodist
+        yield ev(
+            MethodistAttachmentReported,
+            MethodistAttachment(
+                attachment_id=f"att-{eid}",
+                educator_id=eid,
+                methodist_id=methodist,
+                confirmed=True,
+                attached_from=diagnosed,
+            ),
+            diagnosed,
+        )
     yield ev(
         RouteAssigned,
         Route(
@@ -208,7 +223,7 @@ def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) ->
             educator_id=eid,
             diagnosis_id=diagnosis.diagnosis_id,
             assigned_on=diagnosed,
-            methodist_id=f"met-{rng.randrange(methodists):04d}",
+            methodist_id=methodist,
             items=tuple(
                 RouteItem(
                     item_id=f"i{k}",

@@ -15,7 +15,7 @@ teachers than the 250 the regulation allows.
 Educators appear only as pseudonymous ids: a fake SNILS is made up and hashed with
 the pseudonymisation key, exactly as a source system would do it.
 
-Sizes follow DOMAIN.md: a methodist per ~150-200 educators, a management team per
+Sizes follow docs/domain.md: a methodist per ~150-200 educators, a management team per
 school, about 40 % of educators diagnosed a year, a share of programs in ФР ДПП.
 """
 
@@ -246,7 +246,7 @@ class RegionGenerator:
                 reg.append(
                     self._ev(
                         RoadmapItemStatusChanged,
-                        RoadmapStatusChange(item_id=item_id, status=status, effective=day),  # type: ignore[arg-type]
+                        RoadmapStatusChange(item_id=item_id, status=status, effective=day),
                         self.src_registry,
                         day,
                     )
@@ -394,7 +394,7 @@ class RegionGenerator:
                     kind="initial",
                     taken_on=taken,
                     scores=scores,
-                    conducted_by=rng.choices(["cnppm", "copmkp", "other_centre"], [85, 10, 5])[0],  # type: ignore[arg-type]
+                    conducted_by=rng.choices(["cnppm", "copmkp", "other_centre"], [85, 10, 5])[0],
                 ),
                 self.src_assessment,
                 taken,
@@ -522,7 +522,7 @@ class RegionGenerator:
                             SupportForm(
                                 support_id=f"form-{eid[3:19]}",
                                 educator_id=eid,
-                                kind=kind,  # type: ignore[arg-type]
+                                kind=kind,
                                 supporter_id=supporter,
                                 confirmed=rng.random() < 0.93,
                                 started_on=started,
@@ -611,13 +611,15 @@ class RegionGenerator:
                         )
                     )
         quality = sorted(p.program_id for p in region.programs.values() if p.topic == "education_quality_management")
+        others = sorted(p for p in region.programs if p not in quality)
         for team in region.team_ids:
-            if quality and rng.random() < 0.4:
+            if quality and rng.random() < 0.55:  # a team trained: in quality management or another topic
                 day = _day_between(rng, today - timedelta(days=700), today)
+                chosen = rng.choice(quality if rng.random() < 0.6 or not others else others)
                 out.append(
                     self._ev(
                         TeamProgramCompleted,
-                        TeamCompletion(team_id=team, program_id=rng.choice(quality), completed_on=day),
+                        TeamCompletion(team_id=team, program_id=chosen, completed_on=day),
                         self.src_provider,
                         day,
                     )

@@ -37,10 +37,11 @@ from demo.feed import caught_up, feed_region
 from demo.generator import RegionGenerator, RegionSpec
 from demo.portal import portal_env
 from rsnms_runtime.kafka import EventPublisher
+from rsnms_runtime.settings import OpsSettings
 from rsnms_runtime.sources import parse_keys
 
 ROOT = Path(__file__).resolve().parents[1]
-_FIRST_PORT = int(os.environ.get("RSNMS_DEMO_HTTP_PORT", "8081"))
+_FIRST_PORT = OpsSettings().demo_http_port
 SERVICES = {
     name: _FIRST_PORT + i for i, name in enumerate(("registry", "diagnostics", "routes", "indicators", "portal"))
 }
@@ -50,6 +51,7 @@ LABELS = {
     "I2": "Доля педагогов и управленцев с ИОМ на основе диагностики",
     "I3": "Доля педагогов, освоивших программы из ФР ДПП по итогам диагностики",
     "I4": "Доля управленческих команд, повысивших квалификацию по управлению качеством",
+    "I4R": "Доля управленческих команд, принявших участие в программах ПК (ЕАО)",
     "I5": "Доля молодых педагогов (до 35 лет, первые 3 года) в формах сопровождения",
     "I6": "Доля программ ДПО, размещённых в ФР ДПП",
     "E1": "Педагогов на одного регионального методиста",
@@ -148,6 +150,11 @@ def render(table: dict[str, Any]) -> str:
             else (f"≤{v['target']:.0f}" if v["indicator"] == "E1" else f"{v['target']:.0%}")
         )
         met = {True: "выполнено", False: "не выполнено", None: ""}[v.get("target_met")]
+        if v.get("target") is None:
+            met = "цель не установлена"
+        if v["indicator"] == "E1":
+            extra = v["extra"]
+            met += f" (макс. нагрузка {extra.get('max_load', 0):.0f}, без методиста {extra.get('without_methodist', 0):.0f})"
         lines.append(
             f"{v['indicator']:<4}{LABELS.get(v['indicator'], ''):<78}{v['numerator']:>8}"
             f"{v['denominator']:>8}{value:>10}{target:>8}  {met}"

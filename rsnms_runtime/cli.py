@@ -34,7 +34,7 @@ from pymongo import AsyncMongoClient
 
 from contracts import DeadLetter, Topic
 from rsnms_runtime.probe import kafka_ready, mongodb_ready
-from rsnms_runtime.settings import Settings
+from rsnms_runtime.settings import OpsSettings, Settings
 
 logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
@@ -43,18 +43,18 @@ REDRIVE_HEADER = "rsnms-redrive-of"
 
 
 def _settings() -> Settings:
-    return Settings(service="ops")
+    return OpsSettings()
 
 
-def service_urls(env: dict[str, str] | None = None) -> dict[str, str]:
+def service_urls(settings: OpsSettings | None = None) -> dict[str, str]:
     """Where each service answers HTTP: RSNMS_SERVICE_URLS, else the ports `make run` uses."""
-    env = dict(os.environ) if env is None else env
-    raw = env.get("RSNMS_SERVICE_URLS", "").strip()
+    settings = settings or OpsSettings()
+    raw = (settings.service_urls or "").strip()
     if raw:
         pairs = (item.split("=", 1) for item in raw.split(",") if item.strip())
         return {name.strip(): url.strip().rstrip("/") for name, url in pairs}
-    first = int(env.get("RSNMS_DEMO_HTTP_PORT", "8081"))
-    return {name: f"http://127.0.0.1:{first + i}" for i, name in enumerate(SERVICES)}
+    first = settings.demo_http_port
+    return {name: f"http://127.0.0.1:{first + i}" for i, name in enumerate((*SERVICES, "portal"))}
 
 
 def service_health(url: str, timeout: float = 3.0) -> tuple[str, bool]:
@@ -116,7 +116,7 @@ async def consumer_lag(settings: Settings) -> dict[str, dict[tuple[str, int], tu
 
 
 async def cmd_status(settings: Settings) -> int:
-    urls = service_urls()
+    urls = service_urls(settings if isinstance(settings, OpsSettings) else None)
     k, m = await asyncio.gather(kafka_ready(settings.kafka_bootstrap_servers), mongodb_ready(settings.mongodb_uri))
     health = await asyncio.gather(*(asyncio.to_thread(service_health, url) for url in urls.values()))
     infra = [

@@ -1,9 +1,9 @@
 """Configuration of monitoring rounds: the road map's planned volumes (`rounds.yaml` beside this
-module, or the file named by RSNMS_ROUNDS_CONFIG); any error stops the service at start-up."""
+module, or the file named by RSNMS_ROUNDS_CONFIG, see settings.py); any error stops the service at
+start-up."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,9 +58,7 @@ class RoundsConfig:
         )
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> RoundsConfig:
-        env = os.environ if env is None else env
-        path = Path(env.get("RSNMS_ROUNDS_CONFIG") or ROUNDS_FILE)
+    def from_path(cls, path: Path = ROUNDS_FILE) -> RoundsConfig:
         try:
             return cls.from_doc(yaml.safe_load(path.read_text(encoding="utf-8")))
         except (OSError, yaml.YAMLError, ValueError) as exc:

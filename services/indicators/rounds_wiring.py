@@ -6,7 +6,6 @@ that freezes new versions when late events arrive (every RSNMS_ROUND_REVISE_S, d
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -27,11 +26,11 @@ def wire_rounds(
     rounds: RoundsService,
     store: MongoRoundsStore,
     forever: Callable[[str, Callable[[], Awaitable[None]], ServiceRuntime], Coroutine[Any, Any, None]],
+    every: float = 1.0,
 ) -> BatchHandler:
     """Start and stop the revision task with the service; the fold handler to subscribe (the
     fold, then the rounds' observer, both before the offsets are committed). The governance
     consumer is `subscribe_governance`."""
-    every = float(os.environ.get("RSNMS_ROUND_REVISE_S", "1") or 1)
     tasks: list[asyncio.Task[None]] = []
 
     async def folded(batch: list[Incoming]) -> Outcome:

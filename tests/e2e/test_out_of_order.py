@@ -21,10 +21,10 @@ from contracts import (
     SupportProposed,
     Topic,
 )
+from contracts.competency import competency_titles
 from demo.feed import TopicTail, caught_up
 from demo.generator import RegionSpec
 from rsnms_runtime.kafka import EventPublisher, Incoming
-from services.routes.adapters.titles import competency_titles
 from services.routes.domain.config import RoutePolicy
 from services.routes.service import RoutesService
 from tests.e2e.checks import differences, region_under_test, settled

@@ -8,7 +8,9 @@ hand-made region fed as its outside systems would:
 - a diagnosis conducted by a provider the region does not count is not in I1;
 - a route developed outside the platform counts for I2, with its source;
 - a completion naming another educator's route is counted by no indicator and dead-lettered once
-  (by the routes service, which owns that decision), while a valid one counts for I3.
+  (by the routes service, which owns that decision), while a valid one counts for I3; progress
+  from a region its provider may not publish for is dead-lettered once too (the indicators no
+  longer read the progress topic).
 
 Every figure also equals the independent recomputation from the raw events.
 """
@@ -248,7 +250,14 @@ async def test_world_facts_decide_i5_e1_i1_i2_and_a_refused_completion_counts_no
                 LMS,
                 date(2025, 3, 2),
             )
-            await _publish(publisher, [foreign, own])
+            # progress for a region the provider may not publish for
+            stranger = Feed(region_code()).ev(
+                ProgramCompleted,
+                Completion(educator_id=ed(2), program_id="p-1", completed_on=date(2025, 3, 3)),
+                LMS,
+                date(2025, 3, 3),
+            )
+            await _publish(publisher, [foreign, own, stranger])
             await caught_up(infra.kafka, f"{prefix}.routes", 120)
         finally:
             await routes_tail.stop()
@@ -296,5 +305,7 @@ async def test_world_facts_decide_i5_e1_i1_i2_and_a_refused_completion_counts_no
         refused = [d for d in letters if d.event_id == str(foreign.event_id)]
         assert len(refused) == 1 and refused[0].consumer.endswith("routes"), refused
         assert "is not a route of this educator" in refused[0].error
+        unauthorised = [d for d in letters if d.event_id == str(stranger.event_id)]
+        assert len(unauthorised) == 1 and unauthorised[0].consumer.endswith("routes"), unauthorised
         accepted = {e.payload.educator_id for e in tail.events if e.event_type == "ProgramCompletionAccepted"}
         assert accepted == {ed(2)}

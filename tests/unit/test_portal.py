@@ -49,6 +49,9 @@ def test_wrong_password_and_missing_csrf_are_refused() -> None:
     assert c.post("/login", data={"login": "region", "password": "nope", "csrf": token}).status_code == 401
     assert c.post("/login", data={"login": "region", "password": PASSWORD}).status_code == 403
     assert c.get("/region/RU-YEV", follow_redirects=False).status_code == 303  # not signed in: to /login
+    headers = c.get("/login").headers
+    assert headers["x-frame-options"] == "DENY" and "default-src 'self'" in headers["content-security-policy"]
+    assert "httponly" in c.get("/login").headers.get("set-cookie", "httponly").lower()
 
 
 @pytest.mark.parametrize(
@@ -95,6 +98,40 @@ def test_scopes_are_enforced_by_the_server() -> None:
 def test_a_region_without_data_is_said_so() -> None:
     response = signed_in("admin").get("/region/RU-MOW")
     assert response.status_code == 404 and "данные ещё не поступали" in response.text
+
+
+def test_the_feed_reads_tables_larger_than_the_inbound_limit() -> None:
+    from contracts import MAX_EVENT_BYTES, IndicatorsPublished
+    from services.portal.adapters.feed import decode_feed
+
+    big = support.table()
+    values = tuple(
+        support.value("I1", "organization", f"org-{i:05d}", i % 100, 100) for i in range(3000)
+    )  # a region with 3,000 organizations
+    event = IndicatorsPublished.create(
+        big.model_copy(update={"values": big.values + values}), source="indicators", region=REGION
+    )
+    raw = event.to_bytes()
+    assert len(raw) > MAX_EVENT_BYTES
+    assert decode_feed(raw, "rsnms.indicators.aggregates") == event
+
+
+def test_rounds_report_deficit_map_and_passport_status() -> None:
+    c = signed_in("region")
+    page = c.get("/region/RU-YEV/rounds").text
+    assert "Первое полугодие 2026" in page and "30.06.2026" in page and "возвращён на доработку" in page
+    report = c.get("/region/RU-YEV/rounds/2026-1").text
+    assert "+5,0 п. п." in report and "Провести диагностику" in report
+    doc = Document(io.BytesIO(c.get("/region/RU-YEV/rounds/2026-1/report.docx").content))
+    assert [cell.text for cell in doc.tables[0].rows[1].cells] == ["I1", "61,7 %".replace(" ", " "), "+5,0 п. п."]
+    assert c.get("/region/RU-YEV/rounds/2026-1/report.pdf").content.startswith(b"%PDF")
+    deficits = c.get("/region/RU-YEV/deficits").text
+    assert "digital_tools" in deficits and "30,0 % (30 из 100)" in deficits
+    assert "городской округ «Город Биробиджан»" in deficits
+    assert "возвращён на доработку" in c.get("/region/RU-YEV/passport").text
+    other = signed_in("other")
+    assert other.get("/region/RU-YEV/rounds/2026-1/report.docx").status_code == 403
+    assert "ещё нет" in other.get("/region/RU-KYA/deficits").text  # no rounds offered for this region
 
 
 def test_federal_table_comes_from_the_feed() -> None:

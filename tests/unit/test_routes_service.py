@@ -18,10 +18,11 @@ from contracts import (
     TeamCompletion,
     TeamProgramCompleted,
 )
+from contracts.competency import competency_titles
 from contracts.topics import Topic
-from services.routes.adapters.titles import competency_titles
 from services.routes.domain.config import RoutePolicy
 from services.routes.service import RoutesService
+from services.routes.settings import RoutesSettings, route_policy
 from tests.support.routes import (
     DAY,
     ED,
@@ -172,13 +173,14 @@ async def test_events_the_service_does_not_use_are_ignored_and_team_progress_is_
     assert out.rejected == [] and store.files_ == {} and store.writes == 0
 
 
-def test_policy_from_the_environment():
-    assert RoutePolicy.from_env({}) == RoutePolicy(budget_hours=144, methodist_max_load=250)
-    policy = RoutePolicy.from_env({"RSNMS_ROUTE_BUDGET_HOURS": "72", "RSNMS_METHODIST_MAX_LOAD": "100"})
+def test_policy_from_the_settings():
+    assert route_policy(RoutesSettings.from_env({})) == RoutePolicy(budget_hours=144, methodist_max_load=250)
+    env = {"RSNMS_ROUTE_BUDGET_HOURS": "72", "RSNMS_METHODIST_MAX_LOAD": "100"}
+    policy = route_policy(RoutesSettings.from_env(env))
     assert (policy.budget_hours, policy.methodist_max_load) == (72, 100)
     for bad in ("0", "-5", "lots"):
         with pytest.raises(ValueError, match="RSNMS_ROUTE_BUDGET_HOURS"):
-            RoutePolicy.from_env({"RSNMS_ROUTE_BUDGET_HOURS": bad})
+            RoutesSettings.from_env({"RSNMS_ROUTE_BUDGET_HOURS": bad})
 
 
 def test_competency_titles_come_from_the_framework_files(tmp_path):
@@ -187,8 +189,8 @@ def test_competency_titles_come_from_the_framework_files(tmp_path):
     (tmp_path / "f.yaml").write_text(
         "areas:\n  a:\n    competencies:\n      x1: {title: Икс, threshold: 50}\n", encoding="utf-8"
     )
-    assert competency_titles(tmp_path) == {"x1": "Икс"}
-    assert competency_titles(tmp_path / "missing") == {}
+    assert competency_titles(tmp_path) == {**titles, "x1": "Икс"}  # a region's directory adds to the shipped
+    assert competency_titles(tmp_path / "missing") == titles
 
 
 def test_the_service_consumes_its_three_topics(monkeypatch):

@@ -151,13 +151,13 @@ def _route_order(r: RouteFact) -> tuple[date, str, tuple[str, ...]]:
     return r.assigned_on, r.methodist_id or "", r.program_ids
 
 
-def _revision_order(x: tuple) -> tuple:
+def _revision_order(x: tuple[Any, ...]) -> tuple[tuple[bool, Any], ...]:
     """Reported forms, attachments and outside routes: the highest revision wins; equal
     revisions are settled by content, so the winner never depends on the arrival order."""
     return tuple((v is None, v) for v in x)
 
 
-def _diagnosis_order(x: DiagnosisFact) -> tuple:
+def _diagnosis_order(x: DiagnosisFact) -> tuple[int, str]:
     return -x.on.toordinal(), x.by
 
 
@@ -168,7 +168,7 @@ def _left(record: EducatorRecord, day: date) -> bool:
     return True
 
 
-def _ended(record: ValidRecord, day: date) -> bool:
+def _ended(record: ValidRecord[Any], day: date) -> bool:
     """The earliest reported end wins."""
     if record.ended_on is not None and record.ended_on <= day:
         return False

@@ -15,6 +15,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from contracts import IndicatorValue
 from contracts.calendar import add_years
@@ -140,7 +141,7 @@ def _network(state: RegionState, d: date, tally: Tally) -> None:
     for team in state.teams.values():
         if team.fact is None or not team.exists_on(d):
             continue
-        scopes = [
+        scopes: list[Scope] = [
             ("region", region),
             ("municipality", team.fact.municipality_id),
             ("organization", team.fact.organization_id),
@@ -152,7 +153,7 @@ def _network(state: RegionState, d: date, tally: Tally) -> None:
         program = record.fact
         if program is None or not record.implemented_on(d):
             continue
-        scopes: list[Scope] = [("region", region)]
+        scopes = [("region", region)]
         provider = state.organization(program.provider_id)
         if provider is not None:
             scopes += [("municipality", provider.municipality_id), ("organization", program.provider_id)]
@@ -205,7 +206,9 @@ def compute(state: RegionState, as_of: date, targets: Targets | Mapping[str, flo
     return compute_indicators(state, state.region, as_of, targets)
 
 
-def _extra(indicator: str, scope: Scope, region_scope: bool, tally: Tally, goal: float | None, x: Extras) -> dict:
+def _extra(
+    indicator: str, scope: Scope, region_scope: bool, tally: Tally, goal: float | None, x: Extras
+) -> dict[str, Any]:
     """E1: the largest load, the teachers without a methodist and how many methodists are
     missing to carry every teacher at the target (250 when none is set); I2: educators per
     source of their routes (region scope)."""

@@ -12,6 +12,7 @@ on D, whatever arrived later.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Generic, Literal, NamedTuple, TypeVar
@@ -281,7 +282,7 @@ class EducatorRecord(FactRecord[EducatorRecorded]):
     def is_teacher(self) -> bool:
         return self.fact is not None and self.fact.role == "teacher"
 
-    def diagnosed_by(self, d: date, providers: frozenset[str] | set[str]) -> bool:
+    def diagnosed_by(self, d: date, providers: Collection[str]) -> bool:
         """A diagnosis on or before D conducted by one of the counting providers."""
         return any(x.on <= d and x.by in providers for x in self.diagnoses.values())
 
@@ -304,7 +305,7 @@ class EducatorRecord(FactRecord[EducatorRecorded]):
 
 Record = (
     EducatorRecord
-    | FactRecord
+    | FactRecord[Any]
     | TeamRecord
     | CnppmStaffRecord
     | StaffRecord
@@ -312,7 +313,7 @@ Record = (
     | ProgramRecord
     | RoadmapRecord
 )
-RECORD_TYPES: dict[str, type] = {
+RECORD_TYPES: dict[str, type[Record]] = {
     "educator": EducatorRecord,
     "organization": OrganizationRecord,
     "program": ProgramRecord,

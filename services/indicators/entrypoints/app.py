@@ -37,6 +37,7 @@ from services.indicators.live import LiveTables
 from services.indicators.rounds_service import RoundsService
 from services.indicators.rounds_wiring import rounds_store, subscribe_governance, wire_rounds
 from services.indicators.service import HeapKeeper, IndicatorsService
+from services.indicators.settings import IndicatorsSettings
 
 #: not Topic.PROGRESS: progress counts once the routes service accepted it (on Topic.ROUTES), so a
 #: report it refuses is dead-lettered once, by it
@@ -119,8 +120,9 @@ async def _forever(what: str, step: Callable[[], Awaitable[None]], runtime: Serv
 def build(
     settings: Settings | None = None, config: IndicatorsConfig | None = None, **runtime_options: Any
 ) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings or Settings(service="indicators"), **runtime_options)
-    config = config or IndicatorsConfig.from_env()
+    settings = (settings or IndicatorsSettings()).as_(IndicatorsSettings)
+    runtime = ServiceRuntime(settings, **runtime_options)
+    config = config or IndicatorsConfig.from_settings(settings)
     store = IndicatorStore(runtime.db)
     service = IndicatorsService(
         store.state,
@@ -178,7 +180,10 @@ def build(
     governance = rounds_store(runtime)
     rounds = RoundsService(service, governance, config.targets, config.resources, config.rounds)
     runtime.rounds = rounds  # type: ignore[attr-defined]  # for tests
-    runtime.consume([str(t) for t in INPUTS], wire_rounds(runtime, service.handle, rounds, governance, _forever))
+    runtime.consume(
+        [str(t) for t in INPUTS],
+        wire_rounds(runtime, service.handle, rounds, governance, _forever, config.round_revise_s),
+    )
     subscribe_governance(runtime, rounds)
     runtime.emits(Topic.AGGREGATES, Topic.PASSPORTS, Topic.ROUNDS, Topic.DEAD_LETTER)
 

@@ -67,6 +67,28 @@ class IndicatorsClient:
             raise IndicatorsUnavailable(f"/passports/latest answered {response.status_code}")
         return PassportSnapshot.model_validate_json(response.content)
 
+    async def _optional_json(self, path: str, **params: str) -> Any:
+        """A JSON answer, None for a 404 (no such round, or an indicators service without rounds)."""
+        response = await self._get(path, **params)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise IndicatorsUnavailable(f"{path} answered {response.status_code}")
+        return response.json()
+
+    async def rounds(self, region: str) -> list[dict[str, Any]] | None:
+        """The region's monitoring rounds; None when the indicators service has none to offer."""
+        found = await self._optional_json("/rounds", region=region)
+        return None if found is None else list(found.get("rounds", ()))
+
+    async def round_report(self, region: str, round_id: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = await self._optional_json("/rounds/report", region=region, round=round_id)
+        return found
+
+    async def round_analysis(self, region: str, round_id: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = await self._optional_json("/rounds/analysis", region=region, round=round_id)
+        return found
+
     def changed(self, region: str) -> None:
         """A late event may change a past date's figures: forget the region's cached tables."""
         for key in [k for k in self._past if k[0] == region]:

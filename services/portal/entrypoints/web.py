@@ -26,7 +26,7 @@ from services.portal.adapters import documents, tables
 from services.portal.adapters.accounts import Accounts
 from services.portal.adapters.feed import Changes
 from services.portal.adapters.indicators_api import IndicatorsClient, IndicatorsUnavailable, NoData
-from services.portal.domain import access, formats
+from services.portal.domain import access, formats, rounds
 from services.portal.domain.access import Forbidden, Role, User
 from services.portal.domain.board import Board
 from services.portal.domain.directory import Directory
@@ -134,7 +134,7 @@ def routes(pages: Pages) -> list[Route]:
     t = templates()
     recent = RecentUploads()
 
-    def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    def render(request: Request, template: str, status: int = 200, /, **ctx: Any) -> HTMLResponse:
         try:
             user = current_user(request)
         except NotSignedIn:
@@ -327,7 +327,18 @@ def routes(pages: Pages) -> list[Route]:
                 body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="pasport-{region}.xlsx"'}
             )
         sections = passport_sections(snap) if snap else []
-        return render(request, "passport.html", region=region, snap=snap, sections=sections, live=region)
+        latest = rounds.latest_closed(await pages.indicators.rounds(region) or [])
+        status = rounds.PASSPORT_STATUS_TITLES.get(latest["passport_status"], "—") if latest else None
+        return render(
+            request,
+            "passport.html",
+            region=region,
+            snap=snap,
+            sections=sections,
+            passport_status=status,
+            latest=latest,
+            live=region,
+        )
 
     @page
     async def roadmap(request: Request, user: User) -> Response:
@@ -351,12 +362,74 @@ def routes(pages: Pages) -> list[Route]:
     async def deficits(request: Request, user: User) -> Response:
         region = request.path_params["region"]
         access.require(access.can_see_region(user, region), region)
+        listing = await pages.indicators.rounds(region)
+        latest = rounds.latest_closed(listing or [])
+        if latest is None:
+            return render(
+                request,
+                "message.html",
+                title="Карта дефицитов",
+                text="Карта дефицитов (компетенция × муниципалитет) строится по итогам закрытого тура "
+                "мониторинга; закрытых туров по региону ещё нет.",
+            )
+        analysis = await pages.indicators.round_analysis(region, latest["round_id"])
+        found = rounds.deficit_map(
+            (analysis or {}).get("analysis", {}), lambda m: pages.directory.municipality(region, m)
+        )
+        fmt = request.query_params.get("format")
+        if fmt in ("csv", "xlsx"):
+            return export(
+                f"karta-deficitov-{region}-{latest['round_id']}",
+                ["Муниципальное образование", *found.competencies],
+                [[name, *[c[0] for c in cells]] for name, cells in found.rows],
+                fmt,
+            )
+        return render(request, "deficits.html", region=region, round=latest, found=found, live=region)
+
+    @page
+    async def rounds_list(request: Request, user: User) -> Response:
+        region = request.path_params["region"]
+        access.require(access.can_see_region(user, region), region)
+        listing = await pages.indicators.rounds(region)
         return render(
             request,
-            "message.html",
-            title="Карта дефицитов",
-            text="Карта дефицитов (компетенция × муниципалитет) строится по итогам мониторингового "
-            "раунда; раунды ещё не опубликованы сервисом показателей.",
+            "rounds.html",
+            region=region,
+            available=listing is not None,
+            rows=rounds.round_rows(listing or []),
+            live=region,
+        )
+
+    @page
+    async def round_report(request: Request, user: User) -> Response:
+        region, round_id = request.path_params["region"], request.path_params["round_id"]
+        access.require(access.can_see_region(user, region), region)
+        doc = await pages.indicators.round_report(region, round_id)
+        if doc is None:
+            return render(request, "message.html", 404, title="Нет такого тура", text=f"Тур «{round_id}» не найден.")
+        report_doc = rounds.round_report(doc)
+        fmt = request.path_params.get("fmt", "html")
+        name = f"spravka-{region}-{round_id}-v{doc.get('version', 1)}"
+        if fmt == "docx":
+            return Response(
+                documents.report_docx(report_doc),
+                media_type=DOCX,
+                headers={"Content-Disposition": f'attachment; filename="{name}.docx"'},
+            )
+        if fmt == "pdf":
+            body = await asyncio.to_thread(documents.report_pdf, report_doc)
+            return Response(
+                body,
+                media_type="application/pdf",
+                headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+            )
+        return render(
+            request,
+            "report.html",
+            region=region,
+            report=report_doc,
+            base=f"/region/{region}/rounds/{round_id}/report",
+            live=region,
         )
 
     @page
@@ -387,7 +460,7 @@ def routes(pages: Pages) -> list[Route]:
                 media_type="application/pdf",
                 headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
             )
-        return render(request, "report.html", region=region, report=doc, live=region)
+        return render(request, "report.html", region=region, report=doc, base=f"/region/{region}/report", live=region)
 
     # ---- federal operator ----------------------------------------------------------------
     @page
@@ -533,6 +606,9 @@ def routes(pages: Pages) -> list[Route]:
         Route("/region/{region}/passport", passport),
         Route("/region/{region}/roadmap", roadmap),
         Route("/region/{region}/deficits", deficits),
+        Route("/region/{region}/rounds", rounds_list),
+        Route("/region/{region}/rounds/{round_id}", round_report),
+        Route("/region/{region}/rounds/{round_id}/report.{fmt}", round_report),
         Route("/region/{region}/report", report),
         Route("/region/{region}/report.{fmt:str}", report),
         Route("/region/{region}/uploads", upload_form, methods=["GET"]),

@@ -11,7 +11,7 @@ least loaded, then the smallest staff id (deterministic).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from contracts import SupportStaffRecorded
 
@@ -37,7 +37,7 @@ def propose_supporter(
     if not able:
         return Choice(None, "нет действующих сотрудников нужного вида")
 
-    def rank(s: SupportStaffRecorded) -> tuple:
+    def rank(s: SupportStaffRecorded) -> tuple[Any, ...]:
         used = load.get(s.staff_id, 0)
         return (
             used >= capacity(s, max_load),

@@ -245,3 +245,40 @@ def test_ingestion_api_checks_like_a_kafka_publisher() -> None:
     assert ok.status_code == 202 and uuid.UUID(ok.json()["accepted"]) == published.events[0].event_id
     spec = c.get("/api/openapi.json").json()
     assert "/api/v1/events" in spec["paths"] and "InboundEvent" in spec["components"]["schemas"]
+
+
+def test_xlsx_upload_of_programs_and_nothing_personal_in_the_logs(capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import Workbook
+
+    published = Published()
+    c = signed_in("region", published)
+    book = Workbook()
+    book.active.append(["Код программы", "Код организации-разработчика", "Наименование программы", "Объём, часов",
+                        "Компетенции", "Направление", "Номер в ФР ДПП", "В ФР ДПП с"])  # fmt: skip
+    book.active.append(["dpp-100", "iro", "Цифровая дидактика", 72, "digital_tools; assessment", "цифровая", "FR-100",
+                        "01.09.2026"])  # fmt: skip
+    book.active.append(["dpp-101", "iro", "Без часов", 0, "digital_tools", "кулинарная", "", ""])
+    data = io.BytesIO()
+    book.save(data)
+    page = c.get("/region/RU-YEV/uploads").text
+    response = c.post(
+        "/region/RU-YEV/uploads",
+        data={"kind": "programs", "csrf": csrf(page)},
+        files={"file": ("programmy.xlsx", data.getvalue())},
+    )
+    assert 'id="accepted">1<' in response.text and 'id="refused">1<' in response.text
+    assert "вне допустимого диапазона" in response.text and "«кулинарная»" in response.text
+    program = published.events[0].payload
+    assert program.hours == 72 and program.competencies == ("digital_tools", "assessment")
+    assert str(program.register_from) == "2026-09-01"
+
+    rows = "Код сессии диагностики;СНИЛС;Роль;Вид диагностики;Дата диагностики;Баллы по компетенциям\n"
+    rows += "s-77;112-233-445 95;педагог;первичная;01.10.2026;c1:40\n"
+    c.post(
+        "/region/RU-YEV/uploads",
+        data={"kind": "diagnostics", "csrf": csrf(page)},
+        files={"file": ("d.csv", rows.encode())},
+    )
+    out = capsys.readouterr()
+    assert "portal_upload" in out.out + out.err
+    assert "11223344595" not in out.out + out.err and "112-233-445" not in out.out + out.err

@@ -537,7 +537,7 @@ def routes(pages: Pages) -> list[Route]:
             rows = tables.read_rows(kind, file.filename or "", data)
         except tables.UnreadableFile as exc:
             return render(request, "uploads.html", 400, region=region, templates=TEMPLATES, error=str(exc))
-        checked = await pages.uploads.apply(kind, region, rows)
+        checked = await pages.uploads.apply(kind, region, rows, by=user.login)
         upload_id = recent.put(user.login, kind, checked)
         return render(
             request,

@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pydantic_core
 from bson import Binary
-from pymongo import AsyncMongoClient, ReplaceOne, UpdateOne
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from rsnms_runtime.settings import Settings
@@ -126,21 +127,31 @@ class ProcessedEvents:
             self._index.update(entries)
 
 
-async def write_each(collection: Any, ops: Sequence[Any], ordered: bool = True) -> None:
-    """Apply update/replace operations one by one, in order.
+@dataclass(frozen=True)
+class Upsert:
+    """One single-document upsert: `change` is an update document (`$set`, `$setOnInsert`, ...),
+    or the whole new document when `replace` is true."""
 
-    FerretDB v1 answers a bulk_write of upserts against a populated collection extremely
-    slowly (a bulk of 100 took over a minute on 5,000 documents, while the same writes sent
-    one by one took 2.4 s), so each operation is its own single-document command. A real
-    MongoDB would take them as one bulk_write; the writes stay idempotent either way.
-    """
-    for op in ops:
-        if isinstance(op, ReplaceOne):
-            await collection.replace_one(op._filter, op._doc, upsert=op._upsert)
-        elif isinstance(op, UpdateOne):
-            await collection.update_one(op._filter, op._doc, upsert=op._upsert)
+    filter: Mapping[str, Any]
+    change: Mapping[str, Any]
+    replace: bool = False
+
+
+def replacing(filter: Mapping[str, Any], document: Mapping[str, Any]) -> Upsert:
+    return Upsert(filter, document, replace=True)
+
+
+async def write_each(collection: Any, writes: Iterable[Upsert]) -> None:
+    """Apply upserts one by one, in order, each its own single-document command.
+
+    FerretDB v1 answers a bulk_write of upserts against a populated collection far more slowly than
+    the same writes one by one (docs/decisions/ferretdb-single-document-writes.md). A real MongoDB
+    would take them as one bulk_write; the writes are idempotent either way."""
+    for write in writes:
+        if write.replace:
+            await collection.replace_one(write.filter, write.change, upsert=True)
         else:
-            await collection.bulk_write([op], ordered=ordered)
+            await collection.update_one(write.filter, write.change, upsert=True)
 
 
 async def set_if_newer(collection: Any, docs: dict[str, dict[str, Any]], field: str) -> None:
@@ -154,7 +165,7 @@ async def set_if_newer(collection: Any, docs: dict[str, dict[str, Any]], field: 
         return
     stored = {d["_id"]: d.get(field) async for d in collection.find({"_id": {"$in": list(docs)}}, {field: 1})}
     ops = [
-        UpdateOne({"_id": _id}, {"$set": doc}, upsert=True)
+        Upsert({"_id": _id}, {"$set": doc})
         for _id, doc in docs.items()
         if stored.get(_id) is None or stored[_id] < doc[field]
     ]

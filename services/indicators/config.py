@@ -5,6 +5,8 @@ at start-up; any error stops it.
   (see domain/targets.py for the format);
 - passport: `passport.yaml` beside this module, or the file named by RSNMS_PASSPORT_CONFIG
   (information resources per region, see domain/resources.py);
+- rounds: `rounds.yaml` beside this module, or RSNMS_ROUNDS_CONFIG (the road map's planned
+  volumes, see rounds_config.py), and how often late events are checked;
 - the snapshot interval and the live table's debounce.
 """
 
@@ -20,6 +22,7 @@ from pydantic import ValidationError
 
 from services.indicators.domain.resources import InformationResources
 from services.indicators.domain.targets import Targets
+from services.indicators.rounds_config import RoundsConfig
 from services.indicators.settings import IndicatorsSettings
 
 TARGETS_FILE = IndicatorsSettings.model_fields["indicator_targets"].default
@@ -54,12 +57,21 @@ def load_resources(path: Path | str = PASSPORT_FILE) -> InformationResources:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
+def load_rounds(path: Path | str) -> RoundsConfig:
+    try:
+        return RoundsConfig.from_path(Path(path))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 @dataclass(frozen=True)
 class IndicatorsConfig:
     targets: Targets
     resources: InformationResources
     snapshot_interval_s: float = 300.0
     table_debounce_s: float = 0.5
+    rounds: RoundsConfig = RoundsConfig()
+    round_revise_s: float = 1.0
 
     @classmethod
     def from_settings(cls, settings: IndicatorsSettings) -> IndicatorsConfig:
@@ -68,6 +80,8 @@ class IndicatorsConfig:
             resources=load_resources(settings.passport_config),
             snapshot_interval_s=settings.snapshot_interval_s,
             table_debounce_s=settings.table_debounce_s,
+            rounds=load_rounds(settings.rounds_config),
+            round_revise_s=settings.round_revise_s,
         )
 
     @classmethod

@@ -24,6 +24,17 @@ class IndicatorsSettings(Settings):
     snapshot_interval_s: float = env(
         "RSNMS_SNAPSHOT_INTERVAL_S", 300.0, "seconds between periodic passport snapshots (0 = on demand only)", ge=0
     )
+    rounds_config: Path = env(
+        "RSNMS_ROUNDS_CONFIG",
+        HERE / "rounds.yaml",
+        "monitoring rounds: the road map's planned volumes per region and year (YAML)",
+    )
+    round_revise_s: float = env(
+        "RSNMS_ROUND_REVISE_S",
+        1.0,
+        "seconds between checks for late events that make new versions of closed rounds",
+        gt=0,
+    )
     table_debounce_s: float = env(
         "RSNMS_TABLE_DEBOUNCE_S", 0.5, "least seconds between two recomputations of a region's live table", ge=0
     )

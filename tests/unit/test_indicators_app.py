@@ -73,6 +73,12 @@ def test_the_service_consumes_its_three_topics_and_serves_its_endpoints(runtime)
         "/indicators/catalogue",
         "/passports/snapshot",
         "/passports/latest",
+        "/rounds",
+        "/rounds/version",
+        "/rounds/analysis",
+        "/rounds/report",
+        "/rounds/passport",
+        "/rounds/summary",
     ]
     assert runtime.settings.service == "indicators"
 

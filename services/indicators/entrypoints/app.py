@@ -6,6 +6,8 @@ HTTP (besides /health/live, /health/ready, /metrics of the runtime):
 - GET  /indicators/catalogue[?region=RU-XXX]           indicator ids, Russian titles, targets
 - GET  /passports/latest?region=RU-XXX                 the latest passport snapshot (404 if none)
 - POST /passports/snapshot?region=RU-XXX[&as_of=]      take a snapshot now, return it (GET: 405)
+- GET  /rounds?region=, /rounds/version|analysis|report|passport?region=&round=[&version=]
+       monitoring rounds (entrypoints/rounds_http.py, docs/rounds.md)
 A region the platform has no data about is 404 with the reason in Russian and English. JSON is
 UTF-8 with Cyrillic as is (charset=utf-8, no \\u escapes).
 """
@@ -30,7 +32,10 @@ from rsnms_runtime.settings import Settings
 from services.indicators.adapters.store import IndicatorStore
 from services.indicators.config import IndicatorsConfig
 from services.indicators.domain.labels import INDICATOR_TITLES, INDICATOR_UNITS, NO_TARGET
+from services.indicators.entrypoints.rounds_http import route_rounds
 from services.indicators.live import LiveTables
+from services.indicators.rounds_service import RoundsService
+from services.indicators.rounds_wiring import rounds_store, subscribe_governance, wire_rounds
 from services.indicators.service import HeapKeeper, IndicatorsService
 from services.indicators.settings import IndicatorsSettings
 
@@ -172,8 +177,15 @@ def build(
 
     runtime.on_startup(start)
     runtime.on_shutdown(stop)
-    runtime.consume([str(t) for t in INPUTS], service.handle)
-    runtime.emits(Topic.AGGREGATES, Topic.PASSPORTS, Topic.DEAD_LETTER)
+    governance = rounds_store(runtime)
+    rounds = RoundsService(service, governance, config.targets, config.resources, config.rounds)
+    runtime.rounds = rounds  # type: ignore[attr-defined]  # for tests
+    runtime.consume(
+        [str(t) for t in INPUTS],
+        wire_rounds(runtime, service.handle, rounds, governance, _forever, config.round_revise_s),
+    )
+    subscribe_governance(runtime, rounds)
+    runtime.emits(Topic.AGGREGATES, Topic.PASSPORTS, Topic.ROUNDS, Topic.DEAD_LETTER)
 
     def known_region(params: dict[str, str]) -> str:
         region = region_param(params)
@@ -232,6 +244,7 @@ def build(
     runtime.route("/indicators/catalogue", get(catalogue))
     runtime.route("/passports/snapshot", HttpHandler(snapshot, methods=("POST",)))  # it changes state: never GET
     runtime.route("/passports/latest", get(latest))
+    route_rounds(runtime, rounds, endpoint, region_param, json_body, json_response, BadRequest)
     return runtime
 
 

@@ -5,6 +5,8 @@
     rsnms redrive OFFSET... | --all       re-publish dead-lettered originals after a fix (once each)
     rsnms rebuild SERVICE [--watch]       drop a service's projection and replay its topics from the start
     rsnms snapshot REGION [--url U]       take a passport snapshot now (through the indicators service)
+    rsnms decode SERVICE [COLLECTION [ID]] a service's stored documents as JSON, packed journal entries
+                                          decoded (no collection: the collections and their sizes)
 
 Reads KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI, RSNMS_DB_PREFIX, RSNMS_GROUP_PREFIX like the services;
 `status` asks each service's /health/ready at RSNMS_SERVICE_URLS (`name=url,...`; default: the ports
@@ -33,6 +35,7 @@ from aiokafka.structs import OffsetAndMetadata
 from pymongo import AsyncMongoClient
 
 from contracts import DeadLetter, Topic
+from rsnms_runtime.decode import decoded
 from rsnms_runtime.probe import kafka_ready, mongodb_ready
 from rsnms_runtime.settings import OpsSettings, Settings
 
@@ -349,6 +352,30 @@ def cmd_snapshot(region: str, url: str) -> int:
     return 0
 
 
+async def cmd_decode(settings: Settings, service: str, collection: str | None, doc_id: str | None, limit: int) -> int:
+    """A service's stored documents, decoded (see rsnms_runtime/decode.py)."""
+    client: AsyncMongoClient[Any] = AsyncMongoClient(settings.mongodb_uri)
+    db = client[f"{settings.mongodb_db_prefix}_{service}"]
+    try:
+        if collection is None:
+            for name in sorted(await db.list_collection_names()):
+                print(f"{name}\t{await db[name].count_documents({})}")
+            return 0
+        query = {} if doc_id is None else {"_id": doc_id}
+        found = 0
+        async for doc in db[collection].find(query).sort("_id", 1).limit(limit):
+            print(json.dumps(decoded(doc), ensure_ascii=False, indent=2))
+            found += 1
+        if not found:
+            print(
+                f"no document in {db.name}.{collection}" + (f" with _id {doc_id!r}" if doc_id else ""), file=sys.stderr
+            )
+            return 1
+        return 0
+    finally:
+        await client.close()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     try:
         code = run(argv)
@@ -379,6 +406,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     sn.add_argument("region", nargs="?", help="region code (or --region)")
     sn.add_argument("--region", dest="region_option", metavar="REGION")
     sn.add_argument("--url", default="http://127.0.0.1:8084", help="the indicators service")
+    dc = sub.add_parser("decode", help="show stored documents decoded")
+    dc.add_argument("service", help="the service whose database to read (registry, diagnostics, ...)")
+    dc.add_argument("collection", nargs="?")
+    dc.add_argument("id", nargs="?", help="one document's _id")
+    dc.add_argument("--limit", type=int, default=20)
     args = parser.parse_args(argv)
     settings = _settings()
     if args.cmd == "status":
@@ -392,6 +424,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         code = 0
     elif args.cmd == "rebuild":
         code = asyncio.run(rebuild(settings, args.service, args.watch, args.timeout))
+    elif args.cmd == "decode":
+        code = asyncio.run(cmd_decode(settings, args.service, args.collection, args.id, args.limit))
     else:
         if not (args.region or args.region_option):
             parser.error("name the region: rsnms snapshot REGION")

@@ -46,12 +46,9 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 
 def pack(value: Any) -> Binary:
-    """JSON-compatible `value` as one compressed binary field of a journal document.
-
-    FerretDB v1 converts every nested field of a document into its own representation on
-    insert and back on read (about 200 ms to insert, and more to read, a document of 2,000
-    small entries); one opaque binary field costs it about 8 ms. zlib level 1 costs about
-    1 ms per such batch and shrinks what FerretDB and SQLite move about tenfold."""
+    """JSON-compatible `value` as one compressed binary field (zlib level 1) of a journal
+    document: FerretDB v1 handles one opaque field far faster than the same entries as nested
+    documents (docs/decisions/packed-journals.md). `rsnms decode` shows such fields decoded."""
     return Binary(zlib.compress(pydantic_core.to_json(value), 1))
 
 
@@ -75,11 +72,7 @@ class ProcessedEvents:
     hashes as two parallel arrays, packed into one binary field, see `pack`), and lookups
     are answered from an in-memory index loaded from the journal on first use and reloaded
     by `refresh()` (when the consumer is assigned partitions another instance may have
-    marked events of). FerretDB v1 scans
-    the whole collection for an `$in` over `_id` (13 s per batch at 60,000 entries) and
-    inserts one document per entry ever more slowly; a chunk insert costs the same at any
-    size. The index costs about 150 bytes per entry. Documents of the earlier layouts (one
-    per id, `{_id: event id, hash}`, and unpacked `ids`/`hashes` arrays) are still read.
+    marked events of); why a journal and not a document per id: docs/decisions/packed-journals.md.
     """
 
     CHUNK = 5000
@@ -92,13 +85,8 @@ class ProcessedEvents:
         """(Re)load the index from the journal; the number of entries."""
         index: dict[str, str] = {}
         async for doc in self._col.find({}, batch_size=16):
-            if "packed" in doc:
-                ids, hashes = unpack(doc["packed"])
-                index.update(zip(ids, hashes, strict=True))
-            elif "ids" in doc:
-                index.update(zip(doc["ids"], doc["hashes"], strict=True))
-            else:
-                index[doc["_id"]] = doc["hash"]
+            ids, hashes = unpack(doc["packed"])
+            index.update(zip(ids, hashes, strict=True))
         self._index = index
         return len(index)
 

@@ -59,7 +59,7 @@ def first_batch():
 async def test_redelivered_batch_reemits_identical_events_without_double_assignment():
     store, batch = FakeStore(), first_batch()
     first = await RoutesService(store, RoutePolicy(methodist_max_load=1)).handle(batch)
-    assert names(first.emit) == ["SupportProposed", "RouteAssigned"]
+    assert names(first.emit) == ["SupportProposed", "RouteAssigned", "SupportProposed"]
     route = first.emit[1].payload
     assert route.methodist_id == "m" and [i.kind for i in route.items] == ["program", "master_class", "mentoring"]
     assert all(e.region == R and e.source == "rsnms-routes" for e in first.emit)
@@ -124,7 +124,7 @@ async def test_programs_and_staff_of_the_same_batch_are_used_and_the_highest_rev
     await service.handle(incoming(ev(ProgramRegistered, program("p", ["c1"], revision=2, hours=72))))
     await service.handle(incoming(ev(ProgramRegistered, program("p", ["c9"], revision=1))))  # late, older
     out = await service.handle(incoming(ev(SupportStaffRegistered, staff("m")), registered(), diagnosed(deficit("c1"))))
-    [route] = [e.payload for e in out.emit]
+    [route] = [e.payload for e in out.emit if e.event_type == "RouteAssigned"]
     assert route.items[0].program_id == "p" and route.items[0].hours == 72 and route.methodist_id == "m"
 
 
@@ -139,7 +139,9 @@ async def test_capacity_holds_across_educators_of_one_batch():
         )
     )
     # the cap is advice: when every methodist is full, the least loaded is still proposed
-    assert [e.payload.methodist_id for e in out.emit] == ["a", "b", "a"]
+    assert [e.payload.methodist_id for e in out.emit if e.event_type == "RouteAssigned"] == ["a", "b", "a"]
+    proposals = [e.payload for e in out.emit if e.event_type == "SupportProposed"]
+    assert [p.staff_id for p in proposals] == ["a", "b", "a"] and "перегружены" in proposals[2].reason
 
 
 async def test_regions_are_kept_apart():
@@ -153,8 +155,8 @@ async def test_regions_are_kept_apart():
             ev(DeficitDiagnosed, diagnosed(deficit("c1")).payload, region="RU-OTH"),
         )
     )
-    assert [e.region for e in out.emit] == [R, "RU-OTH"]
-    assert out.emit[0].event_id != out.emit[1].event_id
+    assert [e.region for e in out.emit] == [R, R, "RU-OTH", "RU-OTH"]
+    assert out.emit[0].event_id != out.emit[2].event_id
     assert sorted(store.files_) == [f"RU-OTH:{ED}", f"{R}:{ED}"]
 
 

@@ -84,5 +84,5 @@ def test_the_educators_current_municipality_decides():
     # a newer registration revision dated before the transfer does not undo it
     file.apply(registered(muni="m2", registered_on=date(2023, 9, 1), revision=2), catalogue, loads, RoutePolicy())
     assert file.municipality_id == "m1"
-    [route] = file.apply(diagnosed(deficit("c1")), catalogue, loads, RoutePolicy())
+    route, _ = file.apply(diagnosed(deficit("c1")), catalogue, loads, RoutePolicy())
     assert route.payload.methodist_id == "a"

@@ -390,9 +390,10 @@ class EducatorFile(BaseModel):
                 )
         if not dx.deficits:
             return out
-        methodist = propose_supporter(
+        choice = propose_supporter(
             catalogue.staff.values(), "methodist", loads.methodist, policy.methodist_max_load, self.municipality_id
-        ).staff_id
+        )
+        methodist = choice.staff_id
         completed = {d.program_id for d in self.programs_done if d.completed_on <= dx.diagnosed_on}
         route = build_route(
             dx,
@@ -406,6 +407,15 @@ class EducatorFile(BaseModel):
         self.routes.append(RouteRecord.assigned(route, f"построен по диагностике {dx.diagnosis_id}"))
         Loads.bump(loads.methodist, methodist, 1)
         out.append(self._new(RouteAssigned, route, event))
+        proposal = Proposal(
+            educator_id=self.educator_id,
+            role="methodist",
+            staff_id=methodist,
+            route_id=route.route_id,
+            proposed_on=dx.diagnosed_on,
+            reason=f"методист для ИОМ: {choice.reason}",
+        )
+        out.append(self._new(SupportProposed, proposal, event))
         out.extend(self._maybe_completed(event, loads))
         return out
 

@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contracts.competency import competency_titles
 from services.portal.adapters.accounts import Accounts
 from services.portal.adapters.feed import Changes
 from services.portal.adapters.indicators_api import IndicatorsClient
@@ -74,7 +75,15 @@ def build(
     oidc_transport: Any = None,
 ) -> Starlette:
     pages = web.Pages(
-        indicators, board, changes, directory, accounts, uploads, today, config.oidc.title if config.oidc else None
+        indicators,
+        board,
+        changes,
+        directory,
+        accounts,
+        uploads,
+        today,
+        config.oidc.title if config.oidc else None,
+        competency_titles(config.competency_frameworks),
     )
 
     async def live(request: Request) -> Response:

@@ -46,6 +46,8 @@ class PortalConfig:
     directory_file: Path = DEFAULT_DIRECTORY
     secure_cookies: bool = False
     oidc: OidcConfig | None = None
+    #: a region's own competency frameworks (the titles of its competencies), as for diagnostics
+    competency_frameworks: Path | None = None
 
     @classmethod
     def from_settings(cls, settings: PortalSettings) -> PortalConfig:
@@ -69,6 +71,7 @@ class PortalConfig:
             directory_file=settings.portal_directory,
             secure_cookies=settings.portal_secure_cookies,
             oidc=oidc,
+            competency_frameworks=settings.competency_frameworks,
         )
 
     @classmethod

@@ -138,7 +138,13 @@ ROUND_REPORT = {
 }  # fmt: skip
 ROUND_ANALYSIS = {
     "deficit_map": [
-        {"municipality_id": "mun-01", "competency": "digital_tools", "educators": 30, "diagnosed": 100, "share": 0.3},
+        {
+            "municipality_id": "mun-01",
+            "competency": "digital_platforms",
+            "educators": 30,
+            "diagnosed": 100,
+            "share": 0.3,
+        },
         {"municipality_id": "mun-02", "competency": "assessment", "educators": 5, "diagnosed": 50, "share": 0.1},
     ]
 }
@@ -158,6 +164,13 @@ def fake_indicators_api(request: httpx.Request) -> httpx.Response:
         return httpx.Response(404, json={"error": "not found"})
     if request.url.path == "/rounds":
         return httpx.Response(200, json={"region": region, "rounds": ROUNDS})
+    if request.url.path == "/rounds/version":
+        frozen = table(date(2026, 6, 30), -2000)
+        return httpx.Response(
+            200,
+            json={"reporting_date": "2026-06-30", "frozen_at": "2026-07-01T10:00:00Z",
+                  "indicators": [v.model_dump(mode="json") for v in frozen.values]},
+        )  # fmt: skip
     if request.url.path == "/rounds/report":
         return httpx.Response(200, json=ROUND_REPORT)
     if request.url.path == "/rounds/analysis":

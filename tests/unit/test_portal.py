@@ -71,6 +71,7 @@ def test_region_overview_shows_names_and_russian_figures() -> None:
     assert "Еврейская автономная область" in page
     assert "12\u00a0345" in page and "61,7\u00a0%" in page  # 12 345 / 20 000
     assert "01.11.2026" in page  # the trend columns
+    assert "тур 2026-1" in page and "51,7\u00a0%" in page  # and the closed monitoring round (10 345 / 20 000)
     drill = signed_in("region").get("/region/RU-YEV/municipalities").text
     assert "городской округ «Город Биробиджан»" in drill and "mun-01</td>" not in drill
 
@@ -126,7 +127,7 @@ def test_rounds_report_deficit_map_and_passport_status() -> None:
     assert [cell.text for cell in doc.tables[0].rows[1].cells] == ["I1", "61,7 %".replace(" ", " "), "+5,0 п. п."]
     assert c.get("/region/RU-YEV/rounds/2026-1/report.pdf").content.startswith(b"%PDF")
     deficits = c.get("/region/RU-YEV/deficits").text
-    assert "digital_tools" in deficits and "30,0 % (30 из 100)" in deficits
+    assert "Работа с цифровыми образовательными платформами" in deficits and "30,0 % (30 из 100)" in deficits
     assert "городской округ «Город Биробиджан»" in deficits
     assert "возвращён на доработку" in c.get("/region/RU-YEV/passport").text
     other = signed_in("other")

@@ -26,6 +26,7 @@ class IndicatorsClient:
         self._today = today
         self._past: dict[tuple[str, date], IndicatorTable] = {}
         self._catalogue: dict[str, dict[str, Any]] = {}
+        self._rounds: dict[tuple[str, str, int], IndicatorTable] = {}
 
     async def _get(self, path: str, **params: str) -> httpx.Response:
         try:
@@ -80,6 +81,24 @@ class IndicatorsClient:
         """The region's monitoring rounds; None when the indicators service has none to offer."""
         found = await self._optional_json("/rounds", region=region)
         return None if found is None else list(found.get("rounds", ()))
+
+    async def round_table(self, region: str, round_id: str, versions: int) -> IndicatorTable | None:
+        """The indicators a round's latest version froze, as a table; versions are immutable, so
+        it is kept for as long as the round has that many versions."""
+        key = (region, round_id, versions)
+        if key not in self._rounds:
+            doc = await self._optional_json("/rounds/version", region=region, round=round_id)
+            if doc is None:
+                return None
+            self._rounds[key] = IndicatorTable.model_validate(
+                {
+                    "region": region,
+                    "as_of": doc["reporting_date"],
+                    "computed_at": doc["frozen_at"],
+                    "values": doc["indicators"],
+                }
+            )
+        return self._rounds[key]
 
     async def round_report(self, region: str, round_id: str) -> dict[str, Any] | None:
         found: dict[str, Any] | None = await self._optional_json("/rounds/report", region=region, round=round_id)

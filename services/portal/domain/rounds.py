@@ -78,12 +78,15 @@ def round_report(doc: Mapping[str, Any]) -> Report:
 
 @dataclass(frozen=True)
 class DeficitMap:
-    competencies: tuple[str, ...]
+    competencies: tuple[str, ...]  # titles
     rows: tuple[tuple[str, tuple[tuple[float | None, str], ...]], ...]  # municipality, (share, text) per competency
 
 
-def deficit_map(analysis: Mapping[str, Any], municipality: Callable[[str], str]) -> DeficitMap:
-    """Share of a municipality's diagnosed educators with each deficit (the round's analysis)."""
+def deficit_map(
+    analysis: Mapping[str, Any], municipality: Callable[[str], str], competency_titles: Mapping[str, str]
+) -> DeficitMap:
+    """Share of a municipality's diagnosed educators with each deficit (the round's analysis);
+    competencies by their Russian titles from the competency frameworks."""
     cells = {(c["municipality_id"], c["competency"]): c for c in analysis.get("deficit_map", ())}
     competencies = tuple(sorted({k[1] for k in cells}))
     munis = sorted({k[0] for k in cells}, key=municipality)
@@ -98,4 +101,4 @@ def deficit_map(analysis: Mapping[str, Any], municipality: Callable[[str], str])
                 else (None, "—")
             )
         rows.append((municipality(m), tuple(row)))
-    return DeficitMap(competencies, tuple(rows))
+    return DeficitMap(tuple(competency_titles.get(c, c) for c in competencies), tuple(rows))

@@ -10,8 +10,8 @@ import secrets
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ class Pages:
     uploads: Uploads | None
     today: Callable[[], date] = date.today
     oidc_title: str | None = None
+    competencies: Mapping[str, str] = field(default_factory=dict)  # competency id -> Russian title
 
 
 def templates() -> Jinja2Templates:
@@ -182,6 +183,17 @@ def routes(pages: Pages) -> list[Route]:
     async def region_table(region: str) -> IndicatorTable:
         return await pages.indicators.table(region)
 
+    async def round_tables(region: str, last: int = 3) -> list[tuple[str, IndicatorTable]]:
+        """The frozen tables of the region's latest closed monitoring rounds (oldest first)."""
+        listing = await pages.indicators.rounds(region) or []
+        closed = sorted(
+            (r for r in listing if r.get("closed") and r.get("versions")), key=lambda r: r["reporting_date"]
+        )
+        found = await asyncio.gather(
+            *(pages.indicators.round_table(region, r["round_id"], len(r["versions"])) for r in closed[-last:])
+        )
+        return [(f"тур {r['round_id']}", t) for r, t in zip(closed[-last:], found, strict=True) if t is not None]
+
     def org_name(region: str) -> Callable[[str], str]:
         return lambda oid: pages.board.organization_title(region, oid)
 
@@ -230,8 +242,11 @@ def routes(pages: Pages) -> list[Route]:
         access.require(access.can_see_region(user, region), region)
         table = await region_table(region)
         titles = await pages.indicators.titles(region)
-        past = await asyncio.gather(*(pages.indicators.table(region, d) for d in trend_dates(table.as_of)))
-        rows = overview(table, titles, past)
+        dates = trend_dates(table.as_of)
+        past = await asyncio.gather(*(pages.indicators.table(region, d) for d in dates))
+        trend = [(formats.day(d), t) for d, t in zip(dates, past, strict=True)]
+        trend += await round_tables(region)
+        rows = overview(table, titles, trend)
         fmt = request.query_params.get("format")
         if fmt in ("csv", "xlsx"):
             header = ["Код", "Показатель", "Числитель", "Знаменатель", "Значение", "Цель", "Статус"]
@@ -243,7 +258,7 @@ def routes(pages: Pages) -> list[Route]:
             region=region,
             table=table,
             rows=rows,
-            trend_days=[formats.day(d) for d in trend_dates(table.as_of)],
+            trend_days=[label for label, _ in trend],
             drill=access.can_see_all_municipalities(user, region),
             live=region,
         )
@@ -374,7 +389,9 @@ def routes(pages: Pages) -> list[Route]:
             )
         analysis = await pages.indicators.round_analysis(region, latest["round_id"])
         found = rounds.deficit_map(
-            (analysis or {}).get("analysis", {}), lambda m: pages.directory.municipality(region, m)
+            (analysis or {}).get("analysis", {}),
+            lambda m: pages.directory.municipality(region, m),
+            pages.competencies,
         )
         fmt = request.query_params.get("format")
         if fmt in ("csv", "xlsx"):

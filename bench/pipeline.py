@@ -60,6 +60,7 @@ from demo.competencies import framework_competencies
 from demo.generator import Region, RegionGenerator, RegionSpec
 from rsnms_runtime.kafka import event_headers
 from rsnms_runtime.localstack import ROOT
+from rsnms_runtime.partitions import topic_partitions
 from rsnms_runtime.sources import signed_headers
 
 SERVICES = ("registry", "diagnostics", "routes", "indicators")
@@ -265,12 +266,14 @@ class GroupWatch:
     _admin: Any = None
     _probe: Any = None
     _task: Any = None
+    _tps: list[TopicPartition] = field(default_factory=list)
 
     async def start(self) -> None:
         self._admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka)
         self._probe = AIOKafkaConsumer(bootstrap_servers=self.kafka, enable_auto_commit=False)
         await self._admin.start()
         await self._probe.start()
+        self._tps = await topic_partitions(self.kafka, sorted({t for ts in INPUTS.values() for t in ts}))
         self._task = asyncio.create_task(self._loop())
 
     async def stop(self) -> None:
@@ -282,17 +285,15 @@ class GroupWatch:
     async def committed(self, service: str) -> tuple[int, int]:
         """(committed, end) summed over the partitions of the service's input topics."""
         offsets = await self._admin.list_consumer_group_offsets(f"{self.prefix}.{service}")
-        tps = [TopicPartition(t, p) for t in INPUTS[service] for p in self._partitions(t)]
+        tps = [tp for tp in self._tps if tp.topic in INPUTS[service]]
         ends = await self._probe.end_offsets(tps) if tps else {}
         done = sum(meta.offset for tp, meta in offsets.items() if tp.topic in INPUTS[service] and meta.offset > 0)
         return done, sum(ends.values())
 
-    def _partitions(self, topic: str) -> set[int]:
-        return self._probe._client.cluster.partitions_for_topic(topic) or set()
-
     async def _loop(self) -> None:
         while True:
-            await self._probe._client.force_metadata_update()
+            # topics appear during the run
+            self._tps = await topic_partitions(self.kafka, sorted({t for ts in INPUTS.values() for t in ts}))
             for service in SERVICES:
                 try:
                     done, end = await self.committed(service)

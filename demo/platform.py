@@ -36,11 +36,13 @@ from demo.competencies import framework_competencies
 from demo.feed import caught_up, feed_region
 from demo.generator import RegionGenerator, RegionSpec
 from demo.portal import portal_env
+from demo.rounds import ministry_source, monitoring_rounds
 from rsnms_runtime.kafka import EventPublisher
+from rsnms_runtime.settings import OpsSettings
 from rsnms_runtime.sources import parse_keys
 
 ROOT = Path(__file__).resolve().parents[1]
-_FIRST_PORT = int(os.environ.get("RSNMS_DEMO_HTTP_PORT", "8081"))
+_FIRST_PORT = OpsSettings().demo_http_port
 SERVICES = {
     name: _FIRST_PORT + i for i, name in enumerate(("registry", "diagnostics", "routes", "indicators", "portal"))
 }
@@ -50,6 +52,7 @@ LABELS = {
     "I2": "Доля педагогов и управленцев с ИОМ на основе диагностики",
     "I3": "Доля педагогов, освоивших программы из ФР ДПП по итогам диагностики",
     "I4": "Доля управленческих команд, повысивших квалификацию по управлению качеством",
+    "I4R": "Доля управленческих команд, принявших участие в программах ПК (ЕАО)",
     "I5": "Доля молодых педагогов (до 35 лет, первые 3 года) в формах сопровождения",
     "I6": "Доля программ ДПО, размещённых в ФР ДПП",
     "E1": "Педагогов на одного регионального методиста",
@@ -148,6 +151,11 @@ def render(table: dict[str, Any]) -> str:
             else (f"≤{v['target']:.0f}" if v["indicator"] == "E1" else f"{v['target']:.0%}")
         )
         met = {True: "выполнено", False: "не выполнено", None: ""}[v.get("target_met")]
+        if v.get("target") is None:
+            met = "цель не установлена"
+        if v["indicator"] == "E1":
+            extra = v["extra"]
+            met += f" (макс. нагрузка {extra.get('max_load', 0):.0f}, без методиста {extra.get('without_methodist', 0):.0f})"
         lines.append(
             f"{v['indicator']:<4}{LABELS.get(v['indicator'], ''):<78}{v['numerator']:>8}"
             f"{v['denominator']:>8}{value:>10}{target:>8}  {met}"
@@ -173,6 +181,16 @@ async def feed(env: dict[str, str], generator: RegionGenerator, keys: dict[str, 
             log=lambda line: print(f"demo: {line}", flush=True),
         )
         return len(result.published)
+    finally:
+        await broker.stop()
+
+
+async def publish_rounds(env: dict[str, str], keys: dict[str, bytes], region: str) -> list[str]:
+    """The ministry's rounds and passport decisions (demo/rounds.py)."""
+    broker = KafkaBroker(env["KAFKA_BOOTSTRAP_SERVERS"])
+    await broker.start()
+    try:
+        return await monitoring_rounds(EventPublisher(broker, keys=keys), region, date.today())
     finally:
         await broker.stop()
 
@@ -215,6 +233,12 @@ async def run_demo(
             f"latest: {base}/passports/latest?region={args.region}",
             flush=True,
         )
+        rounds = await publish_rounds(env, keys, args.region)
+        print(
+            f"demo: monitoring rounds {', '.join(rounds)}: {base}/rounds?region={args.region}; the analytical report: "
+            f"{base}/rounds/report?region={args.region}&round={rounds[-1]}",
+            flush=True,
+        )
         live = LiveTable()
         while True:
             live.show(render(await asyncio.to_thread(http_json, f"{base}/indicators?region={args.region}")))
@@ -246,7 +270,7 @@ def main() -> None:
     # deploy/sources.yaml says what each may publish
     spec = RegionSpec(region=args.region, municipalities=args.municipalities, seed=args.seed, today=date.today())
     generator = RegionGenerator(spec, framework_competencies())
-    keys = {s: secrets.token_hex(16).encode() for s in (*generator.sources, "portal")}
+    keys = {s: secrets.token_hex(16).encode() for s in (*generator.sources, "portal", ministry_source(args.region))}
     env.setdefault("RSNMS_SOURCE_KEYS", ",".join(f"{s}={k.decode()}" for s, k in keys.items()))
     keys = parse_keys(env["RSNMS_SOURCE_KEYS"])
     logs = Path(env.get("RSNMS_STACK_DIR", ROOT / ".stack")) / "logs"

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 
@@ -14,7 +13,6 @@ from starlette.applications import Starlette
 from contracts import Event, Topic
 from rsnms_runtime.kafka import EventPublisher, ensure_topics, make_broker
 from rsnms_runtime.logging import configure_logging
-from rsnms_runtime.settings import Settings
 from rsnms_runtime.sources import SourceGate, parse_keys
 from services.portal.adapters.accounts import Accounts, hash_password
 from services.portal.adapters.feed import AggregateFeed, Changes
@@ -24,22 +22,21 @@ from services.portal.config import PortalConfig
 from services.portal.domain.board import Board
 from services.portal.domain.directory import Directory
 from services.portal.service import Ingestion, Uploads
-
-DEFAULT_PORT = 8085
+from services.portal.settings import PortalSettings
 
 
 def app() -> Starlette:
     """The ASGI application with the real adapters, configured from the environment."""
-    settings = Settings(service="portal")
+    settings = PortalSettings()
     configure_logging("portal", settings.log_level)
-    config = PortalConfig.from_env()
+    config = PortalConfig.from_settings(settings)
     board, changes = Board(), Changes()
     indicators = IndicatorsClient(config.indicators_url)
     feed = AggregateFeed(settings.kafka_bootstrap_servers, board, changes, on_change=indicators.changed)
     broker = make_broker(settings)
-    keys = parse_keys(os.environ.get("RSNMS_SOURCE_KEYS", ""))
+    keys = parse_keys(settings.source_keys or "")
     publisher = EventPublisher(broker, keys=keys)
-    gate = SourceGate.from_env()
+    gate = SourceGate.from_config(settings.source_keys, settings.source_policy)
 
     async def publish(events: Sequence[Event]) -> None:
         await publisher.publish_all(events, inbound=True)
@@ -48,7 +45,7 @@ def app() -> Starlette:
     ingestion = Ingestion(config.api_tokens, keys, gate, publish) if gate and config.api_tokens else None
 
     async def start() -> None:
-        await ensure_topics(settings, [str(t) for t in Topic], partitions=int(os.environ.get("KAFKA_PARTITIONS", "3")))
+        await ensure_topics(settings, [str(t) for t in Topic], partitions=settings.kafka_partitions)
         await broker.start()
         await feed.start()
 
@@ -80,9 +77,8 @@ def main() -> None:
     if sys.argv[1:2] == ["hash"]:
         print(hash_password(sys.stdin.readline().rstrip("\n")))
         return
-    port = int(os.environ.get("RSNMS_HTTP_PORT", str(DEFAULT_PORT)))
-    host = os.environ.get("RSNMS_HTTP_HOST", "127.0.0.1")
-    uvicorn.run(app(), host=host, port=port, log_level="warning", lifespan="on")
+    settings = PortalSettings()
+    uvicorn.run(app(), host=settings.http_host, port=settings.http_port, log_level="warning", lifespan="on")
 
 
 if __name__ == "__main__":

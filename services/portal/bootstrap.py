@@ -6,15 +6,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date
+from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contracts.competency import competency_titles
 from services.portal.adapters.accounts import Accounts
 from services.portal.adapters.feed import Changes
 from services.portal.adapters.indicators_api import IndicatorsClient
@@ -25,6 +29,33 @@ from services.portal.entrypoints import api, web
 from services.portal.service import Ingestion, Uploads
 
 SESSION_MAX_AGE_S = 8 * 3600
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+class SecurityHeaders:
+    """Pages may not be framed, run foreign scripts or be sniffed into another type."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def build(
@@ -41,9 +72,18 @@ def build(
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     ready: Callable[[], Awaitable[bool]] | None = None,
     today: Callable[[], date] = date.today,
+    oidc_transport: Any = None,
 ) -> Starlette:
     pages = web.Pages(
-        indicators, board, changes, directory, accounts, uploads, today, config.oidc.title if config.oidc else None
+        indicators,
+        board,
+        changes,
+        directory,
+        accounts,
+        uploads,
+        today,
+        config.oidc.title if config.oidc else None,
+        competency_titles(config.competency_frameworks),
     )
 
     async def live(request: Request) -> Response:
@@ -63,7 +103,7 @@ def build(
     if config.oidc:
         from services.portal.entrypoints import oidc
 
-        routes.extend(oidc.routes(config.oidc))
+        routes.extend(oidc.routes(config.oidc, oidc_transport))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -76,6 +116,7 @@ def build(
                 await fn()
 
     middleware = [
+        Middleware(SecurityHeaders),
         Middleware(
             SessionMiddleware,
             secret_key=config.session_secret,
@@ -83,6 +124,6 @@ def build(
             max_age=SESSION_MAX_AGE_S,
             same_site="lax",
             https_only=config.secure_cookies,
-        )
+        ),
     ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

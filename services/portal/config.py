@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_DIRECTORY = Path(__file__).with_name("directory.yaml")
+from services.portal.settings import DEFAULT_DIRECTORY, PortalSettings
 
 
 def parse_tokens(spec: str) -> dict[str, str]:
@@ -47,29 +46,35 @@ class PortalConfig:
     directory_file: Path = DEFAULT_DIRECTORY
     secure_cookies: bool = False
     oidc: OidcConfig | None = None
+    #: a region's own competency frameworks (the titles of its competencies), as for diagnostics
+    competency_frameworks: Path | None = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> PortalConfig:
-        env = os.environ if env is None else env
-        secret = env.get("RSNMS_PORTAL_SECRET", "")
+    def from_settings(cls, settings: PortalSettings) -> PortalConfig:
+        secret = settings.portal_secret
         if len(secret) < 32:
             raise ValueError("RSNMS_PORTAL_SECRET (the session signing secret) must be set, at least 32 characters")
         oidc = None
-        if env.get("RSNMS_OIDC_METADATA_URL"):
+        if settings.oidc_metadata_url:
+            if not (settings.oidc_client_id and settings.oidc_client_secret):
+                raise ValueError("RSNMS_OIDC_CLIENT_ID and RSNMS_OIDC_CLIENT_SECRET go with RSNMS_OIDC_METADATA_URL")
             oidc = OidcConfig(
-                env["RSNMS_OIDC_METADATA_URL"],
-                env["RSNMS_OIDC_CLIENT_ID"],
-                env["RSNMS_OIDC_CLIENT_SECRET"],
-                env.get("RSNMS_OIDC_SCOPE", "openid profile"),
+                settings.oidc_metadata_url, settings.oidc_client_id, settings.oidc_client_secret, settings.oidc_scope
             )
         return cls(
             session_secret=secret,
-            indicators_url=env.get("RSNMS_INDICATORS_URL", "http://127.0.0.1:8084"),
-            accounts_file=env.get("RSNMS_PORTAL_ACCOUNTS") or None,
-            source=env.get("RSNMS_PORTAL_SOURCE", "portal"),
-            pseudonym_key=env.get("RSNMS_PSEUDONYM_KEY", "").encode(),
-            api_tokens=parse_tokens(env.get("RSNMS_PORTAL_API_TOKENS", "")),
-            directory_file=Path(env.get("RSNMS_PORTAL_DIRECTORY", str(DEFAULT_DIRECTORY))),
-            secure_cookies=env.get("RSNMS_PORTAL_SECURE_COOKIES", "") == "1",
+            indicators_url=settings.indicators_url,
+            accounts_file=settings.portal_accounts or None,
+            source=settings.portal_source,
+            pseudonym_key=settings.pseudonym_key.encode(),
+            api_tokens=parse_tokens(settings.portal_api_tokens),
+            directory_file=settings.portal_directory,
+            secure_cookies=settings.portal_secure_cookies,
             oidc=oidc,
+            competency_frameworks=settings.competency_frameworks,
         )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> PortalConfig:
+        """From the process environment, or only from `env`."""
+        return cls.from_settings(PortalSettings() if env is None else PortalSettings.from_env(env))

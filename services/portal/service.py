@@ -9,10 +9,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from contracts import INBOUND_TOPICS, ContractError, Event, decode_event, inbound_topic_of
+from rsnms_runtime.logging import get_logger
 from rsnms_runtime.sources import SourceGate, signed_headers
 from services.portal.domain.uploads import Checked, check_rows
 
 Publish = Callable[[Sequence[Event]], Awaitable[None]]
+
+#: what was accepted or refused, by whom: counts, event ids and reasons, never a row's cells
+log = get_logger("rsnms.portal")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,11 @@ class Ingestion:
         return None
 
     async def accept(self, authorization: str | None, body: bytes) -> Answer:
+        answer = await self._accept(authorization, body)
+        log.info("portal_ingestion", status=answer.status, **{k: str(v) for k, v in answer.body.items()})
+        return answer
+
+    async def _accept(self, authorization: str | None, body: bytes) -> Answer:
         system = self.system_of(authorization)
         if system is None:
             return Answer(401, {"error": "unauthorized", "reason": "missing or unknown bearer token"})
@@ -59,7 +68,7 @@ class Ingestion:
         if reason is not None:
             return Answer(403, {"error": "forbidden", "reason": reason})
         await self._publish([event])
-        return Answer(202, {"accepted": str(event.event_id), "topic": topic})
+        return Answer(202, {"accepted": str(event.event_id), "topic": topic, "system": system})
 
 
 class Uploads:
@@ -68,7 +77,17 @@ class Uploads:
     def __init__(self, source: str, pseudonym_key: bytes, gate: SourceGate | None, publish: Publish):
         self.source, self._key, self._gate, self._publish = source, pseudonym_key, gate, publish
 
-    async def apply(self, kind: str, region: str, rows: Sequence[Mapping[str, str]]) -> Checked:
+    async def apply(self, kind: str, region: str, rows: Sequence[Mapping[str, str]], by: str = "") -> Checked:
         checked = check_rows(kind, rows, region, self.source, self._key)
         await self._publish(checked.events)
+        log.info(
+            "portal_upload",
+            kind=kind,
+            region=region,
+            user=by,
+            rows=checked.rows,
+            accepted=len(checked.events),
+            refused=len(checked.refused_rows),
+            refused_rows=sorted({r.row for r in checked.refusals}),
+        )
         return checked

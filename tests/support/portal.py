@@ -115,6 +115,41 @@ CATALOGUE = {
 }
 
 
+ROUNDS = [
+    {"round_id": "2026-1", "title": "Первое полугодие 2026", "reporting_date": "2026-06-30", "schedule": "semiannual",
+     "signed_by": "minister", "closed": {"round_id": "2026-1", "closed_on": "2026-07-01", "signed_by": "minister"},
+     "passport_status": "returned", "versions": [{"version": 1}]},
+    {"round_id": "2026-2", "title": "Второе полугодие 2026", "reporting_date": "2026-12-31", "schedule": "semiannual",
+     "signed_by": "minister", "closed": None, "passport_status": "draft", "versions": []},
+]  # fmt: skip
+ROUND_REPORT = {
+    "format": "rsnms.round-report/1", "region": REGION, "round_id": "2026-1", "version": 1,
+    "reporting_date": "2026-06-30", "generated_at": "2026-07-01T10:00:00Z",
+    "title": "Аналитическая справка по итогам тура мониторинга", "subtitle": "Тур 2026-1",
+    "sections": [
+        {"key": "indicators", "title": "2. Показатели", "paragraphs": ["Изменения к предыдущему туру."],
+         "tables": [{"title": "Показатели", "columns": ["Показатель", "Значение", "Изменение"],
+                     "rows": [["I1", "61,7 %", "+5,0 п. п."]]}],
+         "recommendations": [{"recommendation_id": "r1", "round_id": "2026-1", "version": 1,
+                              "scope_kind": "municipality", "scope_id": "mun-02", "rule": "below_target",
+                              "text": "Провести диагностику в Биробиджанском районе", "figures": {}}]},
+    ],
+    "figures": {},
+}  # fmt: skip
+ROUND_ANALYSIS = {
+    "deficit_map": [
+        {
+            "municipality_id": "mun-01",
+            "competency": "digital_platforms",
+            "educators": 30,
+            "diagnosed": 100,
+            "share": 0.3,
+        },
+        {"municipality_id": "mun-02", "competency": "assessment", "educators": 5, "diagnosed": 50, "share": 0.1},
+    ]
+}
+
+
 def fake_indicators_api(request: httpx.Request) -> httpx.Response:
     region = request.url.params.get("region", "")
     if region == "RU-MOW":
@@ -125,6 +160,21 @@ def fake_indicators_api(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=table(as_of, bump, region).model_dump_json())
     if request.url.path == "/indicators/catalogue":
         return httpx.Response(200, json={**CATALOGUE, "region": region})
+    if request.url.path.startswith("/rounds") and region != REGION:
+        return httpx.Response(404, json={"error": "not found"})
+    if request.url.path == "/rounds":
+        return httpx.Response(200, json={"region": region, "rounds": ROUNDS})
+    if request.url.path == "/rounds/version":
+        frozen = table(date(2026, 6, 30), -2000)
+        return httpx.Response(
+            200,
+            json={"reporting_date": "2026-06-30", "frozen_at": "2026-07-01T10:00:00Z",
+                  "indicators": [v.model_dump(mode="json") for v in frozen.values]},
+        )  # fmt: skip
+    if request.url.path == "/rounds/report":
+        return httpx.Response(200, json=ROUND_REPORT)
+    if request.url.path == "/rounds/analysis":
+        return httpx.Response(200, json={"analysis": ROUND_ANALYSIS, "recommendations": []})
     if request.url.path == "/passports/latest":
         return httpx.Response(200, content=passport(region).model_dump_json())
     return httpx.Response(404, json={"error": "no such path"})
@@ -161,9 +211,11 @@ class Published:
         self.events.extend(events)
 
 
-def portal(published: Published | None = None) -> Any:
+def portal(published: Published | None = None, oidc: Any = None, oidc_transport: Any = None) -> Any:
     published = published or Published()
-    config = PortalConfig(session_secret=SECRET, pseudonym_key=PSEUDONYM_KEY, api_tokens={"iro-lms": LMS_TOKEN})
+    config = PortalConfig(
+        session_secret=SECRET, pseudonym_key=PSEUDONYM_KEY, api_tokens={"iro-lms": LMS_TOKEN}, oidc=oidc
+    )
     client = httpx.AsyncClient(transport=httpx.MockTransport(fake_indicators_api), base_url="http://indicators")
     directory = Directory.from_document(yaml.safe_load(DEFAULT_DIRECTORY.read_text(encoding="utf-8")))
     g = gate()
@@ -177,6 +229,7 @@ def portal(published: Published | None = None) -> Any:
         uploads=Uploads("portal", PSEUDONYM_KEY, g, published),
         ingestion=Ingestion({"iro-lms": LMS_TOKEN}, {"iro-lms": LMS_KEY, "portal": PORTAL_KEY}, g, published),
         today=lambda: TODAY,
+        oidc_transport=oidc_transport,
     )
 
 

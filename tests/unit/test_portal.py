@@ -49,6 +49,9 @@ def test_wrong_password_and_missing_csrf_are_refused() -> None:
     assert c.post("/login", data={"login": "region", "password": "nope", "csrf": token}).status_code == 401
     assert c.post("/login", data={"login": "region", "password": PASSWORD}).status_code == 403
     assert c.get("/region/RU-YEV", follow_redirects=False).status_code == 303  # not signed in: to /login
+    headers = c.get("/login").headers
+    assert headers["x-frame-options"] == "DENY" and "default-src 'self'" in headers["content-security-policy"]
+    assert "httponly" in c.get("/login").headers.get("set-cookie", "httponly").lower()
 
 
 @pytest.mark.parametrize(
@@ -68,6 +71,7 @@ def test_region_overview_shows_names_and_russian_figures() -> None:
     assert "Еврейская автономная область" in page
     assert "12\u00a0345" in page and "61,7\u00a0%" in page  # 12 345 / 20 000
     assert "01.11.2026" in page  # the trend columns
+    assert "тур 2026-1" in page and "51,7\u00a0%" in page  # and the closed monitoring round (10 345 / 20 000)
     drill = signed_in("region").get("/region/RU-YEV/municipalities").text
     assert "городской округ «Город Биробиджан»" in drill and "mun-01</td>" not in drill
 
@@ -95,6 +99,40 @@ def test_scopes_are_enforced_by_the_server() -> None:
 def test_a_region_without_data_is_said_so() -> None:
     response = signed_in("admin").get("/region/RU-MOW")
     assert response.status_code == 404 and "данные ещё не поступали" in response.text
+
+
+def test_the_feed_reads_tables_larger_than_the_inbound_limit() -> None:
+    from contracts import MAX_EVENT_BYTES, IndicatorsPublished
+    from services.portal.adapters.feed import decode_feed
+
+    big = support.table()
+    values = tuple(
+        support.value("I1", "organization", f"org-{i:05d}", i % 100, 100) for i in range(3000)
+    )  # a region with 3,000 organizations
+    event = IndicatorsPublished.create(
+        big.model_copy(update={"values": big.values + values}), source="indicators", region=REGION
+    )
+    raw = event.to_bytes()
+    assert len(raw) > MAX_EVENT_BYTES
+    assert decode_feed(raw, "rsnms.indicators.aggregates") == event
+
+
+def test_rounds_report_deficit_map_and_passport_status() -> None:
+    c = signed_in("region")
+    page = c.get("/region/RU-YEV/rounds").text
+    assert "Первое полугодие 2026" in page and "30.06.2026" in page and "возвращён на доработку" in page
+    report = c.get("/region/RU-YEV/rounds/2026-1").text
+    assert "+5,0 п. п." in report and "Провести диагностику" in report
+    doc = Document(io.BytesIO(c.get("/region/RU-YEV/rounds/2026-1/report.docx").content))
+    assert [cell.text for cell in doc.tables[0].rows[1].cells] == ["I1", "61,7 %".replace(" ", " "), "+5,0 п. п."]
+    assert c.get("/region/RU-YEV/rounds/2026-1/report.pdf").content.startswith(b"%PDF")
+    deficits = c.get("/region/RU-YEV/deficits").text
+    assert "Работа с цифровыми образовательными платформами" in deficits and "30,0 % (30 из 100)" in deficits
+    assert "городской округ «Город Биробиджан»" in deficits
+    assert "возвращён на доработку" in c.get("/region/RU-YEV/passport").text
+    other = signed_in("other")
+    assert other.get("/region/RU-YEV/rounds/2026-1/report.docx").status_code == 403
+    assert "ещё нет" in other.get("/region/RU-KYA/deficits").text  # no rounds offered for this region
 
 
 def test_federal_table_comes_from_the_feed() -> None:
@@ -208,3 +246,40 @@ def test_ingestion_api_checks_like_a_kafka_publisher() -> None:
     assert ok.status_code == 202 and uuid.UUID(ok.json()["accepted"]) == published.events[0].event_id
     spec = c.get("/api/openapi.json").json()
     assert "/api/v1/events" in spec["paths"] and "InboundEvent" in spec["components"]["schemas"]
+
+
+def test_xlsx_upload_of_programs_and_nothing_personal_in_the_logs(capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import Workbook
+
+    published = Published()
+    c = signed_in("region", published)
+    book = Workbook()
+    book.active.append(["Код программы", "Код организации-разработчика", "Наименование программы", "Объём, часов",
+                        "Компетенции", "Направление", "Номер в ФР ДПП", "В ФР ДПП с"])  # fmt: skip
+    book.active.append(["dpp-100", "iro", "Цифровая дидактика", 72, "digital_tools; assessment", "цифровая", "FR-100",
+                        "01.09.2026"])  # fmt: skip
+    book.active.append(["dpp-101", "iro", "Без часов", 0, "digital_tools", "кулинарная", "", ""])
+    data = io.BytesIO()
+    book.save(data)
+    page = c.get("/region/RU-YEV/uploads").text
+    response = c.post(
+        "/region/RU-YEV/uploads",
+        data={"kind": "programs", "csrf": csrf(page)},
+        files={"file": ("programmy.xlsx", data.getvalue())},
+    )
+    assert 'id="accepted">1<' in response.text and 'id="refused">1<' in response.text
+    assert "вне допустимого диапазона" in response.text and "«кулинарная»" in response.text
+    program = published.events[0].payload
+    assert program.hours == 72 and program.competencies == ("digital_tools", "assessment")
+    assert str(program.register_from) == "2026-09-01"
+
+    rows = "Код сессии диагностики;СНИЛС;Роль;Вид диагностики;Дата диагностики;Баллы по компетенциям\n"
+    rows += "s-77;112-233-445 95;педагог;первичная;01.10.2026;c1:40\n"
+    c.post(
+        "/region/RU-YEV/uploads",
+        data={"kind": "diagnostics", "csrf": csrf(page)},
+        files={"file": ("d.csv", rows.encode())},
+    )
+    out = capsys.readouterr()
+    assert "portal_upload" in out.out + out.err
+    assert "11223344595" not in out.out + out.err and "112-233-445" not in out.out + out.err

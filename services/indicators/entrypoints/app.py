@@ -6,6 +6,8 @@ HTTP (besides /health/live, /health/ready, /metrics of the runtime):
 - GET  /indicators/catalogue[?region=RU-XXX]           indicator ids, Russian titles, targets
 - GET  /passports/latest?region=RU-XXX                 the latest passport snapshot (404 if none)
 - POST /passports/snapshot?region=RU-XXX[&as_of=]      take a snapshot now, return it (GET: 405)
+- GET  /rounds?region=, /rounds/version|analysis|report|passport?region=&round=[&version=]
+       monitoring rounds (entrypoints/rounds_http.py, docs/rounds.md)
 A region the platform has no data about is 404 with the reason in Russian and English. JSON is
 UTF-8 with Cyrillic as is (charset=utf-8, no \\u escapes).
 """
@@ -29,11 +31,17 @@ from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.indicators.adapters.store import IndicatorStore
 from services.indicators.config import IndicatorsConfig
-from services.indicators.domain.labels import INDICATOR_TITLES, INDICATOR_UNITS
+from services.indicators.domain.labels import INDICATOR_TITLES, INDICATOR_UNITS, NO_TARGET
+from services.indicators.entrypoints.rounds_http import route_rounds
 from services.indicators.live import LiveTables
+from services.indicators.rounds_service import RoundsService
+from services.indicators.rounds_wiring import rounds_store, subscribe_governance, wire_rounds
 from services.indicators.service import HeapKeeper, IndicatorsService
+from services.indicators.settings import IndicatorsSettings
 
-INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.ROUTES, Topic.PROGRESS)
+#: not Topic.PROGRESS: progress counts once the routes service accepted it (on Topic.ROUTES), so a
+#: report it refuses is dead-lettered once, by it
+INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.ROUTES)
 RETRY_AFTER_S = 1.0
 
 
@@ -112,8 +120,9 @@ async def _forever(what: str, step: Callable[[], Awaitable[None]], runtime: Serv
 def build(
     settings: Settings | None = None, config: IndicatorsConfig | None = None, **runtime_options: Any
 ) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings or Settings(service="indicators"), **runtime_options)
-    config = config or IndicatorsConfig.from_env()
+    settings = (settings or IndicatorsSettings()).as_(IndicatorsSettings)
+    runtime = ServiceRuntime(settings, **runtime_options)
+    config = config or IndicatorsConfig.from_settings(settings)
     store = IndicatorStore(runtime.db)
     service = IndicatorsService(
         store.state,
@@ -168,8 +177,15 @@ def build(
 
     runtime.on_startup(start)
     runtime.on_shutdown(stop)
-    runtime.consume([str(t) for t in INPUTS], service.handle)
-    runtime.emits(Topic.AGGREGATES, Topic.PASSPORTS, Topic.DEAD_LETTER)
+    governance = rounds_store(runtime)
+    rounds = RoundsService(service, governance, config.targets, config.resources, config.rounds)
+    runtime.rounds = rounds  # type: ignore[attr-defined]  # for tests
+    runtime.consume(
+        [str(t) for t in INPUTS],
+        wire_rounds(runtime, service.handle, rounds, governance, _forever, config.round_revise_s),
+    )
+    subscribe_governance(runtime, rounds)
+    runtime.emits(Topic.AGGREGATES, Topic.PASSPORTS, Topic.ROUNDS, Topic.DEAD_LETTER)
 
     def known_region(params: dict[str, str]) -> str:
         region = region_param(params)
@@ -200,6 +216,7 @@ def build(
                         "title": t,
                         "unit": INDICATOR_UNITS[k],
                         "target": targets.get(k),
+                        "target_label": None if k in targets else NO_TARGET,
                         "target_is_maximum": k == "E1",
                     }
                     for k, t in INDICATOR_TITLES.items()
@@ -227,6 +244,7 @@ def build(
     runtime.route("/indicators/catalogue", get(catalogue))
     runtime.route("/passports/snapshot", HttpHandler(snapshot, methods=("POST",)))  # it changes state: never GET
     runtime.route("/passports/latest", get(latest))
+    route_rounds(runtime, rounds, endpoint, region_param, json_body, json_response, BadRequest)
     return runtime
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Callable, Iterable
 
 from aiokafka import AIOKafkaConsumer
 
-from contracts import ContractError, Topic, decode_event
+from contracts import EVENT_CLASSES, MAX_EVENT_BYTES, ContractError, Event, Topic, decode_event, upcast
 from rsnms_runtime.logging import get_logger
 from services.portal.domain.board import Board
 
@@ -19,6 +20,21 @@ TOPICS = (str(Topic.AGGREGATES), str(Topic.PASSPORTS), str(Topic.REGISTRY_FACTS)
 WANTED = {"IndicatorsPublished", "PassportSnapshotTaken", "OrganizationRegistered"}
 
 log = get_logger("rsnms.portal.feed")
+
+#: the indicators service's own output may exceed the inbound size limit (the table of a region
+#: with hundreds of organizations is several hundred kilobytes); Kafka's message limit bounds it
+PUBLISHED_BY_THE_PLATFORM = {str(Topic.AGGREGATES), str(Topic.PASSPORTS)}
+
+
+def decode_feed(value: bytes, topic: str) -> Event:
+    """decode_event, without the inbound size limit for what the indicators service published."""
+    if len(value) <= MAX_EVENT_BYTES or topic not in PUBLISHED_BY_THE_PLATFORM:
+        return decode_event(value)
+    try:
+        doc = upcast(json.loads(value))
+        return EVENT_CLASSES[doc["event_type"]].model_validate(doc)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ContractError("invalid", f"{type(exc).__name__}: {exc}") from None
 
 
 class Changes:
@@ -86,7 +102,7 @@ class AggregateFeed:
                     if kind and kind not in WANTED:
                         continue
                     try:
-                        event = decode_event(record.value)
+                        event = decode_feed(record.value, record.topic)
                     except ContractError as exc:
                         # the indicators service dead-letters its own input; here a bad record is skipped
                         self.skipped += 1

@@ -26,6 +26,7 @@ class IndicatorsClient:
         self._today = today
         self._past: dict[tuple[str, date], IndicatorTable] = {}
         self._catalogue: dict[str, dict[str, Any]] = {}
+        self._rounds: dict[tuple[str, str, int], IndicatorTable] = {}
 
     async def _get(self, path: str, **params: str) -> httpx.Response:
         try:
@@ -66,6 +67,46 @@ class IndicatorsClient:
         if response.status_code != 200:
             raise IndicatorsUnavailable(f"/passports/latest answered {response.status_code}")
         return PassportSnapshot.model_validate_json(response.content)
+
+    async def _optional_json(self, path: str, **params: str) -> Any:
+        """A JSON answer, None for a 404 (no such round, or an indicators service without rounds)."""
+        response = await self._get(path, **params)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise IndicatorsUnavailable(f"{path} answered {response.status_code}")
+        return response.json()
+
+    async def rounds(self, region: str) -> list[dict[str, Any]] | None:
+        """The region's monitoring rounds; None when the indicators service has none to offer."""
+        found = await self._optional_json("/rounds", region=region)
+        return None if found is None else list(found.get("rounds", ()))
+
+    async def round_table(self, region: str, round_id: str, versions: int) -> IndicatorTable | None:
+        """The indicators a round's latest version froze, as a table; versions are immutable, so
+        it is kept for as long as the round has that many versions."""
+        key = (region, round_id, versions)
+        if key not in self._rounds:
+            doc = await self._optional_json("/rounds/version", region=region, round=round_id)
+            if doc is None:
+                return None
+            self._rounds[key] = IndicatorTable.model_validate(
+                {
+                    "region": region,
+                    "as_of": doc["reporting_date"],
+                    "computed_at": doc["frozen_at"],
+                    "values": doc["indicators"],
+                }
+            )
+        return self._rounds[key]
+
+    async def round_report(self, region: str, round_id: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = await self._optional_json("/rounds/report", region=region, round=round_id)
+        return found
+
+    async def round_analysis(self, region: str, round_id: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = await self._optional_json("/rounds/analysis", region=region, round=round_id)
+        return found
 
     def changed(self, region: str) -> None:
         """A late event may change a past date's figures: forget the region's cached tables."""

@@ -49,7 +49,7 @@ def indicator_value(indicator: str, value: float | None) -> str:
 
 def indicator_target(indicator: str, target: float | None) -> str:
     if target is None:
-        return "—"
+        return "цель не установлена"
     if indicator == "E1":
         return "≤" + NBSP + number(target, 0)
     return "≥" + NBSP + percent(target, 0)

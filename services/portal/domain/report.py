@@ -40,7 +40,7 @@ def analytical_report(
     passport: PassportSnapshot | None,
     previous: IndicatorTable | None = None,
 ) -> Report:
-    rows = overview(table, titles, [previous] if previous else [])
+    rows = overview(table, titles, [(formats.day(previous.as_of), previous)] if previous else [])
     met = [r for r in rows if r.target_met is True]
     missed = [r for r in rows if r.target_met is False]
     summary = (

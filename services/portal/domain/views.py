@@ -11,7 +11,7 @@ from contracts import IndicatorTable, IndicatorValue, PassportSection, PassportS
 from services.portal.domain import formats
 from services.portal.domain.labels import BREAKDOWN_TITLES, FIGURE_TITLES, SHARE_FIGURES, VALUE_TITLES
 
-INDICATOR_ORDER = ("I1", "I2", "I3", "I4", "I5", "I6", "E1", "E2", "RM")
+INDICATOR_ORDER = ("I1", "I2", "I3", "I4", "I4R", "I5", "I6", "E1", "E2", "RM")
 
 
 @dataclass(frozen=True)
@@ -48,18 +48,14 @@ def region_values(
 def overview(
     table: IndicatorTable,
     titles: Mapping[str, str],
-    trend: Sequence[IndicatorTable] = (),
+    trend: Sequence[tuple[str, IndicatorTable]] = (),
     scope_kind: str = "region",
     scope_id: str | None = None,
 ) -> list[IndicatorRow]:
     """Every indicator of a scope with its value, numerator/denominator, target and status; the
-    trend is the same indicator in the earlier tables (oldest first)."""
-    earlier: dict[str, list[tuple[str, str]]] = {}
-    for past in trend:
-        for v in region_values(past, scope_kind, scope_id):
-            earlier.setdefault(v.indicator, []).append(
-                (formats.day(past.as_of), formats.indicator_value(v.indicator, v.value))
-            )
+    trend is the same indicator in earlier tables (labelled: a date, a monitoring round), one
+    cell per table, "—" where that table lacks it."""
+    earlier = [(label, {v.indicator: v for v in region_values(t, scope_kind, scope_id)}) for label, t in trend]
     return [
         IndicatorRow(
             indicator=v.indicator,
@@ -71,7 +67,10 @@ def overview(
             target_text=formats.indicator_target(v.indicator, v.target),
             target_met=v.target_met,
             status=formats.status(v.target_met),
-            trend=tuple(earlier.get(v.indicator, ())),
+            trend=tuple(
+                (label, formats.indicator_value(v.indicator, past[v.indicator].value) if v.indicator in past else "—")
+                for label, past in earlier
+            ),
         )
         for v in region_values(table, scope_kind, scope_id)
     ]

@@ -31,14 +31,15 @@ def user_from_claims(claims: dict[str, Any], config: OidcConfig) -> User | None:
         return None
 
 
-def routes(config: OidcConfig) -> list[Route]:
+def routes(config: OidcConfig, transport: Any = None) -> list[Route]:
+    """`transport`: an httpx transport for the calls to the provider (tests pass a fake provider)."""
     oauth = OAuth()
     oauth.register(
         "region",
         server_metadata_url=config.metadata_url,
         client_id=config.client_id,
         client_secret=config.client_secret,
-        client_kwargs={"scope": config.scope},
+        client_kwargs={"scope": config.scope, **({"transport": transport} if transport else {})},
     )
 
     async def login(request: Request) -> Response:

@@ -10,8 +10,8 @@ import secrets
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from services.portal.adapters import documents, tables
 from services.portal.adapters.accounts import Accounts
 from services.portal.adapters.feed import Changes
 from services.portal.adapters.indicators_api import IndicatorsClient, IndicatorsUnavailable, NoData
-from services.portal.domain import access, formats
+from services.portal.domain import access, formats, rounds
 from services.portal.domain.access import Forbidden, Role, User
 from services.portal.domain.board import Board
 from services.portal.domain.directory import Directory
@@ -62,6 +62,7 @@ class Pages:
     uploads: Uploads | None
     today: Callable[[], date] = date.today
     oidc_title: str | None = None
+    competencies: Mapping[str, str] = field(default_factory=dict)  # competency id -> Russian title
 
 
 def templates() -> Jinja2Templates:
@@ -134,7 +135,7 @@ def routes(pages: Pages) -> list[Route]:
     t = templates()
     recent = RecentUploads()
 
-    def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    def render(request: Request, template: str, status: int = 200, /, **ctx: Any) -> HTMLResponse:
         try:
             user = current_user(request)
         except NotSignedIn:
@@ -181,6 +182,17 @@ def routes(pages: Pages) -> list[Route]:
 
     async def region_table(region: str) -> IndicatorTable:
         return await pages.indicators.table(region)
+
+    async def round_tables(region: str, last: int = 3) -> list[tuple[str, IndicatorTable]]:
+        """The frozen tables of the region's latest closed monitoring rounds (oldest first)."""
+        listing = await pages.indicators.rounds(region) or []
+        closed = sorted(
+            (r for r in listing if r.get("closed") and r.get("versions")), key=lambda r: r["reporting_date"]
+        )
+        found = await asyncio.gather(
+            *(pages.indicators.round_table(region, r["round_id"], len(r["versions"])) for r in closed[-last:])
+        )
+        return [(f"тур {r['round_id']}", t) for r, t in zip(closed[-last:], found, strict=True) if t is not None]
 
     def org_name(region: str) -> Callable[[str], str]:
         return lambda oid: pages.board.organization_title(region, oid)
@@ -230,8 +242,11 @@ def routes(pages: Pages) -> list[Route]:
         access.require(access.can_see_region(user, region), region)
         table = await region_table(region)
         titles = await pages.indicators.titles(region)
-        past = await asyncio.gather(*(pages.indicators.table(region, d) for d in trend_dates(table.as_of)))
-        rows = overview(table, titles, past)
+        dates = trend_dates(table.as_of)
+        past = await asyncio.gather(*(pages.indicators.table(region, d) for d in dates))
+        trend = [(formats.day(d), t) for d, t in zip(dates, past, strict=True)]
+        trend += await round_tables(region)
+        rows = overview(table, titles, trend)
         fmt = request.query_params.get("format")
         if fmt in ("csv", "xlsx"):
             header = ["Код", "Показатель", "Числитель", "Знаменатель", "Значение", "Цель", "Статус"]
@@ -243,7 +258,7 @@ def routes(pages: Pages) -> list[Route]:
             region=region,
             table=table,
             rows=rows,
-            trend_days=[formats.day(d) for d in trend_dates(table.as_of)],
+            trend_days=[label for label, _ in trend],
             drill=access.can_see_all_municipalities(user, region),
             live=region,
         )
@@ -327,7 +342,18 @@ def routes(pages: Pages) -> list[Route]:
                 body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="pasport-{region}.xlsx"'}
             )
         sections = passport_sections(snap) if snap else []
-        return render(request, "passport.html", region=region, snap=snap, sections=sections, live=region)
+        latest = rounds.latest_closed(await pages.indicators.rounds(region) or [])
+        status = rounds.PASSPORT_STATUS_TITLES.get(latest["passport_status"], "—") if latest else None
+        return render(
+            request,
+            "passport.html",
+            region=region,
+            snap=snap,
+            sections=sections,
+            passport_status=status,
+            latest=latest,
+            live=region,
+        )
 
     @page
     async def roadmap(request: Request, user: User) -> Response:
@@ -351,12 +377,76 @@ def routes(pages: Pages) -> list[Route]:
     async def deficits(request: Request, user: User) -> Response:
         region = request.path_params["region"]
         access.require(access.can_see_region(user, region), region)
+        listing = await pages.indicators.rounds(region)
+        latest = rounds.latest_closed(listing or [])
+        if latest is None:
+            return render(
+                request,
+                "message.html",
+                title="Карта дефицитов",
+                text="Карта дефицитов (компетенция × муниципалитет) строится по итогам закрытого тура "
+                "мониторинга; закрытых туров по региону ещё нет.",
+            )
+        analysis = await pages.indicators.round_analysis(region, latest["round_id"])
+        found = rounds.deficit_map(
+            (analysis or {}).get("analysis", {}),
+            lambda m: pages.directory.municipality(region, m),
+            pages.competencies,
+        )
+        fmt = request.query_params.get("format")
+        if fmt in ("csv", "xlsx"):
+            return export(
+                f"karta-deficitov-{region}-{latest['round_id']}",
+                ["Муниципальное образование", *found.competencies],
+                [[name, *[c[0] for c in cells]] for name, cells in found.rows],
+                fmt,
+            )
+        return render(request, "deficits.html", region=region, round=latest, found=found, live=region)
+
+    @page
+    async def rounds_list(request: Request, user: User) -> Response:
+        region = request.path_params["region"]
+        access.require(access.can_see_region(user, region), region)
+        listing = await pages.indicators.rounds(region)
         return render(
             request,
-            "message.html",
-            title="Карта дефицитов",
-            text="Карта дефицитов (компетенция × муниципалитет) строится по итогам мониторингового "
-            "раунда; раунды ещё не опубликованы сервисом показателей.",
+            "rounds.html",
+            region=region,
+            available=listing is not None,
+            rows=rounds.round_rows(listing or []),
+            live=region,
+        )
+
+    @page
+    async def round_report(request: Request, user: User) -> Response:
+        region, round_id = request.path_params["region"], request.path_params["round_id"]
+        access.require(access.can_see_region(user, region), region)
+        doc = await pages.indicators.round_report(region, round_id)
+        if doc is None:
+            return render(request, "message.html", 404, title="Нет такого тура", text=f"Тур «{round_id}» не найден.")
+        report_doc = rounds.round_report(doc)
+        fmt = request.path_params.get("fmt", "html")
+        name = f"spravka-{region}-{round_id}-v{doc.get('version', 1)}"
+        if fmt == "docx":
+            return Response(
+                documents.report_docx(report_doc),
+                media_type=DOCX,
+                headers={"Content-Disposition": f'attachment; filename="{name}.docx"'},
+            )
+        if fmt == "pdf":
+            body = await asyncio.to_thread(documents.report_pdf, report_doc)
+            return Response(
+                body,
+                media_type="application/pdf",
+                headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+            )
+        return render(
+            request,
+            "report.html",
+            region=region,
+            report=report_doc,
+            base=f"/region/{region}/rounds/{round_id}/report",
+            live=region,
         )
 
     @page
@@ -387,7 +477,7 @@ def routes(pages: Pages) -> list[Route]:
                 media_type="application/pdf",
                 headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
             )
-        return render(request, "report.html", region=region, report=doc, live=region)
+        return render(request, "report.html", region=region, report=doc, base=f"/region/{region}/report", live=region)
 
     # ---- federal operator ----------------------------------------------------------------
     @page
@@ -464,7 +554,7 @@ def routes(pages: Pages) -> list[Route]:
             rows = tables.read_rows(kind, file.filename or "", data)
         except tables.UnreadableFile as exc:
             return render(request, "uploads.html", 400, region=region, templates=TEMPLATES, error=str(exc))
-        checked = await pages.uploads.apply(kind, region, rows)
+        checked = await pages.uploads.apply(kind, region, rows, by=user.login)
         upload_id = recent.put(user.login, kind, checked)
         return render(
             request,
@@ -533,6 +623,9 @@ def routes(pages: Pages) -> list[Route]:
         Route("/region/{region}/passport", passport),
         Route("/region/{region}/roadmap", roadmap),
         Route("/region/{region}/deficits", deficits),
+        Route("/region/{region}/rounds", rounds_list),
+        Route("/region/{region}/rounds/{round_id}", round_report),
+        Route("/region/{region}/rounds/{round_id}/report.{fmt}", round_report),
         Route("/region/{region}/report", report),
         Route("/region/{region}/report.{fmt:str}", report),
         Route("/region/{region}/uploads", upload_form, methods=["GET"]),

@@ -339,8 +339,7 @@ async def read_events(kafka: str, topics: Sequence[str], region: str | None = No
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
     await consumer.start()
     try:
-        cluster = await consumer._client.fetch_all_metadata()
-        tps = [TopicPartition(t, p) for t in topics for p in sorted(cluster.partitions_for_topic(t) or ())]
+        tps = await topic_partitions(kafka, list(topics))
         ends = await consumer.end_offsets(tps)
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
@@ -474,9 +473,7 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
     # matched to the inbound event it carries
     tail = AIOKafkaConsumer(bootstrap_servers=run.kafka, enable_auto_commit=False)
     await tail.start()
-    cluster = await tail._client.fetch_all_metadata()
-    folded = INPUTS["indicators"]
-    tps = [TopicPartition(t, p) for t in folded for p in sorted(cluster.partitions_for_topic(t) or ())]
+    tps = await topic_partitions(run.kafka, list(INPUTS["indicators"]))
     tail.assign(tps)
     await tail.seek_to_end(*tps)
     #: (topic, partition) -> [(offset, inbound event id, kind)]

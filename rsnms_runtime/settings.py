@@ -38,6 +38,14 @@ class Settings:
     #: Kafka SASL credentials of this service (optional)
     kafka_username: str | None = field(default_factory=lambda: os.environ.get("KAFKA_USERNAME"))
     kafka_password: str | None = field(default_factory=lambda: os.environ.get("KAFKA_PASSWORD"))
+    #: tries of a call that fails for a transient reason (broker or database unavailable)
+    retry_attempts: int = field(default_factory=lambda: int(_env("RSNMS_RETRY_ATTEMPTS", "5")))
+    #: longest pause between two tries (the first is 0.2 s, doubling)
+    retry_max_delay_s: float = field(default_factory=lambda: float(_env("RSNMS_RETRY_MAX_DELAY_S", "5")))
+    #: a partition with lag whose committed offset has not moved this long makes readiness false
+    stuck_after_s: float = field(default_factory=lambda: float(_env("RSNMS_STUCK_AFTER_S", "300")))
+    #: events of each partition the processed-events ledger remembers
+    ledger_window: int = field(default_factory=lambda: int(_env("RSNMS_LEDGER_WINDOW", "50000")))
 
     def __post_init__(self) -> None:
         if self.batch_max_records <= 0:

@@ -1,5 +1,5 @@
 # The two commands of the README, and a few helpers. Everything installs itself on first use.
-.PHONY: run test stack-up stack-down stack-status bench asyncapi
+.PHONY: run test lint typecheck test-unit check stack-up stack-down stack-status bench asyncapi
 
 PYTHON := .venv/bin/python
 
@@ -10,6 +10,22 @@ run:            ## run the platform locally: stack, four services, demo region, 
 test:           ## run the test suite against a real Kafka and FerretDB started for the tests
 	deploy/local/stack build
 	$(PYTHON) -m pytest -q -p no:cacheprovider
+
+lint:           ## ruff (lint and format check) and the architecture's import contracts; needs Python only
+	deploy/local/stack python
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
+
+typecheck:      ## mypy: strict on contracts/ and every services/*/domain/, lenient elsewhere; needs Python only
+	deploy/local/stack python
+	.venv/bin/mypy
+
+test-unit:      ## the unit tests only (no Kafka, FerretDB, JDK, Maven or Go needed)
+	deploy/local/stack python
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/unit
+
+check: lint typecheck test-unit   ## everything that needs Python only
 
 stack-up:
 	deploy/local/stack up

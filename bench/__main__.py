@@ -32,7 +32,6 @@ import time
 import uuid
 from collections import defaultdict, deque
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -99,7 +98,7 @@ async def raw_values(kafka: str, limit: int) -> list[bytes]:
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
     await consumer.start()
     try:
-        cluster = await consumer._client.fetch_all_metadata()  # noqa: SLF001
+        cluster = await consumer._client.fetch_all_metadata()
         tps = [TopicPartition(t, p) for t in FOLDED for p in cluster.partitions_for_topic(t) or ()]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
@@ -272,7 +271,7 @@ async def bench_latency(stack: LocalStack, rate: int, seconds: float) -> dict[st
     service = runtime.indicators  # type: ignore[attr-defined]
     consumer_start = AIOKafkaConsumer(bootstrap_servers=stack.kafka)
     await consumer_start.start()
-    cluster = await consumer_start._client.fetch_all_metadata()  # noqa: SLF001
+    cluster = await consumer_start._client.fetch_all_metadata()
     tps = [TopicPartition(t, p) for t in FOLDED for p in cluster.partitions_for_topic(t) or ()]
     ends = await consumer_start.end_offsets(tps)
     await consumer_start.stop()

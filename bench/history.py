@@ -44,6 +44,7 @@ from contracts import (
     SupportStaffRecorded,
     SupportStaffRegistered,
 )
+from contracts.envelope import Record
 
 COMPETENCIES = ("subject_knowledge", "methodical_design", "psych_support", "digital_tools", "assessment_literacy")
 TODAY = date(2025, 6, 30)
@@ -90,7 +91,7 @@ def history(scale: Scale, seed: int = 7, first_region: int = 0) -> Iterator[Even
 def _region(scale: Scale, region: str, rng: random.Random) -> Iterator[Event]:
     src = "bench-" + region.lower()
 
-    def ev(cls: type[Event], payload: object, day: date) -> Event:
+    def ev(cls: type[Event], payload: Record, day: date) -> Event:
         return cls.create(payload, source=src, region=region, occurred_at=_at(day))
 
     start = TODAY - timedelta(days=900)
@@ -145,7 +146,7 @@ def _region(scale: Scale, region: str, rng: random.Random) -> Iterator[Event]:
                 yield from _educator(ev, rng, region, muni, school, ei, programs, methodists, start)
 
 
-def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) -> Iterator[Event]:  # noqa: ANN001
+def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) -> Iterator[Event]:
     eid = "ed-" + hashlib.sha256(f"{region}|{school}|{ei}".encode()).hexdigest()[:32]
     young = rng.random() < 0.15
     birth = TODAY.year - (rng.randint(23, 33) if young else rng.randint(30, 64))
@@ -189,7 +190,8 @@ def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) ->
         kind="initial",
         diagnosed_on=diagnosed,
         framework_id="bench",
-        scores={c: 50.0 for c in gaps},
+        scores=dict.fromkeys(gaps, 50.0),
+        conducted_by="cnppm",
         deficits=tuple(
             Deficit(competency=c, area="methodical", score=50.0, threshold=60.0, severity="moderate") for c in gaps
         ),

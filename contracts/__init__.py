@@ -3,6 +3,7 @@
 The only package every service imports besides the small common runtime.
 """
 
+from contracts import upcasters as _upcasters  # noqa: F401 - registers the upcasters
 from contracts.codec import (
     ALL_EVENTS,
     EVENT_CLASSES,
@@ -20,12 +21,12 @@ from contracts.codec import (
 )
 from contracts.deadletter import DeadLetter
 from contracts.envelope import Event, Record, deterministic_event_id
-from contracts.events.diagnostics import *  # noqa: F403
-from contracts.events.indicators import *  # noqa: F403
-from contracts.events.registry import *  # noqa: F403
-from contracts.events.routes import *  # noqa: F403
+from contracts.events.diagnostics import *
+from contracts.events.indicators import *
+from contracts.events.registry import *
+from contracts.events.routes import *
+from contracts.events.world import *
 from contracts.topics import INBOUND_TOPICS, Topic
-from contracts import upcasters as _upcasters  # noqa: F401,E402 - registers the upcasters
 
 __all__ = [
     "ALL_EVENTS",
@@ -42,8 +43,8 @@ __all__ = [
     "Topic",
     "decode_event",
     "decode_for_topic",
-    "inbound_topic_of",
     "deterministic_event_id",
+    "inbound_topic_of",
     "topic_of",
     "upcast",
     "upcaster",

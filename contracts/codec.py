@@ -6,9 +6,11 @@ can dead-letter the message with a clear reason.
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 from collections.abc import Callable
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
 
@@ -18,12 +20,14 @@ from contracts.events.diagnostics import DIAGNOSTICS_EVENTS
 from contracts.events.indicators import INDICATOR_EVENTS
 from contracts.events.registry import REGISTRY_EVENTS
 from contracts.events.routes import PROGRESS_EVENTS, ROUTE_EVENTS
+from contracts.events.world import WORLD_EVENTS
 from contracts.topics import Topic
 
 MAX_EVENT_BYTES = 256 * 1024
 
 ALL_EVENTS: tuple[type[Event], ...] = (
     *REGISTRY_EVENTS,
+    *WORLD_EVENTS,
     *DIAGNOSTICS_EVENTS,
     *ROUTE_EVENTS,
     *PROGRESS_EVENTS,
@@ -33,7 +37,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {c.model_fields["event_type"].default: c
 
 #: where each event travels; inbound events also name the topic a source publishes to
 EVENT_TOPICS: dict[str, Topic] = {
-    **{c.model_fields["event_type"].default: Topic.REGISTRY_FACTS for c in REGISTRY_EVENTS},
+    **{c.model_fields["event_type"].default: Topic.REGISTRY_FACTS for c in (*REGISTRY_EVENTS, *WORLD_EVENTS)},
     **{c.model_fields["event_type"].default: Topic.DEFICITS for c in DIAGNOSTICS_EVENTS},
     "DiagnosticResultSubmitted": Topic.DIAGNOSTIC_RESULTS,
     **{c.model_fields["event_type"].default: Topic.ROUTES for c in ROUTE_EVENTS},
@@ -48,7 +52,8 @@ TOPIC_EVENTS: dict[Topic, frozenset[str]] = {
 }
 TOPIC_EVENTS[Topic.REGISTRY_SUBMITTED] = TOPIC_EVENTS[Topic.REGISTRY_FACTS]
 
-AnyEvent = Annotated[Union[tuple(ALL_EVENTS)], Field(discriminator="event_type")]  # noqa: UP007
+#: the discriminated union of every event class (built from the list, so not a static alias)
+AnyEvent: Any = Annotated[functools.reduce(operator.or_, ALL_EVENTS), Field(discriminator="event_type")]
 _ANY_EVENT: TypeAdapter[Event] = TypeAdapter(AnyEvent)
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]

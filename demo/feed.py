@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from contracts import ContractError, DeficitDiagnosed, Event, RouteAssigned, Topic, decode_event
+from contracts import (
+    ContractError,
+    DeficitDiagnosed,
+    DiagnosticResultSubmitted,
+    Event,
+    RouteAssigned,
+    Topic,
+    decode_event,
+)
 from demo.generator import Region, RegionGenerator
 from rsnms_runtime.kafka import EventPublisher
 
@@ -35,7 +43,7 @@ class TopicTail:
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False)
         await self._consumer.start()
-        cluster = await self._consumer._client.fetch_all_metadata()  # noqa: SLF001 - every topic's partitions
+        cluster = await self._consumer._client.fetch_all_metadata()
         tps = [TopicPartition(t, p) for t in self._topics for p in sorted(cluster.partitions_for_topic(t) or ())]
         self._consumer.assign(tps)
         await self._consumer.seek_to_beginning(*tps)
@@ -143,7 +151,7 @@ async def feed_region(
         log(f"registry confirmed the facts; publishing {len(region.diagnostics)} diagnostic results")
         for chunk in range(0, len(region.diagnostics), 1000):
             await publisher.publish_all(region.diagnostics[chunk : chunk + 1000], inbound=True)
-        sessions = len({e.payload.session_id for e in region.diagnostics})
+        sessions = len({e.payload.session_id for e in region.diagnostics if isinstance(e, DiagnosticResultSubmitted)})
         await tail.until(_diagnosed(sessions), timeout, "the diagnoses")
         await caught_up(bootstrap, routes_group, timeout)  # not every diagnosis gets a route
         events = await tail.quiet(1.0, timeout, "the routes")

@@ -13,7 +13,7 @@ school, about 40 % of educators diagnosed a year, a share of programs in ФР Д
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -51,6 +51,7 @@ from contracts import (
     TeamCompletion,
     TeamProgramCompleted,
 )
+from contracts.envelope import Record
 from contracts.pseudonym import educator_pseudonym
 
 DEMO_KEY = b"demo-pseudonymisation-key-change-me"
@@ -96,7 +97,7 @@ def _day_between(rng: random.Random, start: date, end: date) -> date:
 class RegionGenerator:
     """Builds the inbound events of one region, deterministically from the seed."""
 
-    def __init__(self, spec: RegionSpec, competencies: dict[str, Sequence[str]], key: bytes = DEMO_KEY):
+    def __init__(self, spec: RegionSpec, competencies: Mapping[str, Sequence[str]], key: bytes = DEMO_KEY):
         """`competencies` maps a role ("teacher", "manager") to the competency ids assessed for it."""
         self.spec = spec
         self.rng = random.Random(spec.seed)
@@ -111,7 +112,7 @@ class RegionGenerator:
         """The outside systems this region's events come from (each signs with its own key)."""
         return self.src_registry, self.src_assessment, self.src_provider
 
-    def _ev(self, cls: type[Event], payload: object, source: str, day: date) -> Event:
+    def _ev(self, cls: type[Event], payload: Record, source: str, day: date) -> Event:
         from datetime import UTC, datetime, time
 
         return cls.create(
@@ -205,7 +206,7 @@ class RegionGenerator:
             )
             reg_to = (
                 _day_between(rng, reg_from + timedelta(days=60), s.today)
-                if in_register and rng.random() < 0.15
+                if reg_from is not None and rng.random() < 0.15
                 else None
             )
             program = ProgramRecorded(
@@ -291,7 +292,13 @@ class RegionGenerator:
             self._ev(
                 DiagnosticResultSubmitted,
                 DiagnosticResult(
-                    session_id=session, educator_id=eid, role=role, kind="initial", taken_on=taken, scores=scores
+                    session_id=session,
+                    educator_id=eid,
+                    role=role,
+                    kind="initial",
+                    taken_on=taken,
+                    scores=scores,
+                    conducted_by="cnppm",
                 ),
                 self.src_assessment,
                 taken,
@@ -310,6 +317,7 @@ class RegionGenerator:
                         kind="repeat",
                         taken_on=again,
                         scores=grown,
+                        conducted_by="cnppm",
                     ),
                     self.src_assessment,
                     again,

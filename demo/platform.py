@@ -62,7 +62,7 @@ def start_services(env: dict[str, str], logs: Path) -> dict[str, subprocess.Pope
 
 
 def http_json(url: str, timeout: float = 5.0) -> Any:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         return json.loads(response.read())
 
 

@@ -44,7 +44,7 @@ def _settings() -> Settings:
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:
-    cluster = await consumer._client.fetch_all_metadata()  # noqa: SLF001 - every topic's partitions
+    cluster = await consumer._client.fetch_all_metadata()
     return [TopicPartition(t, p) for t in topics for p in sorted(cluster.partitions_for_topic(t) or ())]
 
 
@@ -93,8 +93,8 @@ async def cmd_status(settings: Settings) -> int:
     for group, parts in (await consumer_lag(settings)).items():
         total = sum(lag for _, lag in parts.values())
         print(f"{group}  (total lag {total})")
-        for (topic, partition), (offset, lag) in sorted(parts.items()):
-            print(f"  {topic}:{partition:<6}{offset:>18}{lag:>10}")
+        for (name, partition), (offset, lag) in sorted(parts.items()):
+            print(f"  {name}:{partition:<6}{offset:>18}{lag:>10}")
     return 0 if m is None else 1
 
 
@@ -268,7 +268,7 @@ def cmd_snapshot(region: str, url: str) -> int:
     """Ask the indicators service for a passport snapshot now; print what identifies it."""
     target = f"{url.rstrip('/')}/passports/snapshot?{urllib.parse.urlencode({'region': region})}"
     try:
-        with urllib.request.urlopen(urllib.request.Request(target, method="POST"), timeout=60) as r:  # noqa: S310
+        with urllib.request.urlopen(urllib.request.Request(target, method="POST"), timeout=60) as r:
             snap = json.loads(r.read())
     except urllib.error.HTTPError as exc:
         print(f"snapshot refused ({exc.code}): {exc.read().decode(errors='replace')}", file=sys.stderr)

@@ -12,6 +12,7 @@ the batch in flight to finish and commit, so the next owner does not redo it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterable, Iterable, Sequence
 from typing import Any
@@ -96,10 +97,8 @@ async def ensure_topics(settings: Settings, topics: Sequence[str], partitions: i
         existing = set(await admin.list_topics())
         missing = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics if t not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
     finally:
         await admin.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter as Tally
 from collections.abc import Sequence
 from typing import Any
@@ -67,10 +68,8 @@ def observe_batch(
 def set_lag(service: str, lags: dict[tuple[str, int], int], previous: set[tuple[str, int]]) -> set[tuple[str, int]]:
     """Set the lag of the partitions a consumer owns now; drop those it no longer owns."""
     for topic, partition in previous - lags.keys():
-        try:
+        with contextlib.suppress(KeyError):
             CONSUMER_LAG.remove(service, topic, str(partition))
-        except KeyError:
-            pass
     for (topic, partition), lag in lags.items():
         CONSUMER_LAG.labels(service, topic, str(partition)).set(lag)
     return set(lags)

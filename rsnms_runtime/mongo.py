@@ -105,9 +105,9 @@ class ProcessedEvents:
             docs.append(doc["_id"])
             if "packed" in doc:
                 ids, hashes = unpack(doc["packed"])
-                index.update(zip(ids, hashes))
+                index.update(zip(ids, hashes, strict=True))
             elif "ids" in doc:
-                index.update(zip(doc["ids"], doc["hashes"]))
+                index.update(zip(doc["ids"], doc["hashes"], strict=True))
             else:
                 index[doc["_id"]] = doc["hash"]
         self._index[tp], self._docs[tp] = index, docs
@@ -221,9 +221,9 @@ async def write_each(collection: Any, ops: Sequence[Any], ordered: bool = True) 
     """
     for op in ops:
         if isinstance(op, ReplaceOne):
-            await collection.replace_one(op._filter, op._doc, upsert=op._upsert)  # noqa: SLF001
+            await collection.replace_one(op._filter, op._doc, upsert=op._upsert)
         elif isinstance(op, UpdateOne):
-            await collection.update_one(op._filter, op._doc, upsert=op._upsert)  # noqa: SLF001
+            await collection.update_one(op._filter, op._doc, upsert=op._upsert)
         else:
             await collection.bulk_write([op], ordered=ordered)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 import time
@@ -27,10 +28,8 @@ async def kafka_ready(bootstrap: str, timeout: float = 5.0) -> str | None:
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready", reported as text
         return f"{type(exc).__name__}: {exc}"
     finally:
-        try:
+        with contextlib.suppress(Exception):
             await admin.close()
-        except Exception:  # noqa: BLE001
-            pass
 
 
 async def mongodb_ready(uri: str, timeout: float = 5.0) -> str | None:

@@ -5,18 +5,21 @@ liveness, readiness and Prometheus endpoints next to the FastStream app."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
+import operator
 import os
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any
 
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
-from faststream.specification import AsyncAPI
 from faststream.asgi.response import JSONResponse
+from faststream.specification import AsyncAPI
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import generate_latest
 
+from contracts import EVENT_CLASSES, TOPIC_EVENTS, DeadLetter, Topic
 from rsnms_runtime import metrics
 from rsnms_runtime.consumer import ConsumerOptions
 from rsnms_runtime.faults import RetryPolicy
@@ -37,9 +40,6 @@ from rsnms_runtime.skips import SkipList, ops_database
 from rsnms_runtime.sources import SourceGate
 from rsnms_runtime.telemetry import configure_tracing
 from rsnms_runtime.tracecontext import drops_unsampled_parents
-
-from contracts import EVENT_CLASSES, TOPIC_EVENTS, DeadLetter, Topic
-
 
 #: allocations between collections of the youngest GC generation (CPython's default is 700)
 YOUNG_GC_THRESHOLD = 20_000
@@ -84,7 +84,7 @@ class ServiceRuntime:
             stuck_after_s=settings.stuck_after_s,
             revoke_wait_s=GRACEFUL_TIMEOUT_S,
         )
-        self.gate = SourceGate.from_env() if gate == "env" else gate
+        self.gate: SourceGate | None = SourceGate.from_env() if isinstance(gate, str) else gate
         if self.gate is None:
             self.log.warning("inbound_authentication_disabled", reason="RSNMS_SOURCE_KEYS is not set")
         self._startup: list[Callable[[], Any]] = []
@@ -134,7 +134,9 @@ class ServiceRuntime:
         """Declare the topics this service publishes to (documented in its AsyncAPI)."""
         for topic in topics:
             kinds = sorted(TOPIC_EVENTS[topic]) or ["DeadLetter"]
-            schema = Union[tuple(EVENT_CLASSES[k] for k in kinds)] if TOPIC_EVENTS[topic] else DeadLetter  # noqa: UP007
+            schema = (
+                functools.reduce(operator.or_, (EVENT_CLASSES[k] for k in kinds)) if TOPIC_EVENTS[topic] else DeadLetter
+            )
             self.broker.publisher(
                 str(topic), title=f"{topic}:publish", description="Publishes: " + ", ".join(kinds), schema=schema
             )

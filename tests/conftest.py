@@ -29,7 +29,7 @@ class Infra:
     mongodb: str
     env: dict[str, str]
 
-    def settings(self, service: str, prefix: str) -> "object":
+    def settings(self, service: str, prefix: str) -> object:
         from rsnms_runtime.settings import Settings
 
         return Settings(

@@ -17,11 +17,18 @@ from contracts.envelope import ID_PATTERN, Event, Record, SortedDict
 from contracts.events.registry import EducatorId, Role
 
 DiagnosisKind = Literal["initial", "repeat"]
+#: who conducted a diagnosis: the region's ЦНППМ, a ЦОПМКП (centre for the assessment of
+#: professional mastery and qualifications), another accredited centre; "unknown" only for
+#: documents of schema v1, which could not say
+Provider = Literal["cnppm", "copmkp", "other_centre", "unknown"]
 Severity = Literal["moderate", "severe", "critical"]
 Score = Field(ge=0, le=100)
 
 
 class DiagnosticResult(Record):
+    """Schema v2 added who conducted the session (`conducted_by`, `centre_id`); v1 documents are
+    upcast with "unknown", which I1 counts only where the region configures it."""
+
     session_id: str = Field(pattern=ID_PATTERN)
     educator_id: str = EducatorId
     role: Role
@@ -29,11 +36,13 @@ class DiagnosticResult(Record):
     taken_on: date
     framework_id: str | None = Field(default=None, pattern=ID_PATTERN)
     scores: SortedDict[str, float] = Field(min_length=1, description="competency id -> score, 0..100")
+    conducted_by: Provider
+    centre_id: str | None = Field(default=None, pattern=ID_PATTERN, description="the organization that conducted it")
 
 
 class DiagnosticResultSubmitted(Event):
     event_type: Literal["DiagnosticResultSubmitted"] = "DiagnosticResultSubmitted"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     payload: DiagnosticResult
     key_field: ClassVar[str] = "educator_id"
     business_key_fields: ClassVar[tuple[str, ...]] = ("session_id",)
@@ -48,6 +57,8 @@ class Deficit(Record):
 
 
 class Diagnosis(Record):
+    """Schema v2 carries the provenance of its session (`conducted_by`, `centre_id`)."""
+
     diagnosis_id: str = Field(pattern=ID_PATTERN)
     session_id: str = Field(pattern=ID_PATTERN)
     educator_id: str = EducatorId
@@ -62,11 +73,13 @@ class Diagnosis(Record):
         default_factory=dict, description="score change per competency since the previous diagnosis"
     )
     closed_competencies: tuple[str, ...] = ()
+    conducted_by: Provider
+    centre_id: str | None = Field(default=None, pattern=ID_PATTERN)
 
 
 class DeficitDiagnosed(Event):
     event_type: Literal["DeficitDiagnosed"] = "DeficitDiagnosed"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     payload: Diagnosis
     key_field: ClassVar[str] = "educator_id"
     business_key_fields: ClassVar[tuple[str, ...]] = ("diagnosis_id",)

@@ -34,6 +34,9 @@ EntityId = Field(pattern=ID_PATTERN)
 
 
 class OrganizationRecorded(Record):
+    """Schema v2 added `opened_on`; a v1 document cannot say when the organization opened (None:
+    counted as open on every date before a closure)."""
+
     organization_id: str = EntityId
     revision: int = Field(default=1, ge=1)
     kind: OrganizationKind
@@ -41,6 +44,7 @@ class OrganizationRecorded(Record):
     municipality_id: str = EntityId
     low_results: bool = Field(default=False, description="ШНОР: school with low educational results")
     unfavourable_conditions: bool = Field(default=False, description="ШНСУ: unfavourable social conditions")
+    opened_on: date | None = Field(default=None, description="the day it opened (None: not reported)")
 
 
 QualificationCategory = Literal["none", "first", "highest"]
@@ -117,7 +121,11 @@ class ProgramRecorded(Record):
 
 
 class SupportStaffRecorded(Record):
-    """региональный методист, тьютор or наставник; capacity is the most educators they carry."""
+    """региональный методист, тьютор or наставник; capacity is the most educators they carry.
+
+    Schema v2 added `employed_from` (the end is a `SupportStaffDeparted`). A v1 document cannot
+    say when the employment began (None: employed on every date before a departure), nor when an
+    `active=false` member stopped (such a member counts on no date)."""
 
     staff_id: str = EntityId
     revision: int = Field(default=1, ge=1)
@@ -126,23 +134,31 @@ class SupportStaffRecorded(Record):
     municipality_id: str = EntityId
     capacity: int = Field(ge=1, le=10_000)
     active: bool = True
+    employed_from: date | None = None
 
 
 class ManagementTeamRecorded(Record):
-    """управленческая команда of a school."""
+    """управленческая команда of a school. Schema v2 added `formed_on` (the end is a
+    `ManagementTeamDissolved`); a v1 document cannot say when the team was formed (None: it
+    exists on every date before a dissolution)."""
 
     team_id: str = EntityId
     revision: int = Field(default=1, ge=1)
     organization_id: str = EntityId
     municipality_id: str = EntityId
     size: int = Field(ge=1, le=100)
+    formed_on: date | None = None
 
 
 class CnppmStaffRecorded(Record):
+    """A ЦНППМ employee. Schema v2 added `employed_from` (the end is a `CnppmStaffDeparted`); as
+    for support staff, a v1 document cannot say when the employment began or ended."""
+
     staff_id: str = EntityId
     revision: int = Field(default=1, ge=1)
     organization_id: str = EntityId
     active: bool = True
+    employed_from: date | None = None
 
 
 class CnppmStaffTrained(Record):
@@ -166,7 +182,7 @@ class RoadmapItemRecorded(Record):
 
 class OrganizationRegistered(Event):
     event_type: Literal["OrganizationRegistered"] = "OrganizationRegistered"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     payload: OrganizationRecorded
     key_field: ClassVar[str] = "organization_id"
     business_key_fields: ClassVar[tuple[str, ...]] = ("organization_id", "revision")
@@ -206,7 +222,7 @@ class ProgramRegistered(Event):
 
 class SupportStaffRegistered(Event):
     event_type: Literal["SupportStaffRegistered"] = "SupportStaffRegistered"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     payload: SupportStaffRecorded
     key_field: ClassVar[str] = "staff_id"
     business_key_fields: ClassVar[tuple[str, ...]] = ("staff_id", "revision")
@@ -214,7 +230,7 @@ class SupportStaffRegistered(Event):
 
 class ManagementTeamRegistered(Event):
     event_type: Literal["ManagementTeamRegistered"] = "ManagementTeamRegistered"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     payload: ManagementTeamRecorded
     key_field: ClassVar[str] = "team_id"
     business_key_fields: ClassVar[tuple[str, ...]] = ("team_id", "revision")
@@ -222,7 +238,7 @@ class ManagementTeamRegistered(Event):
 
 class CnppmStaffRegistered(Event):
     event_type: Literal["CnppmStaffRegistered"] = "CnppmStaffRegistered"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     payload: CnppmStaffRecorded
     key_field: ClassVar[str] = "staff_id"
     business_key_fields: ClassVar[tuple[str, ...]] = ("staff_id", "revision")

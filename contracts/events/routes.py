@@ -1,5 +1,13 @@
-"""Individual educational routes (ИОМ) and support forms, and the progress that
-program providers report (enrolment, completion, informal activities)."""
+"""Individual educational routes (ИОМ), the platform's proposals of supporters, the progress that
+program providers report (enrolment, completion, informal activities) and the routes service's
+decision on it.
+
+`SupportAssigned` is no longer emitted: the platform cannot make a support form true. It still
+decodes (old logs); no indicator reads it. The platform may propose a supporter
+(`SupportProposed`, with the reason), which counts for nothing until the organization reports a
+confirmed form (`SupportFormReported`). Progress counts only once the routes service, which owns
+routes, has accepted it (`ProgramCompletionAccepted`, `TeamCompletionAccepted`); what it refuses is
+dead-lettered by it alone."""
 
 from __future__ import annotations
 
@@ -68,7 +76,7 @@ class RouteCancelled(Event):
 
 
 class Support(Record):
-    """A support form (форма сопровождения) for a young teacher, e.g. наставничество."""
+    """A support form the routes service used to open by itself (schema of old logs only)."""
 
     support_id: str = EntityId
     educator_id: str = EducatorId
@@ -148,7 +156,54 @@ class TeamProgramCompleted(Event):
     business_key_fields: ClassVar[tuple[str, ...]] = ("team_id", "program_id")
 
 
-ROUTE_EVENTS: tuple[type[Event], ...] = (RouteAssigned, RouteCompleted, RouteCancelled, SupportAssigned)
+class Proposal(Record):
+    """Decision support: the platform proposes a supporter (None when nobody has spare capacity)
+    for an educator, and says why. Not a fact about the world."""
+
+    educator_id: str = EducatorId
+    role: Literal["mentor", "methodist"]
+    staff_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    proposed_on: date
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class SupportProposed(Event):
+    event_type: Literal["SupportProposed"] = "SupportProposed"
+    schema_version: Literal[1] = 1
+    payload: Proposal
+    key_field: ClassVar[str] = "educator_id"
+    business_key_fields: ClassVar[tuple[str, ...]] = ("educator_id", "role", "proposed_on")
+
+
+class ProgramCompletionAccepted(Event):
+    """The routes service accepted a `ProgramCompleted` (same payload; `route_id` as reported)."""
+
+    event_type: Literal["ProgramCompletionAccepted"] = "ProgramCompletionAccepted"
+    schema_version: Literal[1] = 1
+    payload: Completion
+    key_field: ClassVar[str] = "educator_id"
+    business_key_fields: ClassVar[tuple[str, ...]] = ("educator_id", "program_id", "completed_on")
+
+
+class TeamCompletionAccepted(Event):
+    """The routes service accepted a `TeamProgramCompleted` (same payload)."""
+
+    event_type: Literal["TeamCompletionAccepted"] = "TeamCompletionAccepted"
+    schema_version: Literal[1] = 1
+    payload: TeamCompletion
+    key_field: ClassVar[str] = "team_id"
+    business_key_fields: ClassVar[tuple[str, ...]] = ("team_id", "program_id")
+
+
+ROUTE_EVENTS: tuple[type[Event], ...] = (
+    RouteAssigned,
+    RouteCompleted,
+    RouteCancelled,
+    SupportAssigned,
+    SupportProposed,
+    ProgramCompletionAccepted,
+    TeamCompletionAccepted,
+)
 PROGRESS_EVENTS: tuple[type[Event], ...] = (
     ProgramEnrolled,
     ProgramCompleted,

@@ -12,6 +12,7 @@ old, and at ordinary rates `interval` alone decides).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 
@@ -62,7 +63,5 @@ class LiveTables:
         """Until some dirty region is due (a region marked meanwhile wakes the wait early)."""
         while (delay := self.delay()) != 0:
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), delay)
-            except TimeoutError:
-                pass

@@ -187,7 +187,8 @@ class IndicatorsService:
         learned: dict[EntityKey, Record] = {}
         for key, events in groups.items():
             partial = new_record(key.kind)
-            if any([apply(partial, event) for event in events]):  # every event, no short-circuit
+            applied = [apply(partial, event) for event in events]  # every event, no short-circuit
+            if any(applied):
                 learned[key] = partial
         moved = {tp: max(offset, self.positions.get(tp, 0)) for tp, offset in moved.items()}
         await self._states.append(learned, moved)

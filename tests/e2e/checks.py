@@ -8,10 +8,10 @@ import time
 from datetime import date
 from typing import Any
 
-from contracts import Topic
-from demo.competencies import framework_competencies
 from faststream.kafka import KafkaBroker
 
+from contracts import Topic
+from demo.competencies import framework_competencies
 from demo.feed import FeedResult, TopicTail, feed_region
 from demo.generator import RegionGenerator, RegionSpec
 from rsnms_runtime.kafka import EventPublisher

@@ -81,11 +81,11 @@ class Platform:
         return f"http://127.0.0.1:{self.ports[name]}{path}"
 
     def get(self, name: str, path: str, timeout: float = 60) -> Any:
-        with urllib.request.urlopen(self.url(name, path), timeout=timeout) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(self.url(name, path), timeout=timeout) as response:
             return json.loads(response.read())
 
     def get_text(self, name: str, path: str, timeout: float = 30) -> str:
-        with urllib.request.urlopen(self.url(name, path), timeout=timeout) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(self.url(name, path), timeout=timeout) as response:
             return response.read().decode()
 
     def wait_ready(self, names: tuple[str, ...] | None = None, timeout: float = 90) -> None:

@@ -7,8 +7,8 @@ snapshot is taken, stored and published."""
 from __future__ import annotations
 
 import json
-from collections import Counter
 import urllib.request
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -17,8 +17,8 @@ from pymongo import AsyncMongoClient
 from contracts import PassportSnapshot, PassportSnapshotTaken, Topic
 from demo.feed import TopicTail
 from demo.generator import RegionSpec
-from tests.e2e.platform import Platform
 from tests.e2e.checks import FOLDED_TOPICS, differences, feed, region_under_test, settled
+from tests.e2e.platform import Platform
 from tests.support.factories import region_code
 
 pytestmark = [pytest.mark.infra, pytest.mark.e2e]

@@ -123,7 +123,7 @@ async def _processed(platform: Platform, counter: str) -> dict[str, float]:
         out[name] = sum(
             float(line.rsplit(" ", 1)[1])
             for line in text.splitlines()
-            if line.startswith(counter + "{") or line.startswith(counter + " ")
+            if line.startswith((counter + "{", counter + " "))
         )
     return out
 

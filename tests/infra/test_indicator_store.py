@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient
 from services.indicators.adapters.store import IndicatorStore
 from services.indicators.domain.indicators import compute_indicators
 from services.indicators.service import IndicatorsService
-from tests.support.indicators import D, R, TARGETS, incoming, state_of
+from tests.support.indicators import TARGETS, D, R, incoming, state_of
 from tests.unit.test_indicators_fold import region_history
 
 pytestmark = pytest.mark.infra

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import urllib.request
-from collections import defaultdict
 
 import pytest
 import uvicorn
@@ -56,7 +55,7 @@ async def _scrape(port: int, service: str) -> dict[tuple[str, tuple[tuple[str, s
     """The samples of `service` on its /metrics page, by (name, other labels)."""
 
     def get() -> str:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:  # noqa: S310 - loopback
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
             return r.read().decode()
 
     samples = {}
@@ -83,7 +82,7 @@ async def _end_offsets(bootstrap: str) -> dict[int, int]:
     probe = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await probe.start()
     try:
-        cluster = await probe._client.fetch_all_metadata()  # noqa: SLF001 - the topic's partitions
+        cluster = await probe._client.fetch_all_metadata()
         tps = [TopicPartition(TOPIC, p) for p in sorted(cluster.partitions_for_topic(TOPIC) or ())]
         return {tp.partition: off for tp, off in (await probe.end_offsets(tps)).items()}
     finally:

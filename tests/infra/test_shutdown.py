@@ -5,7 +5,6 @@ next instance of the group consumes exactly what is left, nothing applied twice.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -150,8 +149,7 @@ async def test_a_batch_failing_while_stopping_is_handed_back(infra, prefix):
     assert sorted(e for _, _, e in second.applied) == sorted(str(e.event_id) for e in events)
 
 
-SERVED = (
-    """
+SERVED = f"""
 import asyncio, sys, time
 from rsnms_runtime import metrics
 from rsnms_runtime.kafka import Outcome
@@ -167,11 +165,9 @@ async def slow(batch):
     return Outcome()
 
 runtime = ServiceRuntime(Settings(service="served"), gate=None)
-runtime.consume(["%s"], slow)
+runtime.consume(["{TOPIC}"], slow)
 serve(runtime.app(), runtime.settings)
 """
-    % TOPIC
-)
 
 
 async def test_sigterm_of_a_served_process_finishes_the_batch_and_exits_0(infra, prefix):

@@ -85,6 +85,7 @@ async def test_a_single_trace_spans_all_four_services_for_one_diagnostic_result(
                 kind="initial",
                 taken_on=date(2024, 10, 1),
                 scores={"digital_platforms": 35.0, "subject_knowledge": 90.0},
+                conducted_by="cnppm",
             ),
             source="assessment-platform",
             region=region,

@@ -47,6 +47,7 @@ def result(
         taken_on=day,
         framework_id=framework,
         scores=scores,
+        conducted_by="cnppm",
     )
 
 

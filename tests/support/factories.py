@@ -17,14 +17,14 @@ def educator_id(n: int | None = None) -> str:
 
 
 def educator_registered(region: str, n: int | None = None, **overrides: object) -> EducatorRegistered:
-    fields: dict[str, object] = dict(
-        educator_id=educator_id(n),
-        role="teacher",
-        organization_id="sch-1",
-        municipality_id="m-1",
-        birth_year=1994,
-        career_start=date(2023, 9, 1),
-        registered_on=date(2023, 9, 1),
-    )
+    fields: dict[str, object] = {
+        "educator_id": educator_id(n),
+        "role": "teacher",
+        "organization_id": "sch-1",
+        "municipality_id": "m-1",
+        "birth_year": 1994,
+        "career_start": date(2023, 9, 1),
+        "registered_on": date(2023, 9, 1),
+    }
     fields.update(overrides)
     return EducatorRegistered.create(EducatorRecorded(**fields), source="cnppm-test", region=region)

@@ -4,7 +4,7 @@ would (through adapters.documents), refusing keys FerretDB would refuse."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -111,7 +111,7 @@ def left(n: int, on: date) -> Event:
     return ev(EducatorDeparted, EducatorLeft(educator_id=ed(n), left_on=on))
 
 
-def dx(n: int, day: date = date(2024, 3, 1), dxid: str | None = None, region: str = R) -> Event:
+def dx(n: int, day: date = date(2024, 3, 1), dxid: str | None = None, region: str = R, by: str = "cnppm") -> Event:
     return ev(
         DeficitDiagnosed,
         Diagnosis(
@@ -124,6 +124,7 @@ def dx(n: int, day: date = date(2024, 3, 1), dxid: str | None = None, region: st
             framework_id="fw",
             scores={"c": 40.0},
             deficits=(Deficit(competency="c", area="a", score=40, threshold=60, severity="severe"),),
+            conducted_by=by,  # type: ignore[arg-type]
         ),
         region,
     )

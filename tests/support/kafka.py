@@ -21,7 +21,7 @@ async def read_topic(bootstrap: str, topic: str, timeout: float = 5.0) -> list[A
         deadline = time.monotonic() + timeout
         partitions = None
         while True:
-            cluster = await consumer._client.fetch_all_metadata()  # noqa: SLF001 - the metadata of every topic
+            cluster = await consumer._client.fetch_all_metadata()
             partitions = cluster.partitions_for_topic(topic)
             if partitions or time.monotonic() >= deadline:
                 break

@@ -83,6 +83,7 @@ def diagnosis(
         diagnosed_on=day,
         framework_id="fw",
         scores=all_scores,
+        conducted_by="cnppm",
         deficits=tuple(deficits),
     )
 

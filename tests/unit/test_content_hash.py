@@ -51,6 +51,7 @@ def diagnosed(
             diagnosed_on=date(2024, 9, 1),
             framework_id="fw",
             scores=scores,
+            conducted_by="cnppm",
             deficits=(),
             previous_diagnosis_id="dx-0",
             growth=growth,

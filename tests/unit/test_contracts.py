@@ -10,9 +10,19 @@ from pathlib import Path
 import pytest
 
 from contracts import (
+    CnppmStaffRecorded,
+    CnppmStaffRegistered,
     ContractError,
+    DiagnosticResult,
+    DiagnosticResultSubmitted,
     EducatorRecorded,
+    ManagementTeamRecorded,
+    ManagementTeamRegistered,
+    OrganizationRecorded,
+    OrganizationRegistered,
     ProgramCompleted,
+    SupportStaffRecorded,
+    SupportStaffRegistered,
     Topic,
     decode_event,
     decode_for_topic,
@@ -139,3 +149,73 @@ def test_v1_producers_coexist_with_v2_through_the_upcaster():
     assert from_v1 == v2 and from_v1.content_hash() == v2.content_hash()
     richer = educator_registered("RU-TST", 9, qualification_category="first", subject_areas=("math",))
     assert decode_event(richer.to_bytes()).payload.subject_areas == ("math",)
+
+
+@pytest.mark.parametrize(
+    ("event", "added", "expected"),
+    [
+        (
+            OrganizationRegistered.create(
+                OrganizationRecorded(organization_id="o1", kind="school", title="Школа", municipality_id="m1"),
+                source="test",
+                region="RU-TST",
+            ),
+            ("opened_on",),
+            {"opened_on": None},
+        ),
+        (
+            SupportStaffRegistered.create(
+                SupportStaffRecorded(
+                    staff_id="m1", kind="methodist", organization_id="o", municipality_id="m", capacity=9
+                ),
+                source="test",
+                region="RU-TST",
+            ),
+            ("employed_from",),
+            {"employed_from": None},
+        ),
+        (
+            CnppmStaffRegistered.create(
+                CnppmStaffRecorded(staff_id="c1", organization_id="o"), source="test", region="RU-TST"
+            ),
+            ("employed_from",),
+            {"employed_from": None},
+        ),
+        (
+            ManagementTeamRegistered.create(
+                ManagementTeamRecorded(team_id="t1", organization_id="o", municipality_id="m", size=3),
+                source="test",
+                region="RU-TST",
+            ),
+            ("formed_on",),
+            {"formed_on": None},
+        ),
+        (
+            DiagnosticResultSubmitted.create(
+                DiagnosticResult(
+                    session_id="s1",
+                    educator_id="ed-" + "0" * 16,
+                    role="teacher",
+                    kind="initial",
+                    taken_on=date(2024, 1, 1),
+                    scores={"c": 1.0},
+                    conducted_by="cnppm",
+                ),
+                source="test",
+                region="RU-TST",
+            ),
+            ("conducted_by", "centre_id"),
+            {"conducted_by": "unknown", "centre_id": None},
+        ),
+    ],
+    ids=lambda x: getattr(x, "event_type", None) or "",
+)
+def test_v1_documents_of_the_valid_time_contracts_decode_saying_what_v1_could_not(event, added, expected):
+    doc = json.loads(event.to_bytes())
+    assert doc["schema_version"] == 2
+    doc["schema_version"] = 1
+    for field in added:
+        doc["payload"].pop(field, None)
+    upcast = decode_event(json.dumps(doc))
+    assert upcast.schema_version == 2
+    assert {k: getattr(upcast.payload, k) for k in expected} == expected

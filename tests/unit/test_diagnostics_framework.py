@@ -66,7 +66,7 @@ def test_teachers_are_assessed_on_12_competencies_and_managers_on_15():
 
 def test_every_id_is_a_safe_document_key_and_thresholds_are_scores():
     fw = load_framework(DEFAULT_FILE)
-    for area_id, area in fw.areas.items():
+    for _area_id, area in fw.areas.items():
         for cid, c in area.competencies.items():
             assert "." not in cid and not cid.startswith("$") and cid.islower(), cid
             assert 0 < c.threshold < 100 and c.title

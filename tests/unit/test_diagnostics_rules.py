@@ -24,7 +24,7 @@ def test_a_score_equal_to_the_threshold_is_no_deficit_and_just_below_is():
 
 
 def test_scores_above_every_threshold_give_no_deficit():
-    dx = diagnose(result({c: 100 for c in FW.competencies_for("teacher")}), FW, None)
+    dx = diagnose(result(dict.fromkeys(FW.competencies_for("teacher"), 100)), FW, None)
     assert dx.deficits == () and len(dx.scores) == 12
 
 

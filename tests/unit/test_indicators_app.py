@@ -15,12 +15,12 @@ from services.indicators.config import IndicatorsConfig
 from services.indicators.domain.resources import InformationResources
 from services.indicators.entrypoints import app
 from tests.support.indicators import (
-    D,
-    R,
     TARGETS,
+    D,
     FakeSnapshotStore,
     FakeStateStore,
     FakeTableStore,
+    R,
     dx,
     incoming,
     reg,

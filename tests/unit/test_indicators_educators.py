@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.support.indicators import D, R, dx, left, moved, nd, reg, route, closed, table
+from tests.support.indicators import D, R, closed, dx, left, moved, nd, reg, route, table
 
 
 def test_i1_counts_each_active_educator_once_and_excludes_leavers():

@@ -157,7 +157,7 @@ def test_joining_partial_records_in_any_grouping_equals_folding_everything():
         shuffled = events + rng.sample(events, k=8)
         rng.shuffle(shuffled)
         cuts = sorted(rng.sample(range(1, len(shuffled)), k=4))
-        slices = [shuffled[a:b] for a, b in zip([0, *cuts], [*cuts, len(shuffled)])]
+        slices = [shuffled[a:b] for a, b in zip([0, *cuts], [*cuts, len(shuffled)], strict=True)]
         partials = [state_of(s) for s in slices]
         rng.shuffle(partials)
         joined = RegionState(R)

@@ -7,9 +7,9 @@ from datetime import date
 
 from services.indicators.domain.targets import Targets
 from tests.support.indicators import (
+    TARGETS,
     D,
     R,
-    TARGETS,
     closed,
     cnppm,
     dx,

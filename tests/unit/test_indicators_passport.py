@@ -13,9 +13,9 @@ from services.indicators.domain.labels import SECTION_TITLES
 from services.indicators.domain.passport import build_passport
 from services.indicators.domain.resources import FEDERAL, InformationResources
 from tests.support.indicators import (
+    TARGETS,
     D,
     R,
-    TARGETS,
     closed,
     cnppm,
     done,

@@ -15,12 +15,12 @@ from services.indicators.domain.indicators import compute_indicators
 from services.indicators.live import LiveTables
 from services.indicators.service import COMPACT_AFTER, SOURCE, IndicatorsService
 from tests.support.indicators import (
-    D,
-    R,
     TARGETS,
+    D,
     FakeSnapshotStore,
     FakeStateStore,
     FakeTableStore,
+    R,
     cnppm,
     done,
     dx,

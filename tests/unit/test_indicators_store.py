@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 from contracts import IndicatorTable
 from services.indicators.adapters.documents import decode, encode, unsafe_keys
-from services.indicators.domain.records import ENTITY_KINDS
 from services.indicators.adapters.table_store import table_document, table_id
 from services.indicators.domain.indicators import compute_indicators
+from services.indicators.domain.records import ENTITY_KINDS
 from services.indicators.repository import EntityKey
-from tests.support.indicators import D, R, TARGETS, state_of
+from tests.support.indicators import TARGETS, D, R, state_of
 from tests.unit.test_indicators_fold import region_history
 
 

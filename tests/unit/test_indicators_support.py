@@ -54,7 +54,7 @@ def test_i5_support_must_be_current_on_d(assigned, until, supported):
 
 
 def test_i5_counts_teachers_only_and_leavers_nowhere():
-    young = dict(birth=1995, career=date(2023, 9, 1))
+    young = {"birth": 1995, "career": date(2023, 9, 1)}
     events = [
         reg(1, **young),
         support(1),

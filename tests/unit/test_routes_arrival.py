@@ -26,8 +26,8 @@ from services.routes.service import RoutesService
 from tests.support.routes import (
     DAY,
     ED,
-    R,
     FakeStore,
+    R,
     deficit,
     diagnosed,
     ev,

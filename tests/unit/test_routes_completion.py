@@ -19,8 +19,8 @@ from contracts import (
 )
 from services.routes.domain import educator as educator_module
 from services.routes.domain.config import RoutePolicy
-from services.routes.domain.educator import Catalogue, EducatorFile, Loads, Refused
-from tests.support.routes import ED, R, deficit, diagnosed, ev, known, names, program, staff
+from services.routes.domain.educator import Catalogue, Loads, Refused
+from tests.support.routes import ED, deficit, diagnosed, ev, known, names, program, staff
 
 CATALOGUE = Catalogue(programs={"p": program("p", ["c1"]), "q": program("q", ["c2"])}, staff={"m": staff("m")})
 

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from services.routes.domain.builder import build_route
-from services.routes.domain.lifecycle import TRANSITIONS, IllegalTransition, Lifecycle
 from services.routes.domain.educator import RouteRecord
+from services.routes.domain.lifecycle import TRANSITIONS, IllegalTransition, Lifecycle
 from tests.support.routes import DAY, deficit, diagnosis, program
 
 
@@ -48,12 +48,12 @@ def test_illegal_transitions_raise_and_change_nothing(path, illegal):
 
 
 def test_the_transition_table_is_draft_active_then_final():
-    assert TRANSITIONS == {
+    assert {
         "draft": {"active", "cancelled"},
         "active": {"completed", "cancelled"},
         "completed": frozenset(),
         "cancelled": frozenset(),
-    }
+    } == TRANSITIONS
 
 
 def test_an_assigned_route_is_drafted_then_activated_and_its_history_only_grows():

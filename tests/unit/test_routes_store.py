@@ -10,7 +10,7 @@ from contracts import Activity, ActivityCompleted, Enrolment, ProgramEnrolled
 from services.routes.adapters.store import catalogue_document, file_document, route_view
 from services.routes.domain.config import RoutePolicy
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
-from tests.support.routes import ED, R, deficit, diagnosed, ev, known, program, registered, staff
+from tests.support.routes import ED, R, deficit, diagnosed, ev, program, registered, staff
 
 
 def problems(value: Any, path: str = "", in_array: bool = False) -> list[str]:

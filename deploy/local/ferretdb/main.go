@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -34,7 +36,7 @@ func main() {
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		fail(err)
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(&quietEndSessions{Handler: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})})
 
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
@@ -58,4 +60,57 @@ func main() {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "ferretdb:", err)
 	os.Exit(1)
+}
+
+// quietEndSessions drops the two WARN lines ("Response header", "Response message") FerretDB v1
+// logs for its error reply to endSessions, which it does not implement and every MongoDB driver
+// sends when a client closes. Every other record passes unchanged.
+//
+// FerretDB logs the header first, then the message, through one logger per connection (made with
+// WithAttrs), so each connection's handler holds back a WARN header until the next record of that
+// connection says whether it belongs to an endSessions reply.
+type quietEndSessions struct {
+	slog.Handler
+	mu   sync.Mutex
+	held *slog.Record
+}
+
+const endSessionsReply = "no such command: 'endSessions'"
+
+func (h *quietEndSessions) Handle(ctx context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if r.Level == slog.LevelWarn && strings.HasPrefix(r.Message, "Response header:") {
+		if err := h.flush(ctx); err != nil {
+			return err
+		}
+		held := r.Clone()
+		h.held = &held
+		return nil
+	}
+	if h.held != nil && r.Level == slog.LevelWarn && strings.Contains(r.Message, endSessionsReply) {
+		h.held = nil
+		return nil
+	}
+	if err := h.flush(ctx); err != nil {
+		return err
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h *quietEndSessions) flush(ctx context.Context) error {
+	if h.held == nil {
+		return nil
+	}
+	held := *h.held
+	h.held = nil
+	return h.Handler.Handle(ctx, held)
+}
+
+func (h *quietEndSessions) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &quietEndSessions{Handler: h.Handler.WithAttrs(attrs)}
+}
+
+func (h *quietEndSessions) WithGroup(name string) slog.Handler {
+	return &quietEndSessions{Handler: h.Handler.WithGroup(name)}
 }

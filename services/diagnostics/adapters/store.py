@@ -18,8 +18,8 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from rsnms_runtime.mongo import set_if_newer, write_each
 from contracts import DeficitDiagnosed, Diagnosis
+from rsnms_runtime.mongo import set_if_newer, write_each
 from services.diagnostics.adapters.documents import diagnosis_document, diagnosis_of, latest_document
 from services.diagnostics.repository import Loaded, diagnosis_key, educator_key
 

@@ -110,6 +110,8 @@ def diagnose(result: DiagnosticResult, framework: Framework, previous: Diagnosis
         previous_diagnosis_id=previous.diagnosis_id if previous else None,
         growth=_growth(result, previous) if previous else {},
         closed_competencies=_closed(result, framework, previous, deficits) if previous else (),
+        conducted_by=result.conducted_by,
+        centre_id=result.centre_id,
     )
 
 

@@ -20,7 +20,7 @@ from services.diagnostics.domain.errors import UnknownFramework
 #: snake_case: safe as a document key and readable in a route's reasons
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 
-DEFAULT_SEVERITY_TITLES: dict[str, str] = {
+DEFAULT_SEVERITY_TITLES: dict[Severity, str] = {
     "moderate": "Умеренный дефицит",
     "severe": "Выраженный дефицит",
     "critical": "Критический дефицит",

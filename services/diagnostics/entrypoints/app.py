@@ -4,6 +4,8 @@ dead-letter topic. The competency frameworks are loaded (and validated) here, at
 
 from __future__ import annotations
 
+from typing import Any
+
 from faststream.asgi import AsgiFastStream
 
 from contracts import Topic
@@ -16,10 +18,10 @@ from services.diagnostics.service import DiagnosticsService
 
 
 def build(
-    settings: Settings | None = None, frameworks: Frameworks | None = None, **runtime_options: object
+    settings: Settings | None = None, frameworks: Frameworks | None = None, **runtime_options: Any
 ) -> ServiceRuntime:
     """The service's runtime, ready to start (`runtime.start()` or `serve(runtime.app(), ...)`)."""
-    runtime = ServiceRuntime(settings or Settings(service="diagnostics"), **runtime_options)  # type: ignore[arg-type]
+    runtime = ServiceRuntime(settings or Settings(service="diagnostics"), **runtime_options)
     frameworks = frameworks or frameworks_from_env()
     repository = MongoDiagnosisRepository(runtime.db)
     service = DiagnosticsService(repository, frameworks)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pydantic import BaseModel
+
 from contracts import (
     CnppmStaffRecorded,
     EducatorRecorded,
@@ -34,7 +36,7 @@ from services.indicators.domain.records import (
 )
 from services.indicators.repository import EntityKey
 
-FACT_MODELS: dict[EntityKind, type] = {
+FACT_MODELS: dict[EntityKind, type[BaseModel]] = {
     "educator": EducatorRecorded,
     "organization": OrganizationRecorded,
     "program": ProgramRecorded,

@@ -85,19 +85,19 @@ def supersedes(candidate: Any, current: Any) -> bool:
     if current is None:
         return True
     if candidate.revision != current.revision:
-        return candidate.revision > current.revision
-    return candidate.model_dump_json() > current.model_dump_json()
+        return bool(candidate.revision > current.revision)
+    return bool(candidate.model_dump_json() > current.model_dump_json())
 
 
-def _fact(record: FactRecord, payload: Any) -> bool:
+def _fact(record: FactRecord[Any], payload: Any) -> bool:
     if supersedes(payload, record.fact):
-        changed = record.fact != payload
+        changed: bool = record.fact != payload
         record.fact = payload
         return changed
     return False
 
 
-def _add(items: set, item: Any) -> bool:
+def _add(items: set[Any], item: Any) -> bool:
     if item in items:
         return False
     items.add(item)
@@ -120,11 +120,11 @@ def _greatest(mapping: dict[str, Any], key: str, value: Any, order: Callable[[An
     return True
 
 
-def _route_order(r: RouteFact) -> tuple:
+def _route_order(r: RouteFact) -> tuple[date, str, tuple[str, ...]]:
     return r.assigned_on, r.methodist_id or "", r.program_ids
 
 
-def _support_order(s: SupportFact) -> tuple:
+def _support_order(s: SupportFact) -> tuple[date, date]:
     return s.assigned_on, s.until or date.max
 
 

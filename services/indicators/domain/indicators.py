@@ -179,7 +179,7 @@ def _values(tally: Tally, targets: Mapping[str, float], max_load: int) -> list[I
                 scope_kind=kind,
                 scope_id=sid,
                 numerator=num,
-                denominator=den,  # type: ignore[arg-type]
+                denominator=den,
                 value=value,
                 target=target,
                 target_met=met(indicator, value, target, max_load if region_e1 else None),

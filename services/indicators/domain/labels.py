@@ -22,7 +22,7 @@ INDICATOR_TITLES: dict[str, str] = {
     "RM": "Доля выполненных мероприятий дорожной карты",
 }
 
-INDICATOR_UNITS: dict[str, str] = {**{k: "share" for k in INDICATOR_TITLES}, "E1": "educators_per_methodist"}
+INDICATOR_UNITS: dict[str, str] = {**dict.fromkeys(INDICATOR_TITLES, "share"), "E1": "educators_per_methodist"}
 
 SCOPE_TITLES: dict[str, str] = {"region": "Регион", "municipality": "Муниципалитет", "organization": "Организация"}
 

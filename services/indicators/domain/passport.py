@@ -29,7 +29,7 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def _section(name: str, **kwargs: object) -> PassportSection:
-    return PassportSection(title=SECTION_TITLES[name], **kwargs)  # type: ignore[arg-type]
+    return PassportSection(title=SECTION_TITLES[name], **kwargs)
 
 
 def staff_section(state: RegionState, active: Sequence[EducatorRecord], d: date) -> PassportSection:

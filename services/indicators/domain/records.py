@@ -165,7 +165,7 @@ class EducatorRecord(FactRecord[EducatorRecorded]):
         return out
 
 
-Record = EducatorRecord | FactRecord | TeamRecord | CnppmStaffRecord
+Record = EducatorRecord | FactRecord[Any] | TeamRecord | CnppmStaffRecord
 
 
 def new_record(kind: EntityKind) -> Record:

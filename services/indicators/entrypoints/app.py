@@ -94,9 +94,9 @@ async def _forever(what: str, step: Callable[[], Awaitable[None]], runtime: Serv
 
 
 def build(
-    settings: Settings | None = None, config: IndicatorsConfig | None = None, **runtime_options: object
+    settings: Settings | None = None, config: IndicatorsConfig | None = None, **runtime_options: Any
 ) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings or Settings(service="indicators"), **runtime_options)  # type: ignore[arg-type]
+    runtime = ServiceRuntime(settings or Settings(service="indicators"), **runtime_options)
     config = config or IndicatorsConfig.from_env()
     store = IndicatorStore(runtime.db)
     service = IndicatorsService(
@@ -108,7 +108,7 @@ def build(
         LiveTables(config.table_debounce_s),
         heap=HeapKeeper(),
     )
-    runtime.indicators = service  # type: ignore[attr-defined] - for tests, benchmarks and the CLI
+    runtime.indicators = service  # type: ignore[attr-defined]  # for tests, benchmarks and the CLI
 
     async def publish_tables() -> None:
         await service.live.wait()
@@ -127,7 +127,7 @@ def build(
             await runtime.publisher.publish(event)
         return snap
 
-    runtime.take_snapshot = take_snapshot  # type: ignore[attr-defined] - for tests and the CLI
+    runtime.take_snapshot = take_snapshot  # type: ignore[attr-defined]  # for tests and the CLI
 
     async def periodic_snapshots() -> None:
         await asyncio.sleep(config.snapshot_interval_s)

@@ -26,6 +26,16 @@ COLLECTIONS: dict[str, str] = {
     "CnppmStaffRegistered": "cnppm_staff",
     "CnppmStaffTrainedByFederalOperator": "cnppm_staff",
     "RoadmapItemUpdated": "roadmap",
+    "SupportStaffDeparted": "support_staff",
+    "CnppmStaffDeparted": "cnppm_staff",
+    "ManagementTeamDissolved": "management_teams",
+    "OrganizationClosed": "organizations",
+    "ProgramImplementationReported": "programs",
+    "ProgramRegisterStatusChanged": "programs",
+    "RoadmapItemStatusChanged": "roadmap",
+    "SupportFormReported": "support_forms",
+    "MethodistAttachmentReported": "methodist_attachments",
+    "ExternalRouteReported": "external_routes",
 }
 
 
@@ -74,6 +84,8 @@ class RegistryStore:
                 update = {"$set": {"left_on": data["left_on"], **base}, "$setOnInsert": {"revision": 0}}
             elif e.event_type == "CnppmStaffTrainedByFederalOperator":
                 update = {"$addToSet": {"trainings": data}, "$setOnInsert": {**base, "revision": 0}}
+            elif "revision" not in data:  # other additive facts dated in the world: a set of them
+                update = {"$addToSet": {"history": data}, "$setOnInsert": {**base, "revision": 0}}
             else:
                 update = {
                     "$set": {

@@ -46,14 +46,17 @@ class Verdict:
 
 def check_rules(event: Event) -> str | None:
     """A reason to refuse the fact, or None when it is plausible."""
-    p = event.payload
     if isinstance(event, EducatorRegistered):
-        if p.career_start.year < p.birth_year + MIN_CAREER_AGE:
-            return f"career_start {p.career_start} is before the age of {MIN_CAREER_AGE} (birth_year {p.birth_year})"
-    if isinstance(event, ProgramRegistered) and p.register_id is not None and p.hours < 16:
+        educator = event.payload
+        if educator.career_start.year < educator.birth_year + MIN_CAREER_AGE:
+            return (
+                f"career_start {educator.career_start} is before the age of {MIN_CAREER_AGE} "
+                f"(birth_year {educator.birth_year})"
+            )
+    if isinstance(event, ProgramRegistered) and event.payload.register_id is not None and event.payload.hours < 16:
         return "programs in the federal register ФР ДПП have at least 16 hours"
-    if isinstance(event, CnppmStaffTrainedByFederalOperator) and p.trained_on > event.occurred_at.date():
-        return f"trained_on {p.trained_on} is in the future of the report ({event.occurred_at.date()})"
+    if isinstance(event, CnppmStaffTrainedByFederalOperator) and event.payload.trained_on > event.occurred_at.date():
+        return f"trained_on {event.payload.trained_on} is in the future of the report ({event.occurred_at.date()})"
     return None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from faststream.asgi import AsgiFastStream
 
 from contracts import Topic
@@ -11,7 +13,7 @@ from services.registry.adapters.store import RegistryStore
 from services.registry.service import RegistryService
 
 
-def build(settings: Settings | None = None, **runtime_options: object) -> ServiceRuntime:
+def build(settings: Settings | None = None, **runtime_options: Any) -> ServiceRuntime:
     runtime = ServiceRuntime(settings or Settings(service="registry"), **runtime_options)
     service = RegistryService(RegistryStore(runtime.db))
     runtime.consume([str(Topic.REGISTRY_SUBMITTED)], service.handle)

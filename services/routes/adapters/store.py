@@ -14,12 +14,13 @@ Collections of the service's database:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from pymongo import ReplaceOne, UpdateOne
+from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from rsnms_runtime.mongo import set_if_newer, write_each
 from contracts import ProgramRecorded, SupportStaffRecorded
+from rsnms_runtime.mongo import set_if_newer, write_each
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
 
 
@@ -129,7 +130,8 @@ class RoutesStore:
         files = list(files)
         if not files:
             return
-        ops, views = [], []
+        ops: list[ReplaceOne[Any]] = []
+        views: list[ReplaceOne[Any]] = []
         for f in files:
             doc = file_document(f)
             ops.append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))

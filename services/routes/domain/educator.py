@@ -265,15 +265,15 @@ class EducatorFile(BaseModel):
         elif isinstance(event, ProgramEnrolled):
             self._enrolled(event)
         elif isinstance(event, ProgramCompleted):
-            p = event.payload
-            done = ProgramDone(program_id=p.program_id, route_id=p.route_id, completed_on=p.completed_on)
+            c = event.payload
+            done = ProgramDone(program_id=c.program_id, route_id=c.route_id, completed_on=c.completed_on)
             if done not in self.programs_done:
                 self.programs_done.append(done)
             out = self._maybe_completed(event, loads)
         elif isinstance(event, ActivityCompleted):
-            p = event.payload
+            a = event.payload
             act = ActivityDone(
-                kind=p.activity_kind, item_id=p.item_id, route_id=p.route_id, completed_on=p.completed_on
+                kind=a.activity_kind, item_id=a.item_id, route_id=a.route_id, completed_on=a.completed_on
             )
             if act not in self.activities:
                 self.activities.append(act)

@@ -3,6 +3,8 @@ publishes routes and support forms on Topic.ROUTES."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from faststream.asgi import AsgiFastStream
 
 from contracts import Topic
@@ -17,9 +19,9 @@ INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.PROGRESS)
 
 
 def build(
-    settings: Settings | None = None, policy: RoutePolicy | None = None, **runtime_options: object
+    settings: Settings | None = None, policy: RoutePolicy | None = None, **runtime_options: Any
 ) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings or Settings(service="routes"), **runtime_options)  # type: ignore[arg-type]
+    runtime = ServiceRuntime(settings or Settings(service="routes"), **runtime_options)
     store = RoutesStore(runtime.db)
     service = RoutesService(store, policy or RoutePolicy.from_env(), competency_titles())
     runtime.on_startup(store.ensure_indexes)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -42,6 +42,10 @@ HEADERS_KEPT = 32
 
 
 class DeadLetter(Record):
+    #: a record about refused input: its text is made printable by whoever writes it
+    #: (rsnms_runtime.deadletters), and letters written earlier stay readable
+    check_text: ClassVar[bool] = False
+
     error_kind: ErrorKind
     error: str = Field(description="human-readable reason")
     consumer: str = Field(description="service (consumer group) that refused the message")

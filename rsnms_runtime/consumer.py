@@ -21,6 +21,7 @@ Nothing of a consumer is set from outside: the subscriber glue calls `process`, 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import deque
@@ -303,7 +304,7 @@ class BatchConsumer:
         known: dict[tuple[str, int], dict[str, str]] = {}
         for (topic, partition), ids in by_partition.items():
             known[(topic, partition)] = await self._options.retries.run(
-                lambda t=topic, p=partition, i=ids: self._ledger.known(t, p, i), "ledger"
+                functools.partial(self._ledger.known, topic, partition, ids), "ledger"
             )
         fresh: list[Incoming] = []
         seen_in_batch: dict[str, str] = {}

@@ -11,7 +11,7 @@ import itertools
 import time
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -158,7 +158,7 @@ class ProcessedEvents:
         """Journal the entries of one partition (a replay's entries again is harmless)."""
         await self.mark_all({(topic, partition): entries})
 
-    async def mark_all(self, entries: dict[tuple[str, int], Sequence[tuple[str, str]]]) -> None:
+    async def mark_all(self, entries: Mapping[tuple[str, int], Sequence[tuple[str, str]]]) -> None:
         """Journal the entries of several partitions with one insert."""
         now = datetime.now(UTC)
         docs = []

@@ -41,6 +41,9 @@ from rsnms_runtime.sources import SourceGate
 from rsnms_runtime.telemetry import configure_tracing
 from rsnms_runtime.tracecontext import drops_unsampled_parents
 
+#: how long stopping waits for the background tasks (lag watcher) to end
+STOP_BACKGROUND_S = 5.0
+
 #: allocations between collections of the youngest GC generation (CPython's default is 700)
 YOUNG_GC_THRESHOLD = 20_000
 
@@ -192,7 +195,11 @@ class ServiceRuntime:
             consumer.stopping()
         for task in self._background:
             task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        if self._background:
+            # bounded: a Kafka request of the lag watcher has been seen to outlive its cancellation
+            _, pending = await asyncio.wait(self._background, timeout=STOP_BACKGROUND_S)
+            if pending:
+                self.log.warning("background_tasks_not_stopped", tasks=len(pending))
         self._background.clear()
 
     async def close(self) -> None:

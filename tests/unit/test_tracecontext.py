@@ -115,7 +115,7 @@ def _spans_for(provider: TracerProvider, traceparents: list[str | None]):
     events = [educator_registered("RU-TST", n) for n in range(len(traceparents))]
     fresh = [
         Incoming(e, topic, 0, n, e.to_bytes(), SimpleNamespace(headers=[("traceparent", tp.encode())] if tp else []))
-        for n, (e, tp) in enumerate(zip(events, traceparents))
+        for n, (e, tp) in enumerate(zip(events, traceparents, strict=True))
     ]
     spans = consumer.spans_for(fresh, 0)
     recording = [spans[str(e.event_id)].is_recording() for e in events]

@@ -5,7 +5,7 @@ PYTHON := .venv/bin/python
 
 run:            ## run the platform locally: stack, four services, demo region, live indicators
 	deploy/local/stack up
-	$(PYTHON) -m demo.platform
+	$(PYTHON) -m demo
 
 test:           ## run the test suite against a real Kafka and FerretDB started for the tests
 	deploy/local/stack build

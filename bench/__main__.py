@@ -1,6 +1,6 @@
 """Benchmarks of the indicators pipeline, each comparison measured side by side in one run.
 
-    python -m bench [fold|latency|scale|replay|all] [--scale quick|region|national]
+    python -m bench [fold|latency|scale|replay|portal|all] [--scale quick|region|national]
 
 fold     real Kafka -> validate -> fold -> persist to FerretDB -> commit (the service), against a
          naive FastStream per-message handler (one database update per event) and the
@@ -9,6 +9,7 @@ latency  publish -> indicator visible, p50/p95/p99 at a sustained rate
 scale    1, 2 and 3 instances in one consumer group: throughput and identical indicators
 replay   rebuild everything from scratch from a history (national: 89 regions, ~1.1 million
          educators, ~10 events each): events/s and peak memory
+portal   page loads of the portal for a region of 10,000 educators (bench/portal.py)
 
 Events are published with the headers the platform's publishers set, including a W3C
 `traceparent` from a publisher sampling 1 % of traces. The fold runs twice: with every
@@ -34,7 +35,7 @@ from collections import defaultdict, deque
 from datetime import date
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from faststream.middlewares import AckPolicy
 from pymongo import AsyncMongoClient
@@ -43,6 +44,7 @@ from bench.history import NATIONAL, QUICK, REGION, SMALL, Scale, history
 from contracts import Topic, decode_event, topic_of
 from rsnms_runtime.kafka import event_headers
 from rsnms_runtime.localstack import ROOT, LocalStack
+from rsnms_runtime.partitions import topic_partitions
 from rsnms_runtime.settings import Settings
 from services.indicators.adapters.store import IndicatorStore
 from services.indicators.domain.indicators import compute
@@ -98,8 +100,7 @@ async def raw_values(kafka: str, limit: int) -> list[bytes]:
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
     await consumer.start()
     try:
-        cluster = await consumer._client.fetch_all_metadata()
-        tps = [TopicPartition(t, p) for t in FOLDED for p in cluster.partitions_for_topic(t) or ()]
+        tps = await topic_partitions(kafka, list(FOLDED))
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         out: list[bytes] = []
@@ -271,8 +272,7 @@ async def bench_latency(stack: LocalStack, rate: int, seconds: float) -> dict[st
     service = runtime.indicators  # type: ignore[attr-defined]
     consumer_start = AIOKafkaConsumer(bootstrap_servers=stack.kafka)
     await consumer_start.start()
-    cluster = await consumer_start._client.fetch_all_metadata()
-    tps = [TopicPartition(t, p) for t in FOLDED for p in cluster.partitions_for_topic(t) or ()]
+    tps = await topic_partitions(stack.kafka, list(FOLDED))
     ends = await consumer_start.end_offsets(tps)
     await consumer_start.stop()
     await runtime.start()
@@ -413,6 +413,10 @@ async def main_async(args: argparse.Namespace) -> None:
             out["scale"] = await bench_scale(stack, scale)
         if args.what == "replay":
             out["replay"] = await bench_replay(stack, scale)
+        if args.what == "portal":
+            from bench.portal import bench_portal
+
+            out["portal"] = await bench_portal(stack, publish)
     finally:
         stack.down()
     path = RESULTS / f"{args.what}-{args.scale}.json"
@@ -424,7 +428,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", nargs="?", default="all", choices=["fold", "latency", "scale", "replay", "all"])
+    parser.add_argument(
+        "what", nargs="?", default="all", choices=["fold", "latency", "scale", "replay", "portal", "all"]
+    )
     parser.add_argument("--scale", default="region", choices=sorted(SCALES))
     parser.add_argument("--rate", type=int, default=200, help="latency: events per second")
     parser.add_argument("--seconds", type=float, default=20, help="latency: how long to publish")

@@ -5,7 +5,7 @@ provider progress) directly as contract events, about ten per educator, so that 
 of a whole country can be produced without running the other services. Streaming: events
 are yielded region by region and never all held in memory.
 
-Scale of DOMAIN.md: 89 regions, about 2,300 municipalities, about 40,000 schools and
+Scale of docs/domain.md: 89 regions, about 2,300 municipalities, about 40,000 schools and
 1.1 million educators nationally.
 """
 
@@ -30,17 +30,19 @@ from contracts import (
     Event,
     ManagementTeamRecorded,
     ManagementTeamRegistered,
+    MethodistAttachment,
+    MethodistAttachmentReported,
     OrganizationRecorded,
     OrganizationRegistered,
-    ProgramCompleted,
+    ProgramCompletionAccepted,
     ProgramEnrolled,
     ProgramRecorded,
     ProgramRegistered,
     Route,
     RouteAssigned,
     RouteItem,
-    Support,
-    SupportAssigned,
+    SupportForm,
+    SupportFormReported,
     SupportStaffRecorded,
     SupportStaffRegistered,
 )
@@ -168,13 +170,15 @@ def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) ->
     )
     if young and role == "teacher":
         yield ev(
-            SupportAssigned,
-            Support(
+            SupportFormReported,
+            SupportForm(
                 support_id=f"sup-{eid}",
                 educator_id=eid,
-                form="mentoring",
-                assigned_on=registered,
-                until=career + timedelta(days=3 * 365),
+                kind="mentoring",
+                supporter_id=f"met-{rng.randrange(methodists):04d}",
+                confirmed=True,
+                started_on=registered,
+                ended_on=career + timedelta(days=3 * 365),
             ),
             registered,
         )
@@ -199,6 +203,19 @@ def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) ->
     yield ev(DeficitDiagnosed, diagnosis, diagnosed)
     chosen = [next(p for p in programs if p.competencies[0] == c) for c in gaps]
     route_id = f"route-dx-{eid}"
+    methodist = f"met-{rng.randrange(methodists):04d}"
+    if role == "teacher":  # the school reports the teacher attached to the route's methodist
+        yield ev(
+            MethodistAttachmentReported,
+            MethodistAttachment(
+                attachment_id=f"att-{eid}",
+                educator_id=eid,
+                methodist_id=methodist,
+                confirmed=True,
+                attached_from=diagnosed,
+            ),
+            diagnosed,
+        )
     yield ev(
         RouteAssigned,
         Route(
@@ -206,7 +223,7 @@ def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) ->
             educator_id=eid,
             diagnosis_id=diagnosis.diagnosis_id,
             assigned_on=diagnosed,
-            methodist_id=f"met-{rng.randrange(methodists):04d}",
+            methodist_id=methodist,
             items=tuple(
                 RouteItem(
                     item_id=f"i{k}",
@@ -257,7 +274,7 @@ def _educator(ev, rng, region, muni, school, ei, programs, methodists, start) ->
         done = enrolled + timedelta(days=rng.randint(20, 90))
         if done <= TODAY and rng.random() < 0.8:
             yield ev(
-                ProgramCompleted,
+                ProgramCompletionAccepted,
                 Completion(educator_id=eid, program_id=p.program_id, route_id=route_id, completed_on=done),
                 done,
             )

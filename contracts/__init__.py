@@ -24,6 +24,7 @@ from contracts.envelope import Event, Record, deterministic_event_id
 from contracts.events.diagnostics import *
 from contracts.events.indicators import *
 from contracts.events.registry import *
+from contracts.events.rounds import *
 from contracts.events.routes import *
 from contracts.events.world import *
 from contracts.topics import INBOUND_TOPICS, Topic

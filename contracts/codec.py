@@ -19,6 +19,7 @@ from contracts.envelope import TEXT_CHECKED, Event
 from contracts.events.diagnostics import DIAGNOSTICS_EVENTS
 from contracts.events.indicators import INDICATOR_EVENTS
 from contracts.events.registry import REGISTRY_EVENTS
+from contracts.events.rounds import GOVERNANCE_EVENTS, ROUND_EVENTS, RoundsSummaryPublished
 from contracts.events.routes import PROGRESS_EVENTS, ROUTE_EVENTS
 from contracts.events.world import WORLD_EVENTS
 from contracts.text import raw_control
@@ -33,6 +34,9 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     *ROUTE_EVENTS,
     *PROGRESS_EVENTS,
     *INDICATOR_EVENTS,
+    *GOVERNANCE_EVENTS,
+    *ROUND_EVENTS,
+    RoundsSummaryPublished,
 )
 EVENT_CLASSES: dict[str, type[Event]] = {c.model_fields["event_type"].default: c for c in ALL_EVENTS}
 
@@ -45,6 +49,9 @@ EVENT_TOPICS: dict[str, Topic] = {
     **{c.model_fields["event_type"].default: Topic.PROGRESS for c in PROGRESS_EVENTS},
     "IndicatorsPublished": Topic.AGGREGATES,
     "PassportSnapshotTaken": Topic.PASSPORTS,
+    **{c.model_fields["event_type"].default: Topic.GOVERNANCE for c in GOVERNANCE_EVENTS},
+    **{c.model_fields["event_type"].default: Topic.ROUNDS for c in ROUND_EVENTS},
+    "RoundsSummaryPublished": Topic.AGGREGATES,
 }
 
 #: events each topic carries; registry facts are first submitted on REGISTRY_SUBMITTED

@@ -22,9 +22,14 @@ class Topic(StrEnum):
     AGGREGATES = "rsnms.indicators.aggregates"
     #: passport snapshots (паспорт ДППО)
     PASSPORTS = "rsnms.indicators.passports"
+    #: monitoring rounds, passport decisions and sections from the regional ministry, the ИРО and
+    #: the federal operator (inbound)
+    GOVERNANCE = "rsnms.governance.submitted"
+    #: round versions, passport status changes, program requests and recommendations
+    ROUNDS = "rsnms.indicators.rounds"
     #: messages no consumer could accept, with the reason and the original bytes
     DEAD_LETTER = "rsnms.deadletter"
 
 
 #: events a publishing system may put on each inbound topic
-INBOUND_TOPICS = (Topic.REGISTRY_SUBMITTED, Topic.DIAGNOSTIC_RESULTS, Topic.PROGRESS)
+INBOUND_TOPICS = (Topic.REGISTRY_SUBMITTED, Topic.DIAGNOSTIC_RESULTS, Topic.PROGRESS, Topic.GOVERNANCE)

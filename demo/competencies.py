@@ -1,5 +1,5 @@
 """Which competencies an assessment platform scores, per role: read from the default
-competency framework the diagnostics service ships (a data file, not its code)."""
+competency framework the platform ships as shared data (contracts/competencies/)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import yaml
 
-FRAMEWORK = Path(__file__).resolve().parents[1] / "services" / "diagnostics" / "frameworks" / "default.yaml"
+from contracts.competency import SHIPPED_FRAMEWORKS
+
+FRAMEWORK = SHIPPED_FRAMEWORKS / "default.yaml"
 
 
 def framework_competencies(path: Path = FRAMEWORK) -> dict[str, tuple[str, ...]]:

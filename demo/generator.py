@@ -1,12 +1,21 @@
 """A seeded generator of a realistic region of the РСНМС.
 
-It plays the outside systems: the ЦНППМ and the institute (registry facts), the
-assessment platform (diagnostic results) and, once routes exist, the program
-providers (enrolments, completions, informal activities, management-team training).
+It plays the outside systems: the ЦНППМ and the institute (registry facts), the schools,
+colleges and municipal methodical services (support forms of young teachers, methodist
+attachments), the federal route platform (routes developed outside the platform), the
+assessment platform (diagnostic results, conducted by the ЦНППМ or another centre) and, once
+routes exist, the program providers (enrolments, completions, informal activities,
+management-team training).
+
+Histories are realistic, dated when things took effect: departures and transfers, methodists
+and ЦНППМ staff who leave, teams formed late or dissolved, programs implemented per academic
+year and leaving the register, road-map items progressing over time, schools that report
+support late (or never, or without a confirmed mentor), and one methodist carrying far more
+teachers than the 250 the regulation allows.
 Educators appear only as pseudonymous ids: a fake SNILS is made up and hashed with
 the pseudonymisation key, exactly as a source system would do it.
 
-Sizes follow DOMAIN.md: a methodist per ~150-200 educators, a management team per
+Sizes follow docs/domain.md: a methodist per ~150-200 educators, a management team per
 school, about 40 % of educators diagnosed a year, a share of programs in ФР ДПП.
 """
 
@@ -20,6 +29,7 @@ from datetime import date, timedelta
 from contracts import (
     Activity,
     ActivityCompleted,
+    CnppmStaffDeparted,
     CnppmStaffRecorded,
     CnppmStaffRegistered,
     CnppmStaffTrained,
@@ -35,20 +45,34 @@ from contracts import (
     EducatorTransferred,
     Enrolment,
     Event,
+    ExternalRoute,
+    ExternalRouteReported,
+    ImplementationPeriod,
+    ManagementTeamDissolved,
     ManagementTeamRecorded,
     ManagementTeamRegistered,
+    MethodistAttachment,
+    MethodistAttachmentReported,
     OrganizationRecorded,
     OrganizationRegistered,
     ProgramCompleted,
     ProgramEnrolled,
+    ProgramImplementationReported,
     ProgramRecorded,
     ProgramRegistered,
     RoadmapItemRecorded,
+    RoadmapItemStatusChanged,
     RoadmapItemUpdated,
+    RoadmapStatusChange,
     RouteAssigned,
+    StaffLeft,
+    SupportForm,
+    SupportFormReported,
+    SupportStaffDeparted,
     SupportStaffRecorded,
     SupportStaffRegistered,
     TeamCompletion,
+    TeamDissolution,
     TeamProgramCompleted,
 )
 from contracts.envelope import Record
@@ -82,6 +106,10 @@ class Region:
     #: educator id -> the made-up SNILS it was derived from (stays with the source system; for
     #: tests that check no SNILS reaches the platform)
     snils: dict[str, str] = field(default_factory=dict)
+    #: educator id -> (role, birth year, career start, registered on, school)
+    people: dict[str, tuple[str, int, date, date, str]] = field(default_factory=dict)
+    #: the methodist who left and when
+    methodist_left: tuple[str, date] | None = None
 
     @property
     def inbound(self) -> list[Event]:
@@ -106,11 +134,13 @@ class RegionGenerator:
         self.src_registry = "cnppm-" + spec.region.lower()
         self.src_assessment = "assessment-platform"
         self.src_provider = "iro-lms"
+        self.src_schools = "schools-" + spec.region.lower()
+        self.src_routes = "federal-route-platform"
 
     @property
-    def sources(self) -> tuple[str, str, str]:
+    def sources(self) -> tuple[str, ...]:
         """The outside systems this region's events come from (each signs with its own key)."""
-        return self.src_registry, self.src_assessment, self.src_provider
+        return self.src_registry, self.src_assessment, self.src_provider, self.src_schools, self.src_routes
 
     def _ev(self, cls: type[Event], payload: Record, source: str, day: date) -> Event:
         from datetime import UTC, datetime, time
@@ -158,38 +188,69 @@ class RegionGenerator:
         self._programs(out, start)
         self._educators(out, schools, munis, start)
         self._staff(out, munis, start)
+        self._support(out, start)
         for sid, muni in schools:
             team = f"team-{sid}"
             out.team_ids.append(team)
+            formed = start if rng.random() < 0.8 else _day_between(rng, start, today - timedelta(days=90))
             reg.append(
                 self._ev(
                     ManagementTeamRegistered,
                     ManagementTeamRecorded(
-                        team_id=team, organization_id=sid, municipality_id=muni, size=rng.randint(3, 6)
+                        team_id=team,
+                        organization_id=sid,
+                        municipality_id=muni,
+                        size=rng.randint(3, 6),
+                        formed_on=formed,
                     ),
                     self.src_registry,
-                    start,
+                    formed,
                 )
             )
+            if rng.random() < 0.08:  # a team dissolved (a new one is formed under another id)
+                gone = _day_between(rng, formed + timedelta(days=30), today)
+                reg.append(
+                    self._ev(
+                        ManagementTeamDissolved,
+                        TeamDissolution(team_id=team, dissolved_on=gone),
+                        self.src_registry,
+                        gone,
+                    )
+                )
         for i in range(1, 9):
             due = _day_between(rng, start, today + timedelta(days=365))
-            status = rng.choice(["done", "done", "in_progress", "planned", "cancelled"]) if due <= today else "planned"
+            item_id = f"rm-{i:02d}"
             reg.append(
                 self._ev(
                     RoadmapItemUpdated,
                     RoadmapItemRecorded(
-                        item_id=f"rm-{i:02d}",
+                        item_id=item_id,
                         title=f"Мероприятие дорожной карты № {i}",
                         responsible=rng.choice(["ЦНППМ", "ИРО", "РОИВ"]),
                         due_date=due,
                         expected_result="Аналитическая справка",
-                        status=status,
-                        completed_on=due if status == "done" else None,
+                        status="planned",
                     ),
                     self.src_registry,
                     start,
                 )
             )
+            # progress over time, each step dated when it happened
+            began = _day_between(rng, start, min(due, today))
+            steps = [("in_progress", began)] if rng.random() < 0.85 else []
+            if steps and rng.random() < 0.6:
+                steps.append(("done", _day_between(rng, began, min(due + timedelta(days=60), today))))
+            elif rng.random() < 0.1:
+                steps.append(("cancelled", _day_between(rng, began, today)))
+            for status, day in steps:
+                reg.append(
+                    self._ev(
+                        RoadmapItemStatusChanged,
+                        RoadmapStatusChange(item_id=item_id, status=status, effective=day),
+                        self.src_registry,
+                        day,
+                    )
+                )
         return out
 
     def _programs(self, out: Region, start: date) -> None:
@@ -225,6 +286,22 @@ class RegionGenerator:
             )
             out.programs[program.program_id] = program
             out.registry.append(self._ev(ProgramRegistered, program, self.src_registry, start))
+            if program.implemented:  # implemented per academic year, some stop after a year or two
+                first = start.year - (1 if start.month < 9 else 0)
+                for year in range(first, s.today.year + 1):
+                    begin = date(year, 9, 1)
+                    if begin > s.today or rng.random() < 0.15:
+                        break
+                    out.registry.append(
+                        self._ev(
+                            ProgramImplementationReported,
+                            ImplementationPeriod(
+                                program_id=program.program_id, period_from=begin, period_to=date(year + 1, 6, 30)
+                            ),
+                            self.src_registry,
+                            begin,
+                        )
+                    )
 
     def _educators(self, out: Region, schools: list[tuple[str, str]], munis: list[str], start: date) -> None:
         rng, s, today = self.rng, self.spec, self.spec.today
@@ -242,6 +319,9 @@ class RegionGenerator:
                     career_start = date(birth_year + rng.randint(21, 24), 9, 1)
                 career_start = max(career_start, date(birth_year + 18, 9, 1))
                 registered_on = max(career_start, _day_between(rng, start, today - timedelta(days=60)))
+                if career_start > start and rng.random() < 0.3:  # registered a little before starting work
+                    registered_on = max(start, career_start - timedelta(days=rng.randint(1, 10)))
+                out.people[eid] = (role, birth_year, career_start, registered_on, sid)
                 out.registry.append(
                     self._ev(
                         EducatorRegistered,
@@ -280,6 +360,22 @@ class RegionGenerator:
                     )
                 if rng.random() < s.diagnosed_share:
                     self._diagnose(out, eid, role, registered_on)
+                elif rng.random() < 0.05:  # a route drawn up on the federal platform, from its own diagnosis
+                    day = _day_between(rng, registered_on, today - timedelta(days=10))
+                    out.registry.append(
+                        self._ev(
+                            ExternalRouteReported,
+                            ExternalRoute(
+                                route_id=f"fed-{eid[3:19]}",
+                                educator_id=eid,
+                                diagnosis_id=f"fed-dx-{eid[3:19]}",
+                                source_system="fed-route-platform",
+                                developed_on=day,
+                            ),
+                            self.src_routes,
+                            day,
+                        )
+                    )
 
     def _diagnose(self, out: Region, eid: str, role: str, registered_on: date) -> None:
         rng, today = self.rng, self.spec.today
@@ -298,7 +394,7 @@ class RegionGenerator:
                     kind="initial",
                     taken_on=taken,
                     scores=scores,
-                    conducted_by="cnppm",
+                    conducted_by=rng.choices(["cnppm", "copmkp", "other_centre"], [85, 10, 5])[0],
                 ),
                 self.src_assessment,
                 taken,
@@ -338,11 +434,18 @@ class RegionGenerator:
                         organization_id="cnppm",
                         municipality_id=muni,
                         capacity=250,
+                        employed_from=start,
                     ),
                     self.src_registry,
                     start,
                 )
             )
+            if i == 1:  # a methodist who left; the teachers attached to them are left without one
+                gone = _day_between(rng, start + timedelta(days=200), self.spec.today - timedelta(days=30))
+                out.methodist_left = ("met-001", gone)
+                reg.append(
+                    self._ev(SupportStaffDeparted, StaffLeft(staff_id="met-001", left_on=gone), self.src_registry, gone)
+                )
         for i in range(max(2, educators // 30)):
             muni = munis[i % len(munis)]
             reg.append(
@@ -354,6 +457,7 @@ class RegionGenerator:
                         organization_id=f"mms-{muni}",
                         municipality_id=muni,
                         capacity=rng.choice([3, 5, 8]),
+                        employed_from=start,
                     ),
                     self.src_registry,
                     start,
@@ -364,11 +468,14 @@ class RegionGenerator:
             reg.append(
                 self._ev(
                     CnppmStaffRegistered,
-                    CnppmStaffRecorded(staff_id=sid, organization_id="cnppm", active=i != 11),
+                    CnppmStaffRecorded(staff_id=sid, organization_id="cnppm", employed_from=start),
                     self.src_registry,
                     start,
                 )
             )
+            if i == 11:
+                gone = _day_between(self.rng, start + timedelta(days=100), self.spec.today - timedelta(days=10))
+                reg.append(self._ev(CnppmStaffDeparted, StaffLeft(staff_id=sid, left_on=gone), self.src_registry, gone))
             if rng.random() < 0.75:
                 day = _day_between(rng, start, self.spec.today - timedelta(days=1))
                 reg.append(
@@ -381,6 +488,69 @@ class RegionGenerator:
                         ),
                         self.src_registry,
                         day,
+                    )
+                )
+
+    def _support(self, out: Region, start: date) -> None:
+        """What schools, colleges and ММС report: support forms of young teachers (most, some late,
+        some never, a few unconfirmed or without a named mentor) and teachers attached to regional
+        methodists (one methodist far above 250)."""
+        rng, today, reg = self.rng, self.spec.today, out.registry
+        mentors = sorted(
+            e.payload.staff_id for e in reg if isinstance(e, SupportStaffRegistered) and e.payload.kind == "mentor"
+        )
+        methodists = sorted(
+            e.payload.staff_id for e in reg if isinstance(e, SupportStaffRegistered) and e.payload.kind == "methodist"
+        )
+        gone_id, gone_on = out.methodist_left or ("", today)
+        weights = [12 if m == methodists[0] else 1 for m in methodists]  # the first one is overloaded
+        for eid, (role, birth, career, registered, _school) in sorted(out.people.items()):
+            if role != "teacher":
+                continue
+            young = today.year - birth < 35 and career > today - timedelta(days=3 * 365)
+            if young and rng.random() < 0.75:
+                started = max(career, registered) + timedelta(days=rng.randint(0, 60))
+                if started < today:
+                    reported = min(today, started + timedelta(days=rng.choice([1, 7, 30, 120])))  # some report late
+                    kind = rng.choices(["mentoring", "tutoring", "methodical_support", "internship"], [70, 15, 10, 5])[
+                        0
+                    ]
+                    supporter = None if rng.random() < 0.05 else rng.choice(mentors)
+                    reg.append(
+                        self._ev(
+                            SupportFormReported,
+                            SupportForm(
+                                support_id=f"form-{eid[3:19]}",
+                                educator_id=eid,
+                                kind=kind,
+                                supporter_id=supporter,
+                                confirmed=rng.random() < 0.93,
+                                started_on=started,
+                                ended_on=None if rng.random() < 0.8 else started + timedelta(days=rng.randint(90, 400)),
+                            ),
+                            self.src_schools,
+                            reported,
+                        )
+                    )
+            if rng.random() < 0.7:
+                methodist = rng.choices(methodists, weights)[0]
+                attached = max(start, registered)
+                until = gone_on - timedelta(days=1) if methodist == gone_id else None
+                if until is not None and until < attached:
+                    continue
+                reg.append(
+                    self._ev(
+                        MethodistAttachmentReported,
+                        MethodistAttachment(
+                            attachment_id=f"att-{eid[3:19]}",
+                            educator_id=eid,
+                            methodist_id=methodist,
+                            confirmed=True,
+                            attached_from=attached,
+                            attached_to=until,
+                        ),
+                        self.src_schools,
+                        attached,
                     )
                 )
 
@@ -441,13 +611,15 @@ class RegionGenerator:
                         )
                     )
         quality = sorted(p.program_id for p in region.programs.values() if p.topic == "education_quality_management")
+        others = sorted(p for p in region.programs if p not in quality)
         for team in region.team_ids:
-            if quality and rng.random() < 0.4:
+            if quality and rng.random() < 0.55:  # a team trained: in quality management or another topic
                 day = _day_between(rng, today - timedelta(days=700), today)
+                chosen = rng.choice(quality if rng.random() < 0.6 or not others else others)
                 out.append(
                     self._ev(
                         TeamProgramCompleted,
-                        TeamCompletion(team_id=team, program_id=rng.choice(quality), completed_on=day),
+                        TeamCompletion(team_id=team, program_id=chosen, completed_on=day),
                         self.src_provider,
                         day,
                     )

@@ -1,12 +1,16 @@
 """`rsnms`: the operator's command line.
 
-    rsnms status                          infrastructure health, topics, consumer lag per partition
+    rsnms status                          health of Kafka, MongoDB and each service, topics, lag per partition
     rsnms deadletters [--consumer C]      list dead letters with their reason and origin
     rsnms redrive OFFSET... | --all       re-publish dead-lettered originals after a fix (once each)
     rsnms rebuild SERVICE [--watch]       drop a service's projection and replay its topics from the start
     rsnms snapshot REGION [--url U]       take a passport snapshot now (through the indicators service)
+    rsnms decode SERVICE [COLLECTION [ID]] a service's stored documents as JSON, packed journal entries
+                                          decoded (no collection: the collections and their sizes)
 
-Reads KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI, RSNMS_DB_PREFIX, RSNMS_GROUP_PREFIX like the services.
+Reads KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI, RSNMS_DB_PREFIX, RSNMS_GROUP_PREFIX like the services;
+`status` asks each service's /health/ready at RSNMS_SERVICE_URLS (`name=url,...`; default: the ports
+of `make run`, RSNMS_DEMO_HTTP_PORT=8081 and the three after it). Output can be piped (`| head`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import time
 import urllib.error
@@ -30,8 +35,10 @@ from aiokafka.structs import OffsetAndMetadata
 from pymongo import AsyncMongoClient
 
 from contracts import DeadLetter, Topic
+from rsnms_runtime.decode import decoded
+from rsnms_runtime.partitions import topic_partitions
 from rsnms_runtime.probe import kafka_ready, mongodb_ready
-from rsnms_runtime.settings import Settings
+from rsnms_runtime.settings import OpsSettings, Settings
 
 logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
@@ -40,12 +47,47 @@ REDRIVE_HEADER = "rsnms-redrive-of"
 
 
 def _settings() -> Settings:
-    return Settings(service="ops")
+    return OpsSettings()
 
 
-async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:
-    cluster = await consumer._client.fetch_all_metadata()
-    return [TopicPartition(t, p) for t in topics for p in sorted(cluster.partitions_for_topic(t) or ())]
+def service_urls(settings: OpsSettings | None = None) -> dict[str, str]:
+    """Where each service answers HTTP: RSNMS_SERVICE_URLS, else the ports `make run` uses."""
+    settings = settings or OpsSettings()
+    raw = (settings.service_urls or "").strip()
+    if raw:
+        pairs = (item.split("=", 1) for item in raw.split(",") if item.strip())
+        return {name.strip(): url.strip().rstrip("/") for name, url in pairs}
+    first = settings.demo_http_port
+    return {name: f"http://127.0.0.1:{first + i}" for i, name in enumerate((*SERVICES, "portal"))}
+
+
+def service_health(url: str, timeout: float = 3.0) -> tuple[str, bool]:
+    """(what /health/ready says, whether that is a failure). A service that does not answer is
+    "not running", not a failure: the platform may run elsewhere."""
+    try:
+        with urllib.request.urlopen(f"{url}/health/ready", timeout=timeout) as response:
+            return ("ready" if json.loads(response.read()).get("ready") else "not ready"), False
+    except urllib.error.HTTPError as exc:
+        try:
+            state = json.loads(exc.read())
+            reasons = ", ".join(f"{k}: {v}" for k, v in state.items() if k != "ready" and v not in (True, None, "ok"))
+        except ValueError:
+            reasons = ""
+        return f"not ready (HTTP {exc.code}{'; ' + reasons if reasons else ''})", True
+    except (urllib.error.URLError, OSError, ValueError):
+        return "not running", False
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]], numeric: Sequence[int] = ()) -> list[str]:
+    """Rows as lines with every column as wide as its widest cell; `numeric` columns right-aligned."""
+    cells = [[str(c) for c in header], *([str(c) for c in row] for row in rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    return [
+        "  ".join(
+            c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in cells
+    ]
 
 
 async def consumer_lag(settings: Settings) -> dict[str, dict[tuple[str, int], tuple[int, int]]]:
@@ -73,29 +115,49 @@ async def consumer_lag(settings: Settings) -> dict[str, dict[tuple[str, int], tu
 
 
 async def cmd_status(settings: Settings) -> int:
+    urls = service_urls(settings if isinstance(settings, OpsSettings) else None)
     k, m = await asyncio.gather(kafka_ready(settings.kafka_bootstrap_servers), mongodb_ready(settings.mongodb_uri))
-    print(f"kafka   {settings.kafka_bootstrap_servers}: {'healthy' if k is None else 'unhealthy: ' + k}")
-    print(f"mongodb {settings.mongodb_uri}: {'healthy' if m is None else 'unhealthy: ' + m}")
+    health = await asyncio.gather(*(asyncio.to_thread(service_health, url) for url in urls.values()))
+    infra = [
+        ("kafka", settings.kafka_bootstrap_servers, "healthy" if k is None else "unhealthy: " + k),
+        ("mongodb", settings.mongodb_uri, "healthy" if m is None else "unhealthy: " + m),
+    ]
+    width = max(len(name) for name, _, _ in infra)
+    for name, where, state in infra:
+        print(f"{name:<{width}} {where}: {state}")
+    print()
+    print(
+        "\n".join(table(("service", "url", "health"), [(n, urls[n], h[0]) for n, h in zip(urls, health, strict=True)]))
+    )
+    failed = m is not None or any(bad for _, bad in health)
     if k is not None:
         return 1
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
     await consumer.start()
     try:
-        tps = await _partitions(consumer, [str(t) for t in Topic])
+        tps = await topic_partitions(settings.kafka_bootstrap_servers, [str(t) for t in Topic])
         ends = await consumer.end_offsets(tps) if tps else {}
     finally:
         await consumer.stop()
-    print("\ntopic                                   partitions  messages")
+    topics = []
     for topic in Topic:
         mine = [tp for tp in tps if tp.topic == topic]
-        print(f"{topic!s:<40}{len(mine):>10}{sum(ends[tp] for tp in mine):>10}")
-    print("\nconsumer group / topic:partition          committed       lag")
-    for group, parts in (await consumer_lag(settings)).items():
-        total = sum(lag for _, lag in parts.values())
-        print(f"{group}  (total lag {total})")
-        for (name, partition), (offset, lag) in sorted(parts.items()):
-            print(f"  {name}:{partition:<6}{offset:>18}{lag:>10}")
-    return 0 if m is None else 1
+        topics.append((str(topic), len(mine), sum(ends[tp] for tp in mine)))
+    print()
+    print("\n".join(table(("topic", "partitions", "messages"), topics, numeric=(1, 2))))
+    lag = await consumer_lag(settings)
+    rows = [
+        (f"  {t}:{p}", offset, behind) for parts in lag.values() for (t, p), (offset, behind) in sorted(parts.items())
+    ]
+    lines = table(("consumer group / topic:partition", "committed", "lag"), rows, numeric=(1, 2))
+    print()
+    print(lines[0])
+    at = 1
+    for group, parts in lag.items():
+        print(f"{group}  (total lag {sum(behind for _, behind in parts.values())})")
+        print("\n".join(lines[at : at + len(parts)]))
+        at += len(parts)
+    return 1 if failed else 0
 
 
 async def read_dead_letters(settings: Settings) -> list[tuple[int, int, DeadLetter]]:
@@ -103,7 +165,7 @@ async def read_dead_letters(settings: Settings) -> list[tuple[int, int, DeadLett
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
     await consumer.start()
     try:
-        tps = await _partitions(consumer, [str(Topic.DEAD_LETTER)])
+        tps = await topic_partitions(settings.kafka_bootstrap_servers, [str(Topic.DEAD_LETTER)])
         if not tps:
             return []
         consumer.assign(tps)
@@ -286,7 +348,42 @@ def cmd_snapshot(region: str, url: str) -> int:
     return 0
 
 
+async def cmd_decode(settings: Settings, service: str, collection: str | None, doc_id: str | None, limit: int) -> int:
+    """A service's stored documents, decoded (see rsnms_runtime/decode.py)."""
+    client: AsyncMongoClient[Any] = AsyncMongoClient(settings.mongodb_uri)
+    db = client[f"{settings.mongodb_db_prefix}_{service}"]
+    try:
+        if collection is None:
+            for name in sorted(await db.list_collection_names()):
+                print(f"{name}\t{await db[name].count_documents({})}")
+            return 0
+        query = {} if doc_id is None else {"_id": doc_id}
+        found = 0
+        async for doc in db[collection].find(query).sort("_id", 1).limit(limit):
+            print(json.dumps(decoded(doc), ensure_ascii=False, indent=2))
+            found += 1
+        if not found:
+            print(
+                f"no document in {db.name}.{collection}" + (f" with _id {doc_id!r}" if doc_id else ""), file=sys.stderr
+            )
+            return 1
+        return 0
+    finally:
+        await client.close()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        code = run(argv)
+        sys.stdout.flush()  # here, so a reader that went away is noticed inside the try
+    except BrokenPipeError:
+        # the reader of a pipe (`rsnms status | head -3`) has gone: stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 141  # 128 + SIGPIPE, what a shell reports for a command stopped by a closed pipe
+    sys.exit(code)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rsnms", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("status", help="health, topics and consumer lag")
@@ -305,6 +402,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     sn.add_argument("region", nargs="?", help="region code (or --region)")
     sn.add_argument("--region", dest="region_option", metavar="REGION")
     sn.add_argument("--url", default="http://127.0.0.1:8084", help="the indicators service")
+    dc = sub.add_parser("decode", help="show stored documents decoded")
+    dc.add_argument("service", help="the service whose database to read (registry, diagnostics, ...)")
+    dc.add_argument("collection", nargs="?")
+    dc.add_argument("id", nargs="?", help="one document's _id")
+    dc.add_argument("--limit", type=int, default=20)
     args = parser.parse_args(argv)
     settings = _settings()
     if args.cmd == "status":
@@ -318,11 +420,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = 0
     elif args.cmd == "rebuild":
         code = asyncio.run(rebuild(settings, args.service, args.watch, args.timeout))
+    elif args.cmd == "decode":
+        code = asyncio.run(cmd_decode(settings, args.service, args.collection, args.id, args.limit))
     else:
         if not (args.region or args.region_option):
             parser.error("name the region: rsnms snapshot REGION")
         code = cmd_snapshot(args.region or args.region_option, args.url)
-    sys.exit(code)
+    return code
 
 
 if __name__ == "__main__":

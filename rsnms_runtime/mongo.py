@@ -12,12 +12,13 @@ import time
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pydantic_core
 from bson import Binary
-from pymongo import AsyncMongoClient, ReplaceOne, UpdateOne
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from rsnms_runtime.settings import Settings
@@ -46,12 +47,9 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 
 def pack(value: Any) -> Binary:
-    """JSON-compatible `value` as one compressed binary field of a journal document.
-
-    FerretDB v1 converts every nested field of a document into its own representation on
-    insert and back on read (about 200 ms to insert, and more to read, a document of 2,000
-    small entries); one opaque binary field costs it about 8 ms. zlib level 1 costs about
-    1 ms per such batch and shrinks what FerretDB and SQLite move about tenfold."""
+    """JSON-compatible `value` as one compressed binary field (zlib level 1) of a journal
+    document: FerretDB v1 handles one opaque field far faster than the same entries as nested
+    documents (docs/decisions/packed-journals.md). `rsnms decode` shows such fields decoded."""
     return Binary(zlib.compress(pydantic_core.to_json(value), 1))
 
 
@@ -103,13 +101,8 @@ class ProcessedEvents:
         docs: list[str] = []
         async for doc in self._col.find(query, batch_size=16):
             docs.append(doc["_id"])
-            if "packed" in doc:
-                ids, hashes = unpack(doc["packed"])
-                index.update(zip(ids, hashes, strict=True))
-            elif "ids" in doc:
-                index.update(zip(doc["ids"], doc["hashes"], strict=True))
-            else:
-                index[doc["_id"]] = doc["hash"]
+            ids, hashes = unpack(doc["packed"])
+            index.update(zip(ids, hashes, strict=True))
         self._index[tp], self._docs[tp] = index, docs
         self._trim(tp)
 
@@ -211,21 +204,31 @@ class ProcessedEvents:
         self._docs[tp] = [d["_id"] for d in docs]
 
 
-async def write_each(collection: Any, ops: Sequence[Any], ordered: bool = True) -> None:
-    """Apply update/replace operations one by one, in order.
+@dataclass(frozen=True)
+class Upsert:
+    """One single-document upsert: `change` is an update document (`$set`, `$setOnInsert`, ...),
+    or the whole new document when `replace` is true."""
 
-    FerretDB v1 answers a bulk_write of upserts against a populated collection extremely
-    slowly (a bulk of 100 took over a minute on 5,000 documents, while the same writes sent
-    one by one took 2.4 s), so each operation is its own single-document command. A real
-    MongoDB would take them as one bulk_write; the writes stay idempotent either way.
-    """
-    for op in ops:
-        if isinstance(op, ReplaceOne):
-            await collection.replace_one(op._filter, op._doc, upsert=op._upsert)
-        elif isinstance(op, UpdateOne):
-            await collection.update_one(op._filter, op._doc, upsert=op._upsert)
+    filter: Mapping[str, Any]
+    change: Mapping[str, Any]
+    replace: bool = False
+
+
+def replacing(filter: Mapping[str, Any], document: Mapping[str, Any]) -> Upsert:
+    return Upsert(filter, document, replace=True)
+
+
+async def write_each(collection: Any, writes: Iterable[Upsert]) -> None:
+    """Apply upserts one by one, in order, each its own single-document command.
+
+    FerretDB v1 answers a bulk_write of upserts against a populated collection far more slowly than
+    the same writes one by one (docs/decisions/ferretdb-single-document-writes.md). A real MongoDB
+    would take them as one bulk_write; the writes are idempotent either way."""
+    for write in writes:
+        if write.replace:
+            await collection.replace_one(write.filter, write.change, upsert=True)
         else:
-            await collection.bulk_write([op], ordered=ordered)
+            await collection.update_one(write.filter, write.change, upsert=True)
 
 
 async def set_if_newer(collection: Any, docs: dict[str, dict[str, Any]], field: str) -> None:
@@ -239,7 +242,7 @@ async def set_if_newer(collection: Any, docs: dict[str, dict[str, Any]], field: 
         return
     stored = {d["_id"]: d.get(field) async for d in collection.find({"_id": {"$in": list(docs)}}, {field: 1})}
     ops = [
-        UpdateOne({"_id": _id}, {"$set": doc}, upsert=True)
+        Upsert({"_id": _id}, {"$set": doc})
         for _id, doc in docs.items()
         if stored.get(_id) is None or stored[_id] < doc[field]
     ]

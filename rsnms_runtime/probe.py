@@ -9,15 +9,15 @@ import contextlib
 import logging
 import sys
 import time
-
-from aiokafka.admin import AIOKafkaAdminClient
-from pymongo import AsyncMongoClient
+from typing import Any
 
 logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
 
 async def kafka_ready(bootstrap: str, timeout: float = 5.0) -> str | None:
     """None when ready, else the reason."""
+    from aiokafka.admin import AIOKafkaAdminClient  # imported here: Ctrl-C while importing stays quiet (main)
+
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
     try:
         await asyncio.wait_for(admin.start(), timeout)
@@ -33,7 +33,9 @@ async def kafka_ready(bootstrap: str, timeout: float = 5.0) -> str | None:
 
 
 async def mongodb_ready(uri: str, timeout: float = 5.0) -> str | None:
-    client: AsyncMongoClient = AsyncMongoClient(uri, serverSelectionTimeoutMS=int(timeout * 1000))
+    from pymongo import AsyncMongoClient
+
+    client: AsyncMongoClient[Any] = AsyncMongoClient(uri, serverSelectionTimeoutMS=int(timeout * 1000))
     try:
         await client.admin.command("ping")
         return None
@@ -60,7 +62,10 @@ def main() -> None:
     parser.add_argument("--mongodb", required=True)
     parser.add_argument("--wait", type=float, default=0, help="seconds to keep trying")
     args = parser.parse_args()
-    sys.exit(0 if asyncio.run(check(args.kafka, args.mongodb, args.wait)) else 1)
+    try:
+        sys.exit(0 if asyncio.run(check(args.kafka, args.mongodb, args.wait)) else 1)
+    except KeyboardInterrupt:  # Ctrl-C while `stack up` waits: no traceback
+        sys.exit(130)
 
 
 if __name__ == "__main__":

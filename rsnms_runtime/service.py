@@ -8,7 +8,6 @@ import asyncio
 import functools
 import gc
 import operator
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -69,8 +68,9 @@ class ServiceRuntime:
         gate: SourceGate | None | str = "env",
         around_handler: Callable[[BatchHandler], BatchHandler] | None = None,
     ):
-        """`gate`: the inbound source check; "env" reads it from RSNMS_SOURCE_KEYS/RSNMS_SOURCE_POLICY.
-        `around_handler`: wraps each use case the service consumes with (fault injection in tests)."""
+        """`gate`: the inbound source check; "env" builds it from the settings (RSNMS_SOURCE_KEYS,
+        RSNMS_SOURCE_POLICY). `around_handler`: wraps each use case the service consumes with
+        (fault injection in tests)."""
         self.settings = settings
         self._around_handler = around_handler
         tune_gc()
@@ -87,7 +87,9 @@ class ServiceRuntime:
             stuck_after_s=settings.stuck_after_s,
             revoke_wait_s=GRACEFUL_TIMEOUT_S,
         )
-        self.gate: SourceGate | None = SourceGate.from_env() if isinstance(gate, str) else gate
+        self.gate: SourceGate | None = (
+            SourceGate.from_config(settings.source_keys, settings.source_policy) if isinstance(gate, str) else gate
+        )
         if self.gate is None:
             self.log.warning("inbound_authentication_disabled", reason="RSNMS_SOURCE_KEYS is not set")
         self._startup: list[Callable[[], Any]] = []
@@ -182,9 +184,7 @@ class ServiceRuntime:
 
     async def prepare(self) -> None:
         """Create missing topics and run the service's start-up hooks (before consuming)."""
-        await ensure_topics(
-            self.settings, [str(t) for t in Topic], partitions=int(os.environ.get("KAFKA_PARTITIONS", "3"))
-        )
+        await ensure_topics(self.settings, [str(t) for t in Topic], partitions=self.settings.kafka_partitions)
         for fn in self._startup:
             result = fn()
             if asyncio.iscoroutine(result):
@@ -279,4 +279,4 @@ def serve(app: AsgiFastStream, settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _exit_on_stop_signal)
     port = settings.http_port if settings.http_port >= 0 else 0
-    uvicorn.run(app, host=os.environ.get("RSNMS_HTTP_HOST", "127.0.0.1"), port=port, log_level="warning", lifespan="on")
+    uvicorn.run(app, host=settings.http_host, port=port, log_level="warning", lifespan="on")

@@ -1,56 +1,111 @@
-"""Settings read from the environment. Against a production MongoDB and Kafka
-cluster nothing changes but these variables."""
+"""The settings every service shares, read from the environment (pydantic-settings).
+
+Each service has its own model (`services/<name>/settings.py`) that extends this one with what only
+it reads; the README's configuration table is generated from these models
+(`python -m rsnms_runtime.config_table`). Against a production MongoDB and Kafka cluster nothing
+changes but these variables. `from_env(mapping)` reads a given mapping instead of the process
+environment (tests)."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Self, TypeVar
 
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+ROOT = Path(__file__).resolve().parents[1]
 
-
-#: records per batch when RSNMS_BATCH_MAX_RECORDS is not set. The indicators service folds a
-#: batch in memory and pays a fixed cost per batch (three journal inserts and an offset commit,
-#: about 35 ms on FerretDB), so it takes bigger batches: a region's replay ran 81,454 events in
-#: 9.1 s with 2,000 per batch and 7.1-7.4 s with 5,000 (10,000 and 20,000 gained nothing more).
-#: A batch is only that full when a backlog is waiting; at ordinary rates batches stay small.
+#: records per batch when RSNMS_BATCH_MAX_RECORDS is not set: the indicators service pays a fixed
+#: cost per batch, so it takes bigger ones (docs/decisions/batch-size.md)
 BATCH_DEFAULTS = {"indicators": 5000}
 DEFAULT_BATCH = 500
 
+S = TypeVar("S", bound="Settings")
 
-@dataclass(frozen=True)
-class Settings:
-    service: str
-    kafka_bootstrap_servers: str = field(default_factory=lambda: _env("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
-    mongodb_uri: str = field(default_factory=lambda: _env("MONGODB_URI", "mongodb://127.0.0.1:27017/"))
-    #: database name; each service uses its own (`<prefix>_<service>`)
-    mongodb_db_prefix: str = field(default_factory=lambda: _env("RSNMS_DB_PREFIX", "rsnms"))
-    #: consumer group prefix, so two deployments can share one cluster
-    group_prefix: str = field(default_factory=lambda: _env("RSNMS_GROUP_PREFIX", "rsnms"))
-    log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
-    #: port of the health/metrics HTTP endpoint; 0 = choose a free one, -1 = off
-    http_port: int = field(default_factory=lambda: int(_env("RSNMS_HTTP_PORT", "-1")))
-    #: 0 = RSNMS_BATCH_MAX_RECORDS, else the service's default (BATCH_DEFAULTS)
-    batch_max_records: int = 0
-    batch_timeout_ms: int = field(default_factory=lambda: int(_env("RSNMS_BATCH_TIMEOUT_MS", "100")))
-    #: Kafka SASL credentials of this service (optional)
-    kafka_username: str | None = field(default_factory=lambda: os.environ.get("KAFKA_USERNAME"))
-    kafka_password: str | None = field(default_factory=lambda: os.environ.get("KAFKA_PASSWORD"))
-    #: tries of a call that fails for a transient reason (broker or database unavailable)
-    retry_attempts: int = field(default_factory=lambda: int(_env("RSNMS_RETRY_ATTEMPTS", "5")))
-    #: longest pause between two tries (the first is 0.2 s, doubling)
-    retry_max_delay_s: float = field(default_factory=lambda: float(_env("RSNMS_RETRY_MAX_DELAY_S", "5")))
-    #: a partition with lag whose committed offset has not moved this long makes readiness false
-    stuck_after_s: float = field(default_factory=lambda: float(_env("RSNMS_STUCK_AFTER_S", "300")))
-    #: events of each partition the processed-events ledger remembers
-    ledger_window: int = field(default_factory=lambda: int(_env("RSNMS_LEDGER_WINDOW", "50000")))
 
-    def __post_init__(self) -> None:
+def env(name: str, default: Any = None, description: str = "", **constraints: Any) -> Any:
+    """A field read from the environment variable `name` (also settable by field name)."""
+    return Field(default, validation_alias=name, description=description, **constraints)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        frozen=True,
+        case_sensitive=True,
+        extra="ignore",
+        env_ignore_empty=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+    )
+
+    #: the service's name (set by the service, never from the environment)
+    service: str = Field(validation_alias="service", json_schema_extra={"from_env": False})
+    kafka_bootstrap_servers: str = env("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092", "Kafka cluster")
+    kafka_username: str | None = env("KAFKA_USERNAME", None, "SASL/SCRAM-SHA-512 user of this service (optional)")
+    kafka_password: str | None = env("KAFKA_PASSWORD", None, "its password (a secret: from the environment only)")
+    kafka_partitions: int = env("KAFKA_PARTITIONS", 3, "partitions of the topics the services create", ge=1)
+    mongodb_uri: str = env("MONGODB_URI", "mongodb://127.0.0.1:27017/", "MongoDB (or FerretDB)")
+    mongodb_db_prefix: str = env("RSNMS_DB_PREFIX", "rsnms", "database name prefix (`<prefix>_<service>`)")
+    group_prefix: str = env("RSNMS_GROUP_PREFIX", "rsnms", "consumer group prefix (two deployments, one cluster)")
+    log_level: str = env("LOG_LEVEL", "INFO", "structlog JSON log level")
+    http_port: int = env(
+        "RSNMS_HTTP_PORT", -1, "port of /health/live, /health/ready, /metrics (0 = any free, -1 = off)"
+    )
+    http_host: str = env("RSNMS_HTTP_HOST", "127.0.0.1", "address the HTTP endpoints listen on")
+    batch_max_records: int = env(
+        "RSNMS_BATCH_MAX_RECORDS",
+        0,
+        "records per consumer batch",
+        ge=0,
+        json_schema_extra={"shown": "500 (indicators: 5,000)"},
+    )
+    batch_timeout_ms: int = env("RSNMS_BATCH_TIMEOUT_MS", 100, "longest wait to fill a batch, ms", ge=0)
+    source_keys: str | None = env(
+        "RSNMS_SOURCE_KEYS", None, "outside systems' signing secrets, `source=secret,...` (unset: no check)"
+    )
+    source_policy: Path = env(
+        "RSNMS_SOURCE_POLICY", ROOT / "deploy" / "sources.yaml", "what each outside system may publish"
+    )
+    otel_exporter_otlp_endpoint: str | None = env(
+        "OTEL_EXPORTER_OTLP_ENDPOINT", None, "OTLP/HTTP collector for traces (unset: no export)"
+    )
+    otel_traces_sampler: str | None = env(
+        "OTEL_TRACES_SAMPLER", None, "OpenTelemetry sampler, e.g. `parentbased_traceidratio` (default: always on)"
+    )
+    otel_traces_sampler_arg: str | None = env("OTEL_TRACES_SAMPLER_ARG", None, "its argument, e.g. `0.01`")
+    otel_propagators: str = env("OTEL_PROPAGATORS", "tracecontext,baggage", "trace context propagation")
+    retry_attempts: int = env(
+        "RSNMS_RETRY_ATTEMPTS", 5, "tries of a call failing for a transient reason (broker, database unavailable)", ge=1
+    )
+    retry_max_delay_s: float = env(
+        "RSNMS_RETRY_MAX_DELAY_S", 5.0, "longest pause between two tries, s (the first is 0.2 s, doubling)", gt=0
+    )
+    stuck_after_s: float = env(
+        "RSNMS_STUCK_AFTER_S",
+        300.0,
+        "a partition with lag whose committed offset has not moved this long makes /health/ready false, s",
+        gt=0,
+    )
+    ledger_window: int = env(
+        "RSNMS_LEDGER_WINDOW", 50_000, "events of each partition the processed-events ledger remembers", ge=1
+    )
+
+    @model_validator(mode="after")
+    def _batch_default(self) -> Self:
         if self.batch_max_records <= 0:
-            default = BATCH_DEFAULTS.get(self.service, DEFAULT_BATCH)
-            object.__setattr__(self, "batch_max_records", int(_env("RSNMS_BATCH_MAX_RECORDS", str(default))))
+            object.__setattr__(self, "batch_max_records", BATCH_DEFAULTS.get(self.service, DEFAULT_BATCH))
+        return self
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], **values: Any) -> Self:
+        """The settings from `environ` only (not the process environment), plus `values`."""
+        return cls.model_validate({**{k: v for k, v in environ.items() if v != ""}, **values})
+
+    def as_(self, cls: type[S]) -> S:
+        """These settings as a service's own model: its extra fields from the environment."""
+        return self if isinstance(self, cls) else cls(**self.model_dump())
 
     @property
     def database(self) -> str:
@@ -59,3 +114,15 @@ class Settings:
     @property
     def group_id(self) -> str:
         return f"{self.group_prefix}.{self.service}"
+
+
+class OpsSettings(Settings):
+    """The operator's tools: `rsnms` and `make run` (demo)."""
+
+    service: str = Field("ops", validation_alias="service", json_schema_extra={"from_env": False})
+    service_urls: str | None = env(
+        "RSNMS_SERVICE_URLS", None, "where `rsnms status` asks each service's health, `name=url,...`"
+    )
+    demo_http_port: int = env(
+        "RSNMS_DEMO_HTTP_PORT", 8081, "first of the five ports `make run` gives registry … portal", ge=1
+    )

@@ -74,11 +74,14 @@ class SourceGate:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SourceGate | None:
         env = os.environ if env is None else env
-        spec = env.get("RSNMS_SOURCE_KEYS")
-        if not spec:
+        return cls.from_config(env.get("RSNMS_SOURCE_KEYS"), Path(env.get("RSNMS_SOURCE_POLICY", str(DEFAULT_POLICY))))
+
+    @classmethod
+    def from_config(cls, keys: str | None, policy: Path) -> SourceGate | None:
+        """The gate of the settings' RSNMS_SOURCE_KEYS and RSNMS_SOURCE_POLICY; None without keys."""
+        if not keys:
             return None
-        path = Path(env.get("RSNMS_SOURCE_POLICY", str(DEFAULT_POLICY)))
-        return cls(parse_keys(spec), load_policy(yaml.safe_load(path.read_text())))
+        return cls(parse_keys(keys), load_policy(yaml.safe_load(policy.read_text())))
 
     def check(
         self, event: Event, topic: str, msg_key: bytes | None, value: bytes, headers: Iterable[tuple[str, Any]]

@@ -11,7 +11,7 @@ from pydantic import Field
 from contracts.envelope import ID_PATTERN, Event, Record, SortedDict
 
 ScopeKind = Literal["region", "municipality", "organization"]
-IndicatorId = Literal["I1", "I2", "I3", "I4", "I5", "I6", "E1", "E2", "RM"]
+IndicatorId = Literal["I1", "I2", "I3", "I4", "I4R", "I5", "I6", "E1", "E2", "RM"]
 
 
 class IndicatorValue(Record):
@@ -60,6 +60,20 @@ class KafkaPosition(Record):
     offset: int = Field(ge=0, description="the next offset: every message before it is included")
 
 
+class SectionCompleteness(Record):
+    """How complete one passport section is, and where it comes from (no section is a silent null)."""
+
+    section: str
+    title: str
+    source: Literal["events", "submission", "configuration", "none"]
+    status: Literal["complete", "partial", "missing"]
+    completeness: float = Field(ge=0, le=1)
+    submitted_on: date | None = None
+    submitted_by: str | None = Field(default=None, description="the publishing system that signed it")
+    signed_by: str | None = None
+    note: str | None = None
+
+
 class PassportDocument(Record):
     """The паспорт ДППО / паспорт РСНМС (sections of seed 004) for a region as of a date."""
 
@@ -76,6 +90,11 @@ class PassportDocument(Record):
     students_results: PassportSection
     roadmap: PassportSection
     kafka_positions: tuple[KafkaPosition, ...] = Field(description="what the snapshot includes, per topic-partition")
+    #: sections submitted by the ministry or the ИРО (rounds' passports; None in periodic snapshots)
+    mms_staff: PassportSection | None = None
+    methodical_associations: PassportSection | None = None
+    internship_sites: PassportSection | None = None
+    completeness: tuple[SectionCompleteness, ...] = Field(default=(), description="per section, rounds' passports")
 
 
 class PassportSnapshot(Record):

@@ -157,12 +157,14 @@ class TeamProgramCompleted(Event):
 
 
 class Proposal(Record):
-    """Decision support: the platform proposes a supporter (None when nobody has spare capacity)
-    for an educator, and says why. Not a fact about the world."""
+    """Decision support: the platform proposes a supporter (None when there is nobody of the kind)
+    for an educator, a mentor for a young teacher or a methodist for a route, and says why. Not a
+    fact about the world: it counts for nothing until the organization reports it confirmed."""
 
     educator_id: str = EducatorId
     role: Literal["mentor", "methodist"]
     staff_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    route_id: str | None = Field(default=None, pattern=ID_PATTERN, description="the route a methodist is proposed for")
     proposed_on: date
     reason: str = Field(min_length=1, max_length=500)
 
@@ -172,7 +174,7 @@ class SupportProposed(Event):
     schema_version: Literal[1] = 1
     payload: Proposal
     key_field: ClassVar[str] = "educator_id"
-    business_key_fields: ClassVar[tuple[str, ...]] = ("educator_id", "role", "proposed_on")
+    business_key_fields: ClassVar[tuple[str, ...]] = ("educator_id", "role", "route_id", "proposed_on")
 
 
 class ProgramCompletionAccepted(Event):

@@ -1,27 +1,26 @@
 """Configuration of the diagnostics service: the competency framework files.
 
-The service ships `frameworks/*.yaml` (the default, `ps-teacher-2024`). A region adds its
-own frameworks, or replaces a shipped one by using its id, with YAML files in the directory
-named by RSNMS_COMPETENCY_FRAMEWORKS (the variable the routes service reads for competency
-titles). RSNMS_DEFAULT_FRAMEWORK names the framework of results that name none. Any invalid
+The platform ships `contracts/competencies/*.yaml` (the default, `ps-teacher-2024`; shared
+vocabulary, contracts/competency.py). A region adds its own frameworks, or replaces a shipped one
+by using its id, with YAML files in the directory named by RSNMS_COMPETENCY_FRAMEWORKS (the routes
+service reads the same directory from its own settings, for competency titles). RSNMS_DEFAULT_FRAMEWORK names the framework of results that name none. Any invalid
 file stops the service at start-up with the file and the reason.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
+from contracts.competency import SHIPPED_FRAMEWORKS, framework_files
 from services.diagnostics.domain.framework import Framework, Frameworks
+from services.diagnostics.settings import DiagnosticsSettings
 
-SHIPPED_DIR = Path(__file__).resolve().parent / "frameworks"
-DEFAULT_FRAMEWORK_ID = "ps-teacher-2024"
-ENV_DIR = "RSNMS_COMPETENCY_FRAMEWORKS"
-ENV_DEFAULT = "RSNMS_DEFAULT_FRAMEWORK"
+SHIPPED_DIR = SHIPPED_FRAMEWORKS
+DEFAULT_FRAMEWORK_ID: str = DiagnosticsSettings.model_fields["default_framework"].default
 
 
 class FrameworkFileError(ValueError):
@@ -41,7 +40,7 @@ def load_directory(directory: Path) -> dict[str, Framework]:
     """Every *.yaml / *.yml of a directory; two files with one framework id are an error."""
     found: dict[str, Framework] = {}
     origin: dict[str, Path] = {}
-    for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
+    for path in framework_files(directory):
         framework = load_framework(path)
         fid = framework.framework_id
         if fid in found:
@@ -62,7 +61,11 @@ def load_frameworks(extra_dir: Path | str | None = None, default_id: str = DEFAU
     return Frameworks(by_id=by_id, default_id=default_id)
 
 
-def frameworks_from_env(env: Mapping[str, str] | None = None) -> Frameworks:
+def frameworks_from_settings(settings: DiagnosticsSettings) -> Frameworks:
     """load_frameworks with RSNMS_COMPETENCY_FRAMEWORKS and RSNMS_DEFAULT_FRAMEWORK."""
-    env = os.environ if env is None else env
-    return load_frameworks(env.get(ENV_DIR) or None, env.get(ENV_DEFAULT) or DEFAULT_FRAMEWORK_ID)
+    return load_frameworks(settings.competency_frameworks, settings.default_framework)
+
+
+def frameworks_from_env(env: Mapping[str, str] | None = None) -> Frameworks:
+    """From the process environment, or only from `env`."""
+    return frameworks_from_settings(DiagnosticsSettings() if env is None else DiagnosticsSettings.from_env(env))

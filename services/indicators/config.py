@@ -1,30 +1,32 @@
-"""Configuration files of the indicators service (read at start-up; any error stops it).
+"""Configuration of the indicators service, loaded from its settings (services/indicators/settings.py)
+at start-up; any error stops it.
 
 - targets: `targets.yaml` beside this module, or the file named by RSNMS_INDICATOR_TARGETS
   (see domain/targets.py for the format);
 - passport: `passport.yaml` beside this module, or the file named by RSNMS_PASSPORT_CONFIG
   (information resources per region, see domain/resources.py);
-- RSNMS_SNAPSHOT_INTERVAL_S: seconds between periodic passport snapshots (default 300, 0 = off);
-- RSNMS_TABLE_DEBOUNCE_S: least seconds between two recomputations of a region's live table
-  (default 0.5).
+- rounds: `rounds.yaml` beside this module, or RSNMS_ROUNDS_CONFIG (the road map's planned
+  volumes, see rounds_config.py), and how often late events are checked;
+- the snapshot interval and the live table's debounce.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from services.indicators.domain.resources import InformationResources
 from services.indicators.domain.targets import Targets
+from services.indicators.rounds_config import RoundsConfig
+from services.indicators.settings import IndicatorsSettings
 
-HERE = Path(__file__).resolve().parent
-TARGETS_FILE = HERE / "targets.yaml"
-PASSPORT_FILE = HERE / "passport.yaml"
+TARGETS_FILE = IndicatorsSettings.model_fields["indicator_targets"].default
+PASSPORT_FILE = IndicatorsSettings.model_fields["passport_config"].default
 
 
 class ConfigError(ValueError):
@@ -55,17 +57,11 @@ def load_resources(path: Path | str = PASSPORT_FILE) -> InformationResources:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
+def load_rounds(path: Path | str) -> RoundsConfig:
     try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative, got {value}")
-    return value
+        return RoundsConfig.from_path(Path(path))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -74,13 +70,25 @@ class IndicatorsConfig:
     resources: InformationResources
     snapshot_interval_s: float = 300.0
     table_debounce_s: float = 0.5
+    rounds: RoundsConfig = RoundsConfig()
+    round_revise_s: float = 1.0
+
+    @classmethod
+    def from_settings(cls, settings: IndicatorsSettings) -> IndicatorsConfig:
+        return cls(
+            targets=load_targets(settings.indicator_targets),
+            resources=load_resources(settings.passport_config),
+            snapshot_interval_s=settings.snapshot_interval_s,
+            table_debounce_s=settings.table_debounce_s,
+            rounds=load_rounds(settings.rounds_config),
+            round_revise_s=settings.round_revise_s,
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IndicatorsConfig:
-        env = os.environ if env is None else env
-        return cls(
-            targets=load_targets(env.get("RSNMS_INDICATOR_TARGETS") or TARGETS_FILE),
-            resources=load_resources(env.get("RSNMS_PASSPORT_CONFIG") or PASSPORT_FILE),
-            snapshot_interval_s=_seconds(env, "RSNMS_SNAPSHOT_INTERVAL_S", 300.0),
-            table_debounce_s=_seconds(env, "RSNMS_TABLE_DEBOUNCE_S", 0.5),
-        )
+        """From the process environment, or only from `env`."""
+        try:
+            settings = IndicatorsSettings() if env is None else IndicatorsSettings.from_env(env)
+        except ValidationError as exc:
+            raise ConfigError(str(exc)) from None
+        return cls.from_settings(settings)

@@ -1,6 +1,9 @@
 """Use case of the routes service: deficits, registry facts and provider progress in;
-routes (`RouteAssigned`, `RouteCompleted`, `RouteCancelled`) and support forms
-(`SupportAssigned`) out, on Topic.ROUTES, in the region of the input.
+routes (`RouteAssigned`, `RouteCompleted`, `RouteCancelled`), proposals of supporters
+(`SupportProposed`) and the acceptance of progress (`ProgramCompletionAccepted`,
+`TeamCompletionAccepted`) out, on Topic.ROUTES, in the region of the input. This service owns the
+decision whether reported progress is valid: the indicators count only what it accepted, and
+what it refuses is dead-lettered here alone.
 
 A batch is folded in memory: catalogue facts first (so a program published in the same
 batch as a diagnosis is already offered), then each educator's events in arrival order
@@ -29,11 +32,13 @@ from contracts import (
     ProgramRegistered,
     SupportStaffRecorded,
     SupportStaffRegistered,
+    TeamCompletionAccepted,
+    TeamProgramCompleted,
 )
 from rsnms_runtime.kafka import Incoming, Outcome
 from rsnms_runtime.logging import get_logger
 from services.routes.domain.config import RoutePolicy
-from services.routes.domain.educator import Catalogue, EducatorFile, Loads, Refused
+from services.routes.domain.educator import SOURCE, Catalogue, EducatorFile, Loads, Refused
 
 log = get_logger(__name__)
 
@@ -64,6 +69,18 @@ def file_key(event: Event) -> str:
     return f"{event.region}:{event.key}"
 
 
+def accept_team_progress(batch: list[Incoming]) -> list[TeamCompletionAccepted]:
+    """A management team's completion is accepted as reported (the source gate checked who may
+    report it); announcing it keeps one decision per fact for the indicators."""
+    return [
+        TeamCompletionAccepted.create(
+            inc.event.payload, source=SOURCE, region=inc.event.region, occurred_at=inc.event.occurred_at
+        )
+        for inc in batch
+        if isinstance(inc.event, TeamProgramCompleted)
+    ]
+
+
 class RoutesService:
     def __init__(self, store: Store, policy: RoutePolicy | None = None, titles: dict[str, str] | None = None):
         self._store = store
@@ -79,6 +96,7 @@ class RoutesService:
     async def handle(self, batch: list[Incoming]) -> Outcome:
         outcome = Outcome()
         await self._save_catalogue(batch)
+        outcome.emit.extend(accept_team_progress(batch))
         incoming = [inc for inc in batch if isinstance(inc.event, EDUCATOR_EVENTS)]
         if not incoming:
             return outcome

@@ -12,7 +12,7 @@ from faststream.kafka import KafkaBroker
 
 from contracts import Topic
 from demo.competencies import framework_competencies
-from demo.feed import FeedResult, TopicTail, feed_region
+from demo.feed import FeedResult, TopicTail, caught_up, feed_region
 from demo.generator import RegionGenerator, RegionSpec
 from rsnms_runtime.kafka import EventPublisher
 from tests.e2e.platform import Platform
@@ -31,15 +31,18 @@ def region_under_test(spec: RegionSpec, pseudonym_key: bytes | None = None) -> t
 async def feed(
     infra: Any, generator: RegionGenerator, keys: dict[str, bytes], prefix: str, timeout: float
 ) -> FeedResult:
-    """Feed the region as its outside systems would (signed), waiting for the routes group."""
+    """Feed the region as its outside systems would (signed), waiting for the routes group, also
+    after the providers' reports: progress counts once the routes service accepted it."""
     broker = KafkaBroker(infra.kafka)
     await broker.start()
     try:
-        return await feed_region(
+        fed = await feed_region(
             generator, EventPublisher(broker, keys=keys), infra.kafka, timeout=timeout, routes_group=f"{prefix}.routes"
         )
     finally:
         await broker.stop()
+    await caught_up(infra.kafka, f"{prefix}.routes", timeout)
+    return fed
 
 
 def production_table(platform: Platform, region: str, as_of: date) -> dict:

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from contracts import INBOUND_TOPICS, TOPIC_EVENTS
+from contracts import INBOUND_TOPICS, TOPIC_EVENTS, Topic
 from rsnms_runtime.localstack import ROOT
 
 SERVICES = ("registry", "diagnostics", "routes", "indicators")
@@ -37,12 +37,16 @@ class Platform:
         region: str,
         services: tuple[str, ...] = SERVICES,
         extra_env: dict[str, str] | None = None,
+        grants: dict[str, list[str]] | None = None,
     ):
+        """`keys`: every publishing system's secret; by default each may publish every inbound
+        event but the governance ones (rounds, passport decisions); `grants` sets a system's
+        event types instead (e.g. the regional ministry, the federal operator)."""
         self.infra, self.prefix, self.workdir = infra, prefix, workdir
         self.services = services
         self.ports = {name: free_port() for name in services}
-        inbound = sorted(k for t in INBOUND_TOPICS for k in TOPIC_EVENTS[t])
-        policy = {"sources": {s: {"events": inbound, "regions": [region]} for s in keys}}
+        inbound = sorted(k for t in INBOUND_TOPICS if t != Topic.GOVERNANCE for k in TOPIC_EVENTS[t])
+        policy = {"sources": {s: {"events": (grants or {}).get(s, inbound), "regions": [region]} for s in keys}}
         (workdir / "sources.yaml").write_text(yaml.safe_dump(policy))
         self.env = {
             **infra.env,
@@ -82,6 +86,11 @@ class Platform:
 
     def get(self, name: str, path: str, timeout: float = 60) -> Any:
         with urllib.request.urlopen(self.url(name, path), timeout=timeout) as response:
+            return json.loads(response.read())
+
+    def post(self, name: str, path: str, timeout: float = 60) -> Any:
+        request = urllib.request.Request(self.url(name, path), method="POST")
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
 
     def get_text(self, name: str, path: str, timeout: float = 30) -> str:

@@ -97,7 +97,7 @@ async def _state(run_infra: Any, platform: Platform, prefix: str, region: str) -
     finally:
         await mongo.close()
     ids = await _ids(run_infra.kafka, region)
-    snapshot = platform.get("indicators", f"/passports/snapshot?region={region}&as_of={AS_OF}")
+    snapshot = platform.post("indicators", f"/passports/snapshot?region={region}&as_of={AS_OF}")
     return State(
         sorted(table["values"], key=lambda v: json.dumps(v, sort_keys=True)),
         routes,

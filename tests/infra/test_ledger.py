@@ -1,7 +1,8 @@
 """The processed-events ledger on the real FerretDB: marks are journalled per partition, another
 instance sees them when it is assigned the partition, marking a replay again is harmless, entries
-of the earlier layouts are still known; it is bounded (the last `window` entries of each partition,
-in memory and in the collection), and an assignment loads only the partitions new to it."""
+ (the last `window` entries of each partition,
+in memory and in the collection), an assignment loads only the partitions new to it, and what was
+journalled before the ledger was kept per partition is still known."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import uuid
 import pytest
 from pymongo import AsyncMongoClient
 
-from rsnms_runtime.mongo import ProcessedEvents
+from rsnms_runtime.mongo import ProcessedEvents, pack
 
 pytestmark = pytest.mark.infra
 T = "rsnms.registry.facts"
@@ -21,8 +22,10 @@ async def test_marks_survive_restarts_reach_other_instances_on_assignment_and_re
     db = client[f"{prefix}_ledger"]
     entries = [(str(uuid.uuid4()), f"h{n}") for n in range(ProcessedEvents.CHUNK + 10)]
     try:
-        await db["processed_events"].insert_one({"_id": "legacy-id", "hash": "legacy-hash"})
-        await db["processed_events"].insert_one({"_id": "chunk-legacy", "ids": ["a1", "a2"], "hashes": ["h1", "h2"]})
+        # written before the ledger was kept per partition: no `tp`, known on every partition
+        await db["processed_events"].insert_one(
+            {"_id": "chunk-old", "count": 3, "packed": pack([["legacy-id", "a1", "a2"], ["legacy-hash", "h1", "h2"]])}
+        )
         mine, other = ProcessedEvents(db), ProcessedEvents(db)
         await mine.assign([(T, 0), (T, 1)])
         assert await mine.known(T, 0, ["legacy-id", "a2", entries[0][0]]) == {"legacy-id": "legacy-hash", "a2": "h2"}

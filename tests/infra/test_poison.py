@@ -7,7 +7,6 @@ size, digest and position), and the group's lag returns to 0."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
@@ -89,7 +88,7 @@ async def test_bad_messages_are_dead_lettered_once_and_the_partition_moves_on(in
     valid = [_valid(service, region, n) for n in range(5)]
     failing, transient = _valid(service, region, 100), _valid(service, region, 101)
     poisoned = Poisoned(str(failing.event_id), str(transient.event_id))
-    settings = dataclasses.replace(infra.settings(service, prefix), retry_attempts=2, retry_max_delay_s=0.2)
+    settings = infra.settings(service, prefix).model_copy(update={"retry_attempts": 2, "retry_max_delay_s": 0.2})
     runtime = build(settings, gate=None, around_handler=poisoned)
 
     plain = AIOKafkaProducer(bootstrap_servers=infra.kafka, max_request_size=2 * 1024 * 1024)

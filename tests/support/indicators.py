@@ -24,14 +24,18 @@ from contracts import (
     EducatorRegistered,
     EducatorTransferred,
     Event,
+    ExternalRoute,
+    ExternalRouteReported,
     IndicatorTable,
     IndicatorValue,
     ManagementTeamRecorded,
     ManagementTeamRegistered,
+    MethodistAttachment,
+    MethodistAttachmentReported,
     OrganizationRecorded,
     OrganizationRegistered,
     PassportSnapshot,
-    ProgramCompleted,
+    ProgramCompletionAccepted,
     ProgramRecorded,
     ProgramRegistered,
     RoadmapItemRecorded,
@@ -42,12 +46,12 @@ from contracts import (
     RouteClosure,
     RouteCompleted,
     RouteItem,
-    Support,
-    SupportAssigned,
+    SupportForm,
+    SupportFormReported,
     SupportStaffRecorded,
     SupportStaffRegistered,
     TeamCompletion,
-    TeamProgramCompleted,
+    TeamCompletionAccepted,
 )
 from rsnms_runtime.kafka import Incoming
 from services.indicators.adapters.documents import decode, encode, unsafe_keys
@@ -193,13 +197,72 @@ def program(
 
 
 def done(n: int, pid: str = "p1", day: date = date(2024, 6, 1)) -> Event:
-    return ev(ProgramCompleted, Completion(educator_id=ed(n), program_id=pid, completed_on=day))
+    """A completion the routes service accepted (only those count)."""
+    return ev(ProgramCompletionAccepted, Completion(educator_id=ed(n), program_id=pid, completed_on=day))
 
 
-def support(n: int, assigned: date = date(2024, 1, 1), until: date | None = None, sid: str | None = None) -> Event:
+def support(
+    n: int,
+    assigned: date = date(2024, 1, 1),
+    until: date | None = None,
+    sid: str | None = None,
+    supporter: str | None = "men-1",
+    confirmed: bool = True,
+    rev: int = 1,
+    kind: str = "mentoring",
+) -> Event:
+    """A support form reported by the school (the supporter must be registered to count)."""
     return ev(
-        SupportAssigned,
-        Support(support_id=sid or f"sup-{n}", educator_id=ed(n), form="mentoring", assigned_on=assigned, until=until),
+        SupportFormReported,
+        SupportForm(
+            support_id=sid or f"sup-{n}",
+            revision=rev,
+            educator_id=ed(n),
+            kind=kind,  # type: ignore[arg-type]
+            supporter_id=supporter,
+            confirmed=confirmed,
+            started_on=assigned,
+            ended_on=until,
+        ),
+    )
+
+
+def mentor(sid: str = "men-1", muni: str = "m1") -> Event:
+    return methodist(sid, muni=muni, kind="mentor")
+
+
+def attach(
+    n: int,
+    methodist_id: str = "m-1",
+    start: date = date(2024, 1, 1),
+    end: date | None = None,
+    aid: str | None = None,
+    confirmed: bool = True,
+) -> Event:
+    """A teacher attached to a regional methodist, as reported."""
+    return ev(
+        MethodistAttachmentReported,
+        MethodistAttachment(
+            attachment_id=aid or f"att-{n}-{methodist_id}",
+            educator_id=ed(n),
+            methodist_id=methodist_id,
+            confirmed=confirmed,
+            attached_from=start,
+            attached_to=end,
+        ),
+    )
+
+
+def outside_route(n: int, day: date = date(2024, 3, 5), source: str = "fed-platform", rid: str | None = None) -> Event:
+    return ev(
+        ExternalRouteReported,
+        ExternalRoute(
+            route_id=rid or f"ext-{n}",
+            educator_id=ed(n),
+            diagnosis_id=f"dx-{n}",
+            source_system=source,
+            developed_on=day,
+        ),
     )
 
 
@@ -243,7 +306,7 @@ def team(tid: str, organization: str, muni: str = "m1") -> Event:
 
 
 def team_done(tid: str, pid: str, day: date = date(2024, 4, 1)) -> Event:
-    return ev(TeamProgramCompleted, TeamCompletion(team_id=tid, program_id=pid, completed_on=day))
+    return ev(TeamCompletionAccepted, TeamCompletion(team_id=tid, program_id=pid, completed_on=day))
 
 
 def cnppm(sid: str, active: bool = True, organization: str = "cnppm", rev: int = 1) -> Event:
@@ -257,7 +320,7 @@ def trained(sid: str, day: date = date(2024, 2, 1), title: str = "Академи
     return ev(CnppmStaffTrainedByFederalOperator, CnppmStaffTrained(staff_id=sid, program_title=title, trained_on=day))
 
 
-def item(iid: str, status: str, due: date = date(2024, 6, 1), rev: int = 1) -> Event:
+def item(iid: str, status: str, due: date = date(2024, 6, 1), rev: int = 1, completed: date | None = None) -> Event:
     return ev(
         RoadmapItemUpdated,
         RoadmapItemRecorded(
@@ -268,6 +331,7 @@ def item(iid: str, status: str, due: date = date(2024, 6, 1), rev: int = 1) -> E
             expected_result="результат",
             status=status,
             revision=rev,
+            completed_on=completed,
         ),
     )  # type: ignore[arg-type]
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pymongo import UpdateOne
-
 from contracts import DeficitDiagnosed
 from services.diagnostics.adapters.documents import diagnosis_document, latest_document, unsafe_keys
 from services.diagnostics.adapters.store import DIAGNOSES, EDUCATOR_LATEST, MongoDiagnosisRepository
@@ -41,8 +39,8 @@ def _matches(doc: dict[str, Any], flt: dict[str, Any]) -> bool:
 
 
 class FakeCollection:
-    """find / update_one and bulk_write (UpdateOne with $set, $setOnInsert, upsert) / create_index, in
-    memory; `writes` counts single-document writes."""
+    """find / update_one ($set, $setOnInsert, upsert) / create_index, in memory; `writes` counts
+    single-document writes."""
 
     def __init__(self) -> None:
         self.docs: dict[str, dict[str, Any]] = {}
@@ -68,18 +66,13 @@ class FakeCollection:
         return cursor()
 
     async def update_one(self, flt: dict[str, Any], update: dict[str, Any], upsert: bool = False) -> None:
-        await self.bulk_write([UpdateOne(flt, update, upsert=upsert)])
-
-    async def bulk_write(self, ops: list[UpdateOne], ordered: bool = True) -> None:
-        for op in ops:
-            self.writes += 1
-            flt, update, upsert = op._filter, op._doc, op._upsert
-            assert not unsafe_keys(update.get("$set", {})) and not unsafe_keys(update.get("$setOnInsert", {}))
-            doc = self.docs.get(flt["_id"])
-            if doc is not None and _matches(doc, flt):
-                doc.update(update.get("$set", {}))
-            elif doc is None and upsert:
-                self.docs[flt["_id"]] = {"_id": flt["_id"], **update.get("$setOnInsert", {}), **update.get("$set", {})}
+        self.writes += 1
+        assert not unsafe_keys(update.get("$set", {})) and not unsafe_keys(update.get("$setOnInsert", {}))
+        doc = self.docs.get(flt["_id"])
+        if doc is not None and _matches(doc, flt):
+            doc.update(update.get("$set", {}))
+        elif doc is None and upsert:
+            self.docs[flt["_id"]] = {"_id": flt["_id"], **update.get("$setOnInsert", {}), **update.get("$set", {})}
 
 
 class FakeDb(dict):

@@ -65,18 +65,20 @@ async def call(rt, path: str, query: str = "", method: str = "GET") -> tuple[int
     return status, json.loads(body) if body.startswith((b"{", b"[")) else body
 
 
-def test_the_service_consumes_its_four_topics_and_serves_its_endpoints(runtime):
-    assert set(runtime.seen["topics"]) == {
-        str(Topic.REGISTRY_FACTS),
-        str(Topic.DEFICITS),
-        str(Topic.ROUTES),
-        str(Topic.PROGRESS),
-    }
+def test_the_service_consumes_its_three_topics_and_serves_its_endpoints(runtime):
+    # not the progress topic: progress counts once the routes service accepted it
+    assert set(runtime.seen["topics"]) == {str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES)}
     assert [p for p, _ in runtime._routes] == [
         "/indicators",
         "/indicators/catalogue",
         "/passports/snapshot",
         "/passports/latest",
+        "/rounds",
+        "/rounds/version",
+        "/rounds/analysis",
+        "/rounds/report",
+        "/rounds/passport",
+        "/rounds/summary",
     ]
     assert runtime.settings.service == "indicators"
 
@@ -103,9 +105,10 @@ async def test_the_catalogue_has_russian_titles_and_the_region_targets(runtime):
     status, body = await call(runtime, "/indicators/catalogue", f"region={R}")
     assert status == 200
     by_id = {i["indicator"]: i for i in body["indicators"]}
-    assert list(by_id) == ["I1", "I2", "I3", "I4", "I5", "I6", "E1", "E2", "RM"]
+    assert list(by_id) == ["I1", "I2", "I3", "I4", "I4R", "I5", "I6", "E1", "E2", "RM"]
     assert by_id["I1"]["title"].startswith("Доля педагогических работников") and by_id["I1"]["target"] == 0.2
     assert by_id["E1"]["target_is_maximum"] is True and by_id["RM"]["target"] is None
+    assert by_id["RM"]["target_label"] == "цель не установлена" and by_id["I1"]["target_label"] is None
 
 
 async def test_snapshot_on_demand_is_stored_published_and_then_the_latest(runtime):
@@ -117,7 +120,43 @@ async def test_snapshot_on_demand_is_stored_published_and_then_the_latest(runtim
     snap = PassportSnapshot.model_validate(body)
     assert (snap.version, snap.as_of, snap.document.staff.figures["teachers"]) == (1, D, 1)
     assert [type(e) for e in runtime.published] == [PassportSnapshotTaken] and runtime.published[0].payload == snap
-    status, body = await call(runtime, "/passports/snapshot", f"region={R}")  # GET works too
+    status, body = await call(runtime, "/passports/snapshot", f"region={R}", method="POST")
     assert status == 200 and body["version"] == 2
     status, body = await call(runtime, "/passports/latest", f"region={R}")
     assert status == 200 and body["snapshot_id"] == f"{R}:2"
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+async def test_a_snapshot_needs_post_reading_never_takes_one(runtime, method):
+    await runtime.indicators.handle(incoming(reg(1), dx(1)))
+    status, _ = await call(runtime, "/passports/snapshot", f"region={R}", method=method)
+    assert status == 405
+    assert runtime.published == []
+    status, _ = await call(runtime, "/passports/latest", f"region={R}")
+    assert status == 404
+
+
+@pytest.mark.parametrize(("path", "method"), [("/indicators", "GET"), ("/passports/snapshot", "POST")])
+async def test_an_unknown_region_is_404_in_russian_and_english(runtime, path, method):
+    await runtime.indicators.handle(incoming(reg(1)))
+    status, body = await call(runtime, path, "region=RU-XX", method=method)
+    assert status == 404
+    assert "неизвестный регион RU-XX" in body["error"] and "unknown region RU-XX" in body["error"]
+    assert runtime.published == []
+
+
+async def test_json_is_utf8_with_cyrillic_unescaped(runtime):
+    handler = dict(runtime._routes)["/indicators/catalogue"]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await handler({"type": "http", "method": "GET", "path": "/", "query_string": b"", "headers": []}, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert (b"content-type", b"application/json; charset=utf-8") in start["headers"]
+    assert b"\\u04" not in body and "Доля педагогических работников".encode() in body

@@ -10,19 +10,20 @@ from services.indicators.domain.resources import FEDERAL
 from services.indicators.domain.targets import SEED_002_2024, Targets, met
 
 
-def test_shipped_targets_are_the_seed_002_values_for_2024():
+def test_shipped_targets_are_seed_002_for_the_jao_in_2024_and_nothing_is_assumed_elsewhere():
     targets = load_targets()
     assert targets.for_region("RU-YEV", 2024) == dict(SEED_002_2024)
-    assert targets.for_region("RU-YEV") == {
-        "I1": 0.20,
-        "I2": 0.15,
-        "I3": 0.30,
-        "I4": 0.40,
-        "I5": 0.70,
-        "E1": 250.0,
-        "E2": 1.00,
-    }
-    assert "I6" not in targets.for_region("RU-YEV") and "RM" not in targets.for_region("RU-YEV")
+    assert targets.for_region("RU-YEV", 2024)["I4R"] == 0.40 and "I4" not in targets.for_region("RU-YEV", 2024)
+    assert targets.for_region("RU-YEV", 2025) == {} and targets.for_region("RU-KYA", 2024) == {}
+    assert targets.i1_providers("RU-YEV") == {"cnppm"}
+
+
+def test_i1_providers_per_region_and_years_from_2021():
+    targets = Targets.from_doc({"i1_providers": {"default": ["cnppm"], "regions": {"RU-KYA": ["cnppm", "copmkp"]}}})
+    assert targets.i1_providers("RU-KYA") == {"cnppm", "copmkp"} and targets.i1_providers("RU-YEV") == {"cnppm"}
+    for doc in ({"years": {2020: {"I1": 0.1}}}, {"i1_providers": {"default": ["school"]}}):
+        with pytest.raises(ValueError):
+            Targets.from_doc(doc)
 
 
 def test_region_and_year_overrides_in_order():

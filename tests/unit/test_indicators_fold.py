@@ -8,7 +8,7 @@ from datetime import date
 
 from contracts import Activity, ActivityCompleted, Enrolment, ProgramEnrolled
 from services.indicators.domain.fold import apply, entity_of, fold
-from services.indicators.domain.records import EducatorRecord, EntityRef, FactRecord, RegionState
+from services.indicators.domain.records import DiagnosisFact, EducatorRecord, EntityRef, FactRecord, RegionState
 from tests.support.indicators import (
     R,
     closed,
@@ -141,7 +141,9 @@ def test_each_event_names_its_entity():
 def test_facts_arriving_before_the_registration_wait_for_it():
     state = state_of([dx(1), route(1), done(1)])
     assert ("I1", "region", R) not in table([dx(1), route(1), done(1)])
-    assert state.educators[ed(1)].fact is None and state.educators[ed(1)].diagnoses == {"dx-1": date(2024, 3, 1)}
+    assert state.educators[ed(1)].fact is None and state.educators[ed(1)].diagnoses == {
+        "dx-1": DiagnosisFact(date(2024, 3, 1), "cnppm")
+    }
     assert table([dx(1), route(1), done(1), reg(1), program("p1")])[("I3", "region", R)].numerator == 1
 
 

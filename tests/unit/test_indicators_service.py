@@ -12,6 +12,7 @@ import pytest
 
 from contracts import IndicatorsPublished, PassportSnapshotTaken
 from services.indicators.domain.indicators import compute_indicators
+from services.indicators.domain.records import DiagnosisFact
 from services.indicators.live import LiveTables
 from services.indicators.service import COMPACT_AFTER, SOURCE, IndicatorsService
 from tests.support.indicators import (
@@ -289,7 +290,7 @@ async def test_a_batch_waits_for_a_snapshot_reload_so_the_cache_never_goes_stale
     assert not batch.done()  # the fold waits for the reload
     store.gate.set()
     await asyncio.gather(snapshot, batch)
-    assert service.states[R].educators[ed(1)].diagnoses == {"dx-1": date(2024, 3, 1)}
+    assert service.states[R].educators[ed(1)].diagnoses == {"dx-1": DiagnosisFact(date(2024, 3, 1), "cnppm")}
 
 
 async def test_start_warns_when_an_earlier_layout_still_holds_state_it_does_not_read():

@@ -4,15 +4,30 @@ arrays), table documents are keyed by region and date."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from contracts import IndicatorTable
+from contracts import (
+    CnppmStaffDeparted,
+    ImplementationPeriod,
+    IndicatorTable,
+    ManagementTeamDissolved,
+    OrganizationClosed,
+    OrganizationClosure,
+    ProgramImplementationReported,
+    ProgramRegisterStatusChanged,
+    RegisterStatus,
+    RoadmapItemStatusChanged,
+    RoadmapStatusChange,
+    StaffLeft,
+    SupportStaffDeparted,
+    TeamDissolution,
+)
 from services.indicators.adapters.documents import decode, encode, unsafe_keys
 from services.indicators.adapters.table_store import table_document, table_id
 from services.indicators.domain.indicators import compute_indicators
 from services.indicators.domain.records import ENTITY_KINDS
 from services.indicators.repository import EntityKey
-from tests.support.indicators import TARGETS, D, R, state_of
+from tests.support.indicators import TARGETS, D, R, attach, dx, ed, ev, outside_route, state_of, support
 from tests.unit.test_indicators_fold import region_history
 
 
@@ -47,3 +62,36 @@ def test_table_documents_are_keyed_by_region_and_date_and_safe():
 
 def test_unsafe_keys_are_found_anywhere():
     assert unsafe_keys({"a": [{"b.c": 1}], "$x": {"ok": 1}}) == ["/a/0/b.c", "/$x"]
+
+
+def test_records_of_facts_dated_in_the_world_round_trip_through_their_documents():
+    events = [
+        *region_history(),
+        ev(SupportStaffDeparted, StaffLeft(staff_id="m-1", left_on=date(2024, 10, 1))),
+        ev(CnppmStaffDeparted, StaffLeft(staff_id="c-1", left_on=date(2024, 10, 1))),
+        ev(ManagementTeamDissolved, TeamDissolution(team_id="t1", dissolved_on=date(2024, 10, 1))),
+        ev(OrganizationClosed, OrganizationClosure(organization_id="iro", closed_on=date(2024, 10, 1))),
+        ev(
+            ProgramImplementationReported,
+            ImplementationPeriod(program_id="p1", period_from=date(2023, 9, 1), period_to=date(2024, 6, 30)),
+        ),
+        ev(
+            ProgramRegisterStatusChanged, RegisterStatus(program_id="p1", status="excluded", effective=date(2024, 7, 1))
+        ),
+        ev(RoadmapItemStatusChanged, RoadmapStatusChange(item_id="r1", status="done", effective=date(2024, 5, 1))),
+        support(1, supporter="m-1", rev=2),
+        support(2, supporter=None, confirmed=False),
+        attach(1, "m-1", end=date(2024, 12, 1)),
+        outside_route(2),
+        dx(3, by="copmkp"),
+    ]
+    state = state_of(events)
+    seen = 0
+    for kind in ENTITY_KINDS:
+        for entity_id, record in state.records(kind).items():
+            doc = encode(EntityKey(R, kind, entity_id), record)
+            assert unsafe_keys(doc) == [] and not nested_arrays(doc)
+            assert decode(kind, doc) == record
+            seen += 1
+    assert state.educators[ed(1)].attachments and state.educators[ed(2)].external_routes
+    assert state.programs["p1"].periods and state.programs["p1"].register and state.teams["t1"].ended_on

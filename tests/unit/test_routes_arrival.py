@@ -77,11 +77,18 @@ def test_a_diagnosis_and_progress_before_the_registration_wait_for_it():
     file, early = run([diagnosed(deficit("c1")), *progress()])
     assert early == [] and len(file.held) == 4 and file.routes == []
     _, out = run([diagnosed(deficit("c1")), *progress(), young_in_m2()])
-    assert names(out) == ["SupportAssigned", "RouteAssigned", "RouteCompleted"]
+    assert names(out) == [
+        "SupportProposed",
+        "RouteAssigned",
+        "SupportProposed",
+        "ProgramCompletionAccepted",
+        "RouteCompleted",
+    ]
     route = out[1].payload
+    assert (out[2].payload.role, out[2].payload.route_id) == ("methodist", route.route_id)
     # the registration made the route what it is: the municipality's methodist, mentoring
     assert route.methodist_id == "b" and [i.kind for i in route.items] == ["program", "mentoring"]
-    assert out[2].payload.closed_on == date(2024, 6, 1)
+    assert out[4].payload.closed_on == date(2024, 6, 1)
 
 
 def refused_in_any_case(events) -> bool:
@@ -119,7 +126,7 @@ def test_redelivery_before_and_after_the_registration_changes_nothing():
     assert len(file.held) == 1
     loads = Loads()
     first = file.apply(young_in_m2(), CATALOGUE, loads, RoutePolicy())
-    assert file.held == [] and names(first) == ["SupportAssigned", "RouteAssigned"]
+    assert file.held == [] and names(first) == ["SupportProposed", "RouteAssigned", "SupportProposed"]
     assert file.apply(young_in_m2(), CATALOGUE, loads, RoutePolicy()) == first  # redelivered: the same events
     assert file.apply(dx, CATALOGUE, loads, RoutePolicy()) == []  # held before: emitted nothing then
     assert len(file.routes) == 1 and loads.methodist == {"b": 1}
@@ -132,7 +139,7 @@ def test_held_progress_waits_for_its_route_and_a_held_one_refused_later_is_dropp
         Activity(educator_id=ED, activity_kind="internship", route_id=ROUTE, item_id="f1", completed_on=DAY),
     )
     file, out = run([stray, wrong_item, registered(), diagnosed(deficit("c1"))])
-    assert names(out) == ["RouteAssigned"] and file.programs_done == [] and file.activities == []
+    assert names(out) == ["RouteAssigned", "SupportProposed"] and file.programs_done == [] and file.activities == []
     assert len(file.held) == 1 and "route-dx-9" in file.held[0]  # its diagnosis may still come
     assert len(file.dropped) == 1 and "no internship item f1" in file.dropped[0]
 
@@ -152,6 +159,6 @@ async def test_the_service_stores_held_events_and_releases_them_in_a_later_batch
     assert (await service.handle(incoming(diagnosed(deficit("c1")), *progress()[:2]))).emit == []
     assert len(store.files_[f"{R}:{ED}"]["held"]) == 3
     out = await RoutesService(store).handle(incoming(registered(muni="m2")))  # a restarted instance
-    assert names(out.emit) == ["RouteAssigned", "RouteCompleted"]
+    assert names(out.emit) == ["RouteAssigned", "SupportProposed", "ProgramCompletionAccepted", "RouteCompleted"]
     assert out.emit[0].payload.methodist_id == "b"
     assert (await store.loads(R)).methodist == {}  # the route is already completed

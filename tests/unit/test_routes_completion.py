@@ -44,7 +44,8 @@ def activity(kind, day, route_id=None, item_id=None):
 def assigned():
     """An educator with an active route: program p (c1), program q (c2), master class f1 (dig)."""
     file = known()
-    [event] = apply(file, diagnosed(deficit("c1"), deficit("c2"), deficit("dig", area="digital")))
+    event, proposal = apply(file, diagnosed(deficit("c1"), deficit("c2"), deficit("dig", area="digital")))
+    assert proposal.payload.role == "methodist" and proposal.payload.route_id == event.payload.route_id
     assert [(i.item_id, i.kind) for i in event.payload.items] == [
         ("p1", "program"),
         ("p2", "program"),
@@ -56,13 +57,15 @@ def assigned():
 def test_the_route_completes_when_every_item_is_done_on_the_latest_date(assigned):
     file, route = assigned
     loads = Loads(methodist={"m": 1})
-    assert apply(file, completed("p", date(2024, 5, 1)), loads) == []
+    assert names(apply(file, completed("p", date(2024, 5, 1)), loads)) == ["ProgramCompletionAccepted"]
     assert apply(file, activity("master_class", date(2024, 6, 1)), loads) == []
     done = apply(file, completed("q", date(2024, 4, 1), route_id=route.route_id), loads)
-    assert names(done) == ["RouteCompleted"]
-    assert done[0].payload.closed_on == date(2024, 6, 1) and done[0].payload.route_id == route.route_id
+    assert names(done) == ["ProgramCompletionAccepted", "RouteCompleted"]
+    assert done[1].payload.closed_on == date(2024, 6, 1) and done[1].payload.route_id == route.route_id
     assert file.routes[0].status == "completed" and loads.methodist == {"m": 0}
-    assert apply(file, completed("p", date(2024, 7, 1)), loads) == []  # completes only once
+    assert names(apply(file, completed("p", date(2024, 7, 1)), loads)) == [
+        "ProgramCompletionAccepted"
+    ]  # completes once
 
 
 def test_enrolment_is_recorded_on_the_route_item(assigned):
@@ -100,8 +103,8 @@ def test_an_activity_before_the_route_or_of_another_route_does_not_count(assigne
     file2 = known()
     apply(file2, diagnosed(deficit("c1"), deficit("dig", area="digital"), dx="dx-0", day=date(2023, 1, 1)))
     apply(file2, activity("master_class", date(2023, 6, 1), route_id="route-dx-0"))
-    [cancel, new] = apply(file2, diagnosed(deficit("dig", area="digital"), dx="dx-1", day=date(2024, 3, 1)))
-    assert names([cancel, new]) == ["RouteCancelled", "RouteAssigned"]
+    [cancel, new, proposal] = apply(file2, diagnosed(deficit("dig", area="digital"), dx="dx-1", day=date(2024, 3, 1)))
+    assert names([cancel, new, proposal]) == ["RouteCancelled", "RouteAssigned", "SupportProposed"]
     assert apply(file2, activity("master_class", date(2024, 4, 1), route_id="route-dx-0")) == []
     assert names(apply(file2, activity("master_class", date(2024, 4, 2)))) == ["RouteCompleted"]
 
@@ -110,7 +113,9 @@ def test_a_completion_reported_before_the_diagnosis_arrives_still_counts():
     file = known()
     apply(file, completed("p", date(2024, 4, 1)))  # after the diagnosis date, reported first
     out = apply(file, diagnosed(deficit("c1")))
-    assert names(out) == ["RouteAssigned", "RouteCompleted"] and out[1].payload.closed_on == date(2024, 4, 1)
+    assert names(out) == ["RouteAssigned", "SupportProposed", "RouteCompleted"] and out[2].payload.closed_on == date(
+        2024, 4, 1
+    )
 
 
 def test_progress_naming_an_unknown_route_is_refused_and_changes_nothing(assigned):
@@ -135,7 +140,7 @@ def test_a_new_diagnosis_with_deficits_supersedes_the_active_route(assigned):
     file, route = assigned
     loads = Loads(methodist={"m": 1})
     out = apply(file, diagnosed(deficit("c1"), dx="dx-2", day=date(2024, 9, 1)), loads)
-    assert names(out) == ["RouteCancelled", "RouteAssigned"]
+    assert names(out) == ["RouteCancelled", "RouteAssigned", "SupportProposed"]
     assert out[0].payload.route_id == route.route_id and "dx-2" in out[0].payload.reason
     assert out[1].payload.route_id == "route-dx-2" and loads.methodist == {"m": 1}
     assert [r.status for r in file.routes] == ["cancelled", "active"]
@@ -159,7 +164,7 @@ def test_a_diagnosis_without_deficits_that_did_not_reassess_leaves_the_route_alo
 def test_new_deficits_elsewhere_complete_the_closed_route_and_assign_a_new_one(assigned):
     file, _ = assigned
     out = apply(file, diagnosed(deficit("c9"), dx="dx-2", day=date(2024, 9, 1), scores={"c1": 80, "c2": 70, "dig": 90}))
-    assert names(out) == ["RouteCompleted", "RouteAssigned"]
+    assert names(out) == ["RouteCompleted", "RouteAssigned", "SupportProposed"]
 
 
 def test_an_older_diagnosis_arriving_late_changes_nothing(assigned):

@@ -18,10 +18,11 @@ from contracts import (
     TeamCompletion,
     TeamProgramCompleted,
 )
+from contracts.competency import competency_titles
 from contracts.topics import Topic
-from services.routes.adapters.titles import competency_titles
 from services.routes.domain.config import RoutePolicy
 from services.routes.service import RoutesService
+from services.routes.settings import RoutesSettings, route_policy
 from tests.support.routes import (
     DAY,
     ED,
@@ -58,7 +59,7 @@ def first_batch():
 async def test_redelivered_batch_reemits_identical_events_without_double_assignment():
     store, batch = FakeStore(), first_batch()
     first = await RoutesService(store, RoutePolicy(methodist_max_load=1)).handle(batch)
-    assert names(first.emit) == ["SupportAssigned", "RouteAssigned"]
+    assert names(first.emit) == ["SupportProposed", "RouteAssigned", "SupportProposed"]
     route = first.emit[1].payload
     assert route.methodist_id == "m" and [i.kind for i in route.items] == ["program", "master_class", "mentoring"]
     assert all(e.region == R and e.source == "rsnms-routes" for e in first.emit)
@@ -73,10 +74,10 @@ async def test_redelivered_batch_reemits_identical_events_without_double_assignm
     # a source re-sending the same facts (same ids, other `occurred_at`) gets the stored events back
     assert (await restarted.handle(first_batch())).emit == first.emit
     loads = await store.loads(R)
-    assert loads.methodist == {"m": 1} and loads.mentor == {"men": 1}
+    assert loads.methodist == {"m": 1} and loads.mentor == {}  # a proposed mentor carries nobody yet
 
     out = await restarted.handle(incoming(registered(educator=OTHER), diagnosed(deficit("c1"), educator=OTHER)))
-    assert out.emit[0].payload.methodist_id is None  # the only methodist is at capacity (1)
+    assert out.emit[0].payload.methodist_id == "m"  # at its cap (1), still proposed: the cap is advice
 
 
 async def test_a_batch_that_failed_to_save_is_recomputed_identically():
@@ -111,7 +112,8 @@ async def test_progress_for_an_unknown_route_is_refused_and_the_rest_applied():
     batch = incoming(bad, good)
     out = await service.handle(batch)
     assert [(inc.event.event_id, "route-nope" in reason) for inc, reason in out.rejected] == [(bad.event_id, True)]
-    assert out.emit == []  # the route still has its master class and mentoring open
+    # accepted (and announced for the indicators); the route still has its master class and mentoring open
+    assert names(out.emit) == ["ProgramCompletionAccepted"] and out.emit[0].payload == good.payload
     stored = (await store.files([f"{R}:{ED}"]))[f"{R}:{ED}"]
     assert [d.program_id for d in stored.programs_done] == ["p"] and not stored.has_applied(str(bad.event_id))
 
@@ -122,7 +124,7 @@ async def test_programs_and_staff_of_the_same_batch_are_used_and_the_highest_rev
     await service.handle(incoming(ev(ProgramRegistered, program("p", ["c1"], revision=2, hours=72))))
     await service.handle(incoming(ev(ProgramRegistered, program("p", ["c9"], revision=1))))  # late, older
     out = await service.handle(incoming(ev(SupportStaffRegistered, staff("m")), registered(), diagnosed(deficit("c1"))))
-    [route] = [e.payload for e in out.emit]
+    [route] = [e.payload for e in out.emit if e.event_type == "RouteAssigned"]
     assert route.items[0].program_id == "p" and route.items[0].hours == 72 and route.methodist_id == "m"
 
 
@@ -136,7 +138,10 @@ async def test_capacity_holds_across_educators_of_one_batch():
             *(diagnosed(deficit("c1"), educator=e, dx=f"dx-{n}") for n, e in enumerate(eds)),
         )
     )
-    assert [e.payload.methodist_id for e in out.emit] == ["a", "b", None]
+    # the cap is advice: when every methodist is full, the least loaded is still proposed
+    assert [e.payload.methodist_id for e in out.emit if e.event_type == "RouteAssigned"] == ["a", "b", "a"]
+    proposals = [e.payload for e in out.emit if e.event_type == "SupportProposed"]
+    assert [p.staff_id for p in proposals] == ["a", "b", "a"] and "перегружены" in proposals[2].reason
 
 
 async def test_regions_are_kept_apart():
@@ -150,12 +155,12 @@ async def test_regions_are_kept_apart():
             ev(DeficitDiagnosed, diagnosed(deficit("c1")).payload, region="RU-OTH"),
         )
     )
-    assert [e.region for e in out.emit] == [R, "RU-OTH"]
-    assert out.emit[0].event_id != out.emit[1].event_id
+    assert [e.region for e in out.emit] == [R, R, "RU-OTH", "RU-OTH"]
+    assert out.emit[0].event_id != out.emit[2].event_id
     assert sorted(store.files_) == [f"RU-OTH:{ED}", f"{R}:{ED}"]
 
 
-async def test_events_the_service_does_not_use_are_ignored():
+async def test_events_the_service_does_not_use_are_ignored_and_team_progress_is_accepted_as_reported():
     store = FakeStore()
     out = await RoutesService(store).handle(
         incoming(
@@ -166,16 +171,18 @@ async def test_events_the_service_does_not_use_are_ignored():
             ),
         )
     )
-    assert out.emit == [] and out.rejected == [] and store.files_ == {} and store.writes == 0
+    assert names(out.emit) == ["TeamCompletionAccepted"] and out.emit[0].payload.team_id == "t1"
+    assert out.rejected == [] and store.files_ == {} and store.writes == 0
 
 
-def test_policy_from_the_environment():
-    assert RoutePolicy.from_env({}) == RoutePolicy(budget_hours=144, methodist_max_load=250)
-    policy = RoutePolicy.from_env({"RSNMS_ROUTE_BUDGET_HOURS": "72", "RSNMS_METHODIST_MAX_LOAD": "100"})
+def test_policy_from_the_settings():
+    assert route_policy(RoutesSettings.from_env({})) == RoutePolicy(budget_hours=144, methodist_max_load=250)
+    env = {"RSNMS_ROUTE_BUDGET_HOURS": "72", "RSNMS_METHODIST_MAX_LOAD": "100"}
+    policy = route_policy(RoutesSettings.from_env(env))
     assert (policy.budget_hours, policy.methodist_max_load) == (72, 100)
     for bad in ("0", "-5", "lots"):
         with pytest.raises(ValueError, match="RSNMS_ROUTE_BUDGET_HOURS"):
-            RoutePolicy.from_env({"RSNMS_ROUTE_BUDGET_HOURS": bad})
+            RoutesSettings.from_env({"RSNMS_ROUTE_BUDGET_HOURS": bad})
 
 
 def test_competency_titles_come_from_the_framework_files(tmp_path):
@@ -184,8 +191,8 @@ def test_competency_titles_come_from_the_framework_files(tmp_path):
     (tmp_path / "f.yaml").write_text(
         "areas:\n  a:\n    competencies:\n      x1: {title: Икс, threshold: 50}\n", encoding="utf-8"
     )
-    assert competency_titles(tmp_path) == {"x1": "Икс"}
-    assert competency_titles(tmp_path / "missing") == {}
+    assert competency_titles(tmp_path) == {**titles, "x1": "Икс"}  # a region's directory adds to the shipped
+    assert competency_titles(tmp_path / "missing") == titles
 
 
 def test_the_service_consumes_its_three_topics(monkeypatch):

@@ -8,20 +8,21 @@ from datetime import date
 from contracts import EducatorMoved, EducatorTransferred
 from services.routes.domain.config import RoutePolicy
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
-from services.routes.domain.supporters import choose_supporter
+from services.routes.domain.supporters import choose_supporter, propose_supporter
 from tests.support.routes import ED, R, deficit, diagnosed, ev, known, program, registered, staff
 
 
-def test_a_full_methodist_is_skipped():
+def test_a_full_methodist_is_passed_over_for_one_with_spare_capacity():
     pool = [staff("a", capacity=2), staff("b", muni="m2")]
     assert choose_supporter(pool, "methodist", {"a": 1}, 250, "m1") == "a"
     assert choose_supporter(pool, "methodist", {"a": 2}, 250, "m1") == "b"
 
 
-def test_the_configured_maximum_caps_a_larger_personal_capacity():
-    pool = [staff("a", capacity=1000)]
-    assert choose_supporter(pool, "methodist", {"a": 249}, 250, None) == "a"
-    assert choose_supporter(pool, "methodist", {"a": 250}, 250, None) is None
+def test_the_cap_is_advice_not_a_filter_the_least_loaded_is_still_proposed_with_the_reason():
+    pool = [staff("a", capacity=1000), staff("b", capacity=1000)]
+    assert choose_supporter(pool, "methodist", {"a": 249, "b": 300}, 250, None) == "a"
+    choice = propose_supporter(pool, "methodist", {"a": 250, "b": 300}, 250, None)
+    assert choice.staff_id == "a" and "перегружены" in choice.reason and "250" in choice.reason
 
 
 def test_same_municipality_is_preferred_over_a_less_loaded_one():
@@ -43,14 +44,15 @@ def test_inactive_staff_and_other_kinds_are_never_chosen():
     assert choose_supporter(pool, "mentor", {}, None, "m1") == "men"
 
 
-def test_loads_grow_with_assigned_routes_and_a_full_methodist_gets_no_more():
+def test_loads_grow_with_assigned_routes_and_a_full_methodist_is_still_proposed():
     catalogue = Catalogue(programs={"p": program("p", ["c1"])}, staff={"m": staff("m", capacity=1)})
     loads, policy = Loads(), RoutePolicy()
     first = known().apply(diagnosed(deficit("c1")), catalogue, loads, policy)
     assert first[0].payload.methodist_id == "m" and loads.methodist == {"m": 1}
     other = "ed-" + "d" * 32
     second = known(other).apply(diagnosed(deficit("c1"), educator=other), catalogue, loads, policy)
-    assert second[0].payload.methodist_id is None  # nobody with spare capacity: the route is still assigned
+    assert second[0].payload.methodist_id == "m"  # over the cap: advice, not a filter (E1 shows the overload)
+    assert loads.methodist == {"m": 2}
 
 
 def test_a_closed_route_frees_its_methodist_place():
@@ -82,5 +84,5 @@ def test_the_educators_current_municipality_decides():
     # a newer registration revision dated before the transfer does not undo it
     file.apply(registered(muni="m2", registered_on=date(2023, 9, 1), revision=2), catalogue, loads, RoutePolicy())
     assert file.municipality_id == "m1"
-    [route] = file.apply(diagnosed(deficit("c1")), catalogue, loads, RoutePolicy())
+    route, _ = file.apply(diagnosed(deficit("c1")), catalogue, loads, RoutePolicy())
     assert route.payload.methodist_id == "a"

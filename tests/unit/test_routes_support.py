@@ -1,5 +1,5 @@
-"""Young-teacher support: under 35 (calendar year) in the first 3 years of work get mentoring
-on registration, once, with a mentor of spare capacity when there is one."""
+"""Young teachers: under 35 (calendar year) in the first 3 years of work are proposed a mentor on
+registration, once, with the reason (a proposal, never a support form: only the school reports one)."""
 
 from __future__ import annotations
 
@@ -35,12 +35,12 @@ def apply(file, event, catalogue=None, loads=None, policy=None):
 def test_young_teacher_boundaries(birth_year, career_start, young):
     catalogue = Catalogue(staff={"men": staff("men", kind="mentor")})
     out = apply(EducatorFile(region=R, educator_id=ED), registered(birth_year, career_start, ON), catalogue)
-    assert names(out) == (["SupportAssigned"] if young else [])
+    assert names(out) == (["SupportProposed"] if young else [])
     if young:
-        support = out[0].payload
-        assert (support.form, support.mentor_id, support.assigned_on) == ("mentoring", "men", ON)
-        assert support.until == career_start.replace(year=career_start.year + 3)
-        assert support.support_id == f"sup-{ED}" and out[0].region == R and out[0].source == "rsnms-routes"
+        proposal = out[0].payload  # a proposal with its reason, never a support form
+        assert (proposal.role, proposal.staff_id, proposal.proposed_on) == ("mentor", "men", ON)
+        assert "молодой педагог" in proposal.reason
+        assert out[0].region == R and out[0].source == "rsnms-routes"
 
 
 def test_the_age_limit_and_years_come_from_the_policy():
@@ -48,7 +48,7 @@ def test_the_age_limit_and_years_come_from_the_policy():
     out = apply(EducatorFile(region=R, educator_id=ED), registered(1993, date(2023, 9, 1), ON), policy=policy)
     assert out == []  # 31 in 2024
     out = apply(EducatorFile(region=R, educator_id=ED), registered(1995, date(2023, 9, 1), ON), policy=policy)
-    assert out[0].payload.until == date(2025, 9, 1)
+    assert names(out) == ["SupportProposed"]
 
 
 def test_managers_get_no_young_teacher_support():
@@ -67,10 +67,10 @@ def test_support_is_assigned_once_across_revisions_and_with_a_deterministic_id()
 def test_a_later_revision_that_makes_the_educator_a_teacher_assigns_support():
     file = EducatorFile(region=R, educator_id=ED)
     assert apply(file, registered(1995, date(2023, 9, 1), ON, role="manager")) == []
-    assert names(apply(file, registered(1995, date(2023, 9, 1), ON, role="teacher", revision=2))) == ["SupportAssigned"]
+    assert names(apply(file, registered(1995, date(2023, 9, 1), ON, role="teacher", revision=2))) == ["SupportProposed"]
 
 
-def test_mentor_with_spare_capacity_in_the_same_municipality_or_none():
+def test_the_proposed_mentor_has_spare_capacity_if_anyone_has_else_the_least_loaded():
     catalogue = Catalogue(
         staff={
             "full": staff("full", kind="mentor", capacity=1),
@@ -80,10 +80,10 @@ def test_mentor_with_spare_capacity_in_the_same_municipality_or_none():
     )
     loads = Loads(mentor={"full": 1})
     out = apply(EducatorFile(region=R, educator_id=ED), registered(1995, date(2023, 9, 1), ON), catalogue, loads)
-    assert out[0].payload.mentor_id == "far" and loads.mentor == {"full": 1, "far": 1}
+    assert out[0].payload.staff_id == "far" and loads.mentor == {"full": 1, "far": 1}
     catalogue = Catalogue(staff={"full": staff("full", kind="mentor", capacity=1)})
     out = apply(EducatorFile(region=R, educator_id=ED), registered(1995, date(2023, 9, 1), ON), catalogue, loads)
-    assert out[0].payload.mentor_id is None
+    assert out[0].payload.staff_id == "full" and "перегружены" in out[0].payload.reason
 
 
 def test_no_support_for_an_educator_who_already_left():
@@ -96,10 +96,10 @@ def test_young_teachers_routes_carry_mentoring_until_the_first_years_end():
     catalogue = Catalogue(programs={"p": program("p", ["c1"])})
     file = EducatorFile(region=R, educator_id=ED)
     apply(file, registered(1995, date(2023, 9, 1), ON), catalogue)
-    [route] = apply(file, diagnosed(deficit("c1"), day=date(2024, 10, 1)), catalogue)
+    route, _ = apply(file, diagnosed(deficit("c1"), day=date(2024, 10, 1)), catalogue)
     assert route.payload.items[-1].kind == "mentoring"
     out = apply(file, diagnosed(deficit("c1"), dx="dx-2", day=date(2026, 9, 1)), catalogue)
-    assert "mentoring" not in [i.kind for i in out[-1].payload.items]
+    assert "mentoring" not in [i.kind for i in out[-2].payload.items]
 
 
 def test_is_young_teacher_needs_a_teacher_profile():

@@ -14,12 +14,11 @@ import asyncio
 from collections import defaultdict
 from typing import Any
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import DeficitDiagnosed, Diagnosis
-from rsnms_runtime.mongo import set_if_newer, write_each
+from rsnms_runtime.mongo import Upsert, set_if_newer, write_each
 from services.diagnostics.adapters.documents import diagnosis_document, diagnosis_of, latest_document
 from services.diagnostics.repository import Loaded, diagnosis_key, educator_key
 
@@ -69,14 +68,12 @@ class MongoDiagnosisRepository:
             await write_each(
                 self._diagnoses,
                 [
-                    UpdateOne(
+                    Upsert(
                         {"_id": diagnosis_key(e.region, e.payload.diagnosis_id)},
                         {"$setOnInsert": diagnosis_document(e)},
-                        upsert=True,
                     )
                     for e in fresh
                 ],
-                ordered=False,
             )
         newest: dict[str, dict] = {}
         for e in latest:

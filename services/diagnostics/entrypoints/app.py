@@ -12,17 +12,19 @@ from contracts import Topic
 from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.diagnostics.adapters.store import MongoDiagnosisRepository
-from services.diagnostics.config import frameworks_from_env
+from services.diagnostics.config import frameworks_from_settings
 from services.diagnostics.domain.framework import Frameworks
 from services.diagnostics.service import DiagnosticsService
+from services.diagnostics.settings import DiagnosticsSettings
 
 
 def build(
     settings: Settings | None = None, frameworks: Frameworks | None = None, **runtime_options: Any
 ) -> ServiceRuntime:
     """The service's runtime, ready to start (`runtime.start()` or `serve(runtime.app(), ...)`)."""
-    runtime = ServiceRuntime(settings or Settings(service="diagnostics"), **runtime_options)
-    frameworks = frameworks or frameworks_from_env()
+    settings = (settings or DiagnosticsSettings()).as_(DiagnosticsSettings)
+    runtime = ServiceRuntime(settings, **runtime_options)
+    frameworks = frameworks or frameworks_from_settings(settings)
     repository = MongoDiagnosisRepository(runtime.db)
     service = DiagnosticsService(repository, frameworks)
     runtime.log.info(

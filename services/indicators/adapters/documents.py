@@ -23,15 +23,21 @@ from contracts import (
     SupportStaffRecorded,
 )
 from services.indicators.domain.records import (
+    AttachmentFact,
     CnppmStaffRecord,
+    DiagnosisFact,
     Done,
     EducatorRecord,
     EntityKind,
+    ExternalRouteFact,
     Move,
+    ProgramRecord,
     Record,
+    RoadmapRecord,
     RouteFact,
     SupportFact,
     TeamRecord,
+    ValidRecord,
     new_record,
 )
 from services.indicators.repository import EntityKey
@@ -69,15 +75,39 @@ def _educator_fields(r: EducatorRecord) -> dict[str, Any]:
             {"on": m.on.isoformat(), "org": m.organization_id, "muni": m.municipality_id} for m in sorted(r.moves)
         ],
         "left_on": _iso(r.left_on),
-        "diagnoses": [{"id": i, "on": d.isoformat()} for i, d in sorted(r.diagnoses.items())],
+        "diagnoses": [{"id": i, "on": d.on.isoformat(), "by": d.by} for i, d in sorted(r.diagnoses.items())],
         "routes": [
             {"id": i, "on": x.assigned_on.isoformat(), "methodist": x.methodist_id, "programs": list(x.program_ids)}
             for i, x in sorted(r.routes.items())
         ],
         "closed": [{"id": i, "on": d.isoformat()} for i, d in sorted(r.closed.items())],
         "completions": _done(r.completions),
-        "supports": [
-            {"id": i, "on": s.assigned_on.isoformat(), "until": _iso(s.until)} for i, s in sorted(r.supports.items())
+        "forms": [
+            {
+                "id": i,
+                "rev": s.revision,
+                "kind": s.kind,
+                "by": s.supporter_id,
+                "confirmed": s.confirmed,
+                "on": s.started_on.isoformat(),
+                "until": _iso(s.ended_on),
+            }
+            for i, s in sorted(r.supports.items())
+        ],
+        "attachments": [
+            {
+                "id": i,
+                "rev": a.revision,
+                "methodist": a.methodist_id,
+                "confirmed": a.confirmed,
+                "on": a.attached_from.isoformat(),
+                "until": _iso(a.attached_to),
+            }
+            for i, a in sorted(r.attachments.items())
+        ],
+        "external_routes": [
+            {"id": i, "rev": x.revision, "on": x.developed_on.isoformat(), "dx": x.diagnosis_id, "src": x.source_system}
+            for i, x in sorted(r.external_routes.items())
         ],
     }
 
@@ -92,25 +122,48 @@ def encode(key: EntityKey, record: Record) -> dict[str, Any]:
     }
     if isinstance(record, EducatorRecord):
         doc |= _educator_fields(record)
-    elif isinstance(record, TeamRecord):
+    if isinstance(record, ValidRecord):
+        doc["ended_on"] = _iso(record.ended_on)
+    if isinstance(record, TeamRecord):
         doc["completions"] = _done(record.completions)
     elif isinstance(record, CnppmStaffRecord):
         doc["trainings"] = sorted(d.isoformat() for d in record.trainings)
+    elif isinstance(record, ProgramRecord):
+        doc["periods"] = [{"from": a.isoformat(), "to": b.isoformat()} for a, b in sorted(record.periods)]
+        doc["register"] = [{"on": a.isoformat(), "included": b} for a, b in sorted(record.register)]
+    elif isinstance(record, RoadmapRecord):
+        doc["statuses"] = [{"on": a.isoformat(), "status": b} for a, b in sorted(record.statuses)]
     return doc
 
 
 def _educator(record: EducatorRecord, doc: dict[str, Any]) -> None:
     record.moves = {Move(date.fromisoformat(x["on"]), x["org"], x["muni"]) for x in doc.get("moves") or ()}
     record.left_on = _day(doc.get("left_on"))
-    record.diagnoses = {x["id"]: date.fromisoformat(x["on"]) for x in doc.get("diagnoses") or ()}
+    record.diagnoses = {
+        x["id"]: DiagnosisFact(date.fromisoformat(x["on"]), x.get("by", "unknown")) for x in doc.get("diagnoses") or ()
+    }
     record.routes = {
         x["id"]: RouteFact(date.fromisoformat(x["on"]), x.get("methodist"), tuple(x.get("programs") or ()))
         for x in doc.get("routes") or ()
     }
     record.closed = {x["id"]: date.fromisoformat(x["on"]) for x in doc.get("closed") or ()}
     record.completions = {Done(x["program"], date.fromisoformat(x["on"])) for x in doc.get("completions") or ()}
+    # "supports" of earlier versions held the platform's own SupportAssigned: not read any more
     record.supports = {
-        x["id"]: SupportFact(date.fromisoformat(x["on"]), _day(x.get("until"))) for x in doc.get("supports") or ()
+        x["id"]: SupportFact(
+            x["rev"], x["kind"], x.get("by"), x["confirmed"], date.fromisoformat(x["on"]), _day(x.get("until"))
+        )
+        for x in doc.get("forms") or ()
+    }
+    record.attachments = {
+        x["id"]: AttachmentFact(
+            x["rev"], x["methodist"], x["confirmed"], date.fromisoformat(x["on"]), _day(x.get("until"))
+        )
+        for x in doc.get("attachments") or ()
+    }
+    record.external_routes = {
+        x["id"]: ExternalRouteFact(x["rev"], date.fromisoformat(x["on"]), x["dx"], x["src"])
+        for x in doc.get("external_routes") or ()
     }
 
 
@@ -121,10 +174,19 @@ def decode(kind: EntityKind, doc: dict[str, Any]) -> Record:
         record.fact = FACT_MODELS[kind].model_validate(doc["fact"])
     if isinstance(record, EducatorRecord):
         _educator(record, doc)
-    elif isinstance(record, TeamRecord):
+    if isinstance(record, ValidRecord):
+        record.ended_on = _day(doc.get("ended_on"))
+    if isinstance(record, TeamRecord):
         record.completions = {Done(x["program"], date.fromisoformat(x["on"])) for x in doc.get("completions") or ()}
     elif isinstance(record, CnppmStaffRecord):
         record.trainings = {date.fromisoformat(d) for d in doc.get("trainings") or ()}
+    elif isinstance(record, ProgramRecord):
+        record.periods = {
+            (date.fromisoformat(x["from"]), date.fromisoformat(x["to"])) for x in doc.get("periods") or ()
+        }
+        record.register = {(date.fromisoformat(x["on"]), bool(x["included"])) for x in doc.get("register") or ()}
+    elif isinstance(record, RoadmapRecord):
+        record.statuses = {(date.fromisoformat(x["on"]), x["status"]) for x in doc.get("statuses") or ()}
     return record
 
 

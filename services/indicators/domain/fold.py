@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from contracts import (
+    CnppmStaffDeparted,
     CnppmStaffRegistered,
     CnppmStaffTrainedByFederalOperator,
     DeficitDiagnosed,
@@ -21,31 +22,45 @@ from contracts import (
     EducatorMoved,
     EducatorRegistered,
     Event,
+    ExternalRouteReported,
+    ManagementTeamDissolved,
     ManagementTeamRegistered,
+    MethodistAttachmentReported,
+    OrganizationClosed,
     OrganizationRegistered,
-    ProgramCompleted,
+    ProgramCompletionAccepted,
+    ProgramImplementationReported,
     ProgramRegistered,
+    ProgramRegisterStatusChanged,
+    RoadmapItemStatusChanged,
     RoadmapItemUpdated,
     RouteAssigned,
     RouteCancelled,
     RouteCompleted,
-    SupportAssigned,
+    SupportFormReported,
+    SupportStaffDeparted,
     SupportStaffRegistered,
-    TeamProgramCompleted,
+    TeamCompletionAccepted,
 )
 from services.indicators.domain.records import (
+    AttachmentFact,
     CnppmStaffRecord,
+    DiagnosisFact,
     Done,
     EducatorRecord,
     EntityKind,
     EntityRef,
+    ExternalRouteFact,
     FactRecord,
     Move,
+    ProgramRecord,
     Record,
     RegionState,
+    RoadmapRecord,
     RouteFact,
     SupportFact,
     TeamRecord,
+    ValidRecord,
 )
 
 #: event type -> (entity kind, payload field naming the entity)
@@ -54,7 +69,14 @@ ENTITY_OF: dict[type[Event], tuple[EntityKind, str]] = {
     ProgramRegistered: ("program", "program_id"),
     SupportStaffRegistered: ("support_staff", "staff_id"),
     ManagementTeamRegistered: ("team", "team_id"),
-    TeamProgramCompleted: ("team", "team_id"),
+    TeamCompletionAccepted: ("team", "team_id"),
+    ManagementTeamDissolved: ("team", "team_id"),
+    OrganizationClosed: ("organization", "organization_id"),
+    SupportStaffDeparted: ("support_staff", "staff_id"),
+    CnppmStaffDeparted: ("cnppm_staff", "staff_id"),
+    ProgramImplementationReported: ("program", "program_id"),
+    ProgramRegisterStatusChanged: ("program", "program_id"),
+    RoadmapItemStatusChanged: ("roadmap_item", "item_id"),
     CnppmStaffRegistered: ("cnppm_staff", "staff_id"),
     CnppmStaffTrainedByFederalOperator: ("cnppm_staff", "staff_id"),
     RoadmapItemUpdated: ("roadmap_item", "item_id"),
@@ -65,13 +87,18 @@ ENTITY_OF: dict[type[Event], tuple[EntityKind, str]] = {
     RouteAssigned: ("educator", "educator_id"),
     RouteCompleted: ("educator", "educator_id"),
     RouteCancelled: ("educator", "educator_id"),
-    ProgramCompleted: ("educator", "educator_id"),
-    SupportAssigned: ("educator", "educator_id"),
+    ProgramCompletionAccepted: ("educator", "educator_id"),
+    SupportFormReported: ("educator", "educator_id"),
+    MethodistAttachmentReported: ("educator", "educator_id"),
+    ExternalRouteReported: ("educator", "educator_id"),
 }
 
 
 def entity_of(event: Event) -> EntityRef | None:
-    """The entity an event changes; None for events no indicator uses (enrolments, activities)."""
+    """The entity an event changes; None for events no indicator uses: enrolments, activities,
+    progress the routes service has not accepted (`ProgramCompleted`, `TeamProgramCompleted`:
+    only its acceptance counts), and support forms the platform opened itself in earlier
+    versions (`SupportAssigned`: not a fact reported by the world)."""
     found = ENTITY_OF.get(type(event))
     if found is None:
         return None
@@ -124,14 +151,28 @@ def _route_order(r: RouteFact) -> tuple[date, str, tuple[str, ...]]:
     return r.assigned_on, r.methodist_id or "", r.program_ids
 
 
-def _support_order(s: SupportFact) -> tuple[date, date]:
-    return s.assigned_on, s.until or date.max
+def _revision_order(x: tuple[Any, ...]) -> tuple[tuple[bool, Any], ...]:
+    """Reported forms, attachments and outside routes: the highest revision wins; equal
+    revisions are settled by content, so the winner never depends on the arrival order."""
+    return tuple((v is None, v) for v in x)
+
+
+def _diagnosis_order(x: DiagnosisFact) -> tuple[int, str]:
+    return -x.on.toordinal(), x.by
 
 
 def _left(record: EducatorRecord, day: date) -> bool:
     if record.left_on is not None and record.left_on <= day:
         return False
     record.left_on = day
+    return True
+
+
+def _ended(record: ValidRecord[Any], day: date) -> bool:
+    """The earliest reported end wins."""
+    if record.ended_on is not None and record.ended_on <= day:
+        return False
+    record.ended_on = day
     return True
 
 
@@ -144,16 +185,25 @@ def _apply_educator(record: EducatorRecord, event: Event) -> bool:
     if isinstance(event, EducatorDeparted):
         return _left(record, p.left_on)
     if isinstance(event, DeficitDiagnosed):
-        return _least(record.diagnoses, p.diagnosis_id, p.diagnosed_on)
+        return _greatest(
+            record.diagnoses, p.diagnosis_id, DiagnosisFact(p.diagnosed_on, p.conducted_by), _diagnosis_order
+        )
     if isinstance(event, RouteAssigned):
         programs = tuple(sorted({i.program_id for i in p.items if i.kind == "program" and i.program_id}))
         return _greatest(record.routes, p.route_id, RouteFact(p.assigned_on, p.methodist_id, programs), _route_order)
     if isinstance(event, (RouteCompleted, RouteCancelled)):
         return _least(record.closed, p.route_id, p.closed_on)
-    if isinstance(event, ProgramCompleted):
+    if isinstance(event, ProgramCompletionAccepted):
         return _add(record.completions, Done(p.program_id, p.completed_on))
-    if isinstance(event, SupportAssigned):
-        return _greatest(record.supports, p.support_id, SupportFact(p.assigned_on, p.until), _support_order)
+    if isinstance(event, SupportFormReported):
+        form = SupportFact(p.revision, p.kind, p.supporter_id, p.confirmed, p.started_on, p.ended_on)
+        return _greatest(record.supports, p.support_id, form, _revision_order)
+    if isinstance(event, MethodistAttachmentReported):
+        link = AttachmentFact(p.revision, p.methodist_id, p.confirmed, p.attached_from, p.attached_to)
+        return _greatest(record.attachments, p.attachment_id, link, _revision_order)
+    if isinstance(event, ExternalRouteReported):
+        ext = ExternalRouteFact(p.revision, p.developed_on, p.diagnosis_id, p.source_system)
+        return _greatest(record.external_routes, p.route_id, ext, _revision_order)
     return False
 
 
@@ -162,8 +212,19 @@ def apply(record: Record, event: Event) -> bool:
     p: Any = event.payload
     if isinstance(record, EducatorRecord):
         return _apply_educator(record, event)
-    if isinstance(record, TeamRecord) and isinstance(event, TeamProgramCompleted):
+    if isinstance(record, TeamRecord) and isinstance(event, TeamCompletionAccepted):
         return _add(record.completions, Done(p.program_id, p.completed_on))
+    if isinstance(record, ValidRecord) and isinstance(
+        event, (ManagementTeamDissolved, OrganizationClosed, SupportStaffDeparted, CnppmStaffDeparted)
+    ):
+        day = getattr(p, "dissolved_on", None) or getattr(p, "closed_on", None) or p.left_on
+        return _ended(record, day)
+    if isinstance(record, ProgramRecord) and isinstance(event, ProgramImplementationReported):
+        return _add(record.periods, (p.period_from, p.period_to))
+    if isinstance(record, ProgramRecord) and isinstance(event, ProgramRegisterStatusChanged):
+        return _add(record.register, (p.effective, p.status == "included"))
+    if isinstance(record, RoadmapRecord) and isinstance(event, RoadmapItemStatusChanged):
+        return _add(record.statuses, (p.effective, p.status))
     if isinstance(record, CnppmStaffRecord) and isinstance(event, CnppmStaffTrainedByFederalOperator):
         return _add(record.trainings, p.trained_on)
     if isinstance(
@@ -206,8 +267,8 @@ def join(into: Record, other: Record) -> bool:
             changed |= _add(into.moves, move)
         if other.left_on is not None:
             changed |= _left(into, other.left_on)
-        for key, day in other.diagnoses.items():
-            changed |= _least(into.diagnoses, key, day)
+        for key, dx in other.diagnoses.items():
+            changed |= _greatest(into.diagnoses, key, dx, _diagnosis_order)
         for key, route in other.routes.items():
             changed |= _greatest(into.routes, key, route, _route_order)
         for key, day in other.closed.items():
@@ -215,11 +276,25 @@ def join(into: Record, other: Record) -> bool:
         for done in other.completions:
             changed |= _add(into.completions, done)
         for key, support in other.supports.items():
-            changed |= _greatest(into.supports, key, support, _support_order)
-    elif isinstance(into, TeamRecord) and isinstance(other, TeamRecord):
+            changed |= _greatest(into.supports, key, support, _revision_order)
+        for key, link in other.attachments.items():
+            changed |= _greatest(into.attachments, key, link, _revision_order)
+        for key, ext in other.external_routes.items():
+            changed |= _greatest(into.external_routes, key, ext, _revision_order)
+    if isinstance(into, ValidRecord) and isinstance(other, ValidRecord) and other.ended_on is not None:
+        changed |= _ended(into, other.ended_on)
+    if isinstance(into, TeamRecord) and isinstance(other, TeamRecord):
         for done in other.completions:
             changed |= _add(into.completions, done)
     elif isinstance(into, CnppmStaffRecord) and isinstance(other, CnppmStaffRecord):
         for day in other.trainings:
             changed |= _add(into.trainings, day)
+    elif isinstance(into, ProgramRecord) and isinstance(other, ProgramRecord):
+        for period in other.periods:
+            changed |= _add(into.periods, period)
+        for change in other.register:
+            changed |= _add(into.register, change)
+    elif isinstance(into, RoadmapRecord) and isinstance(other, RoadmapRecord):
+        for status in other.statuses:
+            changed |= _add(into.statuses, status)
     return changed

@@ -1,6 +1,9 @@
-"""The efficiency indicators (показатели эффективности) I1-I6, E1, E2 and RM, computed
+"""The efficiency indicators (показатели эффективности) I1-I6, I4R, E1, E2 and RM, computed
 from a region's folded state as of a date D exactly as docs/indicators.md defines them,
 for the region, each municipality and each organization. Pure: no I/O.
+
+Every fact is read as it was on D (employment, placement, teams, program periods, register
+status, road-map status, forms and attachments): `as_of=D` is what was true on D.
 
 A row exists for a scope as soon as something counts in it (numerator or denominator);
 `value` is None when the denominator is 0.
@@ -8,14 +11,16 @@ A row exists for a scope as soon as something counts in it (numerator or denomin
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from contracts import IndicatorValue
 from contracts.calendar import add_years
 from services.indicators.domain.records import EducatorRecord, RegionState
-from services.indicators.domain.targets import INDICATORS, Targets, met
+from services.indicators.domain.targets import DEFAULT_I1_PROVIDERS, INDICATORS, Targets, met
 
 Scope = tuple[str, str]  # (scope kind, scope id)
 QUALITY_TOPIC = "education_quality_management"
@@ -64,7 +69,7 @@ def completed_selected_register_program(state: RegionState, educator: EducatorRe
     for program_id, completed_on in educator.completions:
         if completed_on > d:
             continue
-        program = state.program(program_id)
+        program = state.programs.get(program_id)
         if program is None or not program.in_register_on(completed_on):
             continue
         if any(r.assigned_on <= completed_on and program_id in r.program_ids for r in educator.routes.values()):
@@ -81,61 +86,89 @@ def young_teacher(educator: EducatorRecord, d: date) -> bool:
     return d.year - reg.birth_year < YOUNG_AGE_LIMIT and start <= d < add_years(start, FIRST_YEARS)
 
 
-def _educators(state: RegionState, d: date, tally: Tally, methodists: set[str], load: Counter[str]) -> None:
+def real_supporter(state: RegionState, supporter_id: str, d: date) -> bool:
+    """A supporter the registry knows and who works on D: a support-staff member (mentor, tutor,
+    methodist) employed on D or an educator active on D."""
+    staff = state.support_staff.get(supporter_id)
+    if staff is not None and staff.employed_on(d):
+        return True
+    educator = state.educators.get(supporter_id)
+    return educator is not None and educator.active_on(d)
+
+
+class Extras:
+    """What E1 and I2 show beside their ratio."""
+
+    def __init__(self) -> None:
+        self.load: Counter[str] = Counter()
+        self.without: Counter[Scope] = Counter()
+        self.sources: Counter[str] = Counter()
+
+
+def _educators(
+    state: RegionState, d: date, tally: Tally, methodists: set[str], providers: frozenset[str], extras: Extras
+) -> None:
     """I1, I2, I3, I5 and E1's numerator: active educators at their placement as of D."""
     region = state.region
-    for educator in state.educators.values():
+    for eid, educator in state.educators.items():
         if not educator.active_on(d):
             continue
         org, muni = educator.placement(d)
-        tally.count_cell("I1", muni, org, educator.diagnosed_by(d))
-        tally.count_cell("I2", muni, org, educator.has_route_by(d))
-        if educator.is_teacher:
-            tally.count_cell("I3", muni, org, completed_selected_register_program(state, educator, d))
-            if young_teacher(educator, d):
-                tally.count_cell("I5", muni, org, educator.supported_on(d))
-        carried = educator.open_route_methodists(d) & methodists
-        if carried:
+        tally.count_cell("I1", muni, org, educator.diagnosed_by(d, providers))
+        sources = educator.route_sources_by(d)
+        tally.count_cell("I2", muni, org, bool(sources))
+        extras.sources.update(sources)
+        if not educator.is_teacher:
+            continue
+        tally.count_cell("I3", muni, org, completed_selected_register_program(state, educator, d))
+        if young_teacher(educator, d):
+            supported = any(real_supporter(state, s, d) for s in educator.supporters_on(d) if s != eid)
+            tally.count_cell("I5", muni, org, supported)
+        attached = educator.methodists_on(d) & methodists
+        if attached:
             for scope in (("region", region), ("municipality", muni)):
                 tally.num[("E1", scope)] += 1
-            load.update(carried)
+            extras.load.update(attached)
+        else:
+            extras.without.update((("region", region), ("municipality", muni)))
     tally.roll_up(region)
 
 
 def _network(state: RegionState, d: date, tally: Tally) -> None:
-    """I4, I6, E2 and RM: teams, programs, ЦНППМ staff and the road map."""
+    """I4, I4R, I6, E2 and RM: teams, programs, ЦНППМ staff and the road map."""
     region = state.region
     quality = {pid for pid, p in state.facts("program").items() if p.topic == QUALITY_TOPIC}
     for team in state.teams.values():
-        if team.fact is not None:
-            done = any(c.on <= d and c.program_id in quality for c in team.completions)
-            tally.count(
-                "I4",
-                [
-                    ("region", region),
-                    ("municipality", team.fact.municipality_id),
-                    ("organization", team.fact.organization_id),
-                ],
-                done,
-            )
-    for program in state.facts("program").values():
-        if not program.implemented:
+        if team.fact is None or not team.exists_on(d):
             continue
-        scopes: list[Scope] = [("region", region)]
+        scopes: list[Scope] = [
+            ("region", region),
+            ("municipality", team.fact.municipality_id),
+            ("organization", team.fact.organization_id),
+        ]
+        done = [c for c in team.completions if c.on <= d]
+        tally.count("I4", scopes, any(c.program_id in quality for c in done))
+        tally.count("I4R", scopes, bool(done))
+    for record in state.programs.values():
+        program = record.fact
+        if program is None or not record.implemented_on(d):
+            continue
+        scopes = [("region", region)]
         provider = state.organization(program.provider_id)
         if provider is not None:
             scopes += [("municipality", provider.municipality_id), ("organization", program.provider_id)]
-        tally.count("I6", scopes, program.in_register_on(d))
+        tally.count("I6", scopes, record.in_register_on(d))
     for staff in state.cnppm_staff.values():
-        if staff.fact is not None and staff.fact.active:
+        if staff.fact is not None and staff.employed_on(d):
             tally.count(
                 "E2",
                 [("region", region), ("organization", staff.fact.organization_id)],
                 any(day <= d for day in staff.trainings),
             )
-    for item in state.facts("roadmap_item").values():
-        if item.status != "cancelled":
-            tally.count("RM", [("region", region)], item.status == "done")
+    for item in state.roadmap.values():
+        status = item.status_on(d)
+        if status is not None and status != "cancelled":
+            tally.count("RM", [("region", region)], status == "done")
 
 
 def compute_indicators(
@@ -145,17 +178,27 @@ def compute_indicators(
     ordered by indicator (I1..RM), scope kind (region, municipality, organization) and id."""
     if state.region != region:
         raise ValueError(f"state of {state.region} asked for {region}")
-    goals = targets.for_region(region, as_of.year) if isinstance(targets, Targets) else dict(targets)
+    if isinstance(targets, Targets):
+        goals, providers = targets.for_region(region, as_of.year), targets.i1_providers(region)
+    else:
+        goals, providers = dict(targets), DEFAULT_I1_PROVIDERS
     tally = Tally()
-    methodists = {sid for sid, s in state.facts("support_staff").items() if s.kind == "methodist" and s.active}
-    load: Counter[str] = Counter()
-    _educators(state, as_of, tally, methodists, load)
-    for sid, staff in state.facts("support_staff").items():
-        if sid in methodists:
-            for scope in (("region", region), ("municipality", staff.municipality_id)):
-                tally.den[("E1", scope)] += 1
+    methodists = {
+        sid
+        for sid, s in state.support_staff.items()
+        if s.fact is not None and s.fact.kind == "methodist" and s.employed_on(as_of)
+    }
+    extras = Extras()
+    _educators(state, as_of, tally, methodists, providers, extras)
+    for sid in methodists:
+        staff = state.support_staff[sid].fact
+        assert staff is not None
+        for scope in (("region", region), ("municipality", staff.municipality_id)):
+            tally.den[("E1", scope)] += 1
+    for scope in extras.without:
+        tally.den.setdefault(("E1", scope), 0)
     _network(state, as_of, tally)
-    return _values(tally, goals, max(load.values(), default=0))
+    return _values(tally, goals, region, extras)
 
 
 def compute(state: RegionState, as_of: date, targets: Targets | Mapping[str, float]) -> list[IndicatorValue]:
@@ -163,7 +206,27 @@ def compute(state: RegionState, as_of: date, targets: Targets | Mapping[str, flo
     return compute_indicators(state, state.region, as_of, targets)
 
 
-def _values(tally: Tally, targets: Mapping[str, float], max_load: int) -> list[IndicatorValue]:
+def _extra(
+    indicator: str, scope: Scope, region_scope: bool, tally: Tally, goal: float | None, x: Extras
+) -> dict[str, Any]:
+    """E1: the largest load, the teachers without a methodist and how many methodists are
+    missing to carry every teacher at the target (250 when none is set); I2: educators per
+    source of their routes (region scope)."""
+    if indicator == "E1":
+        out = {"without_methodist": float(x.without.get(scope, 0))}
+        if region_scope:
+            cap = goal or 250.0
+            teachers = tally.num.get(("E1", scope), 0) + x.without.get(scope, 0)
+            have = tally.den.get(("E1", scope), 0)
+            out |= {"max_load": float(max(x.load.values(), default=0))}
+            out |= {"methodists_missing": float(max(0, math.ceil(teachers / cap) - have))}
+        return out
+    if indicator == "I2" and region_scope:
+        return {f"source:{k}": float(n) for k, n in sorted(x.sources.items())}
+    return {}
+
+
+def _values(tally: Tally, targets: Mapping[str, float], region: str, extras: Extras) -> list[IndicatorValue]:
     keys = sorted(
         set(tally.num) | set(tally.den), key=lambda k: (INDICATORS.index(k[0]), SCOPE_ORDER[k[1][0]], k[1][1])
     )
@@ -173,6 +236,7 @@ def _values(tally: Tally, targets: Mapping[str, float], max_load: int) -> list[I
         value = num / den if den else None
         region_e1 = indicator == "E1" and kind == "region"
         target = targets.get(indicator)
+        extra = _extra(indicator, (kind, sid), kind == "region", tally, target, extras)
         out.append(
             IndicatorValue(
                 indicator=indicator,
@@ -182,8 +246,8 @@ def _values(tally: Tally, targets: Mapping[str, float], max_load: int) -> list[I
                 denominator=den,
                 value=value,
                 target=target,
-                target_met=met(indicator, value, target, max_load if region_e1 else None),
-                extra={"max_load": float(max_load)} if region_e1 else {},
+                target_met=met(indicator, value, target, extra["max_load"] if region_e1 else None),
+                extra=extra,
             )
         )
     return out

@@ -22,6 +22,7 @@ from services.indicators.domain.labels import (
     STUDENTS_RESULTS_NOTE,
 )
 from services.indicators.domain.records import EducatorRecord, RegionState
+from services.indicators.domain.targets import PROVIDERS
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -36,8 +37,8 @@ def staff_section(state: RegionState, active: Sequence[EducatorRecord], d: date)
     """Кадровый состав: educators by role, support staff by kind, ЦНППМ staff and those trained."""
     roles = Counter(e.fact.role for e in active if e.fact)
     categories = Counter(e.fact.qualification_category for e in active if e.fact)
-    kinds = Counter(s.kind for s in state.facts("support_staff").values() if s.active)
-    cnppm = [r for r in state.cnppm_staff.values() if r.fact is not None and r.fact.active]
+    kinds = Counter(s.fact.kind for s in state.support_staff.values() if s.fact is not None and s.employed_on(d))
+    cnppm = [r for r in state.cnppm_staff.values() if r.employed_on(d)]
     trained = sum(1 for r in cnppm if any(day <= d for day in r.trainings))
     return _section(
         "staff",
@@ -58,8 +59,9 @@ def staff_section(state: RegionState, active: Sequence[EducatorRecord], d: date)
 
 def programs_section(state: RegionState, d: date) -> PassportSection:
     """Программы ДПО: implemented programs, those in ФР ДПП on D and their share, by topic."""
-    implemented = [p for p in state.facts("program").values() if p.implemented]
-    in_register = [p for p in implemented if p.in_register_on(d)]
+    records = [r for r in state.programs.values() if r.fact is not None and r.implemented_on(d)]
+    implemented = [r.fact for r in records if r.fact is not None]
+    in_register = [r for r in records if r.in_register_on(d)]
     return _section(
         "programs",
         figures={
@@ -70,14 +72,15 @@ def programs_section(state: RegionState, d: date) -> PassportSection:
         },
         breakdown={
             "implemented_by_topic": dict(sorted(Counter(p.topic for p in implemented).items())),
-            "in_federal_register_by_topic": dict(sorted(Counter(p.topic for p in in_register).items())),
+            "in_federal_register_by_topic": dict(sorted(Counter(r.fact.topic for r in in_register if r.fact).items())),
         },
     )
 
 
-def infrastructure_section(state: RegionState) -> PassportSection:
-    """Региональная инфраструктура ДПО: organizations by kind, ШНОР/ШНСУ schools, teams."""
-    orgs = list(state.facts("organization").values())
+def infrastructure_section(state: RegionState, d: date) -> PassportSection:
+    """Региональная инфраструктура ДПО on D: organizations open on D by kind, ШНОР/ШНСУ schools,
+    teams existing on D."""
+    orgs = [r.fact for r in state.organizations.values() if r.fact is not None and r.open_on(d)]
     schools = [o for o in orgs if o.kind == "school"]
     return _section(
         "infrastructure",
@@ -87,39 +90,41 @@ def infrastructure_section(state: RegionState) -> PassportSection:
             "schools": len(schools),
             "schools_low_results": sum(1 for o in schools if o.low_results),
             "schools_unfavourable_conditions": sum(1 for o in schools if o.unfavourable_conditions),
-            "management_teams": len(state.facts("team")),
+            "management_teams": sum(1 for t in state.teams.values() if t.exists_on(d)),
         },
         breakdown={"organizations_by_kind": dict(sorted(Counter(o.kind for o in orgs).items()))},
     )
 
 
 def involvement_section(active: Sequence[EducatorRecord], d: date) -> PassportSection:
-    """Вовлечение педагогов: diagnosed, with routes, with completed programs, with support forms."""
-    diagnosed = sum(1 for e in active if e.diagnosed_by(d))
+    """Вовлечение педагогов: diagnosed (by anyone), with routes (the platform's or reported), with
+    completed programs, with a confirmed support form on D."""
+    diagnosed = sum(1 for e in active if e.diagnosed_by(d, PROVIDERS))
     return _section(
         "involvement",
         figures={
             "active_educators": len(active),
             "diagnosed": diagnosed,
             "diagnosed_share": _share(diagnosed, len(active)),
-            "with_routes": sum(1 for e in active if e.has_route_by(d)),
+            "with_routes": sum(1 for e in active if e.route_sources_by(d)),
             "completed_programs": sum(1 for e in active if e.completed_any_by(d)),
             "program_completions": sum(1 for e in active for c in e.completions if c.on <= d),
-            "with_support_form": sum(1 for e in active if e.supported_on(d)),
+            "with_support_form": sum(1 for e in active if e.supporters_on(d)),
         },
     )
 
 
 def roadmap_section(state: RegionState, d: date) -> PassportSection:
     """Выполнение дорожной карты: items (not cancelled), done, overdue, completion share."""
-    items = list(state.facts("roadmap_item").values())
-    counted = [i for i in items if i.status != "cancelled"]
-    done = sum(1 for i in counted if i.status == "done")
-    overdue = sum(1 for i in counted if i.status != "done" and i.due_date < d)
+    statuses = [(r.fact, r.status_on(d)) for r in state.roadmap.values() if r.fact is not None]
+    items = [(fact, status) for fact, status in statuses if status is not None]
+    counted = [(fact, status) for fact, status in items if status != "cancelled"]
+    done = sum(1 for _, status in counted if status == "done")
+    overdue = sum(1 for fact, status in counted if status != "done" and fact.due_date < d)
     return _section(
         "roadmap",
         figures={"items": len(counted), "done": done, "overdue": overdue, "completion": _share(done, len(counted))},
-        breakdown={"items_by_status": dict(sorted(Counter(i.status for i in items).items()))},
+        breakdown={"items_by_status": dict(sorted(Counter(status for _, status in items).items()))},
     )
 
 
@@ -139,7 +144,7 @@ def build_passport(
         as_of=d,
         staff=staff_section(state, active, d),
         programs=programs_section(state, d),
-        infrastructure=infrastructure_section(state),
+        infrastructure=infrastructure_section(state, d),
         financing=_section("financing", figures={"total_rub": None, "per_educator_rub": None}, note=FINANCING_NOTE),
         involvement=involvement_section(active, d),
         information_resources=_section(

@@ -5,13 +5,16 @@ One record per entity the events talk about: an educator (педагогичес
 методист, тьютор, наставник), a school management team (управленческая команда), a ЦНППМ
 employee and a road-map item (пункт дорожной карты). A record keeps *sets* of facts, never a
 sequence, so that folding is order-independent and idempotent (see `fold`). The rules of
-docs/indicators.md that need only one record (placement, "active as of D") live here.
+docs/indicators.md that need only one record (placement, "active as of D", "employed on D",
+"status on D") live here: every fact has the date it took effect, so `as_of=D` is what was true
+on D, whatever arrived later.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 from contracts import (
@@ -68,10 +71,56 @@ class RouteFact(NamedTuple):
 
 
 class SupportFact(NamedTuple):
-    """A support form (форма сопровождения) between `assigned_on` and `until` (open if None)."""
+    """A reported support form (форма поддержки и сопровождения), its highest revision."""
 
-    assigned_on: date
-    until: date | None
+    revision: int
+    kind: str
+    supporter_id: str | None
+    confirmed: bool
+    started_on: date
+    ended_on: date | None
+
+    def counts_on(self, d: date) -> bool:
+        """Confirmed, with a supporter named, and running on D (end date included)."""
+        return (
+            self.confirmed
+            and self.supporter_id is not None
+            and self.started_on <= d
+            and (self.ended_on is None or d <= self.ended_on)
+        )
+
+
+class AttachmentFact(NamedTuple):
+    """A reported attachment to a regional methodist, its highest revision."""
+
+    revision: int
+    methodist_id: str
+    confirmed: bool
+    attached_from: date
+    attached_to: date | None
+
+    def on(self, d: date) -> bool:
+        return self.confirmed and self.attached_from <= d and (self.attached_to is None or d <= self.attached_to)
+
+
+class DiagnosisFact(NamedTuple):
+    on: date
+    #: who conducted it (cnppm, copmkp, other_centre, unknown)
+    by: str
+
+
+class ExternalRouteFact(NamedTuple):
+    """A route (ИОМ) developed outside the platform, its highest revision."""
+
+    revision: int
+    developed_on: date
+    diagnosis_id: str
+    source_system: str
+
+
+def valid_on(start: date | None, end: date | None, d: date) -> bool:
+    """Started on or before D (None: not reported, taken as always) and not ended on or before D."""
+    return (start is None or start <= d) and (end is None or end > d)
 
 
 F = TypeVar(
@@ -94,14 +143,100 @@ class FactRecord(Generic[F]):
 
 
 @dataclass
-class TeamRecord(FactRecord[ManagementTeamRecorded]):
-    completions: set[Done] = field(default_factory=set)
+class ValidRecord(FactRecord[F]):
+    """A registry fact whose existence ends on a reported date (a departure, a dissolution, a
+    closure): the earliest reported end wins."""
+
+    ended_on: date | None = None
 
 
 @dataclass
-class CnppmStaffRecord(FactRecord[CnppmStaffRecorded]):
+class StaffRecord(ValidRecord[SupportStaffRecorded]):
+    def employed_on(self, d: date) -> bool:
+        """Registered as active, employed from on or before D, not departed on or before D."""
+        f = self.fact
+        return f is not None and f.active and valid_on(f.employed_from, self.ended_on, d)
+
+
+@dataclass
+class OrganizationRecord(ValidRecord[OrganizationRecorded]):
+    def open_on(self, d: date) -> bool:
+        return self.fact is not None and valid_on(self.fact.opened_on, self.ended_on, d)
+
+
+@dataclass
+class TeamRecord(ValidRecord[ManagementTeamRecorded]):
+    completions: set[Done] = field(default_factory=set)
+
+    def exists_on(self, d: date) -> bool:
+        return self.fact is not None and valid_on(self.fact.formed_on, self.ended_on, d)
+
+
+@dataclass
+class CnppmStaffRecord(ValidRecord[CnppmStaffRecorded]):
     #: dates of trainings at the federal operator
     trainings: set[date] = field(default_factory=set)
+
+    def employed_on(self, d: date) -> bool:
+        f = self.fact
+        return f is not None and f.active and valid_on(f.employed_from, self.ended_on, d)
+
+
+@dataclass
+class ProgramRecord(FactRecord[ProgramRecorded]):
+    #: implementation periods (from, to), both days included
+    periods: set[tuple[date, date]] = field(default_factory=set)
+    #: ФР ДПП status changes (effective, included?)
+    register: set[tuple[date, bool]] = field(default_factory=set)
+
+    def implemented_on(self, d: date) -> bool:
+        """In a reported implementation period on D. Until a first period has started, the
+        registration's `implemented` flag (which cannot say since when) decides."""
+        if self.fact is None:
+            return False
+        started = [(a, b) for a, b in self.periods if a <= d]
+        if started:
+            return any(d <= b for _, b in started)
+        return self.fact.implemented
+
+    def in_register_on(self, d: date) -> bool:
+        """The latest ФР ДПП change effective on or before D says (an exclusion wins a tie); the
+        registration's window counts as changes too: included from `register_from`, excluded
+        the day after `register_to`."""
+        f = self.fact
+        if f is None:
+            return False
+        changes = set(self.register)
+        if f.register_from is not None:
+            changes.add((f.register_from, True))
+        if f.register_to is not None:
+            changes.add((f.register_to + timedelta(days=1), False))
+        known = [(day, not included) for day, included in changes if day <= d]
+        return bool(known) and not max(known)[1]
+
+
+ROADMAP_ORDER = {"planned": 0, "in_progress": 1, "done": 2, "cancelled": 3}
+
+
+@dataclass
+class RoadmapRecord(FactRecord[RoadmapItemRecorded]):
+    #: status changes (effective, status)
+    statuses: set[tuple[date, str]] = field(default_factory=set)
+
+    def status_on(self, d: date) -> str | None:
+        """The latest status effective on or before D (ties: the further status). The
+        registration counts as a status change too: `done` with its `completed_on` from that day
+        (in progress before), any other status since ever (it cannot say since when)."""
+        f = self.fact
+        if f is None:
+            return None
+        entries = set(self.statuses)
+        if f.status == "done" and f.completed_on is not None:
+            entries |= {(date.min, "in_progress"), (f.completed_on, "done")}
+        else:
+            entries.add((date.min, f.status))
+        known = [(day, ROADMAP_ORDER[s], s) for day, s in entries if day <= d]
+        return max(known)[2] if known else None
 
 
 @dataclass
@@ -111,15 +246,20 @@ class EducatorRecord(FactRecord[EducatorRecorded]):
     moves: set[Move] = field(default_factory=set)
     #: the earliest `left_on` reported (no departure on or before D <=> left_on > D)
     left_on: date | None = None
-    #: diagnosis id -> diagnosed_on
-    diagnoses: dict[str, date] = field(default_factory=dict)
+    #: diagnosis id -> when and by whom
+    diagnoses: dict[str, DiagnosisFact] = field(default_factory=dict)
     #: route id -> the route
     routes: dict[str, RouteFact] = field(default_factory=dict)
     #: route id -> the earliest completion or cancellation date
     closed: dict[str, date] = field(default_factory=dict)
+    #: program completions the routes service accepted
     completions: set[Done] = field(default_factory=set)
-    #: support id -> the support form
+    #: support id -> the reported support form
     supports: dict[str, SupportFact] = field(default_factory=dict)
+    #: attachment id -> the reported attachment to a methodist
+    attachments: dict[str, AttachmentFact] = field(default_factory=dict)
+    #: route id -> a route developed outside the platform
+    external_routes: dict[str, ExternalRouteFact] = field(default_factory=dict)
 
     def active_on(self, d: date) -> bool:
         """Registered on or before D and no departure on or before D."""
@@ -142,41 +282,51 @@ class EducatorRecord(FactRecord[EducatorRecorded]):
     def is_teacher(self) -> bool:
         return self.fact is not None and self.fact.role == "teacher"
 
-    def diagnosed_by(self, d: date) -> bool:
-        return any(day <= d for day in self.diagnoses.values())
+    def diagnosed_by(self, d: date, providers: Collection[str]) -> bool:
+        """A diagnosis on or before D conducted by one of the counting providers."""
+        return any(x.on <= d and x.by in providers for x in self.diagnoses.values())
 
-    def has_route_by(self, d: date) -> bool:
-        return any(r.assigned_on <= d for r in self.routes.values())
+    def route_sources_by(self, d: date) -> set[str]:
+        """Where the routes developed on or before D come from: "platform" or the outside system."""
+        out = {"platform"} if any(r.assigned_on <= d for r in self.routes.values()) else set()
+        return out | {x.source_system for x in self.external_routes.values() if x.developed_on <= d}
 
     def completed_any_by(self, d: date) -> bool:
         return any(c.on <= d for c in self.completions)
 
-    def supported_on(self, d: date) -> bool:
-        """A support form assigned on or before D that has not ended before D."""
-        return any(s.assigned_on <= d and (s.until is None or s.until >= d) for s in self.supports.values())
+    def supporters_on(self, d: date) -> set[str]:
+        """The supporters of the confirmed support forms running on D."""
+        return {s.supporter_id for s in self.supports.values() if s.counts_on(d) and s.supporter_id}
 
-    def open_route_methodists(self, d: date) -> set[str]:
-        """Methodists of the routes assigned on or before D and neither completed nor cancelled by D."""
-        out = set()
-        for route_id, route in self.routes.items():
-            closed = self.closed.get(route_id)
-            if route.assigned_on <= d and route.methodist_id and not (closed is not None and closed <= d):
-                out.add(route.methodist_id)
-        return out
+    def methodists_on(self, d: date) -> set[str]:
+        """The methodists this educator is attached to on D (confirmed attachments)."""
+        return {a.methodist_id for a in self.attachments.values() if a.on(d)}
 
 
-Record = EducatorRecord | FactRecord[Any] | TeamRecord | CnppmStaffRecord
+Record = (
+    EducatorRecord
+    | FactRecord[Any]
+    | TeamRecord
+    | CnppmStaffRecord
+    | StaffRecord
+    | OrganizationRecord
+    | ProgramRecord
+    | RoadmapRecord
+)
+RECORD_TYPES: dict[str, type[Record]] = {
+    "educator": EducatorRecord,
+    "organization": OrganizationRecord,
+    "program": ProgramRecord,
+    "support_staff": StaffRecord,
+    "team": TeamRecord,
+    "cnppm_staff": CnppmStaffRecord,
+    "roadmap_item": RoadmapRecord,
+}
 
 
 def new_record(kind: EntityKind) -> Record:
     """An empty record of an entity nothing is known about yet."""
-    if kind == "educator":
-        return EducatorRecord()
-    if kind == "team":
-        return TeamRecord()
-    if kind == "cnppm_staff":
-        return CnppmStaffRecord()
-    return FactRecord()
+    return RECORD_TYPES[kind]()
 
 
 @dataclass
@@ -185,12 +335,12 @@ class RegionState:
 
     region: str
     educators: dict[str, EducatorRecord] = field(default_factory=dict)
-    organizations: dict[str, FactRecord[OrganizationRecorded]] = field(default_factory=dict)
-    programs: dict[str, FactRecord[ProgramRecorded]] = field(default_factory=dict)
-    support_staff: dict[str, FactRecord[SupportStaffRecorded]] = field(default_factory=dict)
+    organizations: dict[str, OrganizationRecord] = field(default_factory=dict)
+    programs: dict[str, ProgramRecord] = field(default_factory=dict)
+    support_staff: dict[str, StaffRecord] = field(default_factory=dict)
     teams: dict[str, TeamRecord] = field(default_factory=dict)
     cnppm_staff: dict[str, CnppmStaffRecord] = field(default_factory=dict)
-    roadmap: dict[str, FactRecord[RoadmapItemRecorded]] = field(default_factory=dict)
+    roadmap: dict[str, RoadmapRecord] = field(default_factory=dict)
 
     def records(self, kind: EntityKind) -> dict[str, Record]:
         """The records of one kind (the dict itself: callers may put into it)."""

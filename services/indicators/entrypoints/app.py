@@ -5,12 +5,17 @@ HTTP (besides /health/live, /health/ready, /metrics of the runtime):
 - GET  /indicators?region=RU-XXX[&as_of=YYYY-MM-DD]   the indicator table (IndicatorTable JSON)
 - GET  /indicators/catalogue[?region=RU-XXX]           indicator ids, Russian titles, targets
 - GET  /passports/latest?region=RU-XXX                 the latest passport snapshot (404 if none)
-- GET|POST /passports/snapshot?region=RU-XXX[&as_of=]  take a snapshot now, return it
+- POST /passports/snapshot?region=RU-XXX[&as_of=]      take a snapshot now, return it (GET: 405)
+- GET  /rounds?region=, /rounds/version|analysis|report|passport?region=&round=[&version=]
+       monitoring rounds (entrypoints/rounds_http.py, docs/rounds.md)
+A region the platform has no data about is 404 with the reason in Russian and English. JSON is
+UTF-8 with Cyrillic as is (charset=utf-8, no \\u escapes).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -19,7 +24,6 @@ from urllib.parse import parse_qs
 
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.asgi.handlers import HttpHandler
-from faststream.asgi.response import JSONResponse
 
 from contracts import PassportSnapshot, Topic
 from contracts.envelope import REGION_PATTERN
@@ -27,16 +31,29 @@ from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.indicators.adapters.store import IndicatorStore
 from services.indicators.config import IndicatorsConfig
-from services.indicators.domain.labels import INDICATOR_TITLES, INDICATOR_UNITS
+from services.indicators.domain.labels import INDICATOR_TITLES, INDICATOR_UNITS, NO_TARGET
+from services.indicators.entrypoints.rounds_http import route_rounds
 from services.indicators.live import LiveTables
+from services.indicators.rounds_service import RoundsService
+from services.indicators.rounds_wiring import rounds_store, subscribe_governance, wire_rounds
 from services.indicators.service import HeapKeeper, IndicatorsService
+from services.indicators.settings import IndicatorsSettings
 
-INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.ROUTES, Topic.PROGRESS)
+#: not Topic.PROGRESS: progress counts once the routes service accepted it (on Topic.ROUTES), so a
+#: report it refuses is dead-lettered once, by it
+INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.ROUTES)
 RETRY_AFTER_S = 1.0
+
+
+JSON_UTF8 = {"Content-Type": "application/json; charset=utf-8"}
 
 
 class BadRequest(ValueError):
     """A query the endpoints cannot answer (400)."""
+
+
+class NotFound(LookupError):
+    """Nothing to answer about what the query names (404)."""
 
 
 def query(scope: Any) -> dict[str, str]:
@@ -65,7 +82,12 @@ def as_of_param(params: dict[str, str]) -> date | None:
 
 
 def json_body(model: Any, status: int = 200) -> AsgiResponse:
-    return AsgiResponse(model.model_dump_json().encode(), status, {"Content-Type": "application/json"})
+    return AsgiResponse(model.model_dump_json().encode(), status, JSON_UTF8)
+
+
+def json_response(data: Any, status: int = 200) -> AsgiResponse:
+    """Plain data as UTF-8 JSON, Cyrillic unescaped."""
+    return AsgiResponse(json.dumps(data, ensure_ascii=False).encode(), status, JSON_UTF8)
 
 
 def endpoint(fn: Callable[[dict[str, str]], Awaitable[AsgiResponse]]) -> Callable[[Any], Awaitable[AsgiResponse]]:
@@ -75,7 +97,9 @@ def endpoint(fn: Callable[[dict[str, str]], Awaitable[AsgiResponse]]) -> Callabl
         try:
             return await fn(query(scope))
         except BadRequest as exc:
-            return JSONResponse({"error": str(exc)}, 400)
+            return json_response({"error": str(exc)}, 400)
+        except NotFound as exc:
+            return json_response({"error": str(exc)}, 404)
 
     handler.__doc__ = fn.__doc__
     return handler
@@ -96,8 +120,9 @@ async def _forever(what: str, step: Callable[[], Awaitable[None]], runtime: Serv
 def build(
     settings: Settings | None = None, config: IndicatorsConfig | None = None, **runtime_options: Any
 ) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings or Settings(service="indicators"), **runtime_options)
-    config = config or IndicatorsConfig.from_env()
+    settings = (settings or IndicatorsSettings()).as_(IndicatorsSettings)
+    runtime = ServiceRuntime(settings, **runtime_options)
+    config = config or IndicatorsConfig.from_settings(settings)
     store = IndicatorStore(runtime.db)
     service = IndicatorsService(
         store.state,
@@ -152,20 +177,37 @@ def build(
 
     runtime.on_startup(start)
     runtime.on_shutdown(stop)
-    runtime.consume([str(t) for t in INPUTS], service.handle)
-    runtime.emits(Topic.AGGREGATES, Topic.PASSPORTS, Topic.DEAD_LETTER)
+    governance = rounds_store(runtime)
+    rounds = RoundsService(service, governance, config.targets, config.resources, config.rounds)
+    runtime.rounds = rounds  # type: ignore[attr-defined]  # for tests
+    runtime.consume(
+        [str(t) for t in INPUTS],
+        wire_rounds(runtime, service.handle, rounds, governance, _forever, config.round_revise_s),
+    )
+    subscribe_governance(runtime, rounds)
+    runtime.emits(Topic.AGGREGATES, Topic.PASSPORTS, Topic.ROUNDS, Topic.DEAD_LETTER)
+
+    def known_region(params: dict[str, str]) -> str:
+        region = region_param(params)
+        if region not in service.regions():
+            raise NotFound(
+                f"неизвестный регион {region}: платформа не получала о нём данных / "
+                f"unknown region {region}: the platform has no data about it"
+            )
+        return region
 
     @endpoint
     async def indicators(params: dict[str, str]) -> AsgiResponse:
         """The indicator table of a region: ?region=RU-XXX[&as_of=YYYY-MM-DD] (today by default)."""
-        return json_body(service.table(region_param(params), as_of_param(params)))
+        as_of = as_of_param(params)  # a malformed query is 400 before an unknown region is 404
+        return json_body(service.table(known_region(params), as_of))
 
     @endpoint
     async def catalogue(params: dict[str, str]) -> AsgiResponse:
         """The indicators: ids, Russian titles, units and the targets of ?region= (defaults otherwise)."""
         region = region_param(params) if params.get("region") else None
         targets = config.targets.for_region(region or "", (as_of_param(params) or service.today()).year)
-        return JSONResponse(
+        return json_response(
             {
                 "region": region,
                 "indicators": [
@@ -174,6 +216,7 @@ def build(
                         "title": t,
                         "unit": INDICATOR_UNITS[k],
                         "target": targets.get(k),
+                        "target_label": None if k in targets else NO_TARGET,
                         "target_is_maximum": k == "E1",
                     }
                     for k, t in INDICATOR_TITLES.items()
@@ -183,21 +226,25 @@ def build(
 
     @endpoint
     async def snapshot(params: dict[str, str]) -> AsgiResponse:
-        """Take a passport snapshot now: ?region=RU-XXX[&as_of=YYYY-MM-DD]."""
-        return json_body(await take_snapshot(region_param(params), as_of_param(params)))
+        """Take a passport snapshot now: POST ?region=RU-XXX[&as_of=YYYY-MM-DD]."""
+        as_of = as_of_param(params)
+        return json_body(await take_snapshot(known_region(params), as_of))
 
     @endpoint
     async def latest(params: dict[str, str]) -> AsgiResponse:
         """The latest passport snapshot of a region: ?region=RU-XXX."""
         snap = await service.latest_snapshot(region_param(params))
         if snap is None:
-            return JSONResponse({"error": "no snapshot of this region yet"}, 404)
+            return json_response(
+                {"error": "снимков паспорта этого региона ещё нет / no snapshot of this region yet"}, 404
+            )
         return json_body(snap)
 
     runtime.route("/indicators", get(indicators))
     runtime.route("/indicators/catalogue", get(catalogue))
-    runtime.route("/passports/snapshot", HttpHandler(snapshot, methods=("GET", "POST")))
+    runtime.route("/passports/snapshot", HttpHandler(snapshot, methods=("POST",)))  # it changes state: never GET
     runtime.route("/passports/latest", get(latest))
+    route_rounds(runtime, rounds, endpoint, region_param, json_body, json_response, BadRequest)
     return runtime
 
 

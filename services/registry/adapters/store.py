@@ -8,11 +8,10 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import Event
-from rsnms_runtime.mongo import write_each
+from rsnms_runtime.mongo import Upsert, write_each
 from services.registry.domain.rules import Stored
 
 COLLECTIONS: dict[str, str] = {
@@ -73,7 +72,7 @@ class RegistryStore:
         other filter, so a revision guard in the filter would make each write O(collection).
         History entries are idempotent ($addToSet), so a replayed batch changes nothing.
         """
-        ops: dict[str, list[UpdateOne]] = defaultdict(list)
+        ops: dict[str, list[Upsert]] = defaultdict(list)
         for e in events:
             collection, _id = self.key(e)
             data: dict[str, Any] = e.payload.model_dump(mode="json")
@@ -96,7 +95,7 @@ class RegistryStore:
                         "event_id": str(e.event_id),
                     }
                 }
-            ops[collection].append(UpdateOne({"_id": _id}, update, upsert=True))
+            ops[collection].append(Upsert({"_id": _id}, update))
         for collection, batch in ops.items():
             await write_each(self._db[collection], batch)
 

@@ -11,10 +11,11 @@ from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.registry.adapters.store import RegistryStore
 from services.registry.service import RegistryService
+from services.registry.settings import RegistrySettings
 
 
 def build(settings: Settings | None = None, **runtime_options: Any) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings or Settings(service="registry"), **runtime_options)
+    runtime = ServiceRuntime((settings or RegistrySettings()).as_(RegistrySettings), **runtime_options)
     service = RegistryService(RegistryStore(runtime.db))
     runtime.consume([str(Topic.REGISTRY_SUBMITTED)], service.handle)
     runtime.emits(Topic.REGISTRY_FACTS, Topic.DEAD_LETTER)

@@ -14,13 +14,11 @@ Collections of the service's database:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import ProgramRecorded, SupportStaffRecorded
-from rsnms_runtime.mongo import set_if_newer, write_each
+from rsnms_runtime.mongo import Upsert, replacing, set_if_newer, write_each
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
 
 
@@ -130,11 +128,11 @@ class RoutesStore:
         files = list(files)
         if not files:
             return
-        ops: list[ReplaceOne[Any]] = []
-        views: list[ReplaceOne[Any]] = []
+        ops: list[Upsert] = []
+        views: list[Upsert] = []
         for f in files:
             doc = file_document(f)
-            ops.append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
-            views.extend(ReplaceOne({"_id": v["_id"]}, v, upsert=True) for v in route_view(f))
-        await write_each(self._educators, ops, ordered=False)
-        await write_each(self._routes, views, ordered=False)
+            ops.append(replacing({"_id": doc["_id"]}, doc))
+            views.extend(replacing({"_id": v["_id"]}, v) for v in route_view(f))
+        await write_each(self._educators, ops)
+        await write_each(self._routes, views)

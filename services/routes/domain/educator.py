@@ -1,5 +1,5 @@
 """The educator's file in the routes service (aggregate root): profile and placement, routes
-with their lifecycle, completed programs and activities, the support form, and the events
+with their lifecycle, completed programs and activities, and the events
 emitted for each input event (the outbox), all in one document, so that applying an event
 and remembering what it emitted is one atomic write. A redelivered event re-emits exactly
 the stored events (same ids, same content); nothing is assigned twice.
@@ -8,7 +8,10 @@ Events about an educator the registry has not confirmed yet (diagnoses and progr
 `EducatorRegistered`; moves and departures are facts kept as they come) are held in the file,
 in arrival order, and applied in that order right after the registration, as if they had
 arrived after it: the route then knows the municipality (methodist) and whether a young
-teacher gets mentoring. Held progress naming a route not built yet waits for the diagnosis
+teacher is proposed a mentor. The platform never opens a support form itself: it proposes a
+mentor or methodist (`SupportProposed`, with the reason), which counts for nothing until the
+school reports a confirmed form. An accepted `ProgramCompleted` is announced
+(`ProgramCompletionAccepted`) so that the indicators follow this service's decision. Held progress naming a route not built yet waits for the diagnosis
 that builds it.
 """
 
@@ -28,15 +31,17 @@ from contracts import (
     EducatorRegistered,
     Event,
     ProgramCompleted,
+    ProgramCompletionAccepted,
     ProgramEnrolled,
     ProgramRecorded,
+    Proposal,
     Route,
     RouteAssigned,
     RouteCancelled,
     RouteClosure,
     RouteCompleted,
     Support,
-    SupportAssigned,
+    SupportProposed,
     SupportStaffRecorded,
     decode_event,
 )
@@ -44,8 +49,8 @@ from services.routes.domain.builder import build_route, route_id_for
 from services.routes.domain.completion import ActivityDone, ProgramDone, completed_on, deficits_closed, item_done_on
 from services.routes.domain.config import RoutePolicy
 from services.routes.domain.lifecycle import Lifecycle, Status, Transition
-from services.routes.domain.support import is_young_teacher, mentoring
-from services.routes.domain.supporters import choose_supporter
+from services.routes.domain.support import is_young_teacher
+from services.routes.domain.supporters import propose_supporter
 
 SOURCE = "rsnms-routes"
 #: events about an educator that wait for the educator's registration
@@ -132,7 +137,10 @@ class EducatorFile(BaseModel):
     routes: list[RouteRecord] = Field(default_factory=list)
     programs_done: list[ProgramDone] = Field(default_factory=list)
     activities: list[ActivityDone] = Field(default_factory=list)
+    #: a support form opened by an earlier version of the service (kept for old files; read by nothing)
     support: Support | None = None
+    #: a mentor was proposed once for this educator's first years
+    mentor_proposed: bool = False
     outbox: list[OutboxEntry] = Field(default_factory=list)
     #: events that arrived before the educator's registration (JSON, arrival order)
     held: list[str] = Field(default_factory=list)
@@ -269,7 +277,7 @@ class EducatorFile(BaseModel):
             done = ProgramDone(program_id=c.program_id, route_id=c.route_id, completed_on=c.completed_on)
             if done not in self.programs_done:
                 self.programs_done.append(done)
-            out = self._maybe_completed(event, loads)
+            out = [self._new(ProgramCompletionAccepted, c, event), *self._maybe_completed(event, loads)]
         elif isinstance(event, ActivityCompleted):
             a = event.payload
             act = ActivityDone(
@@ -305,14 +313,23 @@ class EducatorFile(BaseModel):
         if self.profile is not None and self.profile.revision >= p.revision:
             return []
         self.profile = p
-        if self.support is not None or (self.left_on is not None and self.left_on <= p.registered_on):
+        if self.mentor_proposed or self.support is not None:
+            return []
+        if self.left_on is not None and self.left_on <= p.registered_on:
             return []
         if not is_young_teacher(p, p.registered_on, policy):
             return []
-        mentor = choose_supporter(catalogue.staff.values(), "mentor", loads.mentor, None, self.municipality_id)
-        Loads.bump(loads.mentor, mentor, 1)
-        self.support = mentoring(p, mentor, policy)
-        return [self._new(SupportAssigned, self.support, event)]
+        choice = propose_supporter(catalogue.staff.values(), "mentor", loads.mentor, None, self.municipality_id)
+        Loads.bump(loads.mentor, choice.staff_id, 1)
+        self.mentor_proposed = True
+        proposal = Proposal(
+            educator_id=self.educator_id,
+            role="mentor",
+            staff_id=choice.staff_id,
+            proposed_on=p.registered_on,
+            reason=f"молодой педагог в первые годы работы: {choice.reason}",
+        )
+        return [self._new(SupportProposed, proposal, event)]
 
     def _close(self, record: RouteRecord, status: Status, on: date, reason: str, like: Event, loads: Loads) -> Event:
         record.move(status, on, reason)
@@ -373,9 +390,10 @@ class EducatorFile(BaseModel):
                 )
         if not dx.deficits:
             return out
-        methodist = choose_supporter(
+        choice = propose_supporter(
             catalogue.staff.values(), "methodist", loads.methodist, policy.methodist_max_load, self.municipality_id
         )
+        methodist = choice.staff_id
         completed = {d.program_id for d in self.programs_done if d.completed_on <= dx.diagnosed_on}
         route = build_route(
             dx,
@@ -389,6 +407,15 @@ class EducatorFile(BaseModel):
         self.routes.append(RouteRecord.assigned(route, f"построен по диагностике {dx.diagnosis_id}"))
         Loads.bump(loads.methodist, methodist, 1)
         out.append(self._new(RouteAssigned, route, event))
+        proposal = Proposal(
+            educator_id=self.educator_id,
+            role="methodist",
+            staff_id=methodist,
+            route_id=route.route_id,
+            proposed_on=dx.diagnosed_on,
+            reason=f"методист для ИОМ: {choice.reason}",
+        )
+        out.append(self._new(SupportProposed, proposal, event))
         out.extend(self._maybe_completed(event, loads))
         return out
 

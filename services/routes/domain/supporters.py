@@ -1,19 +1,57 @@
-"""Choosing a supporter: a regional methodist for a route, a mentor for a young teacher.
+"""Proposing a supporter: a regional methodist for a route, a mentor for a young teacher.
 
-An active staff member of the wanted kind with spare capacity (load below the smaller of
-their own capacity and the configured maximum), preferring the educator's municipality,
-then the least loaded, then the smallest staff id (deterministic).
+A proposal is decision support, never a fact: it counts for no indicator until the organization
+reports a confirmed support form or attachment. The load cap (the smaller of a member's own
+capacity and the configured maximum, e.g. 250 educators per regional methodist) is advice, not a
+filter: a member with spare capacity is preferred; when everyone is full the least loaded is still
+proposed, and the reason says the cap is exceeded. Then the educator's municipality, then the
+least loaded, then the smallest staff id (deterministic).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
 
 from contracts import SupportStaffRecorded
 
 
+class Choice(NamedTuple):
+    staff_id: str | None
+    reason: str
+
+
 def capacity(staff: SupportStaffRecorded, max_load: int | None) -> int:
     return staff.capacity if max_load is None else min(staff.capacity, max_load)
+
+
+def propose_supporter(
+    staff: Iterable[SupportStaffRecorded],
+    kind: str,
+    load: Mapping[str, int],
+    max_load: int | None,
+    municipality: str | None,
+) -> Choice:
+    """The proposed member and why (Russian, for the people who confirm it)."""
+    able = [s for s in staff if s.kind == kind and s.active]
+    if not able:
+        return Choice(None, "нет действующих сотрудников нужного вида")
+
+    def rank(s: SupportStaffRecorded) -> tuple[Any, ...]:
+        used = load.get(s.staff_id, 0)
+        return (
+            used >= capacity(s, max_load),
+            municipality is None or s.municipality_id != municipality,
+            used,
+            s.staff_id,
+        )
+
+    best = min(able, key=rank)
+    used, cap = load.get(best.staff_id, 0), capacity(best, max_load)
+    if used >= cap:
+        return Choice(best.staff_id, f"все перегружены; наименее загружен ({used} при рекомендуемых не более {cap})")
+    where = "в муниципалитете педагога" if best.municipality_id == municipality else "в другом муниципалитете"
+    return Choice(best.staff_id, f"есть свободная нагрузка ({used} из {cap}), {where}")
 
 
 def choose_supporter(
@@ -23,12 +61,5 @@ def choose_supporter(
     max_load: int | None,
     municipality: str | None,
 ) -> str | None:
-    """The staff id of the best supporter with spare capacity, or None when all are full."""
-    able = [s for s in staff if s.kind == kind and s.active and load.get(s.staff_id, 0) < capacity(s, max_load)]
-    if not able:
-        return None
-    best = min(
-        able,
-        key=lambda s: (municipality is None or s.municipality_id != municipality, load.get(s.staff_id, 0), s.staff_id),
-    )
-    return best.staff_id
+    """The staff id `propose_supporter` proposes (None when there is no active member of the kind)."""
+    return propose_supporter(staff, kind, load, max_load, municipality).staff_id

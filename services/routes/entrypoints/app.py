@@ -8,12 +8,13 @@ from typing import Any
 from faststream.asgi import AsgiFastStream
 
 from contracts import Topic
+from contracts.competency import competency_titles
 from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.routes.adapters.store import RoutesStore
-from services.routes.adapters.titles import competency_titles
 from services.routes.domain.config import RoutePolicy
 from services.routes.service import RoutesService
+from services.routes.settings import RoutesSettings, route_policy
 
 INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.PROGRESS)
 
@@ -21,9 +22,11 @@ INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.PROGRESS)
 def build(
     settings: Settings | None = None, policy: RoutePolicy | None = None, **runtime_options: Any
 ) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings or Settings(service="routes"), **runtime_options)
+    settings = (settings or RoutesSettings()).as_(RoutesSettings)
+    runtime = ServiceRuntime(settings, **runtime_options)
     store = RoutesStore(runtime.db)
-    service = RoutesService(store, policy or RoutePolicy.from_env(), competency_titles())
+    titles = competency_titles(settings.competency_frameworks)
+    service = RoutesService(store, policy or route_policy(settings), titles)
     runtime.on_startup(store.ensure_indexes)
     runtime.consume([str(t) for t in INPUTS], service.handle)
     runtime.emits(Topic.ROUTES, Topic.DEAD_LETTER)

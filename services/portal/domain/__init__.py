@@ -1,0 +1,1 @@
+"""Pure rules of the portal: who sees what, Russian formats, the federal board, uploads."""

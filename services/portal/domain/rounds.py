@@ -1,0 +1,104 @@
+"""Monitoring rounds as the indicators service serves them (JSON of its /rounds endpoints):
+the list with the passport's status, the round's «аналитическая справка» mapped onto the
+portal's document model, and the deficit map (competency × municipality)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from services.portal.domain import formats
+from services.portal.domain.report import Report, Section, Table
+
+PASSPORT_STATUS_TITLES = {
+    "draft": "черновик",
+    "approved": "утверждён регионом",
+    "sent": "направлен федеральному оператору",
+    "accepted": "согласован федеральным оператором",
+    "returned": "возвращён на доработку с замечаниями",
+}
+SCHEDULE_TITLES = {
+    "annual": "ежегодно",
+    "semiannual": "два раза в год",
+    "quarterly": "ежеквартально",
+    "once": "однократно",
+}
+
+
+@dataclass(frozen=True)
+class RoundRow:
+    round_id: str
+    title: str
+    reporting_date: str
+    schedule: str
+    closed: bool
+    versions: int
+    passport_status: str
+
+
+def round_rows(listing: Sequence[Mapping[str, Any]]) -> list[RoundRow]:
+    """The region's rounds, latest reporting date first."""
+    rows = [
+        RoundRow(
+            r["round_id"],
+            r.get("title", r["round_id"]),
+            formats.day(r.get("reporting_date")),
+            SCHEDULE_TITLES.get(r.get("schedule", ""), r.get("schedule", "")),
+            bool(r.get("closed")),
+            len(r.get("versions") or ()),
+            PASSPORT_STATUS_TITLES.get(r.get("passport_status", ""), r.get("passport_status", "—")),
+        )
+        for r in listing
+    ]
+    order = {r["round_id"]: r.get("reporting_date", "") for r in listing}
+    return sorted(rows, key=lambda r: order[r.round_id], reverse=True)
+
+
+def latest_closed(listing: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    closed = [r for r in listing if r.get("closed") and r.get("versions")]
+    return max(closed, key=lambda r: r.get("reporting_date", ""), default=None)
+
+
+def round_report(doc: Mapping[str, Any]) -> Report:
+    """A RoundReport (rsnms.round-report/1) as the portal's document model; its cells are already
+    formatted the Russian way; a recommendation becomes a paragraph citing its scope."""
+    sections = []
+    for s in doc.get("sections", ()):
+        paragraphs = list(s.get("paragraphs", ()))
+        paragraphs += [f"• {r['text']}" for r in s.get("recommendations", ())]
+        tables = tuple(
+            Table(tuple(t["columns"]), tuple(tuple(str(c) for c in row) for row in t["rows"]))
+            for t in s.get("tables", ())
+            if t.get("columns")
+        )
+        sections.append(Section(s["title"], tuple(paragraphs), tables))
+    return Report(doc.get("title", "Аналитическая справка"), doc.get("subtitle", ""), tuple(sections))
+
+
+@dataclass(frozen=True)
+class DeficitMap:
+    competencies: tuple[str, ...]  # titles
+    rows: tuple[tuple[str, tuple[tuple[float | None, str], ...]], ...]  # municipality, (share, text) per competency
+
+
+def deficit_map(
+    analysis: Mapping[str, Any], municipality: Callable[[str], str], competency_titles: Mapping[str, str]
+) -> DeficitMap:
+    """Share of a municipality's diagnosed educators with each deficit (the round's analysis);
+    competencies by their Russian titles from the competency frameworks."""
+    cells = {(c["municipality_id"], c["competency"]): c for c in analysis.get("deficit_map", ())}
+    competencies = tuple(sorted({k[1] for k in cells}))
+    munis = sorted({k[0] for k in cells}, key=municipality)
+    rows = []
+    for m in munis:
+        row = []
+        for comp in competencies:
+            c = cells.get((m, comp))
+            row.append(
+                (c["share"], f"{formats.percent(c['share'])} ({c['educators']} из {c['diagnosed']})")
+                if c
+                else (None, "—")
+            )
+        rows.append((municipality(m), tuple(row)))
+    return DeficitMap(tuple(competency_titles.get(c, c) for c in competencies), tuple(rows))

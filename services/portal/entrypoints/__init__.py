@@ -1,0 +1,1 @@
+"""The portal's HTTP entrypoints: pages for people and the ingestion API for systems."""

@@ -18,7 +18,7 @@ sign by an official position id (`signed_by`, e.g. "minister-deputy"), never by 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -196,14 +196,12 @@ class InternshipSitesSection(Record):
 
 
 SectionData = Annotated[
-    Union[  # noqa: UP007
-        FinancingSection,
-        StudentsResultsSection,
-        InformationResourcesSection,
-        MmsStaffSection,
-        MethodicalAssociationsSection,
-        InternshipSitesSection,
-    ],
+    FinancingSection
+    | StudentsResultsSection
+    | InformationResourcesSection
+    | MmsStaffSection
+    | MethodicalAssociationsSection
+    | InternshipSitesSection,
     Field(discriminator="section"),
 ]
 SUBMITTED_SECTIONS: tuple[str, ...] = (

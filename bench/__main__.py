@@ -35,7 +35,7 @@ from collections import defaultdict, deque
 from datetime import date
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from faststream.middlewares import AckPolicy
 from pymongo import AsyncMongoClient
@@ -44,6 +44,7 @@ from bench.history import NATIONAL, QUICK, REGION, SMALL, Scale, history
 from contracts import Topic, decode_event, topic_of
 from rsnms_runtime.kafka import event_headers
 from rsnms_runtime.localstack import ROOT, LocalStack
+from rsnms_runtime.partitions import topic_partitions
 from rsnms_runtime.settings import Settings
 from services.indicators.adapters.store import IndicatorStore
 from services.indicators.domain.indicators import compute
@@ -99,8 +100,7 @@ async def raw_values(kafka: str, limit: int) -> list[bytes]:
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
     await consumer.start()
     try:
-        cluster = await consumer._client.fetch_all_metadata()
-        tps = [TopicPartition(t, p) for t in FOLDED for p in cluster.partitions_for_topic(t) or ()]
+        tps = await topic_partitions(kafka, list(FOLDED))
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         out: list[bytes] = []
@@ -272,8 +272,7 @@ async def bench_latency(stack: LocalStack, rate: int, seconds: float) -> dict[st
     service = runtime.indicators  # type: ignore[attr-defined]
     consumer_start = AIOKafkaConsumer(bootstrap_servers=stack.kafka)
     await consumer_start.start()
-    cluster = await consumer_start._client.fetch_all_metadata()
-    tps = [TopicPartition(t, p) for t in FOLDED for p in cluster.partitions_for_topic(t) or ()]
+    tps = await topic_partitions(stack.kafka, list(FOLDED))
     ends = await consumer_start.end_offsets(tps)
     await consumer_start.stop()
     await runtime.start()

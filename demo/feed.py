@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from contracts import (
     ContractError,
@@ -27,6 +27,7 @@ from contracts import (
 )
 from demo.generator import Region, RegionGenerator
 from rsnms_runtime.kafka import EventPublisher
+from rsnms_runtime.partitions import topic_partitions
 
 
 class TopicTail:
@@ -43,8 +44,7 @@ class TopicTail:
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False)
         await self._consumer.start()
-        cluster = await self._consumer._client.fetch_all_metadata()
-        tps = [TopicPartition(t, p) for t in self._topics for p in sorted(cluster.partitions_for_topic(t) or ())]
+        tps = await topic_partitions(self._bootstrap, self._topics)
         self._consumer.assign(tps)
         await self._consumer.seek_to_beginning(*tps)
 

@@ -36,6 +36,7 @@ from demo.competencies import framework_competencies
 from demo.feed import caught_up, feed_region
 from demo.generator import RegionGenerator, RegionSpec
 from demo.portal import portal_env
+from demo.rounds import ministry_source, monitoring_rounds
 from rsnms_runtime.kafka import EventPublisher
 from rsnms_runtime.settings import OpsSettings
 from rsnms_runtime.sources import parse_keys
@@ -184,6 +185,16 @@ async def feed(env: dict[str, str], generator: RegionGenerator, keys: dict[str, 
         await broker.stop()
 
 
+async def publish_rounds(env: dict[str, str], keys: dict[str, bytes], region: str) -> list[str]:
+    """The ministry's rounds and passport decisions (demo/rounds.py)."""
+    broker = KafkaBroker(env["KAFKA_BOOTSTRAP_SERVERS"])
+    await broker.start()
+    try:
+        return await monitoring_rounds(EventPublisher(broker, keys=keys), region, date.today())
+    finally:
+        await broker.stop()
+
+
 async def run_demo(
     args: argparse.Namespace,
     env: dict[str, str],
@@ -222,6 +233,12 @@ async def run_demo(
             f"latest: {base}/passports/latest?region={args.region}",
             flush=True,
         )
+        rounds = await publish_rounds(env, keys, args.region)
+        print(
+            f"demo: monitoring rounds {', '.join(rounds)}: {base}/rounds?region={args.region}; the analytical report: "
+            f"{base}/rounds/report?region={args.region}&round={rounds[-1]}",
+            flush=True,
+        )
         live = LiveTable()
         while True:
             live.show(render(await asyncio.to_thread(http_json, f"{base}/indicators?region={args.region}")))
@@ -253,7 +270,7 @@ def main() -> None:
     # deploy/sources.yaml says what each may publish
     spec = RegionSpec(region=args.region, municipalities=args.municipalities, seed=args.seed, today=date.today())
     generator = RegionGenerator(spec, framework_competencies())
-    keys = {s: secrets.token_hex(16).encode() for s in (*generator.sources, "portal")}
+    keys = {s: secrets.token_hex(16).encode() for s in (*generator.sources, "portal", ministry_source(args.region))}
     env.setdefault("RSNMS_SOURCE_KEYS", ",".join(f"{s}={k.decode()}" for s, k in keys.items()))
     keys = parse_keys(env["RSNMS_SOURCE_KEYS"])
     logs = Path(env.get("RSNMS_STACK_DIR", ROOT / ".stack")) / "logs"

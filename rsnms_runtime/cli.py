@@ -36,6 +36,7 @@ from pymongo import AsyncMongoClient
 
 from contracts import DeadLetter, Topic
 from rsnms_runtime.decode import decoded
+from rsnms_runtime.partitions import topic_partitions
 from rsnms_runtime.probe import kafka_ready, mongodb_ready
 from rsnms_runtime.settings import OpsSettings, Settings
 
@@ -89,11 +90,6 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]], numeric: Sequ
     ]
 
 
-async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:
-    cluster = await consumer._client.fetch_all_metadata()
-    return [TopicPartition(t, p) for t in topics for p in sorted(cluster.partitions_for_topic(t) or ())]
-
-
 async def consumer_lag(settings: Settings) -> dict[str, dict[tuple[str, int], tuple[int, int]]]:
     """For every consumer group of the platform: (committed offset, lag) per topic-partition."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
@@ -139,7 +135,7 @@ async def cmd_status(settings: Settings) -> int:
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
     await consumer.start()
     try:
-        tps = await _partitions(consumer, [str(t) for t in Topic])
+        tps = await topic_partitions(settings.kafka_bootstrap_servers, [str(t) for t in Topic])
         ends = await consumer.end_offsets(tps) if tps else {}
     finally:
         await consumer.stop()
@@ -169,7 +165,7 @@ async def read_dead_letters(settings: Settings) -> list[tuple[int, int, DeadLett
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
     await consumer.start()
     try:
-        tps = await _partitions(consumer, [str(Topic.DEAD_LETTER)])
+        tps = await topic_partitions(settings.kafka_bootstrap_servers, [str(Topic.DEAD_LETTER)])
         if not tps:
             return []
         consumer.assign(tps)

@@ -11,14 +11,17 @@ Outbound (`rsnms.indicators.rounds`, published by the indicators service): a fro
 of a round, the passport's status changes, program requests to the ИРО and targeted
 recommendations. `RoundsSummaryPublished` (counts only) goes on the aggregates feed.
 
-Every event of a round is keyed by its `round_id`, so a round's events stay ordered. People
+Inbound events are keyed by their region (`GovernanceEvent`): a region's declarations, closures,
+decisions and submissions are applied in the order they reached the platform, so a round closed
+after another is compared with it. Outbound events are keyed by `round_id`. People
 sign by an official position id (`signed_by`, e.g. "minister-deputy"), never by name.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, ClassVar, Literal, Self, Union
 
 from pydantic import Field, model_validator
 
@@ -32,6 +35,23 @@ SignedBy = Field(
 Schedule = Literal["annual", "semiannual", "quarterly", "once"]
 
 
+class GovernanceEvent(Event):
+    """An inbound governance event: partitioned by its region (the key is the region code)."""
+
+    @classmethod
+    def create(
+        cls,
+        payload: Record,
+        *,
+        source: str,
+        region: str,
+        occurred_at: datetime | None = None,
+        event_id: uuid.UUID | None = None,
+    ) -> Self:
+        event = super().create(payload, source=source, region=region, occurred_at=occurred_at, event_id=event_id)
+        return event.model_copy(update={"key": region})
+
+
 class RoundDeclaration(Record):
     """A monitoring round (тур мониторинга) the regional ministry declares."""
 
@@ -42,7 +62,7 @@ class RoundDeclaration(Record):
     signed_by: str = SignedBy
 
 
-class MonitoringRoundDeclared(Event):
+class MonitoringRoundDeclared(GovernanceEvent):
     event_type: Literal["MonitoringRoundDeclared"] = "MonitoringRoundDeclared"
     schema_version: Literal[1] = 1
     payload: RoundDeclaration
@@ -56,7 +76,7 @@ class RoundClosure(Record):
     signed_by: str = SignedBy
 
 
-class MonitoringRoundClosed(Event):
+class MonitoringRoundClosed(GovernanceEvent):
     """The ministry closes the round: the platform freezes its official snapshot (version 1)."""
 
     event_type: Literal["MonitoringRoundClosed"] = "MonitoringRoundClosed"
@@ -76,7 +96,7 @@ class PassportDecision(Record):
     remarks: tuple[str, ...] = Field(default=(), max_length=50)
 
 
-class _PassportDecisionEvent(Event):
+class _PassportDecisionEvent(GovernanceEvent):
     payload: PassportDecision
     key_field: ClassVar[str] = "round_id"
     business_key_fields: ClassVar[tuple[str, ...]] = ("round_id", "decision_id")
@@ -224,7 +244,7 @@ class SectionSubmission(Record):
     data: SectionData
 
 
-class PassportSectionSubmitted(Event):
+class PassportSectionSubmitted(GovernanceEvent):
     """A passport section events cannot supply, typed and signed by the ministry or the ИРО."""
 
     event_type: Literal["PassportSectionSubmitted"] = "PassportSectionSubmitted"

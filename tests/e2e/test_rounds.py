@@ -155,11 +155,12 @@ async def test_two_rounds_late_versions_passport_life_sections_and_report(infra,
                     for e in evs
                 )
 
-            # a round compares with the latest round closed before it: the first closes first
+            # a region's governance events are applied in order: the second round, closed after the
+            # first, is compared with it
             for rid, day in ((R1, D1), (R2, D2)):
                 closure = RoundClosure(round_id=rid, closed_on=day, signed_by="minister")
                 await publisher.publish(MonitoringRoundClosed.create(closure, source=MINISTRY, region=region))
-                await tail.until(frozen(rid, 1), 120, f"round {rid} frozen")
+            await tail.until(lambda evs: frozen(R1, 1)(evs) and frozen(R2, 1)(evs), 120, "both rounds frozen")
 
             await tail.until(frozen(R2, 1), 120, "round 2 frozen")
             events = await tail.quiet(1.0, 60, "the topics")

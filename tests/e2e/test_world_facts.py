@@ -208,6 +208,7 @@ async def test_world_facts_decide_i5_e1_i1_i2_and_a_refused_completion_counts_no
                 developed_on=date(2025, 1, 10),
             ),
             FEDERAL,
+            date(2025, 1, 10),
         )
     )
     diagnoses = [f.diagnosis(1, "cnppm"), f.diagnosis(2, "other_centre")]

@@ -132,7 +132,7 @@ async def test_status_deadletters_and_snapshot(infra, prefix):
     try:
         async with Indicators(infra, prefix) as svc:
             await _publish(infra, _region_events(region))
-            bad = await producer.send_and_wait(str(Topic.PROGRESS), BROKEN, key=b"cli-" + prefix.encode())
+            bad = await producer.send_and_wait(str(Topic.ROUTES), BROKEN, key=b"cli-" + prefix.encode())
             await svc.caught_up()
             assert any(v["numerator"] for v in svc.values(region))
 

@@ -11,12 +11,13 @@ import urllib.request
 
 import pytest
 import uvicorn
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaBroker
 from prometheus_client.parser import text_string_to_metric_families
 
 from contracts import Topic
 from rsnms_runtime.kafka import EventPublisher, Incoming, Outcome
+from rsnms_runtime.partitions import topic_partitions
 from rsnms_runtime.service import ServiceRuntime
 from tests.support.factories import educator_registered, region_code
 from tests.support.kafka import eventually
@@ -82,8 +83,7 @@ async def _end_offsets(bootstrap: str) -> dict[int, int]:
     probe = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await probe.start()
     try:
-        cluster = await probe._client.fetch_all_metadata()
-        tps = [TopicPartition(TOPIC, p) for p in sorted(cluster.partitions_for_topic(TOPIC) or ())]
+        tps = await topic_partitions(bootstrap, [TOPIC])
         return {tp.partition: off for tp, off in (await probe.end_offsets(tps)).items()}
     finally:
         await probe.stop()

@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaBroker
+
+from rsnms_runtime.partitions import topic_partitions
 
 
 async def read_topic(bootstrap: str, topic: str, timeout: float = 5.0) -> list[Any]:
@@ -19,16 +21,13 @@ async def read_topic(bootstrap: str, topic: str, timeout: float = 5.0) -> list[A
     await consumer.start()
     try:
         deadline = time.monotonic() + timeout
-        partitions = None
         while True:
-            cluster = await consumer._client.fetch_all_metadata()
-            partitions = cluster.partitions_for_topic(topic)
-            if partitions or time.monotonic() >= deadline:
+            tps = await topic_partitions(bootstrap, [topic])
+            if tps or time.monotonic() >= deadline:
                 break
             await asyncio.sleep(0.2)
-        if not partitions:
+        if not tps:
             return []
-        tps = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from contracts import KafkaPosition
+from contracts import (
+    KafkaPosition,
+    ManagementTeamDissolved,
+    OrganizationClosed,
+    OrganizationClosure,
+    StaffLeft,
+    SupportStaffDeparted,
+    TeamDissolution,
+)
 from services.indicators.adapters.documents import unsafe_keys
 from services.indicators.domain.indicators import compute_indicators
 from services.indicators.domain.labels import SECTION_TITLES
@@ -20,6 +28,7 @@ from tests.support.indicators import (
     cnppm,
     done,
     dx,
+    ev,
     item,
     left,
     methodist,
@@ -163,3 +172,23 @@ def test_an_empty_region_has_every_section():
     doc, values = passport(events=[])
     assert values == [] and doc.staff.figures["educators"] == 0
     assert doc.programs.figures["federal_register_share"] is None and doc.roadmap.figures["completion"] is None
+
+
+def test_the_passport_describes_d_closed_organizations_dissolved_teams_and_departed_staff_are_gone():
+    events = [
+        org("s1", kind="school", muni="m1"),
+        org("s2", kind="school", muni="m2"),
+        team("t1", "s1"),
+        team("t2", "s2"),
+        methodist("met-1"),
+        ev(OrganizationClosed, OrganizationClosure(organization_id="s2", closed_on=date(2024, 9, 1))),
+        ev(ManagementTeamDissolved, TeamDissolution(team_id="t2", dissolved_on=date(2024, 9, 1))),
+        ev(SupportStaffDeparted, StaffLeft(staff_id="met-1", left_on=date(2024, 9, 1))),
+    ]
+    state = state_of(events)
+    for day, expected in ((date(2024, 8, 31), (2, 2, 1)), (date(2024, 9, 1), (1, 1, 0))):
+        doc = build_passport(
+            state, day, compute_indicators(state, R, day, TARGETS), [], InformationResources().for_region(R)
+        )
+        figures = doc.infrastructure.figures
+        assert (figures["schools"], figures["management_teams"], doc.staff.figures["regional_methodists"]) == expected

@@ -9,8 +9,12 @@ from contracts import (
     EducatorLeft,
     EducatorMoved,
     EducatorTransferred,
+    ExternalRoute,
+    ExternalRouteReported,
     ProgramRecorded,
     ProgramRegistered,
+    SupportForm,
+    SupportFormReported,
 )
 from rsnms_runtime.kafka import Incoming
 from services.registry.domain.rules import Stored, decide
@@ -139,3 +143,32 @@ def test_additive_facts_are_accepted_beside_the_revisioned_record():
         region=REGION,
     )
     assert decide(trained, Stored(1, "hash-of-the-staff-record")).decision == "accepted"
+
+
+def test_world_facts_that_cannot_be_true_are_refused_once_by_the_registry():
+    own = SupportFormReported.create(
+        SupportForm(
+            support_id="f1",
+            educator_id="ed-" + "1" * 32,
+            kind="mentoring",
+            supporter_id="ed-" + "1" * 32,
+            confirmed=True,
+            started_on=date(2024, 9, 1),
+        ),
+        source="schools",
+        region=REGION,
+    )
+    verdict = decide(own, None)
+    assert verdict.decision == "refused" and "own supporter" in verdict.reason
+    later = ExternalRouteReported.create(
+        ExternalRoute(
+            route_id="r1",
+            educator_id="ed-" + "1" * 32,
+            diagnosis_id="dx-1",
+            source_system="fed",
+            developed_on=date(2030, 1, 1),
+        ),
+        source="fed",
+        region=REGION,
+    )
+    assert decide(later, None).decision == "refused"

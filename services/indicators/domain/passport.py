@@ -77,9 +77,10 @@ def programs_section(state: RegionState, d: date) -> PassportSection:
     )
 
 
-def infrastructure_section(state: RegionState) -> PassportSection:
-    """Региональная инфраструктура ДПО: organizations by kind, ШНОР/ШНСУ schools, teams."""
-    orgs = list(state.facts("organization").values())
+def infrastructure_section(state: RegionState, d: date) -> PassportSection:
+    """Региональная инфраструктура ДПО on D: organizations open on D by kind, ШНОР/ШНСУ schools,
+    teams existing on D."""
+    orgs = [r.fact for r in state.organizations.values() if r.fact is not None and r.open_on(d)]
     schools = [o for o in orgs if o.kind == "school"]
     return _section(
         "infrastructure",
@@ -89,7 +90,7 @@ def infrastructure_section(state: RegionState) -> PassportSection:
             "schools": len(schools),
             "schools_low_results": sum(1 for o in schools if o.low_results),
             "schools_unfavourable_conditions": sum(1 for o in schools if o.unfavourable_conditions),
-            "management_teams": len(state.facts("team")),
+            "management_teams": sum(1 for t in state.teams.values() if t.exists_on(d)),
         },
         breakdown={"organizations_by_kind": dict(sorted(Counter(o.kind for o in orgs).items()))},
     )
@@ -143,7 +144,7 @@ def build_passport(
         as_of=d,
         staff=staff_section(state, active, d),
         programs=programs_section(state, d),
-        infrastructure=infrastructure_section(state),
+        infrastructure=infrastructure_section(state, d),
         financing=_section("financing", figures={"total_rub": None, "per_educator_rub": None}, note=FINANCING_NOTE),
         involvement=involvement_section(active, d),
         information_resources=_section(

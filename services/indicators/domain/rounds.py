@@ -41,15 +41,24 @@ DATE_FIELDS = (
 )
 
 
+#: payload class -> the field that dates it (None: it has none); looked up once per class
+_DATE_FIELD_OF: dict[type, str | None] = {}
+
+
+def _date_field(payload_type: type) -> str | None:
+    if payload_type not in _DATE_FIELD_OF:
+        fields = getattr(payload_type, "model_fields", {})
+        _DATE_FIELD_OF[payload_type] = next((name for name in DATE_FIELDS if name in fields), None)
+    return _DATE_FIELD_OF[payload_type]
+
+
 def dated(event: Event) -> date:
     """The date an event took effect in the world: its payload's own date field, else the day
-    it occurred (registry facts without a date of their own)."""
+    it occurred (registry facts without a date of their own, or a date field left empty)."""
     payload: Any = event.payload
-    for name in DATE_FIELDS:
-        value = getattr(payload, name, None)
-        if isinstance(value, date):
-            return value
-    return event.occurred_at.date()
+    name = _date_field(type(payload))
+    value = getattr(payload, name) if name else None
+    return value if isinstance(value, date) else event.occurred_at.date()
 
 
 @dataclass(frozen=True)

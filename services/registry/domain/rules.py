@@ -21,7 +21,9 @@ from contracts import (
     EducatorMoved,
     EducatorRegistered,
     Event,
+    ExternalRouteReported,
     ProgramRegistered,
+    SupportFormReported,
 )
 
 Decision = Literal["accepted", "replayed", "stale", "refused"]
@@ -57,6 +59,10 @@ def check_rules(event: Event) -> str | None:
         return "programs in the federal register ФР ДПП have at least 16 hours"
     if isinstance(event, CnppmStaffTrainedByFederalOperator) and event.payload.trained_on > event.occurred_at.date():
         return f"trained_on {event.payload.trained_on} is in the future of the report ({event.occurred_at.date()})"
+    if isinstance(event, SupportFormReported) and event.payload.supporter_id == event.payload.educator_id:
+        return "a teacher cannot be their own supporter (supporter_id equals educator_id)"
+    if isinstance(event, ExternalRouteReported) and event.payload.developed_on > event.occurred_at.date():
+        return f"developed_on {event.payload.developed_on} is in the future of the report ({event.occurred_at.date()})"
     return None
 
 

@@ -1,0 +1,21 @@
+"""The partitions of topics, asked through the public admin API (no client internals)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+
+async def topic_partitions(bootstrap: str, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of `topics`, in their order and by partition number; none for a topic that
+    does not exist yet. Asks for the metadata of all topics, so nothing is auto-created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics()
+    finally:
+        await admin.close()
+    found = {t["topic"]: sorted(p["partition"] for p in t["partitions"]) for t in described if not t["error_code"]}
+    return [TopicPartition(topic, p) for topic in topics for p in found.get(topic, ())]

@@ -137,8 +137,8 @@ class Event(Record):
 
         Two deliveries of one event have the same hash; the same `event_id` with a
         different hash is a conflict that consumers refuse to apply. It is computed for
-        every event a consumer reads, so it hashes pydantic's own JSON (2.5-3x cheaper
-        than `legacy_content_hash`); that JSON is canonical because fields come in class
+        every event a consumer reads, so it hashes pydantic's own JSON (cheaper than
+        `legacy_content_hash`, docs/decisions/runtime-costs.md); that JSON is canonical because fields come in class
         order and every dict field is a `SortedDict`. Compare a stored digest with
         `has_content`, never with `==`: digests stored before "c2" are legacy.
         """

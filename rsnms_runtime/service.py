@@ -50,11 +50,9 @@ YOUNG_GC_THRESHOLD = 20_000
 def tune_gc() -> None:
     """Collect the young generation every 20,000 allocations instead of every 700.
 
-    A consumer keeps a whole batch of decoded events (thousands of objects each) alive while
-    it works, so with the default every few hundred allocations start a collection that
-    walks them all: decoding 2,000 events that stay referenced took 54 µs per event against
-    27 µs with this threshold, and a region fold ran 4,866 collections instead of 131. The
-    memory held back is a few megabytes at most."""
+    A consumer keeps a whole batch of decoded events alive while it works, and with the default
+    every few hundred allocations start a collection that walks them all
+    (docs/decisions/runtime-costs.md)."""
     gc.set_threshold(YOUNG_GC_THRESHOLD, 10, 10)
 
 

@@ -61,8 +61,7 @@ class HeapKeeper:
     """Keeps the cyclic garbage collector off the folded state.
 
     The state of a national replay is millions of long-lived objects that the GC would
-    traverse again and again (a replay of 1.35 million events ran 1.18x faster with them
-    frozen). After each batch the heap is frozen (`gc.freeze`); every `full_every` batches
+    traverse again and again (docs/decisions/runtime-costs.md). After each batch the heap is frozen (`gc.freeze`); every `full_every` batches
     it is unfrozen and fully collected once, so cyclic garbage that was alive at a freeze
     is still reclaimed."""
 

@@ -2,8 +2,7 @@
 
 Each folded batch *appends* what it learned: `state_journal` gets the batch's partial
 records (one entry per touched entity, at most `CHUNK` entries per document, packed into
-one compressed binary field: FerretDB handles that about 25 times faster than the same
-entries as nested documents, see `rsnms_runtime.mongo.pack`) and
+one compressed binary field, see `rsnms_runtime.mongo.pack`) and
 `position_journal` one small document with the Kafka positions the batch moved. Nothing is
 ever updated in place. A reader joins all entries of an entity (`domain.fold.join`), which
 gives the same record in any order, with duplicates, and whichever instance wrote them, so
@@ -11,8 +10,8 @@ several instances, a replayed batch or a stale writer after a rebalance cannot l
 double anything. Positions are the maximum per partition.
 
 Why a journal: FerretDB v1 answers every replace or update, even one addressed by `_id`, with
-a scan of the collection (about 24 ms at 5,000 documents, growing with the collection), and
-bulk upserts stall; inserts cost the same at any size. On a real MongoDB the per-entity
+a scan of the collection, and bulk upserts stall; inserts cost the same at any size
+(docs/decisions/runtime-costs.md, packed-journals.md). On a real MongoDB the per-entity
 replace of the earlier design would be fine too; the journal is correct on both.
 
 `compact()` folds the journal into one entry per entity (insert first, then delete what it

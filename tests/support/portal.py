@@ -19,6 +19,9 @@ from contracts import (
     PassportDocument,
     PassportSection,
     PassportSnapshot,
+    RoundsSummary,
+    RoundsSummaryPublished,
+    RoundSummary,
 )
 from rsnms_runtime.sources import SourceGate, load_policy
 from services.portal.adapters.accounts import Accounts, account_entry
@@ -188,6 +191,18 @@ def board() -> Board:
     b = Board()
     b.apply([IndicatorsPublished.create(table(), source="indicators", region=REGION)])
     b.apply([IndicatorsPublished.create(table(region="RU-KYA", bump=-5000), source="indicators", region="RU-KYA")])
+    summary = RoundsSummary(
+        region=REGION,
+        computed_at=datetime(2026, 7, 1, tzinfo=UTC),
+        rounds=(
+            RoundSummary(round_id="2026-1", reporting_date=date(2026, 6, 30), closed=True, versions=1,
+                         passport_status="returned", recommendations=3, program_requests=1),
+            RoundSummary(round_id="2026-2", reporting_date=date(2026, 12, 31), closed=False, versions=0,
+                         passport_status="draft", recommendations=0, program_requests=0),
+        ),
+        passports_by_status={"returned": 1, "draft": 1},
+    )  # fmt: skip
+    b.apply([RoundsSummaryPublished.create(summary, source="indicators", region=REGION)])
     b.apply(
         OrganizationRegistered.create(
             OrganizationRecorded(organization_id=o, kind="school", title=t, municipality_id=m),

@@ -142,6 +142,8 @@ def test_federal_table_comes_from_the_feed() -> None:
     rows = list(sheet.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == ["Еврейская автономная область", "Красноярский край"]
     assert rows[1][2:4] == (12345, 20000)
+    assert rows[1][-2:] == ("1 из 2", "возвращён на доработку с замечаниями")  # the rounds' summary from the feed
+    assert rows[2][-2:] == ("—", "—")
 
 
 def test_exports_equal_the_indicators() -> None:

@@ -4,6 +4,7 @@ portal's document model, and the deficit map (competency × municipality)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,25 +56,59 @@ def round_rows(listing: Sequence[Mapping[str, Any]]) -> list[RoundRow]:
     return sorted(rows, key=lambda r: order[r.round_id], reverse=True)
 
 
+def federal_rounds(summary: Any) -> tuple[str, str]:
+    """The federal table's two cells of a region's rounds summary (RoundsSummary or None):
+    closed of declared rounds, and the passport status of the latest closed round."""
+    if summary is None:
+        return "—", "—"
+    closed = [r for r in summary.rounds if r.closed]
+    latest = max(closed, key=lambda r: r.reporting_date, default=None)
+    status = PASSPORT_STATUS_TITLES.get(latest.passport_status, latest.passport_status) if latest else "—"
+    return f"{len(closed)} из {len(summary.rounds)}", str(status)
+
+
 def latest_closed(listing: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     closed = [r for r in listing if r.get("closed") and r.get("versions")]
     return max(closed, key=lambda r: r.get("reporting_date", ""), default=None)
 
 
-def round_report(doc: Mapping[str, Any]) -> Report:
+class Names:
+    """Codes in a report's cells and sentences replaced by what people read: municipality codes by
+    their names, competency ids by their titles (a cell that is exactly a code; a code standing as
+    a word or in «quotes» in a sentence)."""
+
+    def __init__(self, names: Mapping[str, str]):
+        self._names = dict(names)
+        self._word = (
+            re.compile(
+                r"(?<![\w-])(" + "|".join(re.escape(k) for k in sorted(names, key=len, reverse=True)) + r")(?![\w-])"
+            )
+            if names
+            else None
+        )
+
+    def cell(self, text: str) -> str:
+        return self._names.get(text, text)
+
+    def sentence(self, text: str) -> str:
+        return self._word.sub(lambda m: self._names[m.group(1)], text) if self._word else text
+
+
+def round_report(doc: Mapping[str, Any], names: Names | None = None) -> Report:
     """A RoundReport (rsnms.round-report/1) as the portal's document model; its cells are already
     formatted the Russian way; a recommendation becomes a paragraph citing its scope."""
+    names = names or Names({})
     sections = []
     for s in doc.get("sections", ()):
-        paragraphs = list(s.get("paragraphs", ()))
-        paragraphs += [f"• {r['text']}" for r in s.get("recommendations", ())]
+        paragraphs = [names.sentence(p) for p in s.get("paragraphs", ())]
+        paragraphs += [f"• {names.sentence(r['text'])}" for r in s.get("recommendations", ())]
         tables = tuple(
-            Table(tuple(t["columns"]), tuple(tuple(str(c) for c in row) for row in t["rows"]))
+            Table(tuple(t["columns"]), tuple(tuple(names.cell(str(c)) for c in row) for row in t["rows"]))
             for t in s.get("tables", ())
             if t.get("columns")
         )
         sections.append(Section(s["title"], tuple(paragraphs), tables))
-    return Report(doc.get("title", "Аналитическая справка"), doc.get("subtitle", ""), tuple(sections))
+    return Report(doc.get("title", "Аналитическая справка"), names.sentence(doc.get("subtitle", "")), tuple(sections))
 
 
 @dataclass(frozen=True)

@@ -194,6 +194,11 @@ def routes(pages: Pages) -> list[Route]:
         )
         return [(f"тур {r['round_id']}", t) for r, t in zip(closed[-last:], found, strict=True) if t is not None]
 
+    def report_names(region: str) -> rounds.Names:
+        """Municipality codes and competency ids of a round's report, by name."""
+        municipalities = dict(pages.directory.municipalities.get(region, {}))
+        return rounds.Names({**pages.competencies, **municipalities})
+
     def org_name(region: str) -> Callable[[str], str]:
         return lambda oid: pages.board.organization_title(region, oid)
 
@@ -424,7 +429,7 @@ def routes(pages: Pages) -> list[Route]:
         doc = await pages.indicators.round_report(region, round_id)
         if doc is None:
             return render(request, "message.html", 404, title="Нет такого тура", text=f"Тур «{round_id}» не найден.")
-        report_doc = rounds.round_report(doc)
+        report_doc = rounds.round_report(doc, report_names(region))
         fmt = request.path_params.get("fmt", "html")
         name = f"spravka-{region}-{round_id}-v{doc.get('version', 1)}"
         if fmt == "docx":
@@ -487,7 +492,8 @@ def routes(pages: Pages) -> list[Route]:
         for region in pages.board.regions():
             table = pages.board.tables[region]
             values: dict[str, IndicatorValue] = {v.indicator: v for v in table.values if v.scope_kind == "region"}
-            rows.append((region, pages.directory.region(region), table, values))
+            summary = rounds.federal_rounds(pages.board.rounds.get(region))
+            rows.append((region, pages.directory.region(region), table, values, summary))
         rows.sort(key=lambda r: r[1])
         fmt = request.query_params.get("format")
         if fmt in ("csv", "xlsx"):
@@ -495,12 +501,13 @@ def routes(pages: Pages) -> list[Route]:
                 f"{k} {part}" for k in INDICATOR_ORDER for part in ("числ.", "знам.", "знач.")
             ]
             data: list[list[Any]] = []
-            for _, name, tb, vals in rows:
+            header += ["Туры (закрыто из объявленных)", "Паспорт последнего закрытого тура"]
+            for _, name, tb, vals, summary in rows:
                 line: list[Any] = [name, formats.day(tb.as_of)]
                 for k in INDICATOR_ORDER:
                     v = vals.get(k)
                     line += [v.numerator, v.denominator, v.value] if v else ["", "", ""]
-                data.append(line)
+                data.append([*line, summary[0], summary[1]])
             return export("federalnaya-tablica", header, data, fmt)
         return render(request, "federal.html", rows=rows, live="*")
 

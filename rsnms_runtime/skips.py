@@ -70,3 +70,7 @@ class SkipList:
 
     async def all(self) -> list[dict[str, Any]]:
         return [d async for d in self._col.find({"group": self.group})]
+
+    async def set_dead_letter(self, position: Position, ref: str) -> None:
+        """Where the skip's dead letter is (`partition:offset` on the dead-letter topic)."""
+        await self._col.update_one({"_id": self._id(self.group, position)}, {"$set": {"dead_letter": ref}})

@@ -36,17 +36,8 @@ from services.indicators.repository import EntityKey, Positions
 log = get_logger(__name__)
 #: entries per journal document (a batch of 2,000 educators stays far below 16 MB)
 CHUNK = 2000
-#: the collections of the layouts before the journal (one document per entity), no longer read
-EARLIER_COLLECTIONS = (
-    "entities",
-    "educators",
-    "organizations",
-    "programs",
-    "support_staff",
-    "management_teams",
-    "cnppm_staff",
-    "roadmap_items",
-)
+#: appends in the journal above which `settle` compacts it before a full load
+COMPACT_AFTER = 64
 
 
 def entry(key: EntityKey, record: Record) -> dict[str, Any]:
@@ -101,16 +92,14 @@ class MongoStateStore:
             _max_into(out, doc["positions"])
         return out
 
-    async def journal_size(self) -> int:
-        return await self._journal.count_documents({})
+    async def settle(self) -> None:
+        """Compact the journal when it has grown long (start-up, rebuild)."""
+        if await self.journal_size() > COMPACT_AFTER:
+            await self.compact()
 
-    async def earlier_layout(self) -> list[str]:
-        present = set(await self._db.list_collection_names())
-        return [
-            name
-            for name in EARLIER_COLLECTIONS
-            if name in present and await self._db[name].find_one({}, {"_id": 1}) is not None
-        ]
+    async def journal_size(self) -> int:
+        """How many documents the journal holds."""
+        return await self._journal.count_documents({})
 
     async def compact(self) -> int:
         """Rewrite the journal as one entry per entity; the number of documents it replaced.
@@ -156,8 +145,9 @@ def _records(state: RegionState) -> Iterable[tuple[EntityKind, str, Record]]:
 
 
 def _entries(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """A journal document's entries (packed, or as nested documents in the earlier layout)."""
-    return unpack(doc["packed"]) if "packed" in doc else doc["entries"]
+    """A journal document's entries."""
+    entries: list[dict[str, Any]] = unpack(doc["packed"])
+    return entries
 
 
 def _join_entries(states: dict[str, RegionState], entries: Iterable[dict[str, Any]]) -> None:

@@ -44,7 +44,7 @@ def batch(municipalities: int) -> list[Incoming]:
     region = RegionGenerator(spec, framework_competencies()).generate()
     events = list(region.registry)
     for i, e in enumerate(region.diagnostics):  # as the diagnostics service would publish them
-        p = e.payload
+        p: Any = e.payload
         deficits = tuple(
             Deficit(competency=c, area="a", score=s, threshold=60, severity="severe")
             for c, s in p.scores.items()

@@ -134,6 +134,11 @@ class ServiceRuntime:
     def route(self, path: str, handler: Any) -> None:
         self._routes.append((path, handler))
 
+    @property
+    def routes(self) -> list[tuple[str, Any]]:
+        """The service's own HTTP routes (path, ASGI handler), besides health and metrics."""
+        return list(self._routes)
+
     async def ready(self) -> dict[str, str]:
         kafka_ok = await self.broker.ping(timeout=2.0)
         mongo_err = await mongodb_ready(self.settings.mongodb_uri, timeout=2.0)

@@ -160,6 +160,11 @@ class ServiceRuntime:
     def route(self, path: str, handler: Any) -> None:
         self._routes.append((path, handler))
 
+    @property
+    def routes(self) -> list[tuple[str, Any]]:
+        """The service's own HTTP routes (path, ASGI handler), besides health and metrics."""
+        return list(self._routes)
+
     async def infrastructure_up(self) -> bool:
         """Whether the broker and the database answer now (a consumer asks before it dead-letters
         a message for a transient failure: while they are down, nothing is dead-lettered)."""

@@ -58,3 +58,18 @@ class SnapshotRepository(Protocol):
     async def add(self, snapshot: PassportSnapshot) -> bool:
         """Insert-only; False if this region already has a snapshot of this version."""
         ...
+
+
+class Stores(Protocol):
+    """The three stores together, as the composition root takes them (MongoDB: adapters/store.py)."""
+
+    @property
+    def state(self) -> StateRepository: ...
+
+    @property
+    def tables(self) -> TableRepository: ...
+
+    @property
+    def snapshots(self) -> SnapshotRepository: ...
+
+    async def ensure_indexes(self) -> None: ...

@@ -18,7 +18,7 @@ import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -34,9 +34,10 @@ from services.indicators.config import IndicatorsConfig
 from services.indicators.domain.labels import INDICATOR_TITLES, INDICATOR_UNITS, NO_TARGET
 from services.indicators.entrypoints.rounds_http import route_rounds
 from services.indicators.live import LiveTables
+from services.indicators.repository import Stores
 from services.indicators.rounds_service import RoundsService
 from services.indicators.rounds_wiring import rounds_store, subscribe_governance, wire_rounds
-from services.indicators.service import HeapKeeper, IndicatorsService
+from services.indicators.service import HeapKeeper, IndicatorsService, utc_now
 from services.indicators.settings import IndicatorsSettings
 
 #: not Topic.PROGRESS: progress counts once the routes service accepted it (on Topic.ROUTES), so a
@@ -118,12 +119,18 @@ async def _forever(what: str, step: Callable[[], Awaitable[None]], runtime: Serv
 
 
 def build(
-    settings: Settings | None = None, config: IndicatorsConfig | None = None, **runtime_options: Any
+    settings: Settings | None = None,
+    config: IndicatorsConfig | None = None,
+    *,
+    stores: Stores | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    **runtime_options: Any,
 ) -> ServiceRuntime:
+    """The service on its runtime; `stores` (default: MongoDB) and `clock` are for tests to inject."""
     settings = (settings or IndicatorsSettings()).as_(IndicatorsSettings)
     runtime = ServiceRuntime(settings, **runtime_options)
     config = config or IndicatorsConfig.from_settings(settings)
-    store = IndicatorStore(runtime.db)
+    store: Stores = stores or IndicatorStore(runtime.db)
     service = IndicatorsService(
         store.state,
         store.tables,
@@ -131,6 +138,7 @@ def build(
         config.targets,
         config.resources,
         LiveTables(config.table_debounce_s),
+        now=clock,
         heap=HeapKeeper(),
     )
     runtime.indicators = service  # type: ignore[attr-defined]  # for tests, benchmarks and the CLI

@@ -54,6 +54,26 @@ def test_wrong_password_and_missing_csrf_are_refused() -> None:
     assert "httponly" in c.get("/login").headers.get("set-cookie", "httponly").lower()
 
 
+def test_password_guessing_is_throttled() -> None:
+    from services.portal.domain.throttle import Throttle
+
+    now = [0.0]
+    throttle = Throttle(lambda: now[0], attempts=3, window_s=60)
+    for _ in range(3):
+        throttle.failed("login:x")
+    assert throttle.blocked("login:x") and not throttle.blocked("login:y")
+    now[0] = 61
+    assert not throttle.blocked("login:x")
+
+    c = client()
+    token = csrf(c.get("/login").text)
+    statuses = [
+        c.post("/login", data={"login": "region", "password": "guess", "csrf": token}).status_code for _ in range(6)
+    ]
+    assert statuses == [401] * 5 + [429]
+    assert c.post("/login", data={"login": "region", "password": PASSWORD, "csrf": token}).status_code == 429
+
+
 @pytest.mark.parametrize(
     ("login", "home"),
     [("region", "/region/RU-YEV"), ("muni1", "/region/RU-YEV/municipality/mun-01"), ("federal", "/federal"),

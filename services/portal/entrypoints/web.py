@@ -31,6 +31,7 @@ from services.portal.domain.access import Forbidden, Role, User
 from services.portal.domain.board import Board
 from services.portal.domain.directory import Directory
 from services.portal.domain.report import analytical_report
+from services.portal.domain.throttle import Throttle
 from services.portal.domain.uploads import TEMPLATES, Checked
 from services.portal.domain.views import (
     INDICATOR_ORDER,
@@ -134,6 +135,7 @@ class RecentUploads:
 def routes(pages: Pages) -> list[Route]:
     t = templates()
     recent = RecentUploads()
+    throttle = Throttle(time.monotonic)
 
     def render(request: Request, template: str, status: int = 200, /, **ctx: Any) -> HTMLResponse:
         try:
@@ -214,7 +216,22 @@ def routes(pages: Pages) -> list[Route]:
             form = await check_csrf(request)
         except Forbidden:
             return render(request, "login.html", 403, error="Сессия устарела, повторите вход.", next="/")
-        user = await asyncio.to_thread(pages.accounts.verify, str(form.get("login", "")), str(form.get("password", "")))
+        login_name = str(form.get("login", ""))
+        keys = (f"login:{login_name}", f"address:{request.client.host if request.client else ''}")
+        if throttle.blocked(*keys):
+            return render(
+                request,
+                "login.html",
+                429,
+                error="Слишком много неудачных попыток входа. Повторите через 15 минут.",
+                next="/",
+                oidc=pages.oidc_title,
+            )
+        user = await asyncio.to_thread(pages.accounts.verify, login_name, str(form.get("password", "")))
+        if user is None:
+            throttle.failed(*keys)
+        else:
+            throttle.succeeded(*keys)
         if user is None:
             return render(
                 request,

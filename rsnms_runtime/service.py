@@ -74,7 +74,9 @@ class ServiceRuntime:
         tune_gc()
         configure_logging(settings.service, settings.log_level)
         self.log = get_logger(f"rsnms.{settings.service}")
-        self.tracer_provider = tracer_provider or configure_tracing(settings.service)
+        self.tracer_provider = tracer_provider or configure_tracing(
+            settings.service, otlp_endpoint=settings.otel_exporter_otlp_endpoint
+        )
         self.broker = make_broker(settings, self.tracer_provider)
         self.mongo = connect(settings)
         self.db = database(self.mongo, settings)

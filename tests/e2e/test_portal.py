@@ -462,6 +462,13 @@ async def test_a_closed_round_in_the_portal(stack: Stack, browser: Any) -> None:
     for cell in cells:
         assert f"{formats.percent(cell['share'])} ({cell['educators']} из {cell['diagnosed']})" in text
     await shot(page, "14-deficits")
+    await page.goto(f"{stack.base}/region/{region}/passport")
+    assert await page.text_content("#passport-status") == "черновик"
+    frozen = stack.api(f"/rounds/passport?region={region}&round={round_id}")["document"]["indicators"]
+    book = load_workbook(io.BytesIO(await download(page, "a[href$='format=xlsx']"))).active
+    rows = {r[1]: r[2:4] for r in book.iter_rows(values_only=True) if r[1] in {v["indicator"] for v in frozen}}
+    assert rows == {v["indicator"]: (v["numerator"], v["denominator"]) for v in frozen if v["scope_kind"] == "region"}
+    await shot(page, "16-round-passport")
     await page.goto(f"{stack.base}/region/{region}")
     assert f"тур {round_id}" in await page.text_content("table.indicators")
     await page.context.close()

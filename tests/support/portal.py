@@ -22,6 +22,7 @@ from contracts import (
     RoundsSummary,
     RoundsSummaryPublished,
     RoundSummary,
+    SectionCompleteness,
 )
 from rsnms_runtime.sources import SourceGate, load_policy
 from services.portal.adapters.accounts import Accounts, account_entry
@@ -173,6 +174,28 @@ def fake_indicators_api(request: httpx.Request) -> httpx.Response:
             200,
             json={"reporting_date": "2026-06-30", "frozen_at": "2026-07-01T10:00:00Z",
                   "indicators": [v.model_dump(mode="json") for v in frozen.values]},
+        )  # fmt: skip
+    if request.url.path == "/rounds/passport":
+        doc = passport(region).document.model_copy(
+            update={
+                "completeness": (
+                    SectionCompleteness(section="financing", title="Финансовое обеспечение", source="submission",
+                                        status="complete", completeness=1.0, submitted_on=date(2026, 7, 5),
+                                        submitted_by="roiv-yev"),
+                ),
+            }
+        )  # fmt: skip
+        history = [
+            {"round_id": "2026-1", "sequence": 1, "status": "approved", "previous": "draft", "decided_on": "2026-07-10",
+             "decided_by": "roiv-yev", "signed_by": "minister", "remarks": [], "decision_event_id": "e1"},
+            {"round_id": "2026-1", "sequence": 2, "status": "returned", "previous": "sent", "decided_on": "2026-08-01",
+             "decided_by": "federal-operator", "signed_by": "director", "remarks": ["Уточнить раздел 4"],
+             "decision_event_id": "e2"},
+        ]  # fmt: skip
+        return httpx.Response(
+            200,
+            json={"round_id": "2026-1", "region": region, "version": 1, "status": "returned", "history": history,
+                  "document": doc.model_dump(mode="json")},
         )  # fmt: skip
     if request.url.path == "/rounds/report":
         return httpx.Response(200, json=ROUND_REPORT)

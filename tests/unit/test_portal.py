@@ -149,7 +149,11 @@ def test_rounds_report_deficit_map_and_passport_status() -> None:
     deficits = c.get("/region/RU-YEV/deficits").text
     assert "Работа с цифровыми образовательными платформами" in deficits and "30,0 % (30 из 100)" in deficits
     assert "городской округ «Город Биробиджан»" in deficits
-    assert "возвращён на доработку" in c.get("/region/RU-YEV/passport").text
+    passport = c.get("/region/RU-YEV/passport").text
+    assert "возвращён на доработку" in passport and "Уточнить раздел 4" in passport and "10.07.2026" in passport
+    assert "представлено 05.07.2026 (roiv-yev)" in passport  # the financing section's stated completeness
+    sheet = load_workbook(io.BytesIO(c.get("/region/RU-YEV/passport?round=2026-1&format=xlsx").content)).active
+    assert sheet["B3"].value == "05.12.2026"
     other = signed_in("other")
     assert other.get("/region/RU-YEV/rounds/2026-1/report.docx").status_code == 403
     assert "ещё нет" in other.get("/region/RU-KYA/deficits").text  # no rounds offered for this region

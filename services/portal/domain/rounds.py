@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from typing import Any
 
+from contracts import PassportDocument, PassportSnapshot
 from services.portal.domain import formats
 from services.portal.domain.report import Report, Section, Table
 
@@ -65,6 +67,42 @@ def federal_rounds(summary: Any) -> tuple[str, str]:
     latest = max(closed, key=lambda r: r.reporting_date, default=None)
     status = PASSPORT_STATUS_TITLES.get(latest.passport_status, latest.passport_status) if latest else "—"
     return f"{len(closed)} из {len(summary.rounds)}", str(status)
+
+
+def round_passport(found: Mapping[str, Any]) -> PassportSnapshot:
+    """A round's passport (GET /rounds/passport) in the shape of a snapshot, for the same pages and XLSX."""
+    doc = PassportDocument.model_validate(found["document"])
+    return PassportSnapshot(
+        snapshot_id=f"{doc.region}:{found['round_id']}:v{found['version']}",
+        region=doc.region,
+        version=int(found["version"]),
+        as_of=doc.as_of,
+        taken_at=datetime.combine(doc.as_of, time(), tzinfo=UTC),
+        document=doc,
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: str
+    decided_on: str
+    decided_by: str
+    signed_by: str
+    remarks: tuple[str, ...]
+
+
+def passport_history(found: Mapping[str, Any]) -> list[Decision]:
+    """The passport's life: each transition, dated and signed (GET /rounds/passport's history)."""
+    return [
+        Decision(
+            PASSPORT_STATUS_TITLES.get(h.get("status", ""), h.get("status", "")),
+            formats.day(h.get("decided_on")),
+            h.get("decided_by", ""),
+            h.get("signed_by", ""),
+            tuple(h.get("remarks") or ()),
+        )
+        for h in found.get("history", ())
+    ]
 
 
 def latest_closed(listing: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:

@@ -354,26 +354,35 @@ def routes(pages: Pages) -> list[Route]:
     async def passport(request: Request, user: User) -> Response:
         region = request.path_params["region"]
         access.require(access.can_see_region(user, region), region)
-        snap = await pages.indicators.latest_passport(region)
+        listing = await pages.indicators.rounds(region) or []
+        wanted = request.query_params.get("round", "")
+        latest = (
+            next((r for r in listing if r["round_id"] == wanted and r.get("versions")), None)
+            if wanted
+            else rounds.latest_closed(listing)
+        )
+        # a closed round's passport (with the sections submitted and its life), else the latest snapshot
+        found = await pages.indicators.round_passport(region, latest["round_id"]) if latest else None
+        snap = rounds.round_passport(found) if found else await pages.indicators.latest_passport(region)
         fmt = request.query_params.get("format")
         if fmt == "xlsx":
             if snap is None:
                 return PlainTextResponse("Паспорт ещё не сформирован", 404)
             body = documents.passport_xlsx(snap, pages.directory.region(region), await pages.indicators.titles(region))
+            name = f"pasport-{region}" + (f"-{latest['round_id']}" if found and latest else "")
             return Response(
-                body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="pasport-{region}.xlsx"'}
+                body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'}
             )
-        sections = passport_sections(snap) if snap else []
-        latest = rounds.latest_closed(await pages.indicators.rounds(region) or [])
-        status = rounds.PASSPORT_STATUS_TITLES.get(latest["passport_status"], "—") if latest else None
         return render(
             request,
             "passport.html",
             region=region,
             snap=snap,
-            sections=sections,
-            passport_status=status,
-            latest=latest,
+            sections=passport_sections(snap) if snap else [],
+            passport_status=rounds.PASSPORT_STATUS_TITLES.get(found["status"], found["status"]) if found else None,
+            history=rounds.passport_history(found) if found else [],
+            latest=latest if found else None,
+            rounds_with_passports=[r for r in listing if r.get("versions")],
             live=region,
         )
 

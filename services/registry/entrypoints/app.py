@@ -14,9 +14,12 @@ from services.registry.service import RegistryService
 from services.registry.settings import RegistrySettings
 
 
-def build(settings: Settings | None = None, **runtime_options: Any) -> ServiceRuntime:
+def build(
+    settings: Settings | None = None, *, store: RegistryStore | None = None, **runtime_options: Any
+) -> ServiceRuntime:
+    """The service on its runtime; `store` (default: MongoDB) is for tests to inject."""
     runtime = ServiceRuntime((settings or RegistrySettings()).as_(RegistrySettings), **runtime_options)
-    service = RegistryService(RegistryStore(runtime.db))
+    service = RegistryService(store or RegistryStore(runtime.db))
     runtime.consume([str(Topic.REGISTRY_SUBMITTED)], service.handle)
     runtime.emits(Topic.REGISTRY_FACTS, Topic.DEAD_LETTER)
     return runtime

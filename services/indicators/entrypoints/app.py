@@ -118,6 +118,15 @@ async def _forever(what: str, step: Callable[[], Awaitable[None]], runtime: Serv
             await asyncio.sleep(RETRY_AFTER_S)
 
 
+class IndicatorsRuntime(ServiceRuntime):
+    """The runtime with the indicators service's use cases (for the HTTP routes, the CLI, tests and
+    benchmarks)."""
+
+    indicators: IndicatorsService
+    take_snapshot: Callable[..., Awaitable[PassportSnapshot]]
+    rounds: RoundsService
+
+
 def build(
     settings: Settings | None = None,
     config: IndicatorsConfig | None = None,
@@ -125,10 +134,10 @@ def build(
     stores: Stores | None = None,
     clock: Callable[[], datetime] = utc_now,
     **runtime_options: Any,
-) -> ServiceRuntime:
+) -> IndicatorsRuntime:
     """The service on its runtime; `stores` (default: MongoDB) and `clock` are for tests to inject."""
     settings = (settings or IndicatorsSettings()).as_(IndicatorsSettings)
-    runtime = ServiceRuntime(settings, **runtime_options)
+    runtime = IndicatorsRuntime(settings, **runtime_options)
     config = config or IndicatorsConfig.from_settings(settings)
     store: Stores = stores or IndicatorStore(runtime.db)
     service = IndicatorsService(
@@ -141,7 +150,7 @@ def build(
         now=clock,
         heap=HeapKeeper(),
     )
-    runtime.indicators = service  # type: ignore[attr-defined]  # for tests, benchmarks and the CLI
+    runtime.indicators = service
 
     async def publish_tables() -> None:
         await service.live.wait()
@@ -160,7 +169,7 @@ def build(
             await runtime.publisher.publish(event)
         return snap
 
-    runtime.take_snapshot = take_snapshot  # type: ignore[attr-defined]  # for tests and the CLI
+    runtime.take_snapshot = take_snapshot
 
     async def periodic_snapshots() -> None:
         await asyncio.sleep(config.snapshot_interval_s)
@@ -187,7 +196,7 @@ def build(
     runtime.on_shutdown(stop)
     governance = rounds_store(runtime)
     rounds = RoundsService(service, governance, config.targets, config.resources, config.rounds)
-    runtime.rounds = rounds  # type: ignore[attr-defined]  # for tests
+    runtime.rounds = rounds
     runtime.consume(
         [str(t) for t in INPUTS],
         wire_rounds(runtime, service.handle, rounds, governance, _forever, config.round_revise_s),

@@ -439,8 +439,10 @@ async def test_a_closed_round_in_the_portal(stack: Stack, browser: Any) -> None:
     await shot(page, "13-round-report")
     report = stack.api(f"/rounds/report?region={region}&round={round_id}")
     doc = Document(io.BytesIO(await download(page, "a[href$='report.docx']")))
-    expected = [tuple(t["columns"]) for s in report["sections"] for t in s["tables"] if t["columns"]]
     names = Names({**competency_titles(), **MUNICIPALITIES})  # codes in cells are shown by name
+    expected = [
+        tuple(names.cell(c) for c in t["columns"]) for s in report["sections"] for t in s["tables"] if t["columns"]
+    ]
     expected_rows = [
         tuple(names.cell(c) for c in r)
         for s in report["sections"]

@@ -141,7 +141,10 @@ def round_report(doc: Mapping[str, Any], names: Names | None = None) -> Report:
         paragraphs = [names.sentence(p) for p in s.get("paragraphs", ())]
         paragraphs += [f"• {names.sentence(r['text'])}" for r in s.get("recommendations", ())]
         tables = tuple(
-            Table(tuple(t["columns"]), tuple(tuple(names.cell(str(c)) for c in row) for row in t["rows"]))
+            Table(
+                tuple(names.cell(str(c)) for c in t["columns"]),
+                tuple(tuple(names.cell(str(c)) for c in row) for row in t["rows"]),
+            )
             for t in s.get("tables", ())
             if t.get("columns")
         )

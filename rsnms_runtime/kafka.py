@@ -133,12 +133,16 @@ class EventPublisher:
         await self._broker.publish(value, topic=topic, key=key, headers=headers)
 
     async def publish_all(
-        self, events: Iterable[Event] | AsyncIterable[Event], inbound: bool = False, window: int = PUBLISH_WINDOW
+        self,
+        events: Iterable[Event] | AsyncIterable[Event],
+        inbound: bool = False,
+        window: int = PUBLISH_WINDOW,
+        topic: str | None = None,
     ) -> int:
         """Publish any number of events (a sequence, or a generator that makes them as it goes)
         with at most `window` awaiting the broker's ack: the producer batches them, and the
         stream goes out at the broker's pace instead of overrunning the producer's buffer.
-        `inbound` = as an outside system. Raises the first failure after the sends in flight
+        `inbound` = as an outside system; `topic` = all to this topic. Raises the first failure after the sends in flight
         ended. The number of events published."""
         pending: set[asyncio.Future[None]] = set()
         sent = 0
@@ -162,7 +166,8 @@ class EventPublisher:
                     yield event
 
         async for event in each():
-            pending.add(asyncio.ensure_future(self.publish(event, str(inbound_topic_of(event)) if inbound else None)))
+            target = topic or (str(inbound_topic_of(event)) if inbound else None)
+            pending.add(asyncio.ensure_future(self.publish(event, target)))
             sent += 1
             if len(pending) >= window:
                 await drain(window // 2)

@@ -273,7 +273,7 @@ async def bench_latency(stack: LocalStack, rate: int, seconds: float) -> dict[st
         batch_timeout_ms=20,
     )
     runtime = build(settings, gate=None)
-    service = runtime.indicators  # type: ignore[attr-defined]
+    service = runtime.indicators
     consumer_start = AIOKafkaConsumer(bootstrap_servers=stack.kafka)
     await consumer_start.start()
     tps = await topic_partitions(stack.kafka, list(FOLDED))

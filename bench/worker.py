@@ -22,7 +22,7 @@ async def run(prefix: str, idle: float) -> dict[str, float]:
     # the service's defaults (batch size, timeout), as deployed
     settings = Settings(service="indicators", mongodb_db_prefix=prefix, group_prefix=prefix, log_level="WARNING")
     runtime = build(settings, gate=None)
-    service = runtime.indicators  # type: ignore[attr-defined]
+    service = runtime.indicators
     started = time.perf_counter()
     await runtime.start()
     ready = time.perf_counter()

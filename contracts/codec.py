@@ -15,13 +15,14 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter, ValidationError
 
 from contracts.deadletter import ErrorKind
-from contracts.envelope import Event
+from contracts.envelope import TEXT_CHECKED, Event
 from contracts.events.diagnostics import DIAGNOSTICS_EVENTS
 from contracts.events.indicators import INDICATOR_EVENTS
 from contracts.events.registry import REGISTRY_EVENTS
 from contracts.events.rounds import GOVERNANCE_EVENTS, ROUND_EVENTS, RoundsSummaryPublished
 from contracts.events.routes import PROGRESS_EVENTS, ROUTE_EVENTS
 from contracts.events.world import WORLD_EVENTS
+from contracts.text import raw_control
 from contracts.topics import Topic
 
 MAX_EVENT_BYTES = 256 * 1024
@@ -123,9 +124,12 @@ def decode_event(raw: bytes | str) -> Event:
         raise ContractError("not_an_event", "expected a JSON object with an event_type")
     if doc["event_type"] not in EVENT_CLASSES:
         raise ContractError("unknown_event_type", f"unknown event_type {doc['event_type']!r}", doc)
+    refusal = raw_control(raw, doc)
+    if refusal:
+        raise ContractError("invalid", f"{doc['event_type']} v{doc.get('schema_version')}: {refusal}", doc)
     doc = upcast(doc)
     try:
-        return _ANY_EVENT.validate_python(doc)
+        return _ANY_EVENT.validate_python(doc, context={TEXT_CHECKED: True})
     except ValidationError as exc:
         errors = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'][1:]) or '(root)'}: {e['msg']}" for e in exc.errors()[:8]

@@ -15,7 +15,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Self, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+from contracts.text import find_control
 
 EVENT_NAMESPACE = uuid.UUID("6f1e0c4e-5d8b-4f7a-9a51-2f0b6c7e9d10")
 
@@ -25,6 +27,9 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 
 #: prefix of the current `Event.content_hash()` format; a digest without it is legacy
 CONTENT_HASH_PREFIX = "c2:"
+
+#: validation context key: the document's text was checked already (by the codec)
+TEXT_CHECKED = "rsnms_text_checked"
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -53,6 +58,22 @@ class Record(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    #: whether text fields are checked for control characters (contracts.text)
+    check_text: ClassVar[bool] = True
+
+    @model_validator(mode="after")
+    def _no_control_characters(self, info: ValidationInfo) -> Self:
+        """Text fields hold no control characters but tab, LF and CR (`contracts.text`). The codec
+        checks a decoded document as a whole and says so in the validation context."""
+        if not self.check_text or (info.context and info.context.get(TEXT_CHECKED)):
+            return self
+        for name, value in self.__dict__.items():
+            if isinstance(value, (str, dict, list, tuple)):
+                refusal = find_control(value, name)
+                if refusal:
+                    raise ValueError(refusal)
+        return self
 
 
 def deterministic_event_id(event_type: str, business_key: str) -> uuid.UUID:
@@ -116,8 +137,8 @@ class Event(Record):
 
         Two deliveries of one event have the same hash; the same `event_id` with a
         different hash is a conflict that consumers refuse to apply. It is computed for
-        every event a consumer reads, so it hashes pydantic's own JSON (2.5-3x cheaper
-        than `legacy_content_hash`); that JSON is canonical because fields come in class
+        every event a consumer reads, so it hashes pydantic's own JSON (cheaper than
+        `legacy_content_hash`, docs/decisions/runtime-costs.md); that JSON is canonical because fields come in class
         order and every dict field is a `SortedDict`. Compare a stored digest with
         `has_content`, never with `==`: digests stored before "c2" are legacy.
         """

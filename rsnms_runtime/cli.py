@@ -5,6 +5,9 @@
     rsnms redrive OFFSET... | --all       re-publish dead-lettered originals after a fix (once each)
     rsnms rebuild SERVICE [--watch]       drop a service's projection and replay its topics from the start
     rsnms snapshot REGION [--url U]       take a passport snapshot now (through the indicators service)
+    rsnms show TOPIC:PARTITION:OFFSET     the message at a position (e.g. where a consumer is stuck)
+    rsnms skip GROUP TOPIC:PARTITION:OFFSET --by WHO --reason WHY
+                                          dead-letter that message on purpose and move the group past it
     rsnms decode SERVICE [COLLECTION [ID]] a service's stored documents as JSON, packed journal entries
                                           decoded (no collection: the collections and their sizes)
 
@@ -35,6 +38,7 @@ from aiokafka.structs import OffsetAndMetadata
 from pymongo import AsyncMongoClient
 
 from contracts import DeadLetter, Topic
+from rsnms_runtime import stuck
 from rsnms_runtime.decode import decoded
 from rsnms_runtime.partitions import topic_partitions
 from rsnms_runtime.probe import kafka_ready, mongodb_ready
@@ -407,6 +411,14 @@ def run(argv: Sequence[str] | None = None) -> int:
     dc.add_argument("collection", nargs="?")
     dc.add_argument("id", nargs="?", help="one document's _id")
     dc.add_argument("--limit", type=int, default=20)
+    sh = sub.add_parser("show", help="the message at TOPIC:PARTITION:OFFSET")
+    sh.add_argument("position")
+    sh.add_argument("--full", action="store_true", help="the whole value, not its first characters")
+    sk = sub.add_parser("skip", help="dead-letter a message on purpose and move a consumer group past it")
+    sk.add_argument("group", help="the consumer group, e.g. rsnms.routes")
+    sk.add_argument("position", help="TOPIC:PARTITION:OFFSET")
+    sk.add_argument("--by", required=True, help="who skips it")
+    sk.add_argument("--reason", required=True, help="why")
     args = parser.parse_args(argv)
     settings = _settings()
     if args.cmd == "status":
@@ -420,6 +432,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         code = 0
     elif args.cmd == "rebuild":
         code = asyncio.run(rebuild(settings, args.service, args.watch, args.timeout))
+    elif args.cmd == "show":
+        code = asyncio.run(stuck.cmd_show(settings, args.position, args.full))
+    elif args.cmd == "skip":
+        code = asyncio.run(stuck.skip(settings, args.group, args.position, args.by, args.reason))
     elif args.cmd == "decode":
         code = asyncio.run(cmd_decode(settings, args.service, args.collection, args.id, args.limit))
     else:

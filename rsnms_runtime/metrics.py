@@ -73,3 +73,17 @@ def set_lag(service: str, lags: dict[tuple[str, int], int], previous: set[tuple[
     for (topic, partition), lag in lags.items():
         CONSUMER_LAG.labels(service, topic, str(partition)).set(lag)
     return set(lags)
+
+
+CONSUMER_STUCK = Gauge(
+    "rsnms_consumer_stuck",
+    "1 while a partition has lag and its committed offset has not moved for longer than RSNMS_STUCK_AFTER_S",
+    ["service", "topic", "partition"],
+    registry=REGISTRY,
+)
+
+
+def set_stuck(service: str, stuck: set[tuple[str, int]], known: set[tuple[str, int]]) -> None:
+    """1 for the stuck partitions, 0 for the other partitions the consumer knows."""
+    for topic, partition in known | stuck:
+        CONSUMER_STUCK.labels(service, topic, str(partition)).set(1 if (topic, partition) in stuck else 0)

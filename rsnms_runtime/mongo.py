@@ -7,6 +7,7 @@ no transactions, no change streams.
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 import zlib
@@ -62,57 +63,145 @@ def database(client: AsyncMongoClient, settings: Settings) -> AsyncDatabase:
 
 
 class ProcessedEvents:
-    """Ledger of event ids a consumer has fully applied, with their content hash.
+    """Ledger of event ids a consumer has fully applied, with their content hash, per partition.
 
-    Marking happens after the effects and the outgoing events are durable, so the
-    ledger is an accelerator and the conflict detector; the projections themselves
-    stay idempotent.
+    Marking happens after the effects and the outgoing events are durable, so the ledger is an
+    accelerator and the conflict detector; the projections themselves stay idempotent.
 
-    Stored as a journal: each `mark` inserts one document per `CHUNK` entries (ids and
-    hashes as two parallel arrays, packed into one binary field, see `pack`), and lookups
-    are answered from an in-memory index loaded from the journal on first use and reloaded
-    by `refresh()` (when the consumer is assigned partitions another instance may have
-    marked events of); why a journal and not a document per id: docs/decisions/packed-journals.md.
+    Bounded: it remembers the last `window` events of each partition (a redelivery, a replay by a
+    source or a re-drive arrives on the partition of its key). Only the partitions a consumer is
+    assigned are held in memory; an assignment loads the partitions that are new to it and drops
+    those it lost, so a rebalance does not reload the rest. Stored as a journal: each `mark` inserts
+    one document per partition and `CHUNK` entries (ids and hashes packed into one binary field,
+    see `pack`); once a partition has more than `MAX_DOCS` documents they are rewritten as its
+    last `window` entries, so the collection stays bounded too. FerretDB v1 scans the collection
+    for every `$in` and every filtered query; these happen only on assignment and compaction.
+    Documents of the earlier layouts (without a partition) are still read, for every partition.
     """
 
     CHUNK = 5000
+    MAX_DOCS = 64
+    #: `tp` of the documents written before the ledger was kept per partition
+    UNPARTITIONED = ""
 
-    def __init__(self, db: AsyncDatabase, collection: str = "processed_events"):
+    def __init__(self, db: AsyncDatabase, collection: str = "processed_events", window: int = 50_000):
         self._col = db[collection]
-        self._index: dict[str, str] | None = None
+        self.window = window
+        #: partition ("topic:partition") -> event id -> hash, oldest first
+        self._index: dict[str, dict[str, str]] = {}
+        #: partition -> ids of its journal documents
+        self._docs: dict[str, list[str]] = {}
 
-    async def refresh(self) -> int:
-        """(Re)load the index from the journal; the number of entries."""
+    @staticmethod
+    def partition_key(topic: str, partition: int) -> str:
+        return f"{topic}:{partition}"
+
+    async def _load(self, tp: str, query: dict[str, Any]) -> None:
         index: dict[str, str] = {}
-        async for doc in self._col.find({}, batch_size=16):
+        docs: list[str] = []
+        async for doc in self._col.find(query, batch_size=16):
+            docs.append(doc["_id"])
             ids, hashes = unpack(doc["packed"])
             index.update(zip(ids, hashes, strict=True))
-        self._index = index
-        return len(index)
+        self._index[tp], self._docs[tp] = index, docs
+        self._trim(tp)
 
-    async def known(self, event_ids: Iterable[str]) -> dict[str, str]:
-        if self._index is None:
-            await self.refresh()
-        index = self._index or {}
-        return {i: index[i] for i in set(event_ids) if i in index}
+    async def assign(self, partitions: Iterable[tuple[str, int]]) -> int:
+        """Hold the ledger of exactly these partitions: load the new ones, drop the others. The
+        number of entries held."""
+        wanted = {self.partition_key(t, p) for t, p in partitions}
+        if self.UNPARTITIONED not in self._index:
+            await self._load(self.UNPARTITIONED, {"tp": {"$exists": False}})
+        for tp in [tp for tp in self._index if tp not in wanted and tp != self.UNPARTITIONED]:
+            del self._index[tp], self._docs[tp]
+        for tp in sorted(wanted - self._index.keys()):
+            await self._load(tp, {"tp": tp})
+        return sum(len(index) for index in self._index.values())
 
-    async def mark(self, entries: Sequence[tuple[str, str]]) -> None:
-        """Journal the entries (a replay's entries again is harmless: the index keeps one)."""
-        if not entries:
-            return
+    def held(self) -> dict[str, int]:
+        """Entries held per partition (operators, tests)."""
+        return {tp: len(index) for tp, index in self._index.items()}
+
+    async def known(self, topic: str, partition: int, event_ids: Iterable[str]) -> dict[str, str]:
+        """The hashes of those of `event_ids` applied (within the window) on this partition, or on
+        another partition held (an id re-used under another key lands elsewhere)."""
+        tp = self.partition_key(topic, partition)
+        if tp not in self._index:
+            await self.assign([*self._split(self._index), (topic, partition)])
+        indexes = [self._index[tp], *(index for other, index in self._index.items() if other != tp and index)]
+        found = {}
+        for i in set(event_ids):
+            for index in indexes:
+                digest = index.get(i)
+                if digest is not None:
+                    found[i] = digest
+                    break
+        return found
+
+    @staticmethod
+    def _split(tps: Iterable[str]) -> list[tuple[str, int]]:
+        out = []
+        for tp in tps:
+            if tp:
+                topic, _, partition = tp.rpartition(":")
+                out.append((topic, int(partition)))
+        return out
+
+    async def mark(self, topic: str, partition: int, entries: Sequence[tuple[str, str]]) -> None:
+        """Journal the entries of one partition (a replay's entries again is harmless)."""
+        await self.mark_all({(topic, partition): entries})
+
+    async def mark_all(self, entries: Mapping[tuple[str, int], Sequence[tuple[str, str]]]) -> None:
+        """Journal the entries of several partitions with one insert."""
         now = datetime.now(UTC)
-        docs = [
+        docs = []
+        for (topic, partition), part_entries in entries.items():
+            tp = self.partition_key(topic, partition)
+            docs.extend(self._chunk_docs(tp, part_entries, now))
+        if not docs:
+            return
+        await self._col.insert_many(docs, ordered=True)
+        for doc in docs:
+            self._docs.setdefault(doc["tp"], []).append(doc["_id"])
+        for (topic, partition), part_entries in entries.items():
+            tp = self.partition_key(topic, partition)
+            index = self._index.setdefault(tp, {})
+            for event_id, digest in part_entries:
+                index.pop(event_id, None)  # moves to the newest end
+                index[event_id] = digest
+            self._trim(tp)
+            if len(self._docs.get(tp, ())) > self.MAX_DOCS:
+                await self._compact(tp)
+
+    def _chunk_docs(self, tp: str, entries: Sequence[tuple[str, str]], now: datetime) -> list[dict[str, Any]]:
+        return [
             {
                 "_id": journal_id("chunk-"),
+                "tp": tp,
                 "at": now,
                 "count": len(part),
                 "packed": pack([[i for i, _ in part], [h for _, h in part]]),
             }
             for part in chunks(entries, self.CHUNK)
         ]
-        await self._col.insert_many(docs, ordered=True)
-        if self._index is not None:
-            self._index.update(entries)
+
+    def _trim(self, tp: str) -> None:
+        index = self._index[tp]
+        excess = len(index) - self.window
+        if excess > 0:
+            for event_id in list(itertools.islice(index, excess)):
+                del index[event_id]
+
+    async def _compact(self, tp: str) -> None:
+        """Rewrite a partition's journal as its last `window` entries (new documents first, so a
+        failure in between leaves entries twice, which is harmless)."""
+        old = self._docs[tp]
+        docs = self._chunk_docs(tp, list(self._index[tp].items()), datetime.now(UTC))
+        if docs:
+            await self._col.insert_many(docs, ordered=True)
+        for part in chunks(old, 500):
+            await self._col.delete_many({"_id": {"$in": list(part)}})
+        self._docs[tp] = [d["_id"] for d in docs]
 
 
 @dataclass(frozen=True)

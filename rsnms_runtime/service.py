@@ -20,22 +20,28 @@ from prometheus_client import generate_latest
 
 from contracts import EVENT_CLASSES, TOPIC_EVENTS, DeadLetter, Topic
 from rsnms_runtime import metrics
+from rsnms_runtime.consumer import ConsumerOptions
+from rsnms_runtime.faults import RetryPolicy
 from rsnms_runtime.kafka import (
+    GRACEFUL_TIMEOUT_S,
     BatchConsumer,
     BatchHandler,
     EventPublisher,
     ensure_topics,
     make_broker,
     subscribe_batch,
-    update_lag,
 )
 from rsnms_runtime.logging import configure_logging, get_logger
 from rsnms_runtime.mongo import ProcessedEvents, connect, database
 from rsnms_runtime.probe import mongodb_ready
 from rsnms_runtime.settings import Settings
+from rsnms_runtime.skips import SkipList, ops_database
 from rsnms_runtime.sources import SourceGate
 from rsnms_runtime.telemetry import configure_tracing
 from rsnms_runtime.tracecontext import drops_unsampled_parents
+
+#: how long stopping waits for the background tasks (lag watcher) to end
+STOP_BACKGROUND_S = 5.0
 
 #: allocations between collections of the youngest GC generation (CPython's default is 700)
 YOUNG_GC_THRESHOLD = 20_000
@@ -44,11 +50,9 @@ YOUNG_GC_THRESHOLD = 20_000
 def tune_gc() -> None:
     """Collect the young generation every 20,000 allocations instead of every 700.
 
-    A consumer keeps a whole batch of decoded events (thousands of objects each) alive while
-    it works, so with the default every few hundred allocations start a collection that
-    walks them all: decoding 2,000 events that stay referenced took 54 µs per event against
-    27 µs with this threshold, and a region fold ran 4,866 collections instead of 131. The
-    memory held back is a few megabytes at most."""
+    A consumer keeps a whole batch of decoded events alive while it works, and with the default
+    every few hundred allocations start a collection that walks them all
+    (docs/decisions/runtime-costs.md)."""
     gc.set_threshold(YOUNG_GC_THRESHOLD, 10, 10)
 
 
@@ -56,19 +60,33 @@ class ServiceRuntime:
     """Everything a service needs from the outside world, built once (composition root helper)."""
 
     def __init__(
-        self, settings: Settings, tracer_provider: TracerProvider | None = None, gate: SourceGate | None | str = "env"
+        self,
+        settings: Settings,
+        tracer_provider: TracerProvider | None = None,
+        gate: SourceGate | None | str = "env",
+        around_handler: Callable[[BatchHandler], BatchHandler] | None = None,
     ):
-        """`gate`: the inbound source check; "env" builds it from the settings (RSNMS_SOURCE_KEYS, RSNMS_SOURCE_POLICY)."""
+        """`gate`: the inbound source check; "env" builds it from the settings (RSNMS_SOURCE_KEYS,
+        RSNMS_SOURCE_POLICY). `around_handler`: wraps each use case the service consumes with
+        (fault injection in tests)."""
         self.settings = settings
+        self._around_handler = around_handler
         tune_gc()
         configure_logging(settings.service, settings.log_level)
         self.log = get_logger(f"rsnms.{settings.service}")
-        self.tracer_provider = tracer_provider or configure_tracing(settings.service)
+        self.tracer_provider = tracer_provider or configure_tracing(
+            settings.service, otlp_endpoint=settings.otel_exporter_otlp_endpoint
+        )
         self.broker = make_broker(settings, self.tracer_provider)
         self.mongo = connect(settings)
         self.db = database(self.mongo, settings)
         self.publisher = EventPublisher(self.broker)
-        self.ledger = ProcessedEvents(self.db)
+        self.ledger = ProcessedEvents(self.db, window=settings.ledger_window)
+        self._options = ConsumerOptions(
+            retries=RetryPolicy(settings.retry_attempts, max_delay_s=settings.retry_max_delay_s),
+            stuck_after_s=settings.stuck_after_s,
+            revoke_wait_s=GRACEFUL_TIMEOUT_S,
+        )
         self.gate: SourceGate | None = (
             SourceGate.from_config(settings.source_keys, settings.source_policy) if isinstance(gate, str) else gate
         )
@@ -82,6 +100,8 @@ class ServiceRuntime:
         self._background: list[asyncio.Task[None]] = []
 
     def consume(self, topics: Sequence[str], handler: BatchHandler, group_suffix: str = "") -> BatchConsumer:
+        if self._around_handler is not None:
+            handler = self._around_handler(handler)
         consumer = BatchConsumer(
             self.settings.service,
             handler,
@@ -90,18 +110,24 @@ class ServiceRuntime:
             self.tracer_provider.get_tracer(f"rsnms.{self.settings.service}"),
             self.gate,
             drops_unsampled_parents(self.tracer_provider),
+            probe=self.infrastructure_up,
+            skips=SkipList(
+                ops_database(self.mongo, self.settings.mongodb_db_prefix), self.settings.group_id + group_suffix
+            ),
+            options=self._options,
+            reloads=self._on_assigned,  # the list itself: reloads registered later count too
         )
-        consumer.on_assigned.extend(self._on_assigned)
         subscribe_batch(self.broker, self.settings, topics, consumer, group_suffix)
         self.consumers.append(consumer)
         return consumer
 
     async def _watch_lag(self, every: float = 2.0) -> None:
+        every = min(every, max(0.2, self.settings.stuck_after_s / 4))
         """Refresh the lag gauges; a broker hiccup or a rebalance skips one round only."""
         while True:
             for consumer in self.consumers:
                 try:
-                    await asyncio.wait_for(update_lag(consumer), timeout=10 * every)
+                    await asyncio.wait_for(consumer.update_lag(), timeout=10 * every)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - the next round retries
@@ -134,8 +160,6 @@ class ServiceRuntime:
         first batch after partitions were assigned to a consumer: another instance may have
         written state of those partitions."""
         self._on_assigned.append(reload)
-        for consumer in self.consumers:
-            consumer.on_assigned.append(reload)
 
     def on_startup(self, fn: Callable[[], Any]) -> None:
         self._startup.append(fn)
@@ -146,10 +170,30 @@ class ServiceRuntime:
     def route(self, path: str, handler: Any) -> None:
         self._routes.append((path, handler))
 
+    @property
+    def routes(self) -> list[tuple[str, Any]]:
+        """The service's own HTTP routes (path, ASGI handler), besides health and metrics."""
+        return list(self._routes)
+
+    async def infrastructure_up(self) -> bool:
+        """Whether the broker and the database answer now (a consumer asks before it dead-letters
+        a message for a transient failure: while they are down, nothing is dead-lettered)."""
+        kafka_ok, mongo_err = await asyncio.gather(
+            self.broker.ping(timeout=2.0), mongodb_ready(self.settings.mongodb_uri, timeout=2.0)
+        )
+        return bool(kafka_ok) and mongo_err is None
+
     async def ready(self) -> dict[str, str]:
+        """ "ok" or the reason for each of: the broker, the database, the consumers (a consumer
+        is not ready while one of its partitions is stuck, see `BatchConsumer.update_lag`)."""
         kafka_ok = await self.broker.ping(timeout=2.0)
         mongo_err = await mongodb_ready(self.settings.mongodb_uri, timeout=2.0)
-        return {"kafka": "ok" if kafka_ok else "unavailable", "mongodb": "ok" if mongo_err is None else "unavailable"}
+        stuck = [str(s) for consumer in self.consumers for s in consumer.stuck()]
+        return {
+            "kafka": "ok" if kafka_ok else "unavailable",
+            "mongodb": "ok" if mongo_err is None else "unavailable",
+            "consumers": "ok" if not stuck else "stuck: " + "; ".join(stuck),
+        }
 
     async def prepare(self) -> None:
         """Create missing topics and run the service's start-up hooks (before consuming)."""
@@ -160,9 +204,15 @@ class ServiceRuntime:
                 await result
 
     async def _stop_background(self) -> None:
+        for consumer in self.consumers:
+            consumer.stopping()
         for task in self._background:
             task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        if self._background:
+            # bounded: a Kafka request of the lag watcher has been seen to outlive its cancellation
+            _, pending = await asyncio.wait(self._background, timeout=STOP_BACKGROUND_S)
+            if pending:
+                self.log.warning("background_tasks_not_stopped", tasks=len(pending))
         self._background.clear()
 
     async def close(self) -> None:

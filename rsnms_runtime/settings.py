@@ -76,6 +76,21 @@ class Settings(BaseSettings):
     )
     otel_traces_sampler_arg: str | None = env("OTEL_TRACES_SAMPLER_ARG", None, "its argument, e.g. `0.01`")
     otel_propagators: str = env("OTEL_PROPAGATORS", "tracecontext,baggage", "trace context propagation")
+    retry_attempts: int = env(
+        "RSNMS_RETRY_ATTEMPTS", 5, "tries of a call failing for a transient reason (broker, database unavailable)", ge=1
+    )
+    retry_max_delay_s: float = env(
+        "RSNMS_RETRY_MAX_DELAY_S", 5.0, "longest pause between two tries, s (the first is 0.2 s, doubling)", gt=0
+    )
+    stuck_after_s: float = env(
+        "RSNMS_STUCK_AFTER_S",
+        300.0,
+        "a partition with lag whose committed offset has not moved this long makes /health/ready false, s",
+        gt=0,
+    )
+    ledger_window: int = env(
+        "RSNMS_LEDGER_WINDOW", 50_000, "events of each partition the processed-events ledger remembers", ge=1
+    )
 
     @model_validator(mode="after")
     def _batch_default(self) -> Self:

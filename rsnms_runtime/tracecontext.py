@@ -1,16 +1,16 @@
 """The trace context a Kafka message carries, read for every consumed event.
 
 The generic `opentelemetry.propagate.extract` (regular expressions, baggage, a context per
-propagator) costs about 12 µs per message, as much as half of decoding the event. With the
+propagator) is costly for every message (docs/decisions/runtime-costs.md). With the
 standard propagators (`OTEL_PROPAGATORS` unset or `tracecontext,baggage`) and a message
 that carries only a well-formed version-00 `traceparent`, the header is parsed here
-directly into the same remote span context (about 2 µs); anything else (`tracestate`,
+directly into the same remote span context; anything else (`tracestate`,
 `baggage`, other versions, malformed values, custom propagators) goes through
 `propagate.extract` unchanged.
 
 `drops_unsampled_parents(provider)`: whether the provider's sampler is parent-based and drops
 every span whose remote parent is not sampled (the SDK's default for all `parentbased_*`
-samplers). Then a consumer need not ask the SDK for a span for such an event (about 8 µs):
+samplers). Then a consumer need not ask the SDK for a span for such an event:
 the publisher's unsampled context itself is what its logs and the events it causes carry
 on, with the same trace id and the same not-sampled flag, so the trace stays unsampled
 downstream exactly as if a non-recording child had been started.

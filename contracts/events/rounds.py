@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, ClassVar, Literal, Self, Union
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -216,14 +216,12 @@ class InternshipSitesSection(Record):
 
 
 SectionData = Annotated[
-    Union[  # noqa: UP007
-        FinancingSection,
-        StudentsResultsSection,
-        InformationResourcesSection,
-        MmsStaffSection,
-        MethodicalAssociationsSection,
-        InternshipSitesSection,
-    ],
+    FinancingSection
+    | StudentsResultsSection
+    | InformationResourcesSection
+    | MmsStaffSection
+    | MethodicalAssociationsSection
+    | InternshipSitesSection,
     Field(discriminator="section"),
 ]
 SUBMITTED_SECTIONS: tuple[str, ...] = (

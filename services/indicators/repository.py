@@ -40,16 +40,9 @@ class StateRepository(Protocol):
         then the positions they include (the maximum per partition counts)."""
         ...
 
-    async def journal_size(self) -> int:
-        """How many appends are stored (to decide when to compact)."""
-        ...
-
-    async def earlier_layout(self) -> list[str]:
-        """Collections of a layout before the journal that still hold documents (not read)."""
-        ...
-
-    async def compact(self) -> int:
-        """Join the stored partial records into one per entity; how many appends it replaced."""
+    async def settle(self) -> None:
+        """Before a full load: whatever keeps loading proportional to the entities rather than to
+        the batches ever appended (how, and when it is worth it, is the store's business)."""
         ...
 
 
@@ -65,3 +58,18 @@ class SnapshotRepository(Protocol):
     async def add(self, snapshot: PassportSnapshot) -> bool:
         """Insert-only; False if this region already has a snapshot of this version."""
         ...
+
+
+class Stores(Protocol):
+    """The three stores together, as the composition root takes them (MongoDB: adapters/store.py)."""
+
+    @property
+    def state(self) -> StateRepository: ...
+
+    @property
+    def tables(self) -> TableRepository: ...
+
+    @property
+    def snapshots(self) -> SnapshotRepository: ...
+
+    async def ensure_indexes(self) -> None: ...

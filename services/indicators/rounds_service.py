@@ -111,6 +111,13 @@ class RoundsService:
     async def start(self) -> None:
         await self.refresh_closed()
 
+    def watch(self, closed: Sequence[ClosedRound]) -> None:
+        """Set the closed rounds late detection looks for (benchmarks; `refresh_closed` reads the store)."""
+        by_region: dict[str, list[ClosedRound]] = {}
+        for r in closed:
+            by_region.setdefault(r.region, []).append(r)
+        self._closed = by_region
+
     async def refresh_closed(self) -> None:
         """Reload the closed rounds and their latest versions' positions (another instance may
         have closed or revised one)."""

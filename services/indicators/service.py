@@ -53,16 +53,13 @@ from services.indicators.repository import (
 log = get_logger(__name__)
 SOURCE = "rsnms-indicators"
 SNAPSHOT_ATTEMPTS = 20
-#: appends in the state journal at start-up above which it is compacted first
-COMPACT_AFTER = 64
 
 
 class HeapKeeper:
     """Keeps the cyclic garbage collector off the folded state.
 
     The state of a national replay is millions of long-lived objects that the GC would
-    traverse again and again (a replay of 1.35 million events ran 1.18x faster with them
-    frozen). After each batch the heap is frozen (`gc.freeze`); every `full_every` batches
+    traverse again and again (docs/decisions/runtime-costs.md). After each batch the heap is frozen (`gc.freeze`); every `full_every` batches
     it is unfrozen and fully collected once, so cyclic garbage that was alive at a freeze
     is still reclaimed."""
 
@@ -124,19 +121,10 @@ class IndicatorsService:
         return self._now().date()
 
     async def start(self) -> None:
-        """Rebuild the in-memory cache from the store (after a restart or a rebuild), compacting
-        the state journal first when it has grown long."""
+        """Rebuild the in-memory cache from the store (after a restart or a rebuild), letting the
+        store settle first (e.g. compact a long journal)."""
         started = time.perf_counter()
-        outdated = await self._states.earlier_layout()
-        if outdated:
-            log.warning(
-                "indicators_state_layout_outdated",
-                collections=outdated,
-                action="run `rsnms rebuild indicators`: these collections of an earlier version are not read,"
-                " so the indicators lack what they hold until the topics are replayed",
-            )
-        if await self._states.journal_size() > COMPACT_AFTER:
-            await self._states.compact()
+        await self._states.settle()
         self.states, self.positions = await self._states.load_all()
         self.load_seconds = time.perf_counter() - started
         self._heap.settled()

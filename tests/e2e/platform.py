@@ -61,14 +61,14 @@ class Platform:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str) -> None:
-        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
-        self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"],
-            cwd=ROOT,
-            env={**self.env, "RSNMS_HTTP_PORT": str(self.ports[name])},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with open(self.workdir / f"{name}.log", "ab") as log:  # the child keeps its own descriptor
+            self.procs[name] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}"],
+                cwd=ROOT,
+                env={**self.env, "RSNMS_HTTP_PORT": str(self.ports[name])},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         proc = self.procs.pop(name, None)

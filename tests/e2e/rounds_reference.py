@@ -111,3 +111,61 @@ def program_requests(events: list[Any], region: str, d: date) -> dict[tuple[str,
 
     covered = {c for pid, p in programs.items() if implemented(pid) for c in p.competencies}
     return {(c, m): n for (m, c), (n, _) in deficit_map(events, region, d).items() if c not in covered}
+
+
+def _mean(xs: list[float]) -> float | None:
+    return round(sum(xs) / len(xs), 4) if xs else None
+
+
+def effectiveness(events: list[Any], region: str, d: date) -> dict[str, tuple]:
+    """program -> (completers, pairs, mean growth, share closed, comparison pairs, comparison mean
+    growth, comparison share closed), from consecutive diagnoses on or before D and the
+    completions the routes service accepted between them."""
+    programs: dict[str, Any] = {}
+    diagnoses: dict[str, list[Any]] = defaultdict(list)
+    completions: dict[str, list[Any]] = defaultdict(list)
+    seen = set()
+    for e in events:
+        if e.region != region or e.event_id in seen:
+            continue
+        seen.add(e.event_id)
+        p = e.payload
+        if e.event_type == "ProgramRegistered":
+            _latest(programs, p.program_id, p)
+        elif e.event_type == "DeficitDiagnosed" and p.diagnosed_on <= d:
+            diagnoses[p.educator_id].append(p)
+        elif e.event_type == "ProgramCompletionAccepted":
+            completions[p.educator_id].append(p)
+    treated: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    who: dict[str, set[str]] = defaultdict(set)
+    control: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    for eid, mine in diagnoses.items():
+        mine.sort(key=lambda x: (x.diagnosed_on, x.diagnosis_id))
+        for i in range(len(mine) - 1):
+            a, b = mine[i], mine[i + 1]
+            done = {c.program_id for c in completions[eid] if a.diagnosed_on < c.completed_on <= b.diagnosed_on}
+            before = {x.competency for x in a.deficits}
+            after = {x.competency for x in b.deficits}
+            for comp in sorted(before):
+                if comp not in a.scores or comp not in b.scores:
+                    continue
+                pair = (b.scores[comp] - a.scores[comp], comp not in after)
+                covering = [pid for pid in done if pid in programs and comp in programs[pid].competencies]
+                for pid in covering:
+                    treated[pid].append(pair)
+                    who[pid].add(eid)
+                if not covering:
+                    control[comp].append(pair)
+    out = {}
+    for pid, pairs in treated.items():
+        comparison = [x for c in programs[pid].competencies for x in control.get(c, [])]
+        out[pid] = (
+            len(who[pid]),
+            len(pairs),
+            _mean([g for g, _ in pairs]),
+            _mean([1.0 if c else 0.0 for _, c in pairs]),
+            len(comparison),
+            _mean([g for g, _ in comparison]),
+            _mean([1.0 if c else 0.0 for _, c in comparison]),
+        )
+    return out

@@ -23,15 +23,27 @@ import httpx
 import pytest
 import yaml
 from docx import Document
+from faststream.kafka import KafkaBroker
 from openpyxl import load_workbook
 
-from contracts import EducatorRecorded, EducatorRegistered, OrganizationRegistered
+from contracts import (
+    EducatorRecorded,
+    EducatorRegistered,
+    MonitoringRoundClosed,
+    MonitoringRoundDeclared,
+    OrganizationRegistered,
+    RoundClosure,
+    RoundDeclaration,
+)
+from contracts.competency import competency_titles
 from demo.feed import caught_up
 from demo.generator import RegionSpec
+from rsnms_runtime.kafka import EventPublisher
 from rsnms_runtime.localstack import ROOT
 from services.portal.adapters.accounts import account_entry
 from services.portal.domain import formats
 from services.portal.domain.access import Role, User
+from services.portal.domain.rounds import Names
 from tests.e2e.checks import feed, region_under_test
 from tests.e2e.platform import SERVICES, Platform
 from tests.support.factories import region_code
@@ -43,18 +55,23 @@ ARTIFACTS = ROOT / "tests" / "artifacts" / "portal"
 PASSWORD = "portal-test-" + secrets.token_hex(8)
 PSEUDONYM_KEY = "portal-e2e-pseudonym-key-" + secrets.token_hex(4)
 API_TOKEN = "api-" + secrets.token_hex(16)
+MINISTRY = "roiv-portal-test"
+MUNICIPALITIES = {"mun-01": "городской округ «Город Биробиджан»", "mun-02": "Ленинский район"}
 
 
 class Stack:
-    def __init__(self, platform: Platform, region: str, orgs: dict[str, str], prefix: str, kafka: str, cnppm: str):
-        self.platform, self.region, self.orgs, self.prefix, self.kafka, self.cnppm = (
-            platform,
-            region,
-            orgs,
-            prefix,
-            kafka,
-            cnppm,
-        )
+    def __init__(
+        self,
+        platform: Platform,
+        region: str,
+        orgs: dict[str, str],
+        prefix: str,
+        kafka: str,
+        cnppm: str,
+        keys: dict[str, bytes],
+    ):
+        self.platform, self.region, self.orgs, self.prefix, self.kafka = platform, region, orgs, prefix, kafka
+        self.cnppm, self.keys = cnppm, keys
         self.base = platform.url("portal", "")
 
     def api(self, path: str) -> Any:
@@ -91,6 +108,7 @@ async def stack(infra: Any, tmp_path_factory: pytest.TempPathFactory) -> AsyncIt
     )
     generator, keys = region_under_test(spec)
     keys["portal"] = secrets.token_hex(16).encode()
+    keys[MINISTRY] = secrets.token_hex(16).encode()
     cnppm = generator.sources[0]
     users = [
         User("region", Role.REGIONAL, region, None, "Аналитик ЦНППМ"),
@@ -103,7 +121,7 @@ async def stack(infra: Any, tmp_path_factory: pytest.TempPathFactory) -> AsyncIt
         "regions": {
             region: {
                 "name": "Еврейская автономная область (тест)",
-                "municipalities": {"mun-01": "городской округ «Город Биробиджан»", "mun-02": "Ленинский район"},
+                "municipalities": MUNICIPALITIES,
             }
         }
     }
@@ -115,6 +133,7 @@ async def stack(infra: Any, tmp_path_factory: pytest.TempPathFactory) -> AsyncIt
         keys,
         region,
         services=(*SERVICES, "portal"),
+        grants={MINISTRY: ["MonitoringRoundDeclared", "MonitoringRoundClosed"]},
         extra_env={
             "RSNMS_PORTAL_SECRET": secrets.token_hex(32),
             "RSNMS_PORTAL_ACCOUNTS": str(workdir / "accounts.json"),
@@ -131,7 +150,7 @@ async def stack(infra: Any, tmp_path_factory: pytest.TempPathFactory) -> AsyncIt
             for e in fed.region.registry
             if isinstance(e, OrganizationRegistered) and e.payload.kind == "school"
         }
-        s = Stack(platform, region, orgs, prefix, infra.kafka, cnppm)
+        s = Stack(platform, region, orgs, prefix, infra.kafka, cnppm, keys)
         await s.settle()
         request = urllib.request.Request(
             platform.url("indicators", f"/passports/snapshot?region={region}"), method="POST"
@@ -383,3 +402,80 @@ async def test_ingestion_api(stack: Stack) -> None:
     await stack.until_denominator(before + 1)
     with urllib.request.urlopen(stack.platform.url("portal", "/health/ready")) as response:
         assert json.loads(response.read())["ready"] is True
+
+
+async def test_a_closed_round_in_the_portal(stack: Stack, browser: Any) -> None:
+    """The regional ministry declares and closes a round (signed events); the portal lists it with
+    its passport status, shows its report (DOCX cells equal the indicators API's report) and the
+    deficit map of its analysis; the federal table carries the rounds' summary from the feed."""
+    region, round_id = stack.region, "portal-1"
+    broker = KafkaBroker(stack.kafka)
+    await broker.start()
+    try:
+        publisher = EventPublisher(broker, keys=stack.keys)
+        declaration = RoundDeclaration(
+            round_id=round_id, title="Мониторинг, второе полугодие", reporting_date=date.today(),
+            schedule="semiannual", signed_by="minister",
+        )  # fmt: skip
+        await publisher.publish(MonitoringRoundDeclared.create(declaration, source=MINISTRY, region=region))
+        closure = RoundClosure(round_id=round_id, closed_on=date.today(), signed_by="minister")
+        await publisher.publish(MonitoringRoundClosed.create(closure, source=MINISTRY, region=region))
+    finally:
+        await broker.stop()
+    deadline = time.monotonic() + 120
+    while True:
+        listing = stack.api(f"/rounds?region={region}")["rounds"]
+        if any(r["round_id"] == round_id and r["closed"] and r["versions"] for r in listing):
+            break
+        assert time.monotonic() < deadline, f"the round was never frozen: {listing}"
+        await asyncio.sleep(0.5)
+
+    page = await signed_in(browser, stack, "region")
+    await page.goto(f"{stack.base}/region/{region}/rounds")
+    row = await page.text_content(f"tr[data-round='{round_id}']")
+    assert "закрыт" in row and "черновик" in row and formats.day(date.today().isoformat()) in row
+    await shot(page, "12-rounds")
+    await page.goto(f"{stack.base}/region/{region}/rounds/{round_id}")
+    await shot(page, "13-round-report")
+    report = stack.api(f"/rounds/report?region={region}&round={round_id}")
+    doc = Document(io.BytesIO(await download(page, "a[href$='report.docx']")))
+    names = Names({**competency_titles(), **MUNICIPALITIES})  # codes in cells are shown by name
+    expected = [
+        tuple(names.cell(c) for c in t["columns"]) for s in report["sections"] for t in s["tables"] if t["columns"]
+    ]
+    expected_rows = [
+        tuple(names.cell(c) for c in r)
+        for s in report["sections"]
+        for t in s["tables"]
+        if t["columns"]
+        for r in t["rows"]
+    ]
+    assert any("городской округ «Город Биробиджан»" in row for row in expected_rows)
+    assert [tuple(c.text for c in t.rows[0].cells) for t in doc.tables] == expected
+    assert [tuple(c.text for c in r.cells) for t in doc.tables for r in t.rows[1:]] == expected_rows
+    assert (await download(page, "a[href$='report.pdf']")).startswith(b"%PDF")
+
+    await page.goto(f"{stack.base}/region/{region}/deficits")
+    analysis = stack.api(f"/rounds/analysis?region={region}&round={round_id}")["analysis"]
+    cells = analysis["deficit_map"]
+    assert cells, "the generated region has deficits"
+    text = await page.text_content("table.deficits")
+    assert "Ленинский район" in text and competency_titles()[cells[0]["competency"]] in text
+    for cell in cells:
+        assert f"{formats.percent(cell['share'])} ({cell['educators']} из {cell['diagnosed']})" in text
+    await shot(page, "14-deficits")
+    await page.goto(f"{stack.base}/region/{region}/passport")
+    assert await page.text_content("#passport-status") == "черновик"
+    frozen = stack.api(f"/rounds/passport?region={region}&round={round_id}")["document"]["indicators"]
+    book = load_workbook(io.BytesIO(await download(page, "a[href$='format=xlsx']"))).active
+    rows = {r[1]: r[2:4] for r in book.iter_rows(values_only=True) if r[1] in {v["indicator"] for v in frozen}}
+    assert rows == {v["indicator"]: (v["numerator"], v["denominator"]) for v in frozen if v["scope_kind"] == "region"}
+    await shot(page, "16-round-passport")
+    await page.goto(f"{stack.base}/region/{region}")
+    assert f"тур {round_id}" in await page.text_content("table.indicators")
+    await page.context.close()
+
+    federal = await signed_in(browser, stack, "federal")
+    await until_text(federal, "table.federal", "1 из 1")
+    await shot(federal, "15-federal-with-rounds")
+    await federal.context.close()

@@ -38,7 +38,7 @@ from services.routes.adapters.store import RoutesStore
 from tests.e2e.checks import differences, feed, region_under_test, settled
 from tests.e2e.platform import SERVICES, Platform
 from tests.support.factories import region_code
-from tests.support.kafka import consumer_groups, read_topic, republish, rewind_groups
+from tests.support.kafka import consumer_groups, events_of, read_topic, republish, rewind_groups
 
 pytestmark = [pytest.mark.infra, pytest.mark.e2e]
 AS_OF = date(2025, 11, 30)
@@ -84,7 +84,7 @@ async def _ids(kafka: str, region: str) -> dict[str, dict[str, Any]]:
     test takes the snapshots itself)."""
     out: dict[str, dict[str, Any]] = {}
     for topic in PLATFORM_TOPICS:
-        events = [decode_event(r.value) for r in await read_topic(kafka, topic)]
+        events = events_of(await read_topic(kafka, topic))
         out[topic] = {
             str(e.event_id): e for e in events if e.region == region and not isinstance(e, PassportSnapshotTaken)
         }

@@ -230,6 +230,20 @@ async def test_two_rounds_late_versions_passport_life_sections_and_report(infra,
                 if isinstance(e, ProgramRequested) and (e.payload.round_id, e.payload.version) == (R2, 1)
             }
             assert requested == requests_expected
+            effects = {
+                x["program_id"]: (
+                    x["completers"],
+                    x["pairs"],
+                    x["mean_growth"],
+                    x["closed_share"],
+                    x["comparison_pairs"],
+                    x["comparison_mean_growth"],
+                    x["comparison_closed_share"],
+                )
+                for x in analysis["effectiveness"]
+            }
+            assert effects == ref.effectiveness(raw, region, D2)
+            assert effects, "some completers should have been re-diagnosed"
             recommendations = body["recommendations"]
             assert recommendations and all(r["figures"] and r["text"] for r in recommendations)
             rules = {r["rule"] for r in recommendations}

@@ -11,13 +11,13 @@ import json
 import pytest
 from pymongo import AsyncMongoClient
 
-from contracts import DeadLetter, DiagnosticResult, DiagnosticResultSubmitted, Topic, decode_event
+from contracts import DeadLetter, DiagnosticResult, DiagnosticResultSubmitted, Topic
 from contracts.codec import MAX_EVENT_BYTES
 from rsnms_runtime.kafka import EventPublisher
 from services.registry.adapters.store import RegistryStore
 from services.registry.entrypoints.app import build
 from tests.support.factories import educator_registered, region_code
-from tests.support.kafka import eventually, read_topic, serving
+from tests.support.kafka import events_of, eventually, read_topic, serving
 
 pytestmark = pytest.mark.infra
 SUBMITTED = str(Topic.REGISTRY_SUBMITTED)
@@ -120,7 +120,7 @@ async def test_bad_input_is_dead_lettered_never_applied_and_never_blocks(infra, 
         assert stored["data"]["birth_year"] == 1980
         stored_twin = await educators.entity("educators", region, twin.key)
         assert stored_twin["data"]["role"] == "teacher"
-        facts = [decode_event(r.value) for r in await read_topic(infra.kafka, str(Topic.REGISTRY_FACTS))]
+        facts = events_of(await read_topic(infra.kafka, str(Topic.REGISTRY_FACTS)))
         facts = [e for e in facts if e.region == region]
         assert {e.event_id: e.content_hash() for e in facts} == {
             e.event_id: e.content_hash() for e in (first, twin, after)

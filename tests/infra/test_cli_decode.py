@@ -29,7 +29,7 @@ async def test_decode_lists_collections_and_shows_packed_ledger_entries(infra, p
     db = client[f"{prefix}_registry"]
     entries = [("ev-1", "c2:aaa"), ("ev-2", "c2:bbb")]
     try:
-        await ProcessedEvents(db).mark(entries)
+        await ProcessedEvents(db).mark("rsnms.registry.submitted", 0, entries)
         listing = await rsnms(infra, prefix, "decode", "registry")
         shown = await rsnms(infra, prefix, "decode", "registry", "processed_events")
         missing = await rsnms(infra, prefix, "decode", "registry", "processed_events", "no-such-id")

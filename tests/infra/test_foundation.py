@@ -14,7 +14,7 @@ from rsnms_runtime.kafka import EventPublisher
 from services.registry.adapters.store import RegistryStore
 from services.registry.entrypoints.app import build
 from tests.support.factories import educator_registered, region_code
-from tests.support.kafka import eventually, read_topic, serving
+from tests.support.kafka import events_of, eventually, read_topic, serving
 
 pytestmark = pytest.mark.infra
 
@@ -37,11 +37,8 @@ async def test_round_trip_through_kafka_and_ferretdb_with_dead_letters(infra, pr
         assert doc["revision"] == 1 and doc["data"]["role"] == "teacher"
 
         async def republished():
-            return [
-                r
-                for r in await read_topic(infra.kafka, str(Topic.REGISTRY_FACTS))
-                if decode_event(r.value).region == region
-            ]
+            records = await read_topic(infra.kafka, str(Topic.REGISTRY_FACTS))
+            return [r for r in records if [e.region for e in events_of([r])] == [region]]
 
         facts = await eventually(republished)
         assert [decode_event(r.value) for r in facts] == [good]

@@ -23,7 +23,7 @@ async def test_readiness_goes_false_when_the_broker_is_down_and_true_after(infra
     runtime = build(infra.settings("registry", prefix), gate=None)
     await runtime.start()
     try:
-        assert await runtime.ready() == {"kafka": "ok", "mongodb": "ok"}
+        assert await runtime.ready() == {"kafka": "ok", "mongodb": "ok", "consumers": "ok"}
         await asyncio.to_thread(_stack, infra, "stop", "kafka")
         try:
             state = await eventually(lambda: _not_ready(runtime), timeout=60)
@@ -41,4 +41,4 @@ async def _not_ready(runtime):
 
 
 async def _is_ready(runtime):
-    return await runtime.ready() == {"kafka": "ok", "mongodb": "ok"}
+    return await runtime.ready() == {"kafka": "ok", "mongodb": "ok", "consumers": "ok"}

@@ -42,7 +42,7 @@ class GatedHandler:
         poison = self.fail_once & {str(i.event.event_id) for i in batch}
         if poison:
             self.fail_once -= poison
-            raise ValueError("injected failure")
+            raise ConnectionError("injected transient failure")
         return Outcome()
 
 
@@ -137,7 +137,8 @@ async def test_lag_follows_a_blocked_backlog_and_counters_move(infra, prefix):
 
         await eventually(drained, timeout=15)
 
-        # one malformed message is dead-lettered; one batch fails once and is redelivered
+        # one malformed message is dead-lettered; the use case fails once, transiently, on one event:
+        # it is retried and applied (no batch handed back)
         poison = educator_registered(region, 100)
         handler.fail_once.add(str(poison.event_id))
         await broker.publish(b"{not json", topic=TOPIC, key=b"broken")
@@ -167,7 +168,7 @@ async def test_lag_follows_a_blocked_backlog_and_counters_move(infra, prefix):
         - sum(v for (n, _), v in before.items() if n == "rsnms_events_dead_lettered_total")
         == 1
     )
-    assert delta("rsnms_batches_failed_total") == 1
+    assert delta("rsnms_batches_failed_total") == 0
     assert delta("rsnms_batch_handler_seconds_count") >= 2
     # the batch held for over a second is in the histogram above the 1 s bucket
     assert delta("rsnms_batch_handler_seconds_count") > delta("rsnms_batch_handler_seconds_bucket", le="1.0")

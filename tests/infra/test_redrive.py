@@ -7,14 +7,14 @@ import pytest
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
-from contracts import Topic, decode_event
+from contracts import Topic
 from rsnms_runtime.cli import read_dead_letters, redrive
 from rsnms_runtime.kafka import EventPublisher
 from rsnms_runtime.sources import Grant, SourceGate
 from services.registry.adapters.store import RegistryStore
 from services.registry.entrypoints.app import build
 from tests.support.factories import educator_registered, region_code
-from tests.support.kafka import eventually, read_topic
+from tests.support.kafka import events_of, eventually, read_topic
 
 pytestmark = pytest.mark.infra
 KEY = b"k" * 32
@@ -25,11 +25,8 @@ def _gate(events: set[str], region: str) -> SourceGate:
 
 
 async def _facts(infra, event_id):
-    return [
-        r
-        for r in await read_topic(infra.kafka, str(Topic.REGISTRY_FACTS))
-        if decode_event(r.value).event_id == event_id
-    ]
+    records = await read_topic(infra.kafka, str(Topic.REGISTRY_FACTS))
+    return [r for r in records if [e.event_id for e in events_of([r])] == [event_id]]
 
 
 async def test_redrive_after_fix_applies_exactly_once(infra, prefix):

@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from contracts import EducatorRegistered, Topic, decode_event
+from contracts import EducatorRegistered, Topic
 from rsnms_runtime.kafka import EventPublisher
 from services.registry.entrypoints.app import build
 from tests.support.factories import educator_registered, region_code
-from tests.support.kafka import eventually, read_topic, serving
+from tests.support.kafka import events_of, eventually, read_topic, serving
 
 pytestmark = pytest.mark.infra
 
@@ -31,7 +31,9 @@ async def test_v1_and_v2_producers_coexist_and_facts_are_published_as_v2(infra, 
         async def facts():
             found = {}
             for rec in await read_topic(infra.kafka, str(Topic.REGISTRY_FACTS)):
-                event = decode_event(rec.value)
+                if not (decoded := events_of([rec])):
+                    continue
+                event = decoded[0]
                 if event.region == region and isinstance(event, EducatorRegistered):
                     found[event.payload.educator_id] = (json.loads(rec.value)["schema_version"], event.payload)
             return found if len(found) == 2 else None

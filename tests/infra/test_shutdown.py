@@ -44,7 +44,7 @@ class SlowHandler:
             self.entered.set()
             await self.release.wait()
             if self.fail:
-                raise ValueError("injected failure while stopping")
+                raise ConnectionError("injected: the database went away while stopping")
         self.applied.extend((i.partition, i.offset, str(i.event.event_id)) for i in mine)
         if mine:
             self.finished_at = time.monotonic()

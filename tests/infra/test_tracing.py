@@ -126,7 +126,7 @@ async def test_a_single_trace_spans_all_four_services_for_one_diagnostic_result(
         in_trace = [s for s in exporter.get_finished_spans() if s.context.trace_id == trace_id]
         assert all(s.context.trace_id == trace_id for s in in_trace)
 
-        await runtimes[3].take_snapshot(region)  # type: ignore[attr-defined]
+        await runtimes[3].take_snapshot(region)
         snapshot = [s for s in exporter.get_finished_spans() if s.name == "indicators passport snapshot"]
         assert snapshot and any(link.context.trace_id == trace_id for link in snapshot[-1].links)
         published = [

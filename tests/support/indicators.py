@@ -55,6 +55,7 @@ from contracts import (
 )
 from rsnms_runtime.kafka import Incoming
 from services.indicators.adapters.documents import decode, encode, unsafe_keys
+from services.indicators.adapters.state_store import COMPACT_AFTER
 from services.indicators.adapters.table_store import table_document, table_id
 from services.indicators.domain.fold import fold, join
 from services.indicators.domain.indicators import compute_indicators
@@ -405,11 +406,12 @@ class FakeStateStore:
         self.written += len(docs)
         self.position_journal.append(dict(positions))
 
+    async def settle(self) -> None:
+        if len(self.journal) > COMPACT_AFTER:
+            await self.compact()
+
     async def journal_size(self) -> int:
         return len(self.journal)
-
-    async def earlier_layout(self) -> list[str]:
-        return []
 
     async def compact(self) -> int:
         replaced = len(self.journal)

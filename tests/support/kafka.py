@@ -125,3 +125,17 @@ async def serving(runtime: Any, bootstrap: str) -> AsyncIterator[KafkaBroker]:
     finally:
         await source.stop()
         await runtime.stop()
+
+
+def events_of(records: list[Any]) -> list[Any]:
+    """The events among `records` (a shared topic may also hold what tests published to be refused,
+    e.g. tests/infra/test_poison.py's oversized messages)."""
+    from contracts import ContractError, decode_event
+
+    found = []
+    for record in records:
+        try:
+            found.append(decode_event(record.value))
+        except ContractError:
+            continue
+    return found

@@ -19,6 +19,10 @@ from contracts import (
     PassportDocument,
     PassportSection,
     PassportSnapshot,
+    RoundsSummary,
+    RoundsSummaryPublished,
+    RoundSummary,
+    SectionCompleteness,
 )
 from rsnms_runtime.sources import SourceGate, load_policy
 from services.portal.adapters.accounts import Accounts, account_entry
@@ -171,6 +175,28 @@ def fake_indicators_api(request: httpx.Request) -> httpx.Response:
             json={"reporting_date": "2026-06-30", "frozen_at": "2026-07-01T10:00:00Z",
                   "indicators": [v.model_dump(mode="json") for v in frozen.values]},
         )  # fmt: skip
+    if request.url.path == "/rounds/passport":
+        doc = passport(region).document.model_copy(
+            update={
+                "completeness": (
+                    SectionCompleteness(section="financing", title="Финансовое обеспечение", source="submission",
+                                        status="complete", completeness=1.0, submitted_on=date(2026, 7, 5),
+                                        submitted_by="roiv-yev"),
+                ),
+            }
+        )  # fmt: skip
+        history = [
+            {"round_id": "2026-1", "sequence": 1, "status": "approved", "previous": "draft", "decided_on": "2026-07-10",
+             "decided_by": "roiv-yev", "signed_by": "minister", "remarks": [], "decision_event_id": "e1"},
+            {"round_id": "2026-1", "sequence": 2, "status": "returned", "previous": "sent", "decided_on": "2026-08-01",
+             "decided_by": "federal-operator", "signed_by": "director", "remarks": ["Уточнить раздел 4"],
+             "decision_event_id": "e2"},
+        ]  # fmt: skip
+        return httpx.Response(
+            200,
+            json={"round_id": "2026-1", "region": region, "version": 1, "status": "returned", "history": history,
+                  "document": doc.model_dump(mode="json")},
+        )  # fmt: skip
     if request.url.path == "/rounds/report":
         return httpx.Response(200, json=ROUND_REPORT)
     if request.url.path == "/rounds/analysis":
@@ -188,6 +214,18 @@ def board() -> Board:
     b = Board()
     b.apply([IndicatorsPublished.create(table(), source="indicators", region=REGION)])
     b.apply([IndicatorsPublished.create(table(region="RU-KYA", bump=-5000), source="indicators", region="RU-KYA")])
+    summary = RoundsSummary(
+        region=REGION,
+        computed_at=datetime(2026, 7, 1, tzinfo=UTC),
+        rounds=(
+            RoundSummary(round_id="2026-1", reporting_date=date(2026, 6, 30), closed=True, versions=1,
+                         passport_status="returned", recommendations=3, program_requests=1),
+            RoundSummary(round_id="2026-2", reporting_date=date(2026, 12, 31), closed=False, versions=0,
+                         passport_status="draft", recommendations=0, program_requests=0),
+        ),
+        passports_by_status={"returned": 1, "draft": 1},
+    )  # fmt: skip
+    b.apply([RoundsSummaryPublished.create(summary, source="indicators", region=REGION)])
     b.apply(
         OrganizationRegistered.create(
             OrganizationRecorded(organization_id=o, kind="school", title=t, municipality_id=m),

@@ -159,39 +159,43 @@ class FakeLedger:
     def __init__(self, index: dict[str, str]):
         self.index = dict(index)
 
-    async def refresh(self) -> int:
+    async def assign(self, partitions) -> int:
         return len(self.index)
 
-    async def known(self, event_ids) -> dict[str, str]:
+    async def known(self, topic, partition, event_ids) -> dict[str, str]:
         return {i: self.index[i] for i in set(event_ids) if i in self.index}
 
-    async def mark(self, entries) -> None:
-        self.index.update(entries)
+    async def mark_all(self, entries) -> None:
+        for part in entries.values():
+            self.index.update(part)
 
 
 def _consumer(ledger: FakeLedger) -> BatchConsumer:
     return BatchConsumer("test", handler=None, publisher=None, ledger=ledger)  # type: ignore[arg-type]
 
 
-def _batch(*events: Event) -> tuple[list[Incoming], dict[tuple[str, int, int], Any]]:
+def _batch(*events: Event) -> list[Incoming]:
     topic = "rsnms.deficits"
-    decoded = [Incoming(e, topic, 0, n, e.to_bytes()) for n, e in enumerate(events)]
-    records = {
-        (topic, 0, n): SimpleNamespace(
-            topic=topic, partition=0, offset=n, key=e.key.encode(), value=e.to_bytes(), headers=[]
+    return [
+        Incoming(
+            e,
+            topic,
+            0,
+            n,
+            e.to_bytes(),
+            SimpleNamespace(topic=topic, partition=0, offset=n, key=e.key.encode(), value=e.to_bytes(), headers=[]),
         )
         for n, e in enumerate(events)
-    }
-    return decoded, records
+    ]
 
 
 async def test_an_event_whose_ledger_entry_is_legacy_is_a_duplicate_not_a_conflict():
     event = diagnosed({"c2": 70.0, "c1": 40.0}, {"c1": 5.0})
     consumer = _consumer(FakeLedger({str(event.event_id): old_content_hash(event)}))
-    decoded, records = _batch(event)
+    decoded = _batch(event)
     letters: list = []
     digests: dict[str, str] = {}
-    fresh, duplicates = await consumer._fresh(decoded, records, letters, digests)
+    fresh, duplicates = await consumer.deduplicate(decoded, letters, digests)
     assert (fresh, duplicates, letters, digests) == ([], 1, [], {})
 
 
@@ -200,9 +204,9 @@ async def test_a_legacy_ledger_entry_of_other_content_is_still_a_conflict():
     other = diagnosed({"c1": 41.0}, {})
     assert other.event_id == event.event_id
     consumer = _consumer(FakeLedger({str(event.event_id): old_content_hash(other)}))
-    decoded, records = _batch(event)
+    decoded = _batch(event)
     letters: list = []
-    fresh, duplicates = await consumer._fresh(decoded, records, letters, {})
+    fresh, duplicates = await consumer.deduplicate(decoded, letters, {})
     assert (fresh, duplicates) == ([], 0)
     assert [letter.error_kind for letter in letters] == ["conflict"]
 
@@ -210,10 +214,10 @@ async def test_a_legacy_ledger_entry_of_other_content_is_still_a_conflict():
 async def test_new_events_are_marked_with_c2_digests_and_repeats_in_a_batch_are_duplicates():
     event = diagnosed({"c1": 40.0}, {})
     consumer = _consumer(FakeLedger({}))
-    decoded, records = _batch(event, decode_event(event.to_bytes()))
+    decoded = _batch(event, decode_event(event.to_bytes()))
     letters: list = []
     digests: dict[str, str] = {}
-    fresh, duplicates = await consumer._fresh(decoded, records, letters, digests)
+    fresh, duplicates = await consumer.deduplicate(decoded, letters, digests)
     assert [i.offset for i in fresh] == [0] and duplicates == 1 and letters == []
     assert digests == {str(event.event_id): event.content_hash()}
     assert digests[str(event.event_id)].startswith(CONTENT_HASH_PREFIX)

@@ -27,6 +27,14 @@ from tests.support.indicators import (
 )
 
 
+class FakeStores:
+    def __init__(self) -> None:
+        self.state, self.tables, self.snapshots = FakeStateStore(), FakeTableStore(), FakeSnapshotStore()
+
+    async def ensure_indexes(self) -> None:
+        pass
+
+
 @pytest.fixture
 def runtime(monkeypatch):
     seen: dict[str, Any] = {}
@@ -34,9 +42,7 @@ def runtime(monkeypatch):
         app.ServiceRuntime, "consume", lambda self, topics, handler, group_suffix="": seen.setdefault("topics", topics)
     )
     config = IndicatorsConfig(targets=TARGETS, resources=InformationResources(), snapshot_interval_s=0)
-    rt = app.build(Settings(service="indicators"), config, gate=None)
-    service = rt.indicators
-    service._states, service._tables, service._snapshots = FakeStateStore(), FakeTableStore(), FakeSnapshotStore()
+    rt = app.build(Settings(service="indicators"), config, stores=FakeStores(), gate=None)
     published: list[Any] = []
 
     async def publish(event, topic=None):
@@ -48,7 +54,7 @@ def runtime(monkeypatch):
 
 
 async def call(rt, path: str, query: str = "", method: str = "GET") -> tuple[int, Any]:
-    handler = dict(rt._routes)[path]
+    handler = dict(rt.routes)[path]
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -68,7 +74,7 @@ async def call(rt, path: str, query: str = "", method: str = "GET") -> tuple[int
 def test_the_service_consumes_its_three_topics_and_serves_its_endpoints(runtime):
     # not the progress topic: progress counts once the routes service accepted it
     assert set(runtime.seen["topics"]) == {str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES)}
-    assert [p for p, _ in runtime._routes] == [
+    assert [p for p, _ in runtime.routes] == [
         "/indicators",
         "/indicators/catalogue",
         "/passports/snapshot",
@@ -146,7 +152,7 @@ async def test_an_unknown_region_is_404_in_russian_and_english(runtime, path, me
 
 
 async def test_json_is_utf8_with_cyrillic_unescaped(runtime):
-    handler = dict(runtime._routes)["/indicators/catalogue"]
+    handler = dict(runtime.routes)["/indicators/catalogue"]
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:

@@ -11,10 +11,11 @@ from datetime import UTC, date, datetime
 import pytest
 
 from contracts import IndicatorsPublished, PassportSnapshotTaken
+from services.indicators.adapters.state_store import COMPACT_AFTER
 from services.indicators.domain.indicators import compute_indicators
 from services.indicators.domain.records import DiagnosisFact
 from services.indicators.live import LiveTables
-from services.indicators.service import COMPACT_AFTER, SOURCE, IndicatorsService
+from services.indicators.service import SOURCE, IndicatorsService
 from tests.support.indicators import (
     TARGETS,
     D,
@@ -291,20 +292,3 @@ async def test_a_batch_waits_for_a_snapshot_reload_so_the_cache_never_goes_stale
     store.gate.set()
     await asyncio.gather(snapshot, batch)
     assert service.states[R].educators[ed(1)].diagnoses == {"dx-1": DiagnosisFact(date(2024, 3, 1), "cnppm")}
-
-
-async def test_start_warns_when_an_earlier_layout_still_holds_state_it_does_not_read():
-    from structlog.testing import capture_logs
-
-    class Upgraded(FakeStateStore):
-        async def earlier_layout(self) -> list[str]:
-            return ["educators"]
-
-    with capture_logs() as upgraded:
-        await make(states=Upgraded()).start()
-    with capture_logs() as clean:
-        await make().start()
-    warnings = [e for e in upgraded if e["event"] == "indicators_state_layout_outdated"]
-    assert len(warnings) == 1 and warnings[0]["collections"] == ["educators"]
-    assert "rsnms rebuild indicators" in warnings[0]["action"] and warnings[0]["log_level"] == "warning"
-    assert not [e for e in clean if e["event"] == "indicators_state_layout_outdated"]

@@ -54,6 +54,26 @@ def test_wrong_password_and_missing_csrf_are_refused() -> None:
     assert "httponly" in c.get("/login").headers.get("set-cookie", "httponly").lower()
 
 
+def test_password_guessing_is_throttled() -> None:
+    from services.portal.domain.throttle import Throttle
+
+    now = [0.0]
+    throttle = Throttle(lambda: now[0], attempts=3, window_s=60)
+    for _ in range(3):
+        throttle.failed("login:x")
+    assert throttle.blocked("login:x") and not throttle.blocked("login:y")
+    now[0] = 61
+    assert not throttle.blocked("login:x")
+
+    c = client()
+    token = csrf(c.get("/login").text)
+    statuses = [
+        c.post("/login", data={"login": "region", "password": "guess", "csrf": token}).status_code for _ in range(6)
+    ]
+    assert statuses == [401] * 5 + [429]
+    assert c.post("/login", data={"login": "region", "password": PASSWORD, "csrf": token}).status_code == 429
+
+
 @pytest.mark.parametrize(
     ("login", "home"),
     [("region", "/region/RU-YEV"), ("muni1", "/region/RU-YEV/municipality/mun-01"), ("federal", "/federal"),
@@ -129,7 +149,11 @@ def test_rounds_report_deficit_map_and_passport_status() -> None:
     deficits = c.get("/region/RU-YEV/deficits").text
     assert "Работа с цифровыми образовательными платформами" in deficits and "30,0 % (30 из 100)" in deficits
     assert "городской округ «Город Биробиджан»" in deficits
-    assert "возвращён на доработку" in c.get("/region/RU-YEV/passport").text
+    passport = c.get("/region/RU-YEV/passport").text
+    assert "возвращён на доработку" in passport and "Уточнить раздел 4" in passport and "10.07.2026" in passport
+    assert "представлено 05.07.2026 (roiv-yev)" in passport  # the financing section's stated completeness
+    sheet = load_workbook(io.BytesIO(c.get("/region/RU-YEV/passport?round=2026-1&format=xlsx").content)).active
+    assert sheet["B3"].value == "05.12.2026"
     other = signed_in("other")
     assert other.get("/region/RU-YEV/rounds/2026-1/report.docx").status_code == 403
     assert "ещё нет" in other.get("/region/RU-KYA/deficits").text  # no rounds offered for this region
@@ -142,6 +166,8 @@ def test_federal_table_comes_from_the_feed() -> None:
     rows = list(sheet.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == ["Еврейская автономная область", "Красноярский край"]
     assert rows[1][2:4] == (12345, 20000)
+    assert rows[1][-2:] == ("1 из 2", "возвращён на доработку с замечаниями")  # the rounds' summary from the feed
+    assert rows[2][-2:] == ("—", "—")
 
 
 def test_exports_equal_the_indicators() -> None:

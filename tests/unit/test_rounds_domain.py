@@ -385,3 +385,19 @@ def test_russian_number_and_date_formats():
         and points(0.1) == "+10,0\u00a0п.\u00a0п."
     )
     assert day(date(2026, 12, 5)) == "05.12.2026"
+
+
+def test_a_passport_without_submissions_says_which_sections_are_missing():
+    document = build_passport(state_of([org("s1", muni="m1"), reg(1)]), D2, [], [], ())
+    by = {c.section: c for c in document.completeness}
+    assert len(by) == 12 and by["staff"].status == "complete"
+    missing = {k for k, c in by.items() if c.status == "missing"}
+    assert missing == {
+        "financing",
+        "students_results",
+        "information_resources",
+        "mms_staff",
+        "methodical_associations",
+        "internship_sites",
+    }
+    assert all(by[k].note for k in missing) and document.internship_sites and document.internship_sites.note

@@ -13,3 +13,28 @@ def test_batch_size_defaults_per_service_and_yields_to_the_environment_and_the_c
     monkeypatch.setenv("RSNMS_BATCH_MAX_RECORDS", "50")
     assert Settings(service="indicators").batch_max_records == Settings(service="routes").batch_max_records == 50
     assert Settings(service="indicators", batch_max_records=7).batch_max_records == 7
+
+
+def test_traces_are_exported_to_the_endpoint_the_settings_name(monkeypatch):
+    from opentelemetry.exporter.otlp.proto.http import trace_exporter
+    from opentelemetry.sdk.trace.export import SpanExportResult
+
+    from rsnms_runtime.telemetry import configure_tracing
+
+    endpoints: list[str] = []
+
+    class Exporter:
+        def __init__(self, endpoint: str) -> None:
+            endpoints.append(endpoint)
+
+        def export(self, spans: object) -> SpanExportResult:
+            return SpanExportResult.SUCCESS
+
+        def shutdown(self) -> None:
+            pass
+
+    monkeypatch.setattr(trace_exporter, "OTLPSpanExporter", Exporter)
+    settings = Settings.from_env({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318/"}, service="routes")
+    configure_tracing(settings.service, otlp_endpoint=settings.otel_exporter_otlp_endpoint).shutdown()
+    configure_tracing("routes").shutdown()  # no endpoint: no exporter
+    assert endpoints == ["http://collector:4318/v1/traces"]

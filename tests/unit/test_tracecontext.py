@@ -113,12 +113,11 @@ def _spans_for(provider: TracerProvider, traceparents: list[str | None]):
     )
     topic = "rsnms.registry.facts"
     events = [educator_registered("RU-TST", n) for n in range(len(traceparents))]
-    fresh = [Incoming(e, topic, 0, n, e.to_bytes()) for n, e in enumerate(events)]
-    records = {
-        (topic, 0, n): SimpleNamespace(headers=[("traceparent", tp.encode())] if tp else [])
-        for n, tp in enumerate(traceparents)
-    }
-    spans = consumer._apply_spans(fresh, records, 0)
+    fresh = [
+        Incoming(e, topic, 0, n, e.to_bytes(), SimpleNamespace(headers=[("traceparent", tp.encode())] if tp else []))
+        for n, (e, tp) in enumerate(zip(events, traceparents, strict=True))
+    ]
+    spans = consumer.spans_for(fresh, 0)
     recording = [spans[str(e.event_id)].is_recording() for e in events]
     for span in spans.values():
         span.end()

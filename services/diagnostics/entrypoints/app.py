@@ -14,18 +14,27 @@ from rsnms_runtime.settings import Settings
 from services.diagnostics.adapters.store import JournalDiagnosisRepository
 from services.diagnostics.config import frameworks_from_settings
 from services.diagnostics.domain.framework import Frameworks
+from services.diagnostics.repository import DiagnosisRepository
 from services.diagnostics.service import DiagnosticsService
 from services.diagnostics.settings import DiagnosticsSettings
 
 
 def build(
-    settings: Settings | None = None, frameworks: Frameworks | None = None, **runtime_options: Any
+    settings: Settings | None = None,
+    frameworks: Frameworks | None = None,
+    *,
+    repository: DiagnosisRepository | None = None,
+    **runtime_options: Any,
 ) -> ServiceRuntime:
-    """The service's runtime, ready to start (`runtime.start()` or `serve(runtime.app(), ...)`)."""
+    """The service's runtime, ready to start (`runtime.start()` or `serve(runtime.app(), ...)`);
+    `repository` (default: MongoDB) is for tests to inject."""
     settings = (settings or DiagnosticsSettings()).as_(DiagnosticsSettings)
     runtime = ServiceRuntime(settings, **runtime_options)
     frameworks = frameworks or frameworks_from_settings(settings)
-    repository = JournalDiagnosisRepository(runtime.db)
+    if repository is None:
+        journal = JournalDiagnosisRepository(runtime.db)
+        runtime.on_assigned(journal.reload)
+        repository = journal
     service = DiagnosticsService(repository, frameworks)
     runtime.log.info(
         "competency_frameworks",
@@ -34,7 +43,6 @@ def build(
             fid: sum(len(a.competencies) for a in f.areas.values()) for fid, f in sorted(frameworks.by_id.items())
         },
     )
-    runtime.on_assigned(repository.reload)
     runtime.consume([str(Topic.DIAGNOSTIC_RESULTS)], service.handle)
     runtime.emits(Topic.DEFICITS, Topic.DEAD_LETTER)
     return runtime

@@ -2,8 +2,7 @@
 
 Each folded batch *appends* what it learned: `state_journal` gets the batch's partial
 records (one entry per touched entity, at most `CHUNK` entries per document, packed into
-one compressed binary field: FerretDB handles that about 25 times faster than the same
-entries as nested documents, see `rsnms_runtime.mongo.pack`) and
+one compressed binary field, see `rsnms_runtime.mongo.pack`) and
 `position_journal` one small document with the Kafka positions the batch moved. Nothing is
 ever updated in place. A reader joins all entries of an entity (`domain.fold.join`), which
 gives the same record in any order, with duplicates, and whichever instance wrote them, so
@@ -11,8 +10,8 @@ several instances, a replayed batch or a stale writer after a rebalance cannot l
 double anything. Positions are the maximum per partition.
 
 Why a journal: FerretDB v1 answers every replace or update, even one addressed by `_id`, with
-a scan of the collection (about 24 ms at 5,000 documents, growing with the collection), and
-bulk upserts stall; inserts cost the same at any size. On a real MongoDB the per-entity
+a scan of the collection, and bulk upserts stall; inserts cost the same at any size
+(docs/decisions/runtime-costs.md, packed-journals.md). On a real MongoDB the per-entity
 replace of the earlier design would be fine too; the journal is correct on both.
 
 `compact()` folds the journal into one entry per entity (insert first, then delete what it
@@ -37,17 +36,8 @@ from services.indicators.repository import EntityKey, Positions
 log = get_logger(__name__)
 #: entries per journal document (a batch of 2,000 educators stays far below 16 MB)
 CHUNK = 2000
-#: the collections of the layouts before the journal (one document per entity), no longer read
-EARLIER_COLLECTIONS = (
-    "entities",
-    "educators",
-    "organizations",
-    "programs",
-    "support_staff",
-    "management_teams",
-    "cnppm_staff",
-    "roadmap_items",
-)
+#: appends in the journal above which `settle` compacts it before a full load
+COMPACT_AFTER = 64
 
 
 def entry(key: EntityKey, record: Record) -> dict[str, Any]:
@@ -102,16 +92,14 @@ class MongoStateStore:
             _max_into(out, doc["positions"])
         return out
 
-    async def journal_size(self) -> int:
-        return await self._journal.count_documents({})
+    async def settle(self) -> None:
+        """Compact the journal when it has grown long (start-up, rebuild)."""
+        if await self.journal_size() > COMPACT_AFTER:
+            await self.compact()
 
-    async def earlier_layout(self) -> list[str]:
-        present = set(await self._db.list_collection_names())
-        return [
-            name
-            for name in EARLIER_COLLECTIONS
-            if name in present and await self._db[name].find_one({}, {"_id": 1}) is not None
-        ]
+    async def journal_size(self) -> int:
+        """How many documents the journal holds."""
+        return await self._journal.count_documents({})
 
     async def compact(self) -> int:
         """Rewrite the journal as one entry per entity; the number of documents it replaced.
@@ -157,8 +145,9 @@ def _records(state: RegionState) -> Iterable[tuple[EntityKind, str, Record]]:
 
 
 def _entries(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """A journal document's entries (packed, or as nested documents in the earlier layout)."""
-    return unpack(doc["packed"]) if "packed" in doc else doc["entries"]
+    """A journal document's entries."""
+    entries: list[dict[str, Any]] = unpack(doc["packed"])
+    return entries
 
 
 def _join_entries(states: dict[str, RegionState], entries: Iterable[dict[str, Any]]) -> None:

@@ -22,6 +22,7 @@ from services.indicators.domain.labels import (
     STUDENTS_RESULTS_NOTE,
 )
 from services.indicators.domain.records import EducatorRecord, RegionState
+from services.indicators.domain.sections import with_submissions
 from services.indicators.domain.targets import PROVIDERS
 
 
@@ -135,10 +136,13 @@ def build_passport(
     positions: Iterable[KafkaPosition],
     information_resources: Sequence[str] = (),
 ) -> PassportDocument:
-    """The passport document of the region's state as of `as_of`."""
+    """The passport document of the region's state as of `as_of`, with every section the events
+    cannot supply present and marked missing, and the completeness of each (a monitoring round's
+    passport fills them from the submissions: `sections.with_submissions`)."""
     d = as_of
     active = [e for e in state.educators.values() if e.active_on(d)]
-    return PassportDocument(
+    orgs = state.facts("organization")
+    document = PassportDocument(
         title=PASSPORT_TITLE,
         region=state.region,
         as_of=d,
@@ -156,4 +160,10 @@ def build_passport(
         students_results=_section("students_results", figures={"correlation": None}, note=STUDENTS_RESULTS_NOTE),
         roadmap=roadmap_section(state, d),
         kafka_positions=tuple(sorted(positions, key=lambda p: (p.topic, p.partition))),
+    )
+    return with_submissions(
+        document,
+        (),
+        {o.municipality_id for o in orgs.values()},
+        {oid for oid, o in orgs.items() if o.kind == "internship_site"},
     )

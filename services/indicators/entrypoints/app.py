@@ -18,7 +18,7 @@ import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -34,9 +34,10 @@ from services.indicators.config import IndicatorsConfig
 from services.indicators.domain.labels import INDICATOR_TITLES, INDICATOR_UNITS, NO_TARGET
 from services.indicators.entrypoints.rounds_http import route_rounds
 from services.indicators.live import LiveTables
+from services.indicators.repository import Stores
 from services.indicators.rounds_service import RoundsService
 from services.indicators.rounds_wiring import rounds_store, subscribe_governance, wire_rounds
-from services.indicators.service import HeapKeeper, IndicatorsService
+from services.indicators.service import HeapKeeper, IndicatorsService, utc_now
 from services.indicators.settings import IndicatorsSettings
 
 #: not Topic.PROGRESS: progress counts once the routes service accepted it (on Topic.ROUTES), so a
@@ -117,13 +118,28 @@ async def _forever(what: str, step: Callable[[], Awaitable[None]], runtime: Serv
             await asyncio.sleep(RETRY_AFTER_S)
 
 
+class IndicatorsRuntime(ServiceRuntime):
+    """The runtime with the indicators service's use cases (for the HTTP routes, the CLI, tests and
+    benchmarks)."""
+
+    indicators: IndicatorsService
+    take_snapshot: Callable[..., Awaitable[PassportSnapshot]]
+    rounds: RoundsService
+
+
 def build(
-    settings: Settings | None = None, config: IndicatorsConfig | None = None, **runtime_options: Any
-) -> ServiceRuntime:
+    settings: Settings | None = None,
+    config: IndicatorsConfig | None = None,
+    *,
+    stores: Stores | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    **runtime_options: Any,
+) -> IndicatorsRuntime:
+    """The service on its runtime; `stores` (default: MongoDB) and `clock` are for tests to inject."""
     settings = (settings or IndicatorsSettings()).as_(IndicatorsSettings)
-    runtime = ServiceRuntime(settings, **runtime_options)
+    runtime = IndicatorsRuntime(settings, **runtime_options)
     config = config or IndicatorsConfig.from_settings(settings)
-    store = IndicatorStore(runtime.db)
+    store: Stores = stores or IndicatorStore(runtime.db)
     service = IndicatorsService(
         store.state,
         store.tables,
@@ -131,9 +147,10 @@ def build(
         config.targets,
         config.resources,
         LiveTables(config.table_debounce_s),
+        now=clock,
         heap=HeapKeeper(),
     )
-    runtime.indicators = service  # type: ignore[attr-defined]  # for tests, benchmarks and the CLI
+    runtime.indicators = service
 
     async def publish_tables() -> None:
         await service.live.wait()
@@ -152,7 +169,7 @@ def build(
             await runtime.publisher.publish(event)
         return snap
 
-    runtime.take_snapshot = take_snapshot  # type: ignore[attr-defined]  # for tests and the CLI
+    runtime.take_snapshot = take_snapshot
 
     async def periodic_snapshots() -> None:
         await asyncio.sleep(config.snapshot_interval_s)
@@ -179,7 +196,7 @@ def build(
     runtime.on_shutdown(stop)
     governance = rounds_store(runtime)
     rounds = RoundsService(service, governance, config.targets, config.resources, config.rounds)
-    runtime.rounds = rounds  # type: ignore[attr-defined]  # for tests
+    runtime.rounds = rounds
     runtime.consume(
         [str(t) for t in INPUTS],
         wire_rounds(runtime, service.handle, rounds, governance, _forever, config.round_revise_s),

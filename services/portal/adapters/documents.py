@@ -16,7 +16,7 @@ from contracts import PassportSnapshot
 from services.portal.domain import formats
 from services.portal.domain.labels import BREAKDOWN_TITLES, FIGURE_TITLES, SHARE_FIGURES, VALUE_TITLES
 from services.portal.domain.report import Report
-from services.portal.domain.views import SECTION_KEYS, region_values, snapshot_table
+from services.portal.domain.views import region_values, section_keys, snapshot_table
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 THIN = Side(style="thin", color="999999")
@@ -44,7 +44,7 @@ def passport_xlsx(snapshot: PassportSnapshot, region_name: str, titles: dict[str
     ws.append(["Версия", snapshot.version])
     ws.append(["Идентификатор", snapshot.snapshot_id])
     ws.append([])
-    for key in SECTION_KEYS:
+    for key in section_keys(doc):
         section = getattr(doc, key)
         ws.append([section.title])
         row = ws.max_row

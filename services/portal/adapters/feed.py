@@ -17,7 +17,7 @@ from rsnms_runtime.logging import get_logger
 from services.portal.domain.board import Board
 
 TOPICS = (str(Topic.AGGREGATES), str(Topic.PASSPORTS), str(Topic.REGISTRY_FACTS))
-WANTED = {"IndicatorsPublished", "PassportSnapshotTaken", "OrganizationRegistered"}
+WANTED = {"IndicatorsPublished", "PassportSnapshotTaken", "OrganizationRegistered", "RoundsSummaryPublished"}
 
 log = get_logger("rsnms.portal.feed")
 

@@ -100,6 +100,10 @@ class IndicatorsClient:
             )
         return self._rounds[key]
 
+    async def round_passport(self, region: str, round_id: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = await self._optional_json("/rounds/passport", region=region, round=round_id)
+        return found
+
     async def round_report(self, region: str, round_id: str) -> dict[str, Any] | None:
         found: dict[str, Any] | None = await self._optional_json("/rounds/report", region=region, round=round_id)
         return found

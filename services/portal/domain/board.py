@@ -1,6 +1,7 @@
 """What the portal knows from the feed it subscribes to: the latest indicator table of every
 region (rsnms.indicators.aggregates), the latest passport snapshot (rsnms.indicators.passports)
-and the organizations' titles (rsnms.registry.facts). Folding is pure and idempotent: an older
+the organizations' titles (rsnms.registry.facts) and the rounds' summaries (counts only, on the
+aggregates). Folding is pure and idempotent: an older
 table never replaces a newer one, so a replay of the feed from its beginning ends in the same state."""
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from contracts import (
     OrganizationRegistered,
     PassportSnapshot,
     PassportSnapshotTaken,
+    RoundsSummary,
+    RoundsSummaryPublished,
 )
 
 
@@ -32,6 +35,7 @@ class Board:
     tables: dict[str, IndicatorTable] = field(default_factory=dict)
     passports: dict[str, PassportSnapshot] = field(default_factory=dict)
     organizations: dict[str, dict[str, Organization]] = field(default_factory=dict)
+    rounds: dict[str, RoundsSummary] = field(default_factory=dict)
 
     def apply(self, events: Iterable[Event]) -> set[str]:
         """Fold events in; returns the regions whose figures changed."""
@@ -50,6 +54,11 @@ class Board:
                     held_snap.taken_at,
                 ):
                     self.passports[event.region] = snap
+                    changed.add(event.region)
+            elif isinstance(event, RoundsSummaryPublished):
+                summary, held_summary = event.payload, self.rounds.get(event.region)
+                if held_summary is None or summary.computed_at >= held_summary.computed_at:
+                    self.rounds[event.region] = summary
                     changed.add(event.region)
             elif isinstance(event, OrganizationRegistered):
                 p = event.payload

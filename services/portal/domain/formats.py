@@ -55,7 +55,7 @@ def indicator_target(indicator: str, target: float | None) -> str:
     return "≥" + NBSP + percent(target, 0)
 
 
-STATUS_TITLES = {True: "выполнено", False: "не выполнено", None: "нет цели"}
+STATUS_TITLES = {True: "выполнено", False: "не выполнено", None: "—"}
 
 
 def status(target_met: bool | None) -> str:

@@ -4,10 +4,10 @@ labels and formats. Every figure is the indicators service's; nothing is recompu
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from contracts import IndicatorTable, IndicatorValue, PassportSection, PassportSnapshot
+from contracts import IndicatorTable, IndicatorValue, PassportDocument, PassportSection, PassportSnapshot
 from services.portal.domain import formats
 from services.portal.domain.labels import BREAKDOWN_TITLES, FIGURE_TITLES, SHARE_FIGURES, VALUE_TITLES
 
@@ -126,9 +126,14 @@ class SectionView:
     note: str | None
     filled: int
     expected: int
+    #: the indicators service's own measure (rounds' passports), with where the section comes from
+    share: float | None = None
+    origin: str = ""
 
     @property
     def completeness(self) -> float:
+        if self.share is not None:
+            return self.share
         return self.filled / self.expected if self.expected else 1.0
 
 
@@ -170,9 +175,31 @@ def section_view(key: str, section: PassportSection) -> SectionView:
     return SectionView(key, section.title, figures, breakdown, section.items, section.note, filled, expected)
 
 
+#: sections a round's passport adds (submitted by the ministry or the ИРО; None in periodic snapshots)
+SUBMITTED_SECTION_KEYS = ("mms_staff", "methodical_associations", "internship_sites")
+ORIGIN_TITLES = {"events": "по событиям", "submission": "представлено", "configuration": "конфигурация", "none": "нет"}
+
+
+def section_keys(doc: PassportDocument) -> list[str]:
+    return [*SECTION_KEYS, *(k for k in SUBMITTED_SECTION_KEYS if getattr(doc, k, None) is not None)]
+
+
 def passport_sections(snapshot: PassportSnapshot) -> list[SectionView]:
+    """The sections of a passport; where the document states its completeness (a round's passport),
+    that measure and the section's origin are shown instead of the count of filled figures."""
     doc = snapshot.document
-    return [section_view(k, getattr(doc, k)) for k in SECTION_KEYS]
+    stated = {c.section: c for c in doc.completeness}
+    out = []
+    for key in section_keys(doc):
+        view = section_view(key, getattr(doc, key))
+        c = stated.get(key)
+        if c is not None:
+            origin = ORIGIN_TITLES.get(c.source, c.source)
+            if c.submitted_on:
+                origin += f" {formats.day(c.submitted_on)}" + (f" ({c.submitted_by})" if c.submitted_by else "")
+            view = replace(view, share=c.completeness, origin=origin)
+        out.append(view)
+    return out
 
 
 def snapshot_table(snapshot: PassportSnapshot) -> IndicatorTable:

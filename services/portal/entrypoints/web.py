@@ -31,6 +31,7 @@ from services.portal.domain.access import Forbidden, Role, User
 from services.portal.domain.board import Board
 from services.portal.domain.directory import Directory
 from services.portal.domain.report import analytical_report
+from services.portal.domain.throttle import Throttle
 from services.portal.domain.uploads import TEMPLATES, Checked
 from services.portal.domain.views import (
     INDICATOR_ORDER,
@@ -134,6 +135,7 @@ class RecentUploads:
 def routes(pages: Pages) -> list[Route]:
     t = templates()
     recent = RecentUploads()
+    throttle = Throttle(time.monotonic)
 
     def render(request: Request, template: str, status: int = 200, /, **ctx: Any) -> HTMLResponse:
         try:
@@ -194,6 +196,11 @@ def routes(pages: Pages) -> list[Route]:
         )
         return [(f"тур {r['round_id']}", t) for r, t in zip(closed[-last:], found, strict=True) if t is not None]
 
+    def report_names(region: str) -> rounds.Names:
+        """Municipality codes and competency ids of a round's report, by name."""
+        municipalities = dict(pages.directory.municipalities.get(region, {}))
+        return rounds.Names({**pages.competencies, **municipalities})
+
     def org_name(region: str) -> Callable[[str], str]:
         return lambda oid: pages.board.organization_title(region, oid)
 
@@ -209,7 +216,22 @@ def routes(pages: Pages) -> list[Route]:
             form = await check_csrf(request)
         except Forbidden:
             return render(request, "login.html", 403, error="Сессия устарела, повторите вход.", next="/")
-        user = await asyncio.to_thread(pages.accounts.verify, str(form.get("login", "")), str(form.get("password", "")))
+        login_name = str(form.get("login", ""))
+        keys = (f"login:{login_name}", f"address:{request.client.host if request.client else ''}")
+        if throttle.blocked(*keys):
+            return render(
+                request,
+                "login.html",
+                429,
+                error="Слишком много неудачных попыток входа. Повторите через 15 минут.",
+                next="/",
+                oidc=pages.oidc_title,
+            )
+        user = await asyncio.to_thread(pages.accounts.verify, login_name, str(form.get("password", "")))
+        if user is None:
+            throttle.failed(*keys)
+        else:
+            throttle.succeeded(*keys)
         if user is None:
             return render(
                 request,
@@ -332,26 +354,35 @@ def routes(pages: Pages) -> list[Route]:
     async def passport(request: Request, user: User) -> Response:
         region = request.path_params["region"]
         access.require(access.can_see_region(user, region), region)
-        snap = await pages.indicators.latest_passport(region)
+        listing = await pages.indicators.rounds(region) or []
+        wanted = request.query_params.get("round", "")
+        latest = (
+            next((r for r in listing if r["round_id"] == wanted and r.get("versions")), None)
+            if wanted
+            else rounds.latest_closed(listing)
+        )
+        # a closed round's passport (with the sections submitted and its life), else the latest snapshot
+        found = await pages.indicators.round_passport(region, latest["round_id"]) if latest else None
+        snap = rounds.round_passport(found) if found else await pages.indicators.latest_passport(region)
         fmt = request.query_params.get("format")
         if fmt == "xlsx":
             if snap is None:
                 return PlainTextResponse("Паспорт ещё не сформирован", 404)
             body = documents.passport_xlsx(snap, pages.directory.region(region), await pages.indicators.titles(region))
+            name = f"pasport-{region}" + (f"-{latest['round_id']}" if found and latest else "")
             return Response(
-                body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="pasport-{region}.xlsx"'}
+                body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'}
             )
-        sections = passport_sections(snap) if snap else []
-        latest = rounds.latest_closed(await pages.indicators.rounds(region) or [])
-        status = rounds.PASSPORT_STATUS_TITLES.get(latest["passport_status"], "—") if latest else None
         return render(
             request,
             "passport.html",
             region=region,
             snap=snap,
-            sections=sections,
-            passport_status=status,
-            latest=latest,
+            sections=passport_sections(snap) if snap else [],
+            passport_status=rounds.PASSPORT_STATUS_TITLES.get(found["status"], found["status"]) if found else None,
+            history=rounds.passport_history(found) if found else [],
+            latest=latest if found else None,
+            rounds_with_passports=[r for r in listing if r.get("versions")],
             live=region,
         )
 
@@ -424,7 +455,7 @@ def routes(pages: Pages) -> list[Route]:
         doc = await pages.indicators.round_report(region, round_id)
         if doc is None:
             return render(request, "message.html", 404, title="Нет такого тура", text=f"Тур «{round_id}» не найден.")
-        report_doc = rounds.round_report(doc)
+        report_doc = rounds.round_report(doc, report_names(region))
         fmt = request.path_params.get("fmt", "html")
         name = f"spravka-{region}-{round_id}-v{doc.get('version', 1)}"
         if fmt == "docx":
@@ -487,7 +518,8 @@ def routes(pages: Pages) -> list[Route]:
         for region in pages.board.regions():
             table = pages.board.tables[region]
             values: dict[str, IndicatorValue] = {v.indicator: v for v in table.values if v.scope_kind == "region"}
-            rows.append((region, pages.directory.region(region), table, values))
+            summary = rounds.federal_rounds(pages.board.rounds.get(region))
+            rows.append((region, pages.directory.region(region), table, values, summary))
         rows.sort(key=lambda r: r[1])
         fmt = request.query_params.get("format")
         if fmt in ("csv", "xlsx"):
@@ -495,12 +527,13 @@ def routes(pages: Pages) -> list[Route]:
                 f"{k} {part}" for k in INDICATOR_ORDER for part in ("числ.", "знам.", "знач.")
             ]
             data: list[list[Any]] = []
-            for _, name, tb, vals in rows:
+            header += ["Туры (закрыто из объявленных)", "Паспорт последнего закрытого тура"]
+            for _, name, tb, vals, summary in rows:
                 line: list[Any] = [name, formats.day(tb.as_of)]
                 for k in INDICATOR_ORDER:
                     v = vals.get(k)
                     line += [v.numerator, v.denominator, v.value] if v else ["", "", ""]
-                data.append(line)
+                data.append([*line, summary[0], summary[1]])
             return export("federalnaya-tablica", header, data, fmt)
         return render(request, "federal.html", rows=rows, live="*")
 

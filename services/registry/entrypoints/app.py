@@ -14,11 +14,15 @@ from services.registry.service import RegistryService
 from services.registry.settings import RegistrySettings
 
 
-def build(settings: Settings | None = None, **runtime_options: Any) -> ServiceRuntime:
+def build(
+    settings: Settings | None = None, *, store: RegistryStore | None = None, **runtime_options: Any
+) -> ServiceRuntime:
+    """The service on its runtime; `store` (default: MongoDB) is for tests to inject."""
     runtime = ServiceRuntime((settings or RegistrySettings()).as_(RegistrySettings), **runtime_options)
-    store = RegistryStore(runtime.db)
+    if store is None:
+        store = RegistryStore(runtime.db)
+        runtime.on_assigned(store.reload)
     service = RegistryService(store)
-    runtime.on_assigned(store.reload)
     runtime.consume([str(Topic.REGISTRY_SUBMITTED)], service.handle)
     runtime.emits(Topic.REGISTRY_FACTS, Topic.DEAD_LETTER)
     return runtime

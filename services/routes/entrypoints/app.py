@@ -13,21 +13,28 @@ from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.routes.adapters.store import RoutesStore
 from services.routes.domain.config import RoutePolicy
-from services.routes.service import RoutesService
+from services.routes.service import RoutesService, Store
 from services.routes.settings import RoutesSettings, route_policy
 
 INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.PROGRESS)
 
 
 def build(
-    settings: Settings | None = None, policy: RoutePolicy | None = None, **runtime_options: Any
+    settings: Settings | None = None,
+    policy: RoutePolicy | None = None,
+    *,
+    store: Store | None = None,
+    **runtime_options: Any,
 ) -> ServiceRuntime:
+    """The service on its runtime; `store` (default: MongoDB) is for tests to inject."""
     settings = (settings or RoutesSettings()).as_(RoutesSettings)
     runtime = ServiceRuntime(settings, **runtime_options)
-    store = RoutesStore(runtime.db)
+    if store is None:
+        journal = RoutesStore(runtime.db)
+        runtime.on_assigned(journal.reload)
+        store = journal
     titles = competency_titles(settings.competency_frameworks)
     service = RoutesService(store, policy or route_policy(settings), titles)
-    runtime.on_assigned(store.reload)
     runtime.consume([str(t) for t in INPUTS], service.handle)
     runtime.emits(Topic.ROUTES, Topic.DEAD_LETTER)
     return runtime

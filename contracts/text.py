@@ -1,0 +1,49 @@
+"""Text hygiene of the contracts: control characters other than ordinary whitespace (tab, line
+feed, carriage return) are refused in every text field — a null byte in a title, an escape
+sequence, a C1 control — with the field named; every other Unicode character is kept as sent."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+#: C0 controls but tab, LF and CR; DEL; C1 controls
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: what in a JSON document's bytes may be such a character (escaped, or raw DEL / C1 in UTF-8).
+#: It also matches allowed escapes (\u0009) and escaped backslashes (\\u0000): a match only sends
+#: the decoded document through `find_control`, which decides
+MAYBE_CONTROL = re.compile(rb"\\u00[01189][0-9a-fA-F]|\\u007[fF]|\\[bf]|\x7f|\xc2[\x80-\x9f]")
+
+
+def find_control(value: Any, where: str = "") -> str | None:
+    """The refusal for the first control character in `value` (strings, dict keys and values,
+    lists), naming where it is; None if there is none."""
+    if isinstance(value, str):
+        found = CONTROL.search(value)
+        if found:
+            return (
+                f"{where or '(root)'}: control character U+{ord(found.group()):04X} is not allowed in text"
+                " (only tab, line feed and carriage return)"
+            )
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            refusal = find_control(key, path) or find_control(item, path)
+            if refusal:
+                return refusal
+    elif isinstance(value, (list, tuple)):
+        for n, item in enumerate(value):
+            refusal = find_control(item, f"{where}.{n}" if where else str(n))
+            if refusal:
+                return refusal
+    return None
+
+
+def raw_control(raw: bytes | str, doc: Any) -> str | None:
+    """`find_control` of a decoded JSON document, run only when its bytes may hold a control
+    character (a regular expression over the bytes is far cheaper than walking every event)."""
+    data = raw.encode() if isinstance(raw, str) else raw
+    if MAYBE_CONTROL.search(data) is None:
+        return None
+    return find_control(doc)

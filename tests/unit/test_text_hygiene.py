@@ -1,0 +1,72 @@
+"""Text hygiene of the contracts (issue 12 item 5): a control character other than tab, line feed
+and carriage return in any text field is refused with a clear `invalid` reason naming the field,
+whether the event is decoded from bytes or built in Python; Unicode is kept as sent."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from contracts import ContractError, DeadLetter, ProgramRegistered, decode_event
+from tests.support.routes import ev, program
+
+EVENT = ev(ProgramRegistered, program("p1", ["digital_platforms"]))
+
+
+def _with(field: str, value: str) -> bytes:
+    doc = json.loads(EVENT.to_bytes())
+    doc["payload"][field] = value
+    return json.dumps(doc, ensure_ascii=False).encode()
+
+
+def _text_field() -> str:
+    return "title"
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9f", "\x0b", "\x0c"])
+def test_a_control_character_in_a_text_field_is_refused_naming_the_field(char):
+    field = _text_field()
+    with pytest.raises(ContractError) as refused:
+        decode_event(_with(field, f"Школа{char}№ 5"))
+    assert refused.value.kind == "invalid"
+    assert f"payload.{field}" in refused.value.detail
+    assert f"U+{ord(char):04X}" in refused.value.detail
+
+
+def test_raw_and_escaped_forms_are_both_refused_and_ordinary_whitespace_and_unicode_kept():
+    field = _text_field()
+    raw = _with(field, "a\x7fb")
+    assert b"\x7f" in raw  # DEL is legal unescaped in JSON
+    with pytest.raises(ContractError):
+        decode_event(raw)
+    escaped = _with(field, "a\u0000b").replace(b"\\u0000", b"\\u0000")
+    with pytest.raises(ContractError):
+        decode_event(escaped)
+    kept = "Гимназия «Эрудит»\tкорпус 2\nрусский ё 🎓 \\u0000 \u2028 конец"
+    event = decode_event(_with(field, kept))
+    assert event.payload.model_dump()[field] == kept
+
+
+def test_an_event_built_in_python_is_refused_too():
+    event = EVENT
+    field = _text_field()
+    with pytest.raises(ValidationError, match=f"{field}: control character U\\+0000"):
+        type(event.payload).model_validate({**event.payload.model_dump(), field: "x\x00y"})
+
+
+def test_dead_letters_about_bad_input_stay_readable():
+    letter = DeadLetter.model_validate(
+        {
+            "error_kind": "invalid",
+            "error": "old letter \x00",
+            "consumer": "registry",
+            "topic": "t",
+            "partition": 0,
+            "offset": 1,
+            "original_b64": "",
+            "failed_at": "2026-01-01T00:00:00Z",
+        }
+    )
+    assert letter.error.endswith("\x00")

@@ -62,14 +62,16 @@ from rsnms_runtime.kafka import event_headers
 from rsnms_runtime.localstack import ROOT
 from rsnms_runtime.partitions import topic_partitions
 from rsnms_runtime.sources import signed_headers
+from services.indicators.entrypoints.app import INPUTS as INDICATORS_INPUTS
+from services.routes.entrypoints.app import INPUTS as ROUTES_INPUTS
 
 SERVICES = ("registry", "diagnostics", "routes", "indicators")
 #: the topics each service's consumer group reads
 INPUTS = {
     "registry": (str(Topic.REGISTRY_SUBMITTED),),
     "diagnostics": (str(Topic.DIAGNOSTIC_RESULTS),),
-    "routes": (str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.PROGRESS)),
-    "indicators": (str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES), str(Topic.PROGRESS)),
+    "routes": tuple(str(t) for t in ROUTES_INPUTS),
+    "indicators": tuple(str(t) for t in INDICATORS_INPUTS),
 }
 AS_OF = date(2025, 11, 30)
 #: sizes of the demo generator: quick ~1,200 inbound events, region ~85,000 (one large region),

@@ -236,6 +236,9 @@ async def redrive(settings: Settings, refs: Sequence[str] | None, consumer: str 
             if letter is None:
                 print(f"{ref}: no such dead letter", file=sys.stderr)
                 continue
+            if letter.original_truncated:
+                print(f"{ref}: the letter keeps only a part of the original (at {letter.position})", file=sys.stderr)
+                continue
             claim = await ops.update_one(
                 {"_id": ref}, {"$setOnInsert": {"at": datetime.now(UTC), "topic": letter.topic}}, upsert=True
             )

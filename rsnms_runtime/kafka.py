@@ -279,6 +279,10 @@ def subscribe_batch(
         # events of one entity (same key, same partition number) are folded by one owner
         partition_assignment_strategy=(RangePartitionAssignor,),
         max_records=settings.batch_max_records,
+        # how long the broker waits for a member to rejoin during a rebalance: longer than a
+        # revocation may wait for the batch in flight to commit (aiokafka's default is the 10 s
+        # session timeout, after which the member is dropped and its commit refused)
+        rebalance_timeout_ms=int((GRACEFUL_TIMEOUT_S + 15) * 1000),
         batch_timeout_ms=settings.batch_timeout_ms,
         decoder=_raw_body,
         title=f"{','.join(topics)}:{settings.service}",

@@ -221,6 +221,8 @@ PERSONAL_FIELD = re.compile(
     r"snils|e_?mail|phone|telephone|mobile|passport|birth_?date|address)($|_)",
     re.I,
 )
+#: the паспорт ДППО (the region's document, never a person's passport) and its lifecycle
+DPPO_PASSPORT_FIELD = re.compile(r"^passport_(status|version|round|state|approved_on|sent_on|accepted_on|returned_on)$")
 EMAIL = re.compile(rb"[\w.+-]{1,64}@[\w-]{1,63}\.[a-z]{2,}", re.I)  # bounded: no quadratic scans
 PHONE = re.compile(rb"(\+7|\b8)[\s-]?\(?\d{3}\)?[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}\b")
 
@@ -254,7 +256,8 @@ def _scan(where: str, blob: bytes, doc: Any, forms: dict[bytes, str], found: Fou
             found.snils.append(f"{where}: {snils}")
     for name in _field_names(doc):
         # the паспорт ДППО is the region's passport snapshot, not a person's passport
-        if PERSONAL_FIELD.search(name.rsplit(".", 1)[-1]) and not name.startswith(".passport"):
+        last = name.rsplit(".", 1)[-1]
+        if PERSONAL_FIELD.search(last) and not (name.startswith(".passport") or DPPO_PASSPORT_FIELD.match(last)):
             found.fields.append(f"{where}: {name}")
     for pattern in (EMAIL, PHONE):
         found.contacts.extend(f"{where}: {m.group().decode(errors='replace')}" for m in pattern.finditer(blob))

@@ -17,6 +17,7 @@ from pymongo import AsyncMongoClient
 
 from contracts import Topic
 from rsnms_runtime.sources import Grant, SourceGate
+from services.registry.adapters.store import RegistryStore
 from services.registry.entrypoints.app import build
 from tests.support.factories import educator_registered, region_code
 from tests.support.kafka import eventually, read_topic
@@ -82,8 +83,8 @@ async def test_an_event_published_with_kcat_as_documented_is_applied_on_the_java
         path.write_bytes(documented.to_bytes())
         await asyncio.to_thread(_kcat, infra, key, str(path), "-X", "partitioner=murmur2_random")
         async with AsyncMongoClient(infra.mongodb) as client:
-            educators = client[f"{prefix}_registry"]["educators"]
-            assert await eventually(lambda: educators.find_one({"_id": f"{region}:{key}"}), timeout=60)
+            registry = RegistryStore(client[f"{prefix}_registry"])
+            assert await eventually(lambda: registry.entity("educators", region, key), timeout=60)
         other = tmp_path / "default.json"
         other.write_bytes(default.to_bytes())
         await asyncio.to_thread(_kcat, infra, key, str(other))  # kcat's default partitioner

@@ -44,7 +44,7 @@ from rsnms_runtime.sources import SourceGate
 from rsnms_runtime.tracecontext import remote_context, standard_propagation, unsampled_parent
 
 if TYPE_CHECKING:
-    from rsnms_runtime.kafka import EventPublisher
+    from rsnms_runtime.kafka import Publisher
     from rsnms_runtime.mongo import ProcessedEvents
 
 log = get_logger("rsnms_runtime.kafka")
@@ -155,7 +155,7 @@ class BatchConsumer:
         self,
         service: str,
         handler: BatchHandler,
-        publisher: EventPublisher,
+        publisher: Publisher,
         ledger: ProcessedEvents,
         tracer: trace.Tracer | None = None,
         gate: SourceGate | None = None,

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterable, Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -42,6 +42,7 @@ __all__ = [
     "EventPublisher",
     "Incoming",
     "Outcome",
+    "Publisher",
     "ensure_topics",
     "event_headers",
     "make_broker",
@@ -115,6 +116,25 @@ def event_headers(event: Event) -> dict[str, str]:
         "event_id": str(event.event_id),
         "schema_version": str(event.schema_version),
     }
+
+
+class Publisher(Protocol):
+    """What a service needs to put events on the bus (port): `EventPublisher` on the broker,
+    an in-memory fake in unit tests."""
+
+    async def publish(self, event: Event, topic: str | None = None) -> None: ...
+
+    async def publish_many(self, events: Sequence[tuple[Event, trace.Span | None]]) -> None: ...
+
+    async def publish_all(
+        self,
+        events: Iterable[Event] | AsyncIterable[Event],
+        inbound: bool = False,
+        window: int = PUBLISH_WINDOW,
+        topic: str | None = None,
+    ) -> int: ...
+
+    async def dead_letter(self, letter: DeadLetter) -> None: ...
 
 
 class EventPublisher:

@@ -27,6 +27,7 @@ from rsnms_runtime.kafka import (
     BatchConsumer,
     BatchHandler,
     EventPublisher,
+    Publisher,
     ensure_topics,
     make_broker,
     subscribe_batch,
@@ -65,10 +66,12 @@ class ServiceRuntime:
         tracer_provider: TracerProvider | None = None,
         gate: SourceGate | None | str = "env",
         around_handler: Callable[[BatchHandler], BatchHandler] | None = None,
+        publisher: Publisher | None = None,
     ):
         """`gate`: the inbound source check; "env" builds it from the settings (RSNMS_SOURCE_KEYS,
         RSNMS_SOURCE_POLICY). `around_handler`: wraps each use case the service consumes with
-        (fault injection in tests)."""
+        (fault injection in tests). `publisher`: where the service's events go (default: the
+        broker's `EventPublisher`; an in-memory fake in unit tests)."""
         self.settings = settings
         self._around_handler = around_handler
         tune_gc()
@@ -80,7 +83,7 @@ class ServiceRuntime:
         self.broker = make_broker(settings, self.tracer_provider)
         self.mongo = connect(settings)
         self.db = database(self.mongo, settings)
-        self.publisher = EventPublisher(self.broker)
+        self.publisher: Publisher = publisher or EventPublisher(self.broker)
         self.ledger = ProcessedEvents(self.db, window=settings.ledger_window)
         self._options = ConsumerOptions(
             retries=RetryPolicy(settings.retry_attempts, max_delay_s=settings.retry_max_delay_s),

@@ -25,6 +25,7 @@ from tests.support.indicators import (
     incoming,
     reg,
 )
+from tests.support.publisher import RecordingPublisher
 
 
 class FakeStores:
@@ -42,14 +43,9 @@ def runtime(monkeypatch):
         app.ServiceRuntime, "consume", lambda self, topics, handler, group_suffix="": seen.setdefault("topics", topics)
     )
     config = IndicatorsConfig(targets=TARGETS, resources=InformationResources(), snapshot_interval_s=0)
-    rt = app.build(Settings(service="indicators"), config, stores=FakeStores(), gate=None)
-    published: list[Any] = []
-
-    async def publish(event, topic=None):
-        published.append(event)
-
-    monkeypatch.setattr(rt.publisher, "publish", publish)
-    rt.seen, rt.published = seen, published
+    publisher = RecordingPublisher()
+    rt = app.build(Settings(service="indicators"), config, stores=FakeStores(), publisher=publisher, gate=None)
+    rt.seen, rt.sent = seen, publisher
     return rt
 
 
@@ -125,7 +121,7 @@ async def test_snapshot_on_demand_is_stored_published_and_then_the_latest(runtim
     assert status == 200
     snap = PassportSnapshot.model_validate(body)
     assert (snap.version, snap.as_of, snap.document.staff.figures["teachers"]) == (1, D, 1)
-    assert [type(e) for e in runtime.published] == [PassportSnapshotTaken] and runtime.published[0].payload == snap
+    assert [type(e) for e in runtime.sent.events] == [PassportSnapshotTaken] and runtime.sent.events[0].payload == snap
     status, body = await call(runtime, "/passports/snapshot", f"region={R}", method="POST")
     assert status == 200 and body["version"] == 2
     status, body = await call(runtime, "/passports/latest", f"region={R}")
@@ -137,7 +133,7 @@ async def test_a_snapshot_needs_post_reading_never_takes_one(runtime, method):
     await runtime.indicators.handle(incoming(reg(1), dx(1)))
     status, _ = await call(runtime, "/passports/snapshot", f"region={R}", method=method)
     assert status == 405
-    assert runtime.published == []
+    assert runtime.sent.events == []
     status, _ = await call(runtime, "/passports/latest", f"region={R}")
     assert status == 404
 
@@ -148,7 +144,7 @@ async def test_an_unknown_region_is_404_in_russian_and_english(runtime, path, me
     status, body = await call(runtime, path, "region=RU-XX", method=method)
     assert status == 404
     assert "неизвестный регион RU-XX" in body["error"] and "unknown region RU-XX" in body["error"]
-    assert runtime.published == []
+    assert runtime.sent.events == []
 
 
 async def test_json_is_utf8_with_cyrillic_unescaped(runtime):

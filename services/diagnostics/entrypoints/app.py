@@ -9,6 +9,7 @@ from typing import Any
 from faststream.asgi import AsgiFastStream
 
 from contracts import Topic
+from rsnms_runtime.kafka import Publisher
 from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.diagnostics.adapters.store import JournalDiagnosisRepository
@@ -24,12 +25,13 @@ def build(
     frameworks: Frameworks | None = None,
     *,
     repository: DiagnosisRepository | None = None,
+    publisher: Publisher | None = None,
     **runtime_options: Any,
 ) -> ServiceRuntime:
     """The service's runtime, ready to start (`runtime.start()` or `serve(runtime.app(), ...)`);
-    `repository` (default: MongoDB) is for tests to inject."""
+    `repository` (default: MongoDB) and `publisher` (default: the broker's) are for tests to inject."""
     settings = (settings or DiagnosticsSettings()).as_(DiagnosticsSettings)
-    runtime = ServiceRuntime(settings, **runtime_options)
+    runtime = ServiceRuntime(settings, publisher=publisher, **runtime_options)
     frameworks = frameworks or frameworks_from_settings(settings)
     if repository is None:
         journal = JournalDiagnosisRepository(runtime.db)

@@ -27,6 +27,7 @@ from faststream.asgi.handlers import HttpHandler
 
 from contracts import PassportSnapshot, Topic
 from contracts.envelope import REGION_PATTERN
+from rsnms_runtime.kafka import Publisher
 from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.indicators.adapters.store import IndicatorStore
@@ -133,11 +134,13 @@ def build(
     *,
     stores: Stores | None = None,
     clock: Callable[[], datetime] = utc_now,
+    publisher: Publisher | None = None,
     **runtime_options: Any,
 ) -> IndicatorsRuntime:
-    """The service on its runtime; `stores` (default: MongoDB) and `clock` are for tests to inject."""
+    """The service on its runtime; `stores` (default: MongoDB), `clock` and `publisher` (default:
+    the broker's) are for tests to inject."""
     settings = (settings or IndicatorsSettings()).as_(IndicatorsSettings)
-    runtime = IndicatorsRuntime(settings, **runtime_options)
+    runtime = IndicatorsRuntime(settings, publisher=publisher, **runtime_options)
     config = config or IndicatorsConfig.from_settings(settings)
     store: Stores = stores or IndicatorStore(runtime.db)
     service = IndicatorsService(

@@ -7,6 +7,7 @@ from typing import Any
 from faststream.asgi import AsgiFastStream
 
 from contracts import Topic
+from rsnms_runtime.kafka import Publisher
 from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.registry.adapters.store import RegistryStore
@@ -15,10 +16,17 @@ from services.registry.settings import RegistrySettings
 
 
 def build(
-    settings: Settings | None = None, *, store: RegistryStore | None = None, **runtime_options: Any
+    settings: Settings | None = None,
+    *,
+    store: RegistryStore | None = None,
+    publisher: Publisher | None = None,
+    **runtime_options: Any,
 ) -> ServiceRuntime:
-    """The service on its runtime; `store` (default: MongoDB) is for tests to inject."""
-    runtime = ServiceRuntime((settings or RegistrySettings()).as_(RegistrySettings), **runtime_options)
+    """The service on its runtime; `store` (default: MongoDB) and `publisher` (default: the
+    broker's) are for tests to inject."""
+    runtime = ServiceRuntime(
+        (settings or RegistrySettings()).as_(RegistrySettings), publisher=publisher, **runtime_options
+    )
     if store is None:
         store = RegistryStore(runtime.db)
         runtime.on_assigned(store.reload)

@@ -9,6 +9,7 @@ from faststream.asgi import AsgiFastStream
 
 from contracts import Topic
 from contracts.competency import competency_titles
+from rsnms_runtime.kafka import Publisher
 from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.routes.adapters.store import RoutesStore
@@ -24,11 +25,13 @@ def build(
     policy: RoutePolicy | None = None,
     *,
     store: Store | None = None,
+    publisher: Publisher | None = None,
     **runtime_options: Any,
 ) -> ServiceRuntime:
-    """The service on its runtime; `store` (default: MongoDB) is for tests to inject."""
+    """The service on its runtime; `store` (default: MongoDB) and `publisher` (default: the
+    broker's) are for tests to inject."""
     settings = (settings or RoutesSettings()).as_(RoutesSettings)
-    runtime = ServiceRuntime(settings, **runtime_options)
+    runtime = ServiceRuntime(settings, publisher=publisher, **runtime_options)
     if store is None:
         journal = RoutesStore(runtime.db)
         runtime.on_assigned(journal.reload)

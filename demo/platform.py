@@ -40,6 +40,7 @@ from demo.rounds import ministry_source, monitoring_rounds
 from rsnms_runtime.kafka import EventPublisher
 from rsnms_runtime.settings import OpsSettings
 from rsnms_runtime.sources import parse_keys
+from services.indicators.domain import russian
 
 ROOT = Path(__file__).resolve().parents[1]
 _FIRST_PORT = OpsSettings().demo_http_port
@@ -139,26 +140,32 @@ async def wait_ready(procs: dict[str, subprocess.Popen[bytes]], timeout: float =
 
 
 def render(table: dict[str, Any]) -> str:
-    lines = [f"Показатели эффективности РСНМС — регион {table['region']}, на {table['as_of']}", ""]
+    """The region's indicators as a table for the terminal, in Russian formats (38,3 %; 05.12.2026)."""
+    as_of = date.fromisoformat(table["as_of"]) if isinstance(table["as_of"], str) else table["as_of"]
+    lines = [f"Показатели эффективности РСНМС — регион {table['region']}, на {russian.day(as_of)}", ""]
     lines.append(f"{'':4}{'Показатель':<78}{'числ.':>8}{'знам.':>8}{'значение':>10}{'цель':>8}  ")
     for v in table["values"]:
         if v["scope_kind"] != "region":
             continue
-        value = "—" if v["value"] is None else (f"{v['value']:.1f}" if v["indicator"] == "E1" else f"{v['value']:.1%}")
+        e1 = v["indicator"] == "E1"
+        value = russian.number(v["value"]) if e1 else russian.percent(v["value"])
         target = (
             ""
             if v.get("target") is None
-            else (f"≤{v['target']:.0f}" if v["indicator"] == "E1" else f"{v['target']:.0%}")
+            else (f"≤{russian.number(v['target'], 0)}" if e1 else russian.percent(v["target"], 0))
         )
         met = {True: "выполнено", False: "не выполнено", None: ""}[v.get("target_met")]
         if v.get("target") is None:
             met = "цель не установлена"
-        if v["indicator"] == "E1":
+        if e1:
             extra = v["extra"]
-            met += f" (макс. нагрузка {extra.get('max_load', 0):.0f}, без методиста {extra.get('without_methodist', 0):.0f})"
+            met += (
+                f" (макс. нагрузка {russian.number(int(extra.get('max_load', 0)))},"
+                f" без методиста {russian.number(int(extra.get('without_methodist', 0)))})"
+            )
         lines.append(
-            f"{v['indicator']:<4}{LABELS.get(v['indicator'], ''):<78}{v['numerator']:>8}"
-            f"{v['denominator']:>8}{value:>10}{target:>8}  {met}"
+            f"{v['indicator']:<4}{LABELS.get(v['indicator'], ''):<78}{russian.number(v['numerator']):>8}"
+            f"{russian.number(v['denominator']):>8}{value:>10}{target:>8}  {met}"
         )
     municipalities = sorted({v["scope_id"] for v in table["values"] if v["scope_kind"] == "municipality"})
     lines.append("")

@@ -182,6 +182,16 @@ def routes(pages: Pages) -> list[Route]:
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         )
 
+    async def report_file(doc: Any, name: str, fmt: str) -> Response:
+        """An analytical report as a DOCX or PDF download."""
+        if fmt == "docx":
+            body, media_type = documents.report_docx(doc), DOCX
+        else:
+            body, media_type = await asyncio.to_thread(documents.report_pdf, doc), "application/pdf"
+        return Response(
+            body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+        )
+
     async def region_table(region: str) -> IndicatorTable:
         return await pages.indicators.table(region)
 
@@ -458,19 +468,8 @@ def routes(pages: Pages) -> list[Route]:
         report_doc = rounds.round_report(doc, report_names(region))
         fmt = request.path_params.get("fmt", "html")
         name = f"spravka-{region}-{round_id}-v{doc.get('version', 1)}"
-        if fmt == "docx":
-            return Response(
-                documents.report_docx(report_doc),
-                media_type=DOCX,
-                headers={"Content-Disposition": f'attachment; filename="{name}.docx"'},
-            )
-        if fmt == "pdf":
-            body = await asyncio.to_thread(documents.report_pdf, report_doc)
-            return Response(
-                body,
-                media_type="application/pdf",
-                headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
-            )
+        if fmt in ("docx", "pdf"):
+            return await report_file(report_doc, name, fmt)
         return render(
             request,
             "report.html",
@@ -495,19 +494,8 @@ def routes(pages: Pages) -> list[Route]:
             previous,
         )
         name = f"spravka-{region}-{table.as_of.isoformat()}"
-        if fmt == "docx":
-            return Response(
-                documents.report_docx(doc),
-                media_type=DOCX,
-                headers={"Content-Disposition": f'attachment; filename="{name}.docx"'},
-            )
-        if fmt == "pdf":
-            body = await asyncio.to_thread(documents.report_pdf, doc)
-            return Response(
-                body,
-                media_type="application/pdf",
-                headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
-            )
+        if fmt in ("docx", "pdf"):
+            return await report_file(doc, name, fmt)
         return render(request, "report.html", region=region, report=doc, base=f"/region/{region}/report", live=region)
 
     # ---- federal operator ----------------------------------------------------------------

@@ -6,7 +6,7 @@ decision whether reported progress is valid: the indicators count only what it a
 what it refuses is dead-lettered here alone.
 
 A batch is folded in memory: catalogue facts first (so a program published in the same
-batch as a diagnosis is already offered), then each educator's events in arrival order
+batch as a diagnosis is already offered, and a supporter who left is no longer proposed), then each educator's events in arrival order
 (events of one educator share a partition, so they arrive in order). The state is read
 once per batch (one query per collection and region, the methodist and mentor loads
 counted by the database) and written once: one document per touched educator file, then
@@ -30,6 +30,8 @@ from contracts import (
     ProgramEnrolled,
     ProgramRecorded,
     ProgramRegistered,
+    StaffLeft,
+    SupportStaffDeparted,
     SupportStaffRecorded,
     SupportStaffRegistered,
     TeamCompletionAccepted,
@@ -60,7 +62,11 @@ class Store(Protocol):
     async def catalogue(self, region: str) -> Catalogue: ...
     async def loads(self, region: str) -> Loads: ...
     async def save_catalogue(
-        self, region: str, programs: list[ProgramRecorded], staff: list[SupportStaffRecorded]
+        self,
+        region: str,
+        programs: list[ProgramRecorded],
+        staff: list[SupportStaffRecorded],
+        departures: list[StaffLeft] | None = None,
     ) -> None: ...
     async def save_files(self, files: list[EducatorFile]) -> None: ...
 
@@ -136,12 +142,15 @@ class RoutesService:
     async def _save_catalogue(self, batch: list[Incoming]) -> None:
         programs: dict[str, list[ProgramRecorded]] = defaultdict(list)
         staff: dict[str, list[SupportStaffRecorded]] = defaultdict(list)
+        departures: dict[str, list[StaffLeft]] = defaultdict(list)
         for inc in batch:
             e = inc.event
             if isinstance(e, ProgramRegistered):
                 programs[e.region].append(e.payload)
             elif isinstance(e, SupportStaffRegistered):
                 staff[e.region].append(e.payload)
-        for region in sorted(set(programs) | set(staff)):
-            await self._store.save_catalogue(region, programs[region], staff[region])
+            elif isinstance(e, SupportStaffDeparted):
+                departures[e.region].append(e.payload)
+        for region in sorted(set(programs) | set(staff) | set(departures)):
+            await self._store.save_catalogue(region, programs[region], staff[region], departures[region])
             self._catalogues.pop(region, None)

@@ -14,6 +14,7 @@ from contracts import (
     EducatorRegistered,
     Event,
     ProgramRecorded,
+    StaffLeft,
     SupportStaffRecorded,
 )
 from rsnms_runtime.kafka import Incoming
@@ -140,6 +141,7 @@ class FakeStore:
         self.files_: dict[str, dict[str, Any]] = {}
         self.programs: dict[str, ProgramRecorded] = {}
         self.staff: dict[str, SupportStaffRecorded] = {}
+        self.departed: dict[str, date] = {}
         self.writes = 0
         self.fail_save = False
 
@@ -147,7 +149,7 @@ class FakeStore:
         return {k: EducatorFile.model_validate(self.files_[k]) for k in keys if k in self.files_}
 
     async def catalogue(self, region: str) -> Catalogue:
-        return Catalogue(programs=dict(self.programs), staff=dict(self.staff))
+        return Catalogue(programs=dict(self.programs), staff=dict(self.staff), departed=dict(self.departed))
 
     async def loads(self, region: str) -> Loads:
         loads = Loads()
@@ -159,8 +161,14 @@ class FakeStore:
         return loads
 
     async def save_catalogue(
-        self, region: str, programs: list[ProgramRecorded], staff: list[SupportStaffRecorded]
+        self,
+        region: str,
+        programs: list[ProgramRecorded],
+        staff: list[SupportStaffRecorded],
+        departures: list[StaffLeft] | None = None,
     ) -> None:
+        for d in departures or ():
+            self.departed[d.staff_id] = min(d.left_on, self.departed.get(d.staff_id, d.left_on))
         for p in programs:
             if p.program_id not in self.programs or self.programs[p.program_id].revision < p.revision:
                 self.programs[p.program_id] = p

@@ -3,13 +3,34 @@ first, least loaded, deterministic ties; loads follow routes as they open and cl
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
-from contracts import EducatorMoved, EducatorTransferred
+from contracts import (
+    EducatorMoved,
+    EducatorTransferred,
+    StaffLeft,
+    SupportProposed,
+    SupportStaffDeparted,
+    SupportStaffRegistered,
+)
 from services.routes.domain.config import RoutePolicy
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
 from services.routes.domain.supporters import choose_supporter, propose_supporter
-from tests.support.routes import ED, R, deficit, diagnosed, ev, known, program, registered, staff
+from services.routes.service import RoutesService
+from tests.support.routes import (
+    ED,
+    FakeStore,
+    R,
+    deficit,
+    diagnosed,
+    ev,
+    incoming,
+    known,
+    program,
+    registered,
+    staff,
+)
 
 
 def test_a_full_methodist_is_passed_over_for_one_with_spare_capacity():
@@ -86,3 +107,31 @@ def test_the_educators_current_municipality_decides():
     assert file.municipality_id == "m1"
     route, _ = file.apply(diagnosed(deficit("c1")), catalogue, loads, RoutePolicy())
     assert route.payload.methodist_id == "a"
+
+
+def test_a_member_who_left_or_was_not_yet_employed_is_never_proposed():
+    hired_later = staff("b").model_copy(update={"employed_from": date(2024, 9, 1)})
+    pool = [staff("a"), hired_later, staff("c")]
+    departed = {"a": date(2024, 3, 1)}
+    # "a" has left (even for a fact dated before the departure), "b" is not employed yet on the date
+    assert choose_supporter(pool, "methodist", {}, 250, "m1", date(2024, 2, 1), departed) == "c"
+    assert choose_supporter(pool, "methodist", {"c": 9}, 250, "m1", date(2024, 10, 1), departed) == "b"
+    assert choose_supporter([staff("a")], "methodist", {}, 250, "m1", date(2024, 2, 1), departed) is None
+
+
+def test_the_routes_service_stops_proposing_a_mentor_once_the_registry_reports_the_departure():
+    young = {"birth_year": 2000, "career_start": date(2024, 9, 1), "registered_on": date(2024, 9, 2)}
+    store = FakeStore()
+    service = RoutesService(store)
+
+    async def run() -> list[str | None]:
+        await service.handle(incoming(ev(SupportStaffRegistered, staff("men-a", kind="mentor"))))
+        await service.handle(incoming(ev(SupportStaffRegistered, staff("men-b", kind="mentor", muni="m2"))))
+        first = await service.handle(incoming(registered(educator="ed-" + "1" * 32, **young)))
+        await service.handle(incoming(ev(SupportStaffDeparted, StaffLeft(staff_id="men-a", left_on=date(2024, 10, 1)))))
+        second = await service.handle(incoming(registered(educator="ed-" + "2" * 32, **young)))
+        return [e.payload.staff_id for out in (first, second) for e in out.emit if isinstance(e, SupportProposed)]
+
+    # the second teacher registered on the same day is proposed the mentor who stays
+    assert asyncio.run(run()) == ["men-a", "men-b"]
+    assert store.departed == {"men-a": date(2024, 10, 1)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from contracts import Activity, ActivityCompleted, Enrolment, ProgramEnrolled
+from contracts import Activity, ActivityCompleted, Enrolment, ProgramEnrolled, StaffLeft
 from services.routes.adapters.store import RoutesStore, catalogue_document, file_entry, route_view
 from services.routes.domain.config import RoutePolicy
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
@@ -94,3 +94,15 @@ def test_the_route_view_carries_status_history_and_item_statuses():
     assert [h["status"] for h in first["history"]] == ["draft", "active", "cancelled"]
     assert {i["item_id"]: i["status"] for i in first["items"]} == {"p1": "enrolled", "f1": "completed", "f2": "planned"}
     assert first["methodist_id"] == "m" and first["educator_id"] == ED and first["region"] == R
+
+
+async def test_a_departure_is_kept_with_its_earliest_date_and_read_back():
+    db = FakeDb()
+    store = RoutesStore(db)
+    await store.save_catalogue(R, [], [staff("m")], [StaffLeft(staff_id="m", left_on=date(2024, 6, 1))])
+    await store.save_catalogue(R, [], [], [StaffLeft(staff_id="m", left_on=date(2024, 9, 1))])  # a later report
+    await store.save_catalogue(R, [], [], [StaffLeft(staff_id="m", left_on=date(2024, 5, 1))])  # a correction
+    for reader in (store, RoutesStore(db)):
+        catalogue = await reader.catalogue(R)
+        assert set(catalogue.staff) == {"m"} and catalogue.departed == {"m": date(2024, 5, 1)}
+        assert (await reader.catalogue("RU-OTHER")).departed == {}

@@ -8,6 +8,8 @@ Entries (`t` = kind):
   counts). The file is the entry with the highest `seq`, whatever the order of reading.
 - `program`, `staff`: a catalogue fact (`k` = "<region>:<id>", `revision`, `data`); the highest
   revision wins whatever the order of arrival.
+- `left`: a support staff member's departure (`k` = "<region>:<staff id>", `data.left_on`); the
+  earliest date wins whatever the order of arrival.
 
 Files are kept as their JSON and parsed for each batch that touches them, so a failed batch
 leaves the held state untouched (the service's fold mutates what it gets). The journal is
@@ -20,11 +22,12 @@ route of a region (status, history, items with their status) for operators and t
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from contracts import ProgramRecorded, SupportStaffRecorded
+from contracts import ProgramRecorded, StaffLeft, SupportStaffRecorded
 from rsnms_runtime.journal import Journal
 from rsnms_runtime.logging import get_logger
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
@@ -39,9 +42,9 @@ def file_key(region: str, educator_id: str) -> str:
     return f"{region}:{educator_id}"
 
 
-def catalogue_document(item: ProgramRecorded | SupportStaffRecorded) -> dict:
-    """A catalogue entry's fields: its revision and the fact itself."""
-    return {"revision": item.revision, "data": item.model_dump(mode="json")}
+def catalogue_document(item: ProgramRecorded | SupportStaffRecorded | StaffLeft) -> dict:
+    """A catalogue entry's fields: its revision (a departure has none: 1) and the fact itself."""
+    return {"revision": getattr(item, "revision", 1), "data": item.model_dump(mode="json")}
 
 
 def route_view(file: EducatorFile) -> list[dict]:
@@ -77,6 +80,14 @@ def file_entry(file: EducatorFile, seq: int) -> dict[str, Any]:
     }
 
 
+def _supersedes(entry: dict[str, Any], known: dict[str, Any]) -> bool:
+    """Whether a catalogue entry replaces the one held for its key: a higher revision of a
+    program or staff member, an earlier departure date."""
+    if entry["t"] == "left":
+        return bool(entry["data"]["left_on"] < known["data"]["left_on"])
+    return bool(known["revision"] < entry["revision"])
+
+
 class _State:
     """What the journal says, folded: the latest entry of every file and catalogue fact."""
 
@@ -94,7 +105,7 @@ class _State:
                 self.files[e["k"]] = e
         else:
             known = self.catalogue.get((e["t"], e["k"]))
-            if known is None or known["revision"] < e["revision"]:
+            if known is None or _supersedes(e, known):
                 self.catalogue[(e["t"], e["k"])] = e
 
     def current(self) -> list[dict[str, Any]]:
@@ -131,15 +142,17 @@ class RoutesStore:
 
     async def catalogue(self, region: str) -> Catalogue:
         state = await self._ready()
-        programs, staff = {}, {}
+        programs, staff, departed = {}, {}, {}
         for (kind, _), e in state.catalogue.items():
             if e["region"] != region or e["revision"] <= 0:
                 continue
             if kind == "program":
                 programs[e["data"]["program_id"]] = ProgramRecorded.model_validate(e["data"])
+            elif kind == "left":
+                departed[e["data"]["staff_id"]] = date.fromisoformat(e["data"]["left_on"])
             else:
                 staff[e["data"]["staff_id"]] = SupportStaffRecorded.model_validate(e["data"])
-        return Catalogue(programs=programs, staff=staff)
+        return Catalogue(programs=programs, staff=staff, departed=departed)
 
     async def loads(self, region: str) -> Loads:
         """Active routes per methodist and support forms per mentor, counted from the files."""
@@ -152,16 +165,26 @@ class RoutesStore:
         return loads
 
     async def save_catalogue(
-        self, region: str, programs: list[ProgramRecorded], staff: list[SupportStaffRecorded]
+        self,
+        region: str,
+        programs: list[ProgramRecorded],
+        staff: list[SupportStaffRecorded],
+        departures: list[StaffLeft] | None = None,
     ) -> None:
         state = await self._ready()
         newest: dict[tuple[str, str], dict[str, Any]] = {}
-        for kind, items, key in (("program", programs, "program_id"), ("staff", staff, "staff_id")):
+        facts: list[tuple[str, list[Any], str]] = [
+            ("program", list(programs), "program_id"),
+            ("staff", list(staff), "staff_id"),
+            ("left", list(departures or ()), "staff_id"),
+        ]
+        for kind, items, key in facts:
             for item in items:
                 k = (kind, f"{region}:{getattr(item, key)}")
                 known = newest.get(k) or state.catalogue.get(k)
-                if known is None or known["revision"] < item.revision:
-                    newest[k] = {"t": kind, "k": k[1], "region": region, **catalogue_document(item)}
+                entry = {"t": kind, "k": k[1], "region": region, **catalogue_document(item)}
+                if known is None or _supersedes(entry, known):
+                    newest[k] = entry
         await self._journal.append(list(newest.values()))
         state.catalogue.update(newest)
 

@@ -69,6 +69,8 @@ class Catalogue(BaseModel):
 
     programs: dict[str, ProgramRecorded] = Field(default_factory=dict)
     staff: dict[str, SupportStaffRecorded] = Field(default_factory=dict)
+    #: support staff known to have left (or to leave), with the earliest date reported
+    departed: dict[str, date] = Field(default_factory=dict)
 
 
 class Loads(BaseModel):
@@ -319,7 +321,15 @@ class EducatorFile(BaseModel):
             return []
         if not is_young_teacher(p, p.registered_on, policy):
             return []
-        choice = propose_supporter(catalogue.staff.values(), "mentor", loads.mentor, None, self.municipality_id)
+        choice = propose_supporter(
+            catalogue.staff.values(),
+            "mentor",
+            loads.mentor,
+            None,
+            self.municipality_id,
+            p.registered_on,
+            catalogue.departed,
+        )
         Loads.bump(loads.mentor, choice.staff_id, 1)
         self.mentor_proposed = True
         proposal = Proposal(
@@ -391,7 +401,13 @@ class EducatorFile(BaseModel):
         if not dx.deficits:
             return out
         choice = propose_supporter(
-            catalogue.staff.values(), "methodist", loads.methodist, policy.methodist_max_load, self.municipality_id
+            catalogue.staff.values(),
+            "methodist",
+            loads.methodist,
+            policy.methodist_max_load,
+            self.municipality_id,
+            dx.diagnosed_on,
+            catalogue.departed,
         )
         methodist = choice.staff_id
         completed = {d.program_id for d in self.programs_done if d.completed_on <= dx.diagnosed_on}

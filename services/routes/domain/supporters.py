@@ -6,11 +6,16 @@ capacity and the configured maximum, e.g. 250 educators per regional methodist) 
 filter: a member with spare capacity is preferred; when everyone is full the least loaded is still
 proposed, and the reason says the cap is exceeded. Then the educator's municipality, then the
 least loaded, then the smallest staff id (deterministic).
+
+Only a member who can take someone on is proposed: active, employed on the date the proposal is
+for (`employed_from`), and with no departure known (`departed`: a member who has left, or gives
+notice of a date to leave, takes on nobody new, even for a fact dated before the departure).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any, NamedTuple
 
 from contracts import SupportStaffRecorded
@@ -25,15 +30,23 @@ def capacity(staff: SupportStaffRecorded, max_load: int | None) -> int:
     return staff.capacity if max_load is None else min(staff.capacity, max_load)
 
 
+def available(s: SupportStaffRecorded, on: date | None, departed: Mapping[str, date]) -> bool:
+    """Whether `s` can be proposed for something dated `on` (None: any date)."""
+    employed = s.employed_from is None or on is None or s.employed_from <= on
+    return s.active and employed and s.staff_id not in departed
+
+
 def propose_supporter(
     staff: Iterable[SupportStaffRecorded],
     kind: str,
     load: Mapping[str, int],
     max_load: int | None,
     municipality: str | None,
+    on: date | None = None,
+    departed: Mapping[str, date] | None = None,
 ) -> Choice:
     """The proposed member and why (Russian, for the people who confirm it)."""
-    able = [s for s in staff if s.kind == kind and s.active]
+    able = [s for s in staff if s.kind == kind and available(s, on, departed or {})]
     if not able:
         return Choice(None, "нет действующих сотрудников нужного вида")
 
@@ -60,6 +73,8 @@ def choose_supporter(
     load: Mapping[str, int],
     max_load: int | None,
     municipality: str | None,
+    on: date | None = None,
+    departed: Mapping[str, date] | None = None,
 ) -> str | None:
-    """The staff id `propose_supporter` proposes (None when there is no active member of the kind)."""
-    return propose_supporter(staff, kind, load, max_load, municipality).staff_id
+    """The staff id `propose_supporter` proposes (None when there is no available member of the kind)."""
+    return propose_supporter(staff, kind, load, max_load, municipality, on, departed).staff_id

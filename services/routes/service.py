@@ -11,7 +11,8 @@ batch as a diagnosis is already offered, and a supporter who left is no longer p
 once per batch (one query per collection and region, the methodist and mentor loads
 counted by the database) and written once: one document per touched educator file, then
 the route views. Events applied before (a redelivered batch) re-emit what they emitted.
-Progress naming an unknown route is refused (dead-lettered), not applied.
+Progress naming an unknown route is refused (dead-lettered), not applied; so is held progress
+refused once the registration arrives (dead-lettered then, with the position it was read at).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from contracts import (
     SupportStaffRegistered,
     TeamCompletionAccepted,
     TeamProgramCompleted,
+    topic_of,
 )
 from rsnms_runtime.kafka import Incoming, Outcome
 from rsnms_runtime.logging import get_logger
@@ -73,6 +75,14 @@ class Store(Protocol):
 
 def file_key(event: Event) -> str:
     return f"{event.region}:{event.key}"
+
+
+def held_input(event: Event, origin: str | None) -> Incoming:
+    """A held event refused once the registration arrived, as the input it was: where it was
+    read (`topic:partition:offset`; -1 when an older file did not keep it) and its bytes as
+    the platform encodes it (the original message is at that position)."""
+    topic, partition, offset = (origin or f"{topic_of(event)}:-1:-1").rsplit(":", 2)
+    return Incoming(event, topic, int(partition), int(offset), event.to_bytes())
 
 
 def accept_team_progress(batch: list[Incoming]) -> list[TeamCompletionAccepted]:
@@ -122,10 +132,18 @@ class RoutesService:
                 file = files.get(key) or EducatorFile(region=event.region, educator_id=event.key)
                 replay = file.has_applied(str(event.event_id))
                 try:
-                    out = file.apply(event, catalogues[event.region], loads[event.region], self._policy, self._titles)
+                    out = file.apply(
+                        event,
+                        catalogues[event.region],
+                        loads[event.region],
+                        self._policy,
+                        self._titles,
+                        origin=f"{inc.topic}:{inc.partition}:{inc.offset}",
+                    )
                 except Refused as exc:
                     outcome.rejected.append((inc, str(exc)))
                     continue
+                outcome.rejected.extend((held_input(e, where), why) for e, why, where in file.take_refused())
                 files[key] = file
                 if not replay:
                     touched[key] = file

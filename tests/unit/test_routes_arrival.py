@@ -142,6 +142,9 @@ def test_held_progress_waits_for_its_route_and_a_held_one_refused_later_is_dropp
     assert names(out) == ["RouteAssigned", "SupportProposed"] and file.programs_done == [] and file.activities == []
     assert len(file.held) == 1 and "route-dx-9" in file.held[0]  # its diagnosis may still come
     assert len(file.dropped) == 1 and "no internship item f1" in file.dropped[0]
+    # given back once to be dead-lettered (no origin was given: where it was read is unknown)
+    assert [(e.event_id, where) for e, _, where in file.take_refused()] == [(wrong_item.event_id, None)]
+    assert file.take_refused() == []
 
 
 def test_a_departure_is_applied_as_it_comes_and_a_held_diagnosis_after_it_gets_no_route():

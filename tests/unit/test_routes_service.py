@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from contracts import (
+    Activity,
+    ActivityCompleted,
     Completion,
     DeficitDiagnosed,
     EducatorRegistered,
@@ -20,6 +22,7 @@ from contracts import (
 )
 from contracts.competency import competency_titles
 from contracts.topics import Topic
+from rsnms_runtime.kafka import Incoming
 from services.routes.domain.config import RoutePolicy
 from services.routes.service import RoutesService
 from services.routes.settings import RoutesSettings, route_policy
@@ -116,6 +119,26 @@ async def test_progress_for_an_unknown_route_is_refused_and_the_rest_applied():
     assert names(out.emit) == ["ProgramCompletionAccepted"] and out.emit[0].payload == good.payload
     stored = (await store.files([f"{R}:{ED}"]))[f"{R}:{ED}"]
     assert [d.program_id for d in stored.programs_done] == ["p"] and not stored.has_applied(str(bad.event_id))
+
+
+async def test_held_progress_refused_once_the_registration_arrives_is_rejected_once_with_its_position():
+    store = FakeStore()
+    service = RoutesService(store)
+    catalogue, *_ = first_batch()
+    wrong_item = ev(
+        ActivityCompleted,
+        Activity(educator_id=ED, activity_kind="internship", route_id="route-dx-1", item_id="f1", completed_on=DAY),
+    )
+    held = await service.handle([catalogue, Incoming(wrong_item, str(Topic.PROGRESS), 2, 41, wrong_item.to_bytes())])
+    assert held.rejected == [] and held.emit == []  # held: the educator is not registered yet
+    arrival = incoming(young(ED), diagnosed(deficit("c1")))
+    out = await service.handle(arrival)
+    assert [(inc.event.event_id, inc.position) for inc, _ in out.rejected] == [
+        (wrong_item.event_id, (str(Topic.PROGRESS), 2, 41))
+    ]
+    assert "f1" in out.rejected[0][1] and "RouteAssigned" in names(out.emit)
+    again = await service.handle(arrival)  # a redelivered batch: the refusal is not repeated
+    assert again.rejected == [] and names(again.emit) == names(out.emit)
 
 
 async def test_programs_and_staff_of_the_same_batch_are_used_and_the_highest_revision_wins():

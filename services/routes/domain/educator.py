@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from contracts import (
     ActivityCompleted,
@@ -148,6 +148,11 @@ class EducatorFile(BaseModel):
     held: list[str] = Field(default_factory=list)
     #: held events refused once the registration arrived (why), for the operators
     dropped: list[str] = Field(default_factory=list)
+    #: where each held event was read (an opaque origin the service gave, by event id), so that
+    #: one refused later is dead-lettered with its position
+    held_from: dict[str, str] = Field(default_factory=dict)
+    #: held events refused by the last `apply` (event, reason, origin), until `take_refused`
+    _refused: list[tuple[Event, str, str | None]] = PrivateAttr(default_factory=list)
 
     # -- queries -----------------------------------------------------------------
     def has_applied(self, event_id: str) -> bool:
@@ -200,17 +205,19 @@ class EducatorFile(BaseModel):
         loads: Loads,
         policy: RoutePolicy,
         titles: dict[str, str] | None = None,
+        origin: str | None = None,
     ) -> list[Event]:
         """Apply one event; return (and remember) the events it causes.
 
         An event applied before returns the events it caused then. An event the domain
-        refuses raises `Refused` before anything changes.
+        refuses raises `Refused` before anything changes. `origin`: where the event was read,
+        kept while it is held (see `take_refused`).
         """
         previous = self.emitted_for(str(event.event_id))
         if previous is not None:
             return previous
         if self.profile is None and isinstance(event, HELD_UNTIL_REGISTERED):
-            out = self._hold(event)
+            out = self._hold(event, origin)
         else:
             self._check(event)
             out = self._apply(event, catalogue, loads, policy, titles)
@@ -221,10 +228,17 @@ class EducatorFile(BaseModel):
         ]
         return out
 
-    def _hold(self, event: Event) -> list[Event]:
+    def _hold(self, event: Event, origin: str | None) -> list[Event]:
         if all(decode_event(h).event_id != event.event_id for h in self.held):
             self.held = [*self.held, event.model_dump_json()]
+            if origin is not None:
+                self.held_from = {**self.held_from, str(event.event_id): origin}
         return []
+
+    def take_refused(self) -> list[tuple[Event, str, str | None]]:
+        """The held events the last `apply` refused (event, reason, where it was read), once."""
+        refused, self._refused = self._refused, []
+        return refused
 
     def _waits_for_route(self, event: Event) -> bool:
         route_id = getattr(event.payload, "route_id", None)
@@ -235,7 +249,7 @@ class EducatorFile(BaseModel):
     ) -> list[Event]:
         """Apply the held events in arrival order, progress once the route it names exists (a
         diagnosis held or yet to come builds it); one the domain refuses now is dropped (and
-        kept in `dropped` with the reason)."""
+        kept in `dropped` with the reason, and given back by `take_refused` to be dead-lettered)."""
         out: list[Event] = []
         progressed = True
         while progressed:
@@ -246,10 +260,13 @@ class EducatorFile(BaseModel):
                     waiting.append(raw)
                     continue
                 progressed = True
+                origin = self.held_from.get(str(event.event_id))
+                self.held_from = {k: v for k, v in self.held_from.items() if k != str(event.event_id)}
                 try:
                     self._check(event)
                 except Refused as exc:
                     self.dropped = [*self.dropped, f"{event.event_type} {event.event_id}: {exc}"]
+                    self._refused.append((event, str(exc), origin))
                     continue
                 out.extend(self._apply(event, catalogue, loads, policy, titles))
             self.held = waiting

@@ -83,6 +83,11 @@ def can_upload(user: User, region: str) -> bool:
     return user.role is Role.ADMIN or (user.role is Role.REGIONAL and user.region == region)
 
 
+def can_manage_accounts(user: User) -> bool:
+    """The accounts page: the administrator only."""
+    return user.role is Role.ADMIN
+
+
 def require(allowed: bool, what: str) -> None:
     if not allowed:
         raise Forbidden(what)

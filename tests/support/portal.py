@@ -249,7 +249,15 @@ class Published:
         self.events.extend(events)
 
 
-def portal(published: Published | None = None, oidc: Any = None, oidc_transport: Any = None) -> Any:
+def accounts_file(path: Any) -> Any:
+    """The test accounts written to a file (as RSNMS_PORTAL_ACCOUNTS names it)."""
+    path.write_text(json.dumps({"accounts": [account_entry(u, PASSWORD) for u in USERS.values()]}), encoding="utf-8")
+    return path
+
+
+def portal(
+    published: Published | None = None, oidc: Any = None, oidc_transport: Any = None, accounts_path: Any = None
+) -> Any:
     published = published or Published()
     config = PortalConfig(
         session_secret=SECRET, pseudonym_key=PSEUDONYM_KEY, api_tokens={"iro-lms": LMS_TOKEN}, oidc=oidc
@@ -263,7 +271,7 @@ def portal(published: Published | None = None, oidc: Any = None, oidc_transport:
         board=board(),
         changes=Changes(),
         directory=directory,
-        accounts=accounts(),
+        accounts=Accounts.from_file(accounts_path) if accounts_path else accounts(),
         uploads=Uploads("portal", PSEUDONYM_KEY, g, published),
         ingestion=Ingestion({"iro-lms": LMS_TOKEN}, {"iro-lms": LMS_KEY, "portal": PORTAL_KEY}, g, published),
         today=lambda: TODAY,

@@ -23,11 +23,11 @@ from starlette.templating import Jinja2Templates
 
 from contracts import IndicatorTable, IndicatorValue
 from services.portal.adapters import documents, tables
-from services.portal.adapters.accounts import Accounts
 from services.portal.adapters.feed import Changes
 from services.portal.adapters.indicators_api import IndicatorsClient, IndicatorsUnavailable, NoData
 from services.portal.domain import access, formats, rounds
-from services.portal.domain.access import Forbidden, Role, User
+from services.portal.domain.access import ROLE_TITLES, Forbidden, Role, User
+from services.portal.domain.accounts import AccountError, AccountStore, check_new_account
 from services.portal.domain.board import Board
 from services.portal.domain.directory import Directory
 from services.portal.domain.report import analytical_report
@@ -40,7 +40,7 @@ from services.portal.domain.views import (
     scope_rows,
     trend_dates,
 )
-from services.portal.service import Uploads
+from services.portal.service import Uploads, log
 
 HERE = Path(__file__).parent
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -59,7 +59,7 @@ class Pages:
     board: Board
     changes: Changes
     directory: Directory
-    accounts: Accounts
+    accounts: AccountStore
     uploads: Uploads | None
     today: Callable[[], date] = date.today
     oidc_title: str | None = None
@@ -145,10 +145,18 @@ def routes(pages: Pages) -> list[Route]:
         ctx |= {"user": user, "csrf": csrf_token(request), "directory": pages.directory, "request": request}
         return t.TemplateResponse(request, template, ctx, status_code=status)
 
+    def active_user(request: Request) -> User:
+        """The signed-in person; a session of an account blocked since sign-in ends at its next request."""
+        user = current_user(request)
+        if pages.accounts.is_blocked(user.login):
+            request.session.clear()
+            raise NotSignedIn()
+        return user
+
     def page(fn: Callable[[Request, User], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
         async def handler(request: Request) -> Response:
             try:
-                user = current_user(request)
+                user = active_user(request)
                 return await fn(request, user)
             except NotSignedIn:
                 return RedirectResponse(f"/login?next={request.url.path}", 303)
@@ -598,10 +606,70 @@ def routes(pages: Pages) -> list[Route]:
         rows = [[r.get(h, "") for h in header] for r in checked.refused_rows]
         return export(f"otklonyonnye-{kind}", header, rows, request.path_params["fmt"])
 
+    # ---- accounts (the administrator) ----------------------------------------------------
+    def accounts_page(request: Request, status: int = 200, /, **ctx: Any) -> HTMLResponse:
+        ctx.setdefault("errors", {})
+        ctx.setdefault("values", {})
+        return render(
+            request,
+            "accounts.html",
+            status,
+            accounts=pages.accounts.list(),
+            writable=pages.accounts.writable,
+            roles=ROLE_TITLES,
+            **ctx,
+        )
+
+    @page
+    async def accounts_list(request: Request, user: User) -> Response:
+        access.require(access.can_manage_accounts(user), "accounts")
+        return accounts_page(request)
+
+    @page
+    async def account_create(request: Request, user: User) -> Response:
+        access.require(access.can_manage_accounts(user), "accounts")
+        form = await check_csrf(request)
+        values = {k: str(form.get(k, "")).strip() for k in ("login", "display_name", "role", "region", "municipality")}
+        new, errors = check_new_account(**values, directory=pages.directory)
+        if new is None or not pages.accounts.writable:
+            if not pages.accounts.writable:
+                errors["login"] = "Файл учётных записей не задан: изменения невозможны."
+            return accounts_page(request, 400, errors=errors, values=values)
+        try:
+            password = await asyncio.to_thread(pages.accounts.create, new)
+        except AccountError as exc:
+            return accounts_page(request, 400, errors={"login": str(exc)}, values=values)
+        log.info("portal_account_created", by=user.login, login=new.login, role=str(new.role),
+                 region=new.region, municipality=new.municipality)  # fmt: skip
+        return accounts_page(request, one_time=(new.login, password))
+
+    @page
+    async def account_change(request: Request, user: User) -> Response:
+        access.require(access.can_manage_accounts(user), "accounts")
+        form = await check_csrf(request)
+        login, action = request.path_params["login"], request.path_params["action"]
+        if action not in ("reset", "block", "unblock"):
+            return PlainTextResponse("Нет такого действия", 404)
+        if action == "block" and login == user.login:
+            return accounts_page(request, 400, error="Нельзя заблокировать собственную учётную запись.")
+        del form
+        try:
+            if action == "reset":
+                password = await asyncio.to_thread(pages.accounts.reset_password, login)
+            else:
+                pages.accounts.set_blocked(login, action == "block")
+        except AccountError as exc:
+            return accounts_page(request, 400 if pages.accounts.get(login) else 404, error=str(exc))
+        log.info(f"portal_account_{action}", by=user.login, login=login)
+        if action == "reset":
+            return accounts_page(request, one_time=(login, password))
+        done = "заблокирована" if action == "block" else "разблокирована"
+        return accounts_page(request, notice=f"Учётная запись {login} {done}.")
+
     # ---- live updates --------------------------------------------------------------------
     async def live(request: Request) -> Response:
         try:
-            user = current_user(request)
+            user = active_user(request)
         except NotSignedIn:
             return PlainTextResponse("", 401)
         region = request.query_params.get("region", "")
@@ -653,4 +721,7 @@ def routes(pages: Pages) -> list[Route]:
         Route("/region/{region}/uploads", upload, methods=["POST"]),
         Route("/uploads/template/{kind}.{fmt}", upload_template),
         Route("/uploads/{upload_id}/refused.{fmt}", refused),
+        Route("/admin/accounts", accounts_list, methods=["GET"]),
+        Route("/admin/accounts", account_create, methods=["POST"]),
+        Route("/admin/accounts/{login}/{action}", account_change, methods=["POST"]),
     ]

@@ -82,6 +82,7 @@ def test_create_shows_a_one_time_password_and_the_account_signs_in(
     response = create(c, **MUNI)
     assert response.status_code == 200
     password = one_time(response.text)
+    assert response.headers["cache-control"] == "no-store"
     assert len(password) >= 16
     assert password not in c.get("/admin/accounts").text  # shown once
     stored = accounts_path.read_text(encoding="utf-8")

@@ -610,7 +610,7 @@ def routes(pages: Pages) -> list[Route]:
     def accounts_page(request: Request, status: int = 200, /, **ctx: Any) -> HTMLResponse:
         ctx.setdefault("errors", {})
         ctx.setdefault("values", {})
-        return render(
+        response = render(
             request,
             "accounts.html",
             status,
@@ -619,6 +619,8 @@ def routes(pages: Pages) -> list[Route]:
             roles=ROLE_TITLES,
             **ctx,
         )
+        response.headers["Cache-Control"] = "no-store"  # a one-time password is never kept by the browser
+        return response
 
     @page
     async def accounts_list(request: Request, user: User) -> Response:

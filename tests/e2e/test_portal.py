@@ -172,12 +172,12 @@ async def browser() -> AsyncIterator[Any]:
     print(f"\nportal screenshots: {ARTIFACTS}")
 
 
-async def signed_in(browser: Any, stack: Stack, login: str) -> Any:
+async def signed_in(browser: Any, stack: Stack, login: str, password: str = PASSWORD) -> Any:
     context = await browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True, locale="ru-RU")
     page = await context.new_page()
     await page.goto(stack.base + "/login")
     await page.fill("input[name=login]", login)
-    await page.fill("input[name=password]", PASSWORD)
+    await page.fill("input[name=password]", password)
     await page.click("button[type=submit]")
     await page.wait_for_load_state()
     return page
@@ -241,6 +241,36 @@ async def test_each_role_signs_in_and_sees_only_its_scope(stack: Stack, browser:
     admin = await signed_in(browser, stack, "admin")
     assert (await admin.goto(f"{stack.base}/region/{region}/municipality/mun-02")).status == 200
     await admin.context.close()
+
+
+async def test_the_administrator_creates_a_municipal_account(stack: Stack, browser: Any) -> None:
+    region = stack.region
+    admin = await signed_in(browser, stack, "admin")
+    await admin.click("text=Учётные записи")
+    assert "Учётные записи" in await admin.text_content("h1")
+    await admin.fill("form.account-form input[name=login]", "mms-lenin")
+    await admin.fill("form.account-form input[name=display_name]", "ММС Ленинского района")
+    await admin.select_option("form.account-form select[name=role]", "municipal")
+    await admin.select_option("form.account-form select[name=region]", region)
+    await admin.select_option("form.account-form select[name=municipality]", "mun-02")
+    await admin.click("form.account-form button[type=submit]")
+    await admin.wait_for_load_state()
+    password = (await admin.text_content("#one-time-password") or "").strip()
+    assert len(password) >= 16
+    row = await admin.text_content("tr[data-login='mms-lenin']") or ""
+    assert "Ленинский район" in row and "Муниципальная методическая служба" in row and "активна" in row
+    await shot(admin, "17-accounts")
+    await admin.click("header form.who button[type=submit]")
+    await admin.wait_for_load_state()
+    assert admin.url.endswith("/login")
+    await admin.context.close()
+
+    muni = await signed_in(browser, stack, "mms-lenin", password)
+    assert muni.url.endswith(f"/region/{region}/municipality/mun-02")
+    refused = await muni.goto(f"{stack.base}/region/{region}/municipality/mun-01")
+    assert refused is not None and refused.status == 403
+    assert (await muni.goto(f"{stack.base}/admin/accounts")).status == 403
+    await muni.context.close()
 
 
 async def download(page: Any, selector: str) -> bytes:

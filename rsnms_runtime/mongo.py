@@ -73,10 +73,13 @@ class ProcessedEvents:
     assigned are held in memory; an assignment loads the partitions that are new to it and drops
     those it lost, so a rebalance does not reload the rest. Stored as a journal: each `mark` inserts
     one document per partition and `CHUNK` entries (ids and hashes packed into one binary field,
-    see `pack`); once a partition has more than `MAX_DOCS` documents they are rewritten as its
-    last `window` entries, so the collection stays bounded too. FerretDB v1 scans the collection
-    for every `$in` and every filtered query; these happen only on assignment and compaction.
-    Documents of the earlier layouts (without a partition) are still read, for every partition.
+    see `pack`), read back in the order they were written. The ledger knows which document holds
+    the newest mark of each entry it remembers: once a partition has more than `MAX_DOCS` documents,
+    those none of whose entries is remembered any more are deleted and the newest documents, as long
+    as they are small (fewer than `CHUNK` entries remembered), are rewritten as full ones. A
+    compaction so rewrites what the last batches marked, not the whole window. FerretDB v1 scans the collection for every `$in`
+    and every filtered query; these happen only on assignment. Documents of the earlier layouts
+    (without a partition) are still read, for every partition.
     """
 
     CHUNK = 5000
@@ -89,22 +92,37 @@ class ProcessedEvents:
         self.window = window
         #: partition ("topic:partition") -> event id -> hash, oldest first
         self._index: dict[str, dict[str, str]] = {}
-        #: partition -> ids of its journal documents
-        self._docs: dict[str, list[str]] = {}
+        #: partition -> event id -> the journal document holding its newest mark
+        self._holder: dict[str, dict[str, str]] = {}
+        #: partition -> its journal documents (oldest first) -> entries of the index they hold
+        self._docs: dict[str, dict[str, int]] = {}
 
     @staticmethod
     def partition_key(topic: str, partition: int) -> str:
         return f"{topic}:{partition}"
 
     async def _load(self, tp: str, query: dict[str, Any]) -> None:
-        index: dict[str, str] = {}
-        docs: list[str] = []
-        async for doc in self._col.find(query, batch_size=16):
-            docs.append(doc["_id"])
+        self._index[tp], self._holder[tp], self._docs[tp] = {}, {}, {}
+        async for doc in self._col.find(query, batch_size=16).sort("_id", 1):
             ids, hashes = unpack(doc["packed"])
-            index.update(zip(ids, hashes, strict=True))
-        self._index[tp], self._docs[tp] = index, docs
+            self._remember(tp, doc["_id"], zip(ids, hashes, strict=True))
         self._trim(tp)
+
+    def _remember(self, tp: str, doc_id: str, entries: Iterable[tuple[str, str]], marked: bool = True) -> None:
+        """Entries journalled in document `doc_id`: `marked` now (the newest entries), or only
+        moved there by a compaction (their place in the index stays)."""
+        index, holder = self._index.setdefault(tp, {}), self._holder.setdefault(tp, {})
+        docs = self._docs.setdefault(tp, {})
+        docs.setdefault(doc_id, 0)
+        for event_id, digest in entries:
+            previous = holder.get(event_id)
+            if previous is not None:
+                docs[previous] -= 1
+            if marked:
+                index.pop(event_id, None)  # moves to the newest end
+                index[event_id] = digest
+            holder[event_id] = doc_id
+            docs[doc_id] += 1
 
     async def assign(self, partitions: Iterable[tuple[str, int]]) -> int:
         """Hold the ledger of exactly these partitions: load the new ones, drop the others. The
@@ -113,7 +131,7 @@ class ProcessedEvents:
         if self.UNPARTITIONED not in self._index:
             await self._load(self.UNPARTITIONED, {"tp": {"$exists": False}})
         for tp in [tp for tp in self._index if tp not in wanted and tp != self.UNPARTITIONED]:
-            del self._index[tp], self._docs[tp]
+            del self._index[tp], self._holder[tp], self._docs[tp]
         for tp in sorted(wanted - self._index.keys()):
             await self._load(tp, {"tp": tp})
         return sum(len(index) for index in self._index.values())
@@ -160,48 +178,62 @@ class ProcessedEvents:
             docs.extend(self._chunk_docs(tp, part_entries, now))
         if not docs:
             return
-        await self._col.insert_many(docs, ordered=True)
-        for doc in docs:
-            self._docs.setdefault(doc["tp"], []).append(doc["_id"])
-        for (topic, partition), part_entries in entries.items():
-            tp = self.partition_key(topic, partition)
-            index = self._index.setdefault(tp, {})
-            for event_id, digest in part_entries:
-                index.pop(event_id, None)  # moves to the newest end
-                index[event_id] = digest
+        await self._col.insert_many([doc for doc, _ in docs], ordered=True)
+        for doc, part in docs:
+            self._remember(doc["tp"], doc["_id"], part)
+        for tp in dict.fromkeys(doc["tp"] for doc, _ in docs):
             self._trim(tp)
-            if len(self._docs.get(tp, ())) > self.MAX_DOCS:
+            if len(self._docs[tp]) > self.MAX_DOCS:
                 await self._compact(tp)
 
-    def _chunk_docs(self, tp: str, entries: Sequence[tuple[str, str]], now: datetime) -> list[dict[str, Any]]:
+    def _chunk_docs(
+        self, tp: str, entries: Sequence[tuple[str, str]], now: datetime
+    ) -> list[tuple[dict[str, Any], Sequence[tuple[str, str]]]]:
+        """The journal documents of `entries`, each with the entries it holds."""
         return [
-            {
-                "_id": journal_id("chunk-"),
-                "tp": tp,
-                "at": now,
-                "count": len(part),
-                "packed": pack([[i for i, _ in part], [h for _, h in part]]),
-            }
+            (
+                {
+                    "_id": journal_id("chunk-"),
+                    "tp": tp,
+                    "at": now,
+                    "count": len(part),
+                    "packed": pack([[i for i, _ in part], [h for _, h in part]]),
+                },
+                part,
+            )
             for part in chunks(entries, self.CHUNK)
         ]
 
     def _trim(self, tp: str) -> None:
-        index = self._index[tp]
+        index, holder, docs = self._index[tp], self._holder[tp], self._docs[tp]
         excess = len(index) - self.window
         if excess > 0:
             for event_id in list(itertools.islice(index, excess)):
                 del index[event_id]
+                docs[holder.pop(event_id)] -= 1
 
     async def _compact(self, tp: str) -> None:
-        """Rewrite a partition's journal as its last `window` entries (new documents first, so a
-        failure in between leaves entries twice, which is harmless)."""
-        old = self._docs[tp]
-        docs = self._chunk_docs(tp, list(self._index[tp].items()), datetime.now(UTC))
-        if docs:
-            await self._col.insert_many(docs, ordered=True)
-        for part in chunks(old, 500):
-            await self._col.delete_many({"_id": {"$in": list(part)}})
-        self._docs[tp] = [d["_id"] for d in docs]
+        """Rewrite the newest documents of a partition, as long as they are small, as full ones
+        (their entries are the newest, so the documents stay in the order of the marks), then
+        delete the documents that hold no remembered entry. New documents first, so a failure in
+        between leaves entries twice, which is harmless."""
+        docs, holder = self._docs[tp], self._holder[tp]
+        small: set[str] = set()
+        for doc_id in reversed(docs):
+            if docs[doc_id] >= self.CHUNK:
+                break
+            small.add(doc_id)
+        if len(small) > 1:
+            moved = [(i, h) for i, h in self._index[tp].items() if holder[i] in small]
+            new = self._chunk_docs(tp, moved, datetime.now(UTC))
+            await self._col.insert_many([doc for doc, _ in new], ordered=True)
+            for doc, part in new:
+                self._remember(tp, doc["_id"], part, marked=False)
+        unused = [doc_id for doc_id, held in docs.items() if held == 0]
+        for ids in chunks(unused, 500):  # one scan of the collection each (FerretDB v1)
+            await self._col.delete_many({"_id": {"$in": list(ids)}})
+            for doc_id in ids:
+                del docs[doc_id]
 
 
 @dataclass(frozen=True)

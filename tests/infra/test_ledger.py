@@ -76,3 +76,35 @@ async def test_the_ledger_keeps_the_last_window_of_each_partition_in_memory_and_
     assert held == 100 and len(recent) == 100 and old == {}
     assert documents <= ProcessedEvents.MAX_DOCS + 1
     assert len(reloaded_recent) == 100
+
+
+class SmallChunks(ProcessedEvents):
+    CHUNK = 20
+    MAX_DOCS = 8
+
+
+async def test_a_compaction_rewrites_the_newest_small_documents_and_a_reload_keeps_the_last_window(infra, prefix):
+    client = AsyncMongoClient(infra.mongodb)
+    db = client[f"{prefix}_ledger"]
+    try:
+        ledger = SmallChunks(db, window=100)
+        await ledger.assign([(T, 0)])
+        ids = [f"e{n}" for n in range(2100)]
+        for batch in range(300):  # batches of 7: documents far smaller than CHUNK
+            marks = [(i, f"h{i}") for i in ids[batch * 7 : batch * 7 + 7]]
+            if batch % 10 == 9:
+                marks += [(ids[batch * 7 - 30], f"h{ids[batch * 7 - 30]}")]  # a replay marked again
+            await ledger.mark(T, 0, marks)
+        in_memory = await ledger.known(T, 0, ids)
+        stored = [d async for d in db["processed_events"].find({"tp": f"{T}:0"})]
+        reloaded = SmallChunks(db, window=100)
+        await reloaded.assign([(T, 0)])
+        after_reload = await reloaded.known(T, 0, ids)
+    finally:
+        await client.drop_database(f"{prefix}_ledger")
+        await client.close()
+    assert len(in_memory) == 100 and set(in_memory) >= set(ids[-90:])
+    assert after_reload == in_memory  # read back in the order of the marks: the same last window
+    assert len(stored) <= SmallChunks.MAX_DOCS + 1
+    # the window, what is left of the oldest document read, and the marks since the last compaction
+    assert sum(d["count"] for d in stored) <= 100 + SmallChunks.CHUNK + SmallChunks.MAX_DOCS * 8

@@ -36,8 +36,9 @@ def connect(settings: Settings) -> AsyncMongoClient:
 
 
 def journal_id(prefix: str = "") -> str:
-    """An `_id` for an appended journal document: time-ordered (for humans; readers of a
-    journal need no order) and unique across instances."""
+    """An `_id` for an appended journal document: ordered by the writer's clock and unique
+    across instances. The processed-events ledger reads a partition's documents in this order
+    (the order they were marked); the services' state journals need no order."""
     return f"{prefix}{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"
 
 

@@ -415,7 +415,10 @@ async def bench_pipeline(stack: LocalStack, args: argparse.Namespace) -> dict[st
         rate=args.rate if args.what == "pipeline" and args.rate else 0,
         seconds=args.seconds,
         env=stack.env,
+        regions=[f"RU-P{r:02d}" for r in range(args.regions)] if args.regions else None,
     )
+    if args.scale == "national":  # the ratio to the fold is a region-scale figure (issue 13)
+        return result
     fold = fold_only({**stack.env, **SAMPLED})
     result["fold_only"] = {**fold, "per_s": _rate(fold)}
     result["end_to_end_vs_fold"] = result["end_to_end_per_s"] / result["fold_only"]["per_s"]
@@ -460,7 +463,8 @@ async def main_async(args: argparse.Namespace) -> None:
             out["portal"] = await bench_portal(stack, publish)
     finally:
         stack.down()
-    path = RESULTS / f"{args.what}-{args.scale}.json"
+    regions = f"-{args.regions}regions" if args.what == "pipeline" and args.regions else ""
+    path = RESULTS / f"{args.what}-{args.scale}{regions}.json"
     path.write_text(json.dumps(out, indent=2))
     say(f"bench: results in {path.relative_to(ROOT)}")
 
@@ -478,6 +482,7 @@ def main() -> None:
     parser.add_argument("--scale", default="region", choices=sorted(SCALES))
     parser.add_argument("--rate", type=int, default=None, help="latency: events per second (200; pipeline: 500)")
     parser.add_argument("--instances", type=int, default=1, help="pipeline: instances of each service")
+    parser.add_argument("--regions", type=int, default=None, help="pipeline: generated regions (national: 89)")
     parser.add_argument("--partitions", type=int, default=6, help="partitions of every topic")
     parser.add_argument("--seconds", type=float, default=20, help="latency: how long to publish")
     parser.add_argument("--repeat", type=int, default=3, help="fold: runs of each tracing set-up (medians compared)")

@@ -74,8 +74,9 @@ INPUTS = {
     "indicators": tuple(str(t) for t in INDICATORS_INPUTS),
 }
 AS_OF = date(2025, 11, 30)
-#: sizes of the demo generator: quick ~1,200 inbound events, region ~85,000 (one large region),
-#: national = 89 regions of the region's size (~1.1 million educators)
+#: sizes of the demo generator: quick ~1,200 inbound events, region ~128,000 (one large region,
+#: ~34,000 educators), national = 89 regions of 26 municipalities each (~12,400 educators and
+#: ~47,000 inbound events per region, ~1.1 million educators in all, as docs/domain.md counts them)
 SPECS = {
     "quick": RegionSpec(
         municipalities=3, schools_per_municipality=(3, 5), educators_per_school=(8, 16), programs=24, seed=11
@@ -85,6 +86,7 @@ SPECS = {
     ),
 }
 NATIONAL_REGIONS = 89
+NATIONAL_MUNICIPALITIES = 26
 #: the region published at a sustained rate for the latency (~5,600 registry facts, then ~3,000 results)
 LATENCY_SPEC = RegionSpec(region="RU-LAT", municipalities=25, today=AS_OF, seed=99)
 
@@ -97,7 +99,7 @@ def spec_for(scale: str, region: str, seed: int | None = None) -> RegionSpec:
     base = SPECS["region" if scale == "national" else scale]
     return RegionSpec(
         region=region,
-        municipalities=base.municipalities,
+        municipalities=NATIONAL_MUNICIPALITIES if scale == "national" else base.municipalities,
         schools_per_municipality=base.schools_per_municipality,
         educators_per_school=base.educators_per_school,
         programs=base.programs,
@@ -375,6 +377,7 @@ class Fed:
     regions: list[Region]
     progress: list[Event]
     published: int
+    educators: int = 0
 
 
 class Pipeline:
@@ -431,15 +434,26 @@ class Pipeline:
         if self.services is not None:
             self.services.stop()
 
-    async def feed(self, gens: Sequence[RegionGenerator], timeout: float, log: Callable[[str], None] = say) -> Fed:
-        """Registry facts and diagnostic results of every region, then the providers' reports
-        once the routes exist."""
-        regions = [g.generate() for g in gens]
+    async def feed(
+        self, gens: Sequence[RegionGenerator], timeout: float, log: Callable[[str], None] = say, keep: bool = True
+    ) -> Fed:
+        """Registry facts and diagnostic results region after region (each generated just before
+        it is published), then the providers' reports once the routes exist. Without `keep` a
+        region's published events are dropped at once (what the reports need stays), so a
+        national feed never holds the country in memory."""
         publisher = Publisher(self.kafka, self.keys)
         await publisher.start()
+        regions: list[Region] = []
+        n = educators = 0
         try:
-            n = await publisher.publish(e for r in regions for e in r.registry)
-            n += await publisher.publish(e for r in regions for e in r.diagnostics)
+            for g in gens:
+                region = g.generate()
+                n += await publisher.publish(region.registry)
+                n += await publisher.publish(region.diagnostics)
+                educators += sum(1 for e in region.registry if e.event_type == "EducatorRegistered")
+                if not keep:
+                    region.registry, region.diagnostics, region.snils, region.people = [], [], {}, {}
+                regions.append(region)
             log(f"pipeline: published {n:,} registry facts and diagnostic results")
             await self.watch.caught_up(("registry", "diagnostics", "routes"), timeout)
             by_region = {r.spec.region: r for r in regions}
@@ -448,12 +462,15 @@ class Pipeline:
                 if isinstance(e, RouteAssigned) and e.region in routes:
                     routes[e.region].append(e)
             log(f"pipeline: the platform built {sum(len(v) for v in routes.values()):,} routes")
-            progress = [p for g, r in zip(gens, regions, strict=True) for p in g.progress(r, routes[r.spec.region])]
-            n += await publisher.publish(progress)
-            log(f"pipeline: published {len(progress):,} provider reports")
+            progress: list[Event] = []
+            for g, r in zip(gens, regions, strict=True):
+                reports = g.progress(r, routes.pop(r.spec.region))
+                n += await publisher.publish(reports)
+                progress.extend(reports if keep else ())
+            log(f"pipeline: published {n:,} inbound events in all")
         finally:
             await publisher.stop()
-        return Fed(regions, progress, n)
+        return Fed(regions, progress, n, educators)
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -611,7 +628,7 @@ async def run_pipeline(
         if len(profile) >= 2 and profile[2:] != ["latency"]:
             run.services.profile(Path(profile[0]), int(profile[1]))
         started = time.monotonic()
-        fed = await run.feed(gens, timeout=6 * 3600)
+        fed = await run.feed(gens, timeout=6 * 3600, keep=check is not None)
         done = await run.watch.caught_up(("routes", "indicators"), timeout=6 * 3600)
         seconds_e2e = done - started
         await asyncio.sleep(1.0)  # a last sample of every group
@@ -621,7 +638,7 @@ async def run_pipeline(
             "instances": instances,
             "prefix": run.prefix,
             "inbound_events": fed.published,
-            "educators": sum(sum(1 for e in r.registry if e.event_type == "EducatorRegistered") for r in fed.regions),
+            "educators": fed.educators,
             "seconds": seconds_e2e,
             "end_to_end_per_s": fed.published / seconds_e2e,
             "services": per_service,

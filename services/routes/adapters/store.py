@@ -11,8 +11,9 @@ Entries (`t` = kind):
 - `left`: a support staff member's departure (`k` = "<region>:<staff id>", `data.left_on`); the
   earliest date wins whatever the order of arrival.
 
-Files are kept as their JSON and parsed for each batch that touches them, so a failed batch
-leaves the held state untouched (the service's fold mutates what it gets). The journal is
+Files are held as their JSON compressed (`HeldFile`: a national state is about a million
+files, docs/benchmarks/pipeline.md) and parsed for each batch that touches them, so a failed
+batch leaves the held state untouched (the service's fold mutates what it gets). The journal is
 read back whole on start and when the consumer is assigned partitions (`reload`: another
 instance may have written their files), and rewritten as the current state when it holds
 more than twice as many entries (`compact`). `routes(region)` gives the read view of every
@@ -21,9 +22,11 @@ route of a region (status, history, items with their status) for operators and t
 
 from __future__ import annotations
 
+import sys
+import zlib
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -80,6 +83,50 @@ def file_entry(file: EducatorFile, seq: int) -> dict[str, Any]:
     }
 
 
+class HeldFile(NamedTuple):
+    """A file as the state holds it: what the load counts need, and its JSON compressed."""
+
+    seq: int
+    region: str
+    methodist: str | None
+    mentor: str | None
+    packed: bytes
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> HeldFile:
+        intern = _interned
+        return cls(
+            entry["seq"],
+            sys.intern(entry["region"]),
+            intern(entry["methodist"]),
+            intern(entry["mentor"]),
+            zlib.compress(entry["file"].encode(), 1),
+        )
+
+    def json(self) -> str:
+        return zlib.decompress(self.packed).decode()
+
+    def file(self) -> EducatorFile:
+        return EducatorFile.model_validate_json(zlib.decompress(self.packed))
+
+    def entry(self, key: str) -> dict[str, Any]:
+        """The journal entry it was made of."""
+        return {
+            "t": "file",
+            "k": key,
+            "seq": self.seq,
+            "region": self.region,
+            "methodist": self.methodist,
+            "mentor": self.mentor,
+            "file": self.json(),
+        }
+
+
+def _interned(value: str | None) -> str | None:
+    """One copy of a region or staff id, however many files name it."""
+    return None if value is None else sys.intern(value)
+
+
 def _supersedes(entry: dict[str, Any], known: dict[str, Any]) -> bool:
     """Whether a catalogue entry replaces the one held for its key: a higher revision of a
     program or staff member, an earlier departure date."""
@@ -92,7 +139,7 @@ class _State:
     """What the journal says, folded: the latest entry of every file and catalogue fact."""
 
     def __init__(self) -> None:
-        self.files: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, HeldFile] = {}
         #: (kind, key) -> entry
         self.catalogue: dict[tuple[str, str], dict[str, Any]] = {}
         self.entries = 0
@@ -100,16 +147,16 @@ class _State:
     def add(self, e: dict[str, Any]) -> None:
         self.entries += 1
         if e["t"] == "file":
-            known = self.files.get(e["k"])
-            if known is None or known["seq"] < e["seq"]:
-                self.files[e["k"]] = e
+            held = self.files.get(e["k"])
+            if held is None or held.seq < e["seq"]:
+                self.files[e["k"]] = HeldFile.of(e)
         else:
             known = self.catalogue.get((e["t"], e["k"]))
             if known is None or _supersedes(e, known):
                 self.catalogue[(e["t"], e["k"])] = e
 
     def current(self) -> list[dict[str, Any]]:
-        return [*self.catalogue.values(), *self.files.values()]
+        return [*self.catalogue.values(), *(f.entry(k) for k, f in self.files.items())]
 
 
 class RoutesStore:
@@ -138,7 +185,7 @@ class RoutesStore:
 
     async def files(self, keys: Iterable[str]) -> dict[str, EducatorFile]:
         state = await self._ready()
-        return {k: EducatorFile.model_validate_json(state.files[k]["file"]) for k in set(keys) if k in state.files}
+        return {k: state.files[k].file() for k in set(keys) if k in state.files}
 
     async def catalogue(self, region: str) -> Catalogue:
         state = await self._ready()
@@ -158,10 +205,10 @@ class RoutesStore:
         """Active routes per methodist and support forms per mentor, counted from the files."""
         state = await self._ready()
         loads = Loads()
-        for e in state.files.values():
-            if e["region"] == region:
-                Loads.bump(loads.methodist, e["methodist"], 1)
-                Loads.bump(loads.mentor, e["mentor"], 1)
+        for f in state.files.values():
+            if f.region == region:
+                Loads.bump(loads.methodist, f.methodist, 1)
+                Loads.bump(loads.mentor, f.mentor, 1)
         return loads
 
     async def save_catalogue(
@@ -193,18 +240,13 @@ class RoutesStore:
         entries = []
         for f in files:
             known = state.files.get(file_key(f.region, f.educator_id))
-            entries.append(file_entry(f, (known["seq"] if known else 0) + 1))
+            entries.append(file_entry(f, (known.seq if known else 0) + 1))
         await self._journal.append(entries)
         for e in entries:
-            state.files[e["k"]] = e
+            state.files[e["k"]] = HeldFile.of(e)
 
     async def routes(self, region: str) -> list[dict]:
         """The read view of every route of a region, by route id."""
         state = await self._ready()
-        views = [
-            v
-            for e in state.files.values()
-            if e["region"] == region
-            for v in route_view(EducatorFile.model_validate_json(e["file"]))
-        ]
+        views = [v for f in state.files.values() if f.region == region for v in route_view(f.file())]
         return sorted(views, key=lambda v: v["_id"])

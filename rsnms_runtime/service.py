@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import generate_latest
 
 from contracts import EVENT_CLASSES, TOPIC_EVENTS, DeadLetter, Topic
-from rsnms_runtime import metrics
+from rsnms_runtime import heapreport, metrics
 from rsnms_runtime.consumer import ConsumerOptions
 from rsnms_runtime.faults import RetryPolicy
 from rsnms_runtime.kafka import (
@@ -74,6 +74,7 @@ class ServiceRuntime:
         broker's `EventPublisher`; an in-memory fake in unit tests)."""
         self.settings = settings
         self._around_handler = around_handler
+        heapreport.start_if_asked()
         tune_gc()
         configure_logging(settings.service, settings.log_level)
         self.log = get_logger(f"rsnms.{settings.service}")
@@ -226,6 +227,7 @@ class ServiceRuntime:
             if asyncio.iscoroutine(result):
                 await result
         await self.mongo.close()
+        heapreport.write_if_asked(self.settings.service)
 
     async def start(self) -> None:
         """Start in-process, without HTTP (tests, benchmarks, the demo)."""

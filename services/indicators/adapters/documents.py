@@ -8,8 +8,10 @@ contract dump under `fact`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -23,6 +25,7 @@ from contracts import (
     SupportStaffRecorded,
 )
 from services.indicators.domain.records import (
+    NOTHING,
     AttachmentFact,
     CnppmStaffRecord,
     DiagnosisFact,
@@ -38,7 +41,9 @@ from services.indicators.domain.records import (
     SupportFact,
     TeamRecord,
     ValidRecord,
+    held,
     new_record,
+    no_entries,
 )
 from services.indicators.repository import EntityKey
 
@@ -65,7 +70,7 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _done(items: set[Done]) -> list[dict[str, str]]:
+def _done(items: AbstractSet[Done]) -> list[dict[str, str]]:
     return [{"program": p, "on": d.isoformat()} for p, d in sorted(items)]
 
 
@@ -136,57 +141,76 @@ def encode(key: EntityKey, record: Record) -> dict[str, Any]:
     return doc
 
 
+T = TypeVar("T")
+V = TypeVar("V")
+
+
+def _set(items: Iterable[T]) -> AbstractSet[T]:
+    """A decoded set; an empty one is the records' shared empty set."""
+    return set(items) or NOTHING
+
+
+def _map(entries: Iterable[tuple[str, V]]) -> Mapping[str, V]:
+    """A decoded map; an empty one is the records' shared empty map."""
+    return dict(entries) or no_entries()
+
+
 def _educator(record: EducatorRecord, doc: dict[str, Any]) -> None:
-    record.moves = {Move(date.fromisoformat(x["on"]), x["org"], x["muni"]) for x in doc.get("moves") or ()}
+    record.moves = _set(Move(date.fromisoformat(x["on"]), x["org"], x["muni"]) for x in doc.get("moves") or ())
     record.left_on = _day(doc.get("left_on"))
-    record.diagnoses = {
-        x["id"]: DiagnosisFact(date.fromisoformat(x["on"]), x.get("by", "unknown")) for x in doc.get("diagnoses") or ()
-    }
-    record.routes = {
-        x["id"]: RouteFact(date.fromisoformat(x["on"]), x.get("methodist"), tuple(x.get("programs") or ()))
+    record.diagnoses = _map(
+        (x["id"], DiagnosisFact(date.fromisoformat(x["on"]), x.get("by", "unknown")))
+        for x in doc.get("diagnoses") or ()
+    )
+    record.routes = _map(
+        (x["id"], RouteFact(date.fromisoformat(x["on"]), x.get("methodist"), tuple(x.get("programs") or ())))
         for x in doc.get("routes") or ()
-    }
-    record.closed = {x["id"]: date.fromisoformat(x["on"]) for x in doc.get("closed") or ()}
-    record.completions = {Done(x["program"], date.fromisoformat(x["on"])) for x in doc.get("completions") or ()}
+    )
+    record.closed = _map((x["id"], date.fromisoformat(x["on"])) for x in doc.get("closed") or ())
+    record.completions = _set(Done(x["program"], date.fromisoformat(x["on"])) for x in doc.get("completions") or ())
     # "supports" of earlier versions held the platform's own SupportAssigned: not read any more
-    record.supports = {
-        x["id"]: SupportFact(
-            x["rev"], x["kind"], x.get("by"), x["confirmed"], date.fromisoformat(x["on"]), _day(x.get("until"))
+    record.supports = _map(
+        (
+            x["id"],
+            SupportFact(
+                x["rev"], x["kind"], x.get("by"), x["confirmed"], date.fromisoformat(x["on"]), _day(x.get("until"))
+            ),
         )
         for x in doc.get("forms") or ()
-    }
-    record.attachments = {
-        x["id"]: AttachmentFact(
-            x["rev"], x["methodist"], x["confirmed"], date.fromisoformat(x["on"]), _day(x.get("until"))
+    )
+    record.attachments = _map(
+        (
+            x["id"],
+            AttachmentFact(x["rev"], x["methodist"], x["confirmed"], date.fromisoformat(x["on"]), _day(x.get("until"))),
         )
         for x in doc.get("attachments") or ()
-    }
-    record.external_routes = {
-        x["id"]: ExternalRouteFact(x["rev"], date.fromisoformat(x["on"]), x["dx"], x["src"])
+    )
+    record.external_routes = _map(
+        (x["id"], ExternalRouteFact(x["rev"], date.fromisoformat(x["on"]), x["dx"], x["src"]))
         for x in doc.get("external_routes") or ()
-    }
+    )
 
 
 def decode(kind: EntityKind, doc: dict[str, Any]) -> Record:
     """The record of one entity's document."""
     record = new_record(kind)
     if doc.get("fact") is not None:
-        record.fact = FACT_MODELS[kind].model_validate(doc["fact"])
+        record.fact = held(FACT_MODELS[kind].model_validate(doc["fact"]))
     if isinstance(record, EducatorRecord):
         _educator(record, doc)
     if isinstance(record, ValidRecord):
         record.ended_on = _day(doc.get("ended_on"))
     if isinstance(record, TeamRecord):
-        record.completions = {Done(x["program"], date.fromisoformat(x["on"])) for x in doc.get("completions") or ()}
+        record.completions = _set(Done(x["program"], date.fromisoformat(x["on"])) for x in doc.get("completions") or ())
     elif isinstance(record, CnppmStaffRecord):
-        record.trainings = {date.fromisoformat(d) for d in doc.get("trainings") or ()}
+        record.trainings = _set(date.fromisoformat(d) for d in doc.get("trainings") or ())
     elif isinstance(record, ProgramRecord):
-        record.periods = {
+        record.periods = _set(
             (date.fromisoformat(x["from"]), date.fromisoformat(x["to"])) for x in doc.get("periods") or ()
-        }
-        record.register = {(date.fromisoformat(x["on"]), bool(x["included"])) for x in doc.get("register") or ()}
+        )
+        record.register = _set((date.fromisoformat(x["on"]), bool(x["included"])) for x in doc.get("register") or ())
     elif isinstance(record, RoadmapRecord):
-        record.statuses = {(date.fromisoformat(x["on"]), x["status"]) for x in doc.get("statuses") or ()}
+        record.statuses = _set((date.fromisoformat(x["on"]), x["status"]) for x in doc.get("statuses") or ())
     return record
 
 

@@ -61,6 +61,7 @@ from services.indicators.domain.records import (
     SupportFact,
     TeamRecord,
     ValidRecord,
+    held,
 )
 
 #: event type -> (entity kind, payload field naming the entity)
@@ -119,31 +120,51 @@ def supersedes(candidate: Any, current: Any) -> bool:
 def _fact(record: FactRecord[Any], payload: Any) -> bool:
     if supersedes(payload, record.fact):
         changed: bool = record.fact != payload
-        record.fact = payload
+        record.fact = held(payload)
         return changed
     return False
 
 
-def _add(items: set[Any], item: Any) -> bool:
-    if item in items:
+def _own_set(record: Any, name: str) -> set[Any]:
+    """The record's own set `name`, made on its first item (until then the shared `NOTHING`)."""
+    items = getattr(record, name)
+    if not isinstance(items, set):
+        items = set(items)
+        setattr(record, name, items)
+    return items
+
+
+def _own_map(record: Any, name: str) -> dict[str, Any]:
+    """The record's own map `name`, made on its first entry (until then a shared empty one)."""
+    mapping = getattr(record, name)
+    if not isinstance(mapping, dict):
+        mapping = dict(mapping)
+        setattr(record, name, mapping)
+    return mapping
+
+
+def _add(record: Any, name: str, item: Any) -> bool:
+    if item in getattr(record, name):
         return False
-    items.add(item)
+    _own_set(record, name).add(item)
     return True
 
 
-def _least(mapping: dict[str, date], key: str, day: date) -> bool:
+def _least(record: Any, name: str, key: str, day: date) -> bool:
     """Keep the earliest date per key."""
+    mapping = getattr(record, name)
     if key in mapping and mapping[key] <= day:
         return False
-    mapping[key] = day
+    _own_map(record, name)[key] = day
     return True
 
 
-def _greatest(mapping: dict[str, Any], key: str, value: Any, order: Callable[[Any], Any]) -> bool:
+def _greatest(record: Any, name: str, key: str, value: Any, order: Callable[[Any], Any]) -> bool:
     """Keep the greatest value per key (a deterministic choice if a key is reported twice)."""
+    mapping = getattr(record, name)
     if key in mapping and order(mapping[key]) >= order(value):
         return False
-    mapping[key] = value
+    _own_map(record, name)[key] = value
     return True
 
 
@@ -181,29 +202,29 @@ def _apply_educator(record: EducatorRecord, event: Event) -> bool:
     if isinstance(event, EducatorRegistered):
         return _fact(record, p)
     if isinstance(event, EducatorMoved):
-        return _add(record.moves, Move(p.transferred_on, p.organization_id, p.municipality_id))
+        return _add(record, "moves", Move(p.transferred_on, p.organization_id, p.municipality_id))
     if isinstance(event, EducatorDeparted):
         return _left(record, p.left_on)
     if isinstance(event, DeficitDiagnosed):
         return _greatest(
-            record.diagnoses, p.diagnosis_id, DiagnosisFact(p.diagnosed_on, p.conducted_by), _diagnosis_order
+            record, "diagnoses", p.diagnosis_id, DiagnosisFact(p.diagnosed_on, p.conducted_by), _diagnosis_order
         )
     if isinstance(event, RouteAssigned):
         programs = tuple(sorted({i.program_id for i in p.items if i.kind == "program" and i.program_id}))
-        return _greatest(record.routes, p.route_id, RouteFact(p.assigned_on, p.methodist_id, programs), _route_order)
+        return _greatest(record, "routes", p.route_id, RouteFact(p.assigned_on, p.methodist_id, programs), _route_order)
     if isinstance(event, (RouteCompleted, RouteCancelled)):
-        return _least(record.closed, p.route_id, p.closed_on)
+        return _least(record, "closed", p.route_id, p.closed_on)
     if isinstance(event, ProgramCompletionAccepted):
-        return _add(record.completions, Done(p.program_id, p.completed_on))
+        return _add(record, "completions", Done(p.program_id, p.completed_on))
     if isinstance(event, SupportFormReported):
         form = SupportFact(p.revision, p.kind, p.supporter_id, p.confirmed, p.started_on, p.ended_on)
-        return _greatest(record.supports, p.support_id, form, _revision_order)
+        return _greatest(record, "supports", p.support_id, form, _revision_order)
     if isinstance(event, MethodistAttachmentReported):
         link = AttachmentFact(p.revision, p.methodist_id, p.confirmed, p.attached_from, p.attached_to)
-        return _greatest(record.attachments, p.attachment_id, link, _revision_order)
+        return _greatest(record, "attachments", p.attachment_id, link, _revision_order)
     if isinstance(event, ExternalRouteReported):
         ext = ExternalRouteFact(p.revision, p.developed_on, p.diagnosis_id, p.source_system)
-        return _greatest(record.external_routes, p.route_id, ext, _revision_order)
+        return _greatest(record, "external_routes", p.route_id, ext, _revision_order)
     return False
 
 
@@ -213,20 +234,20 @@ def apply(record: Record, event: Event) -> bool:
     if isinstance(record, EducatorRecord):
         return _apply_educator(record, event)
     if isinstance(record, TeamRecord) and isinstance(event, TeamCompletionAccepted):
-        return _add(record.completions, Done(p.program_id, p.completed_on))
+        return _add(record, "completions", Done(p.program_id, p.completed_on))
     if isinstance(record, ValidRecord) and isinstance(
         event, (ManagementTeamDissolved, OrganizationClosed, SupportStaffDeparted, CnppmStaffDeparted)
     ):
         day = getattr(p, "dissolved_on", None) or getattr(p, "closed_on", None) or p.left_on
         return _ended(record, day)
     if isinstance(record, ProgramRecord) and isinstance(event, ProgramImplementationReported):
-        return _add(record.periods, (p.period_from, p.period_to))
+        return _add(record, "periods", (p.period_from, p.period_to))
     if isinstance(record, ProgramRecord) and isinstance(event, ProgramRegisterStatusChanged):
-        return _add(record.register, (p.effective, p.status == "included"))
+        return _add(record, "register", (p.effective, p.status == "included"))
     if isinstance(record, RoadmapRecord) and isinstance(event, RoadmapItemStatusChanged):
-        return _add(record.statuses, (p.effective, p.status))
+        return _add(record, "statuses", (p.effective, p.status))
     if isinstance(record, CnppmStaffRecord) and isinstance(event, CnppmStaffTrainedByFederalOperator):
-        return _add(record.trainings, p.trained_on)
+        return _add(record, "trainings", p.trained_on)
     if isinstance(
         event,
         (
@@ -264,37 +285,37 @@ def join(into: Record, other: Record) -> bool:
         changed |= _fact(into, other.fact)
     if isinstance(into, EducatorRecord) and isinstance(other, EducatorRecord):
         for move in other.moves:
-            changed |= _add(into.moves, move)
+            changed |= _add(into, "moves", move)
         if other.left_on is not None:
             changed |= _left(into, other.left_on)
         for key, dx in other.diagnoses.items():
-            changed |= _greatest(into.diagnoses, key, dx, _diagnosis_order)
+            changed |= _greatest(into, "diagnoses", key, dx, _diagnosis_order)
         for key, route in other.routes.items():
-            changed |= _greatest(into.routes, key, route, _route_order)
+            changed |= _greatest(into, "routes", key, route, _route_order)
         for key, day in other.closed.items():
-            changed |= _least(into.closed, key, day)
+            changed |= _least(into, "closed", key, day)
         for done in other.completions:
-            changed |= _add(into.completions, done)
+            changed |= _add(into, "completions", done)
         for key, support in other.supports.items():
-            changed |= _greatest(into.supports, key, support, _revision_order)
+            changed |= _greatest(into, "supports", key, support, _revision_order)
         for key, link in other.attachments.items():
-            changed |= _greatest(into.attachments, key, link, _revision_order)
+            changed |= _greatest(into, "attachments", key, link, _revision_order)
         for key, ext in other.external_routes.items():
-            changed |= _greatest(into.external_routes, key, ext, _revision_order)
+            changed |= _greatest(into, "external_routes", key, ext, _revision_order)
     if isinstance(into, ValidRecord) and isinstance(other, ValidRecord) and other.ended_on is not None:
         changed |= _ended(into, other.ended_on)
     if isinstance(into, TeamRecord) and isinstance(other, TeamRecord):
         for done in other.completions:
-            changed |= _add(into.completions, done)
+            changed |= _add(into, "completions", done)
     elif isinstance(into, CnppmStaffRecord) and isinstance(other, CnppmStaffRecord):
         for day in other.trainings:
-            changed |= _add(into.trainings, day)
+            changed |= _add(into, "trainings", day)
     elif isinstance(into, ProgramRecord) and isinstance(other, ProgramRecord):
         for period in other.periods:
-            changed |= _add(into.periods, period)
+            changed |= _add(into, "periods", period)
         for change in other.register:
-            changed |= _add(into.register, change)
+            changed |= _add(into, "register", change)
     elif isinstance(into, RoadmapRecord) and isinstance(other, RoadmapRecord):
         for status in other.statuses:
-            changed |= _add(into.statuses, status)
+            changed |= _add(into, "statuses", status)
     return changed

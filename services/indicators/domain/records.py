@@ -12,10 +12,13 @@ on D, whatever arrived later.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Generic, Literal, NamedTuple, TypeVar
+
+from pydantic import BaseModel
 
 from contracts import (
     CnppmStaffRecorded,
@@ -135,14 +138,71 @@ F = TypeVar(
 )
 
 
-@dataclass
+M = TypeVar("M", bound=BaseModel)
+
+#: an empty set or map of a record: one shared immutable instance, replaced by the record's own
+#: on its first item (`fold`); a national state holds over a million records, most with a few of
+#: their collections filled (an empty set costs 216 bytes, an empty dict 64)
+NOTHING: frozenset[Any] = frozenset()
+
+
+class _NoEntries(Mapping[str, Any]):
+    """The shared empty map (copies and pickles of it are itself)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return False
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __copy__(self) -> _NoEntries:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _NoEntries:
+        return self
+
+    def __reduce__(self) -> str:
+        return "_NO_ENTRIES"
+
+
+_NO_ENTRIES = _NoEntries()
+
+
+def no_entries() -> Mapping[str, Any]:
+    return _NO_ENTRIES
+
+
+def held(fact: M) -> M:
+    """The fact as a record keeps it: its set of the fields it was given (pydantic's
+    `__pydantic_fields_set__`, several hundred bytes) shared with every fact given the same
+    fields. A national state holds over a million facts (docs/benchmarks/pipeline.md); a fact
+    is never changed after it is decoded, so the shared set is never written to."""
+    given = fact.__pydantic_fields_set__
+    shared = _FIELDS_SETS.setdefault(frozenset(given), given)
+    if shared is not given:
+        object.__setattr__(fact, "__pydantic_fields_set__", shared)
+    return fact
+
+
+_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
+
+
+@dataclass(slots=True)
 class FactRecord(Generic[F]):
     """A registry fact with a revision: the winning revision (None until one arrives)."""
 
     fact: F | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ValidRecord(FactRecord[F]):
     """A registry fact whose existence ends on a reported date (a departure, a dissolution, a
     closure): the earliest reported end wins."""
@@ -150,7 +210,7 @@ class ValidRecord(FactRecord[F]):
     ended_on: date | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class StaffRecord(ValidRecord[SupportStaffRecorded]):
     def employed_on(self, d: date) -> bool:
         """Registered as active, employed from on or before D, not departed on or before D."""
@@ -158,36 +218,36 @@ class StaffRecord(ValidRecord[SupportStaffRecorded]):
         return f is not None and f.active and valid_on(f.employed_from, self.ended_on, d)
 
 
-@dataclass
+@dataclass(slots=True)
 class OrganizationRecord(ValidRecord[OrganizationRecorded]):
     def open_on(self, d: date) -> bool:
         return self.fact is not None and valid_on(self.fact.opened_on, self.ended_on, d)
 
 
-@dataclass
+@dataclass(slots=True)
 class TeamRecord(ValidRecord[ManagementTeamRecorded]):
-    completions: set[Done] = field(default_factory=set)
+    completions: AbstractSet[Done] = NOTHING
 
     def exists_on(self, d: date) -> bool:
         return self.fact is not None and valid_on(self.fact.formed_on, self.ended_on, d)
 
 
-@dataclass
+@dataclass(slots=True)
 class CnppmStaffRecord(ValidRecord[CnppmStaffRecorded]):
     #: dates of trainings at the federal operator
-    trainings: set[date] = field(default_factory=set)
+    trainings: AbstractSet[date] = NOTHING
 
     def employed_on(self, d: date) -> bool:
         f = self.fact
         return f is not None and f.active and valid_on(f.employed_from, self.ended_on, d)
 
 
-@dataclass
+@dataclass(slots=True)
 class ProgramRecord(FactRecord[ProgramRecorded]):
     #: implementation periods (from, to), both days included
-    periods: set[tuple[date, date]] = field(default_factory=set)
+    periods: AbstractSet[tuple[date, date]] = NOTHING
     #: ФР ДПП status changes (effective, included?)
-    register: set[tuple[date, bool]] = field(default_factory=set)
+    register: AbstractSet[tuple[date, bool]] = NOTHING
 
     def implemented_on(self, d: date) -> bool:
         """In a reported implementation period on D. Until a first period has started, the
@@ -218,10 +278,10 @@ class ProgramRecord(FactRecord[ProgramRecorded]):
 ROADMAP_ORDER = {"planned": 0, "in_progress": 1, "done": 2, "cancelled": 3}
 
 
-@dataclass
+@dataclass(slots=True)
 class RoadmapRecord(FactRecord[RoadmapItemRecorded]):
     #: status changes (effective, status)
-    statuses: set[tuple[date, str]] = field(default_factory=set)
+    statuses: AbstractSet[tuple[date, str]] = NOTHING
 
     def status_on(self, d: date) -> str | None:
         """The latest status effective on or before D (ties: the further status). The
@@ -239,27 +299,27 @@ class RoadmapRecord(FactRecord[RoadmapItemRecorded]):
         return max(known)[2] if known else None
 
 
-@dataclass
+@dataclass(slots=True)
 class EducatorRecord(FactRecord[EducatorRecorded]):
     """Everything the indicators need of one educator (`fact` is the winning registration)."""
 
-    moves: set[Move] = field(default_factory=set)
+    moves: AbstractSet[Move] = NOTHING
     #: the earliest `left_on` reported (no departure on or before D <=> left_on > D)
     left_on: date | None = None
     #: diagnosis id -> when and by whom
-    diagnoses: dict[str, DiagnosisFact] = field(default_factory=dict)
+    diagnoses: Mapping[str, DiagnosisFact] = field(default_factory=no_entries)
     #: route id -> the route
-    routes: dict[str, RouteFact] = field(default_factory=dict)
+    routes: Mapping[str, RouteFact] = field(default_factory=no_entries)
     #: route id -> the earliest completion or cancellation date
-    closed: dict[str, date] = field(default_factory=dict)
+    closed: Mapping[str, date] = field(default_factory=no_entries)
     #: program completions the routes service accepted
-    completions: set[Done] = field(default_factory=set)
+    completions: AbstractSet[Done] = NOTHING
     #: support id -> the reported support form
-    supports: dict[str, SupportFact] = field(default_factory=dict)
+    supports: Mapping[str, SupportFact] = field(default_factory=no_entries)
     #: attachment id -> the reported attachment to a methodist
-    attachments: dict[str, AttachmentFact] = field(default_factory=dict)
+    attachments: Mapping[str, AttachmentFact] = field(default_factory=no_entries)
     #: route id -> a route developed outside the platform
-    external_routes: dict[str, ExternalRouteFact] = field(default_factory=dict)
+    external_routes: Mapping[str, ExternalRouteFact] = field(default_factory=no_entries)
 
     def active_on(self, d: date) -> bool:
         """Registered on or before D and no departure on or before D."""
@@ -329,7 +389,7 @@ def new_record(kind: EntityKind) -> Record:
     return RECORD_TYPES[kind]()
 
 
-@dataclass
+@dataclass(slots=True)
 class RegionState:
     """The folded state of one region: every entity's record, by kind and id."""
 

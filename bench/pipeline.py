@@ -435,19 +435,27 @@ class Pipeline:
             self.services.stop()
 
     async def feed(
-        self, gens: Sequence[RegionGenerator], timeout: float, log: Callable[[str], None] = say, keep: bool = True
+        self,
+        gens: Sequence[RegionGenerator],
+        timeout: float,
+        log: Callable[[str], None] = say,
+        keep: bool = True,
+        generated: Sequence[Region] | None = None,
     ) -> Fed:
-        """Registry facts and diagnostic results region after region (each generated just before
-        it is published), then the providers' reports once the routes exist. Without `keep` a
-        region's published events are dropped at once (what the reports need stays), so a
-        national feed never holds the country in memory."""
+        """Registry facts and diagnostic results region after region, while the providers report
+        on each route as it appears on the routes topic (`Reporter`), then the management teams'
+        training. Regions not `generated` beforehand are generated just before they are
+        published; without `keep` a region's published events are dropped at once (what the
+        reports need stays), so a national feed never holds the country in memory."""
         publisher = Publisher(self.kafka, self.keys)
+        reporter = Reporter(self.kafka, self.keys, {g.spec.region: g for g in gens}, keep)
         await publisher.start()
+        await reporter.start()
         regions: list[Region] = []
         n = educators = 0
         try:
-            for g in gens:
-                region = g.generate()
+            for i, g in enumerate(gens):
+                region = generated[i] if generated else g.generate()
                 n += await publisher.publish(region.registry)
                 n += await publisher.publish(region.diagnostics)
                 educators += sum(1 for e in region.registry if e.event_type == "EducatorRegistered")
@@ -456,21 +464,84 @@ class Pipeline:
                 regions.append(region)
             log(f"pipeline: published {n:,} registry facts and diagnostic results")
             await self.watch.caught_up(("registry", "diagnostics", "routes"), timeout)
-            by_region = {r.spec.region: r for r in regions}
-            routes: dict[str, list[RouteAssigned]] = {r: [] for r in by_region}
-            for e in await read_events(self.kafka, [str(Topic.ROUTES)]):
-                if isinstance(e, RouteAssigned) and e.region in routes:
-                    routes[e.region].append(e)
-            log(f"pipeline: the platform built {sum(len(v) for v in routes.values()):,} routes")
-            progress: list[Event] = []
+            routes, reports = await reporter.finish()
+            log(f"pipeline: the platform built {routes:,} routes; {reports:,} reports on them published meanwhile")
+            progress = list(reporter.published)
             for g, r in zip(gens, regions, strict=True):
-                reports = g.progress(r, routes.pop(r.spec.region))
-                n += await publisher.publish(reports)
-                progress.extend(reports if keep else ())
+                teams = g.team_progress(r, reporter.rngs[r.spec.region])
+                n += await publisher.publish(teams)
+                progress.extend(teams if keep else ())
+            n += reports
             log(f"pipeline: published {n:,} inbound events in all")
         finally:
+            await reporter.stop()
             await publisher.stop()
         return Fed(regions, progress, n, educators)
+
+
+class Reporter:
+    """The providers: they read the routes topic from its beginning and report on each route as it
+    appears (enrolments, completions, activities: `RegionGenerator.route_progress`), as they would
+    on a platform that is running, instead of waiting for the whole region's routes."""
+
+    def __init__(self, kafka: str, keys: dict[str, bytes], gens: dict[str, RegionGenerator], keep: bool):
+        self._kafka, self._gens, self._keep = kafka, gens, keep
+        self._publisher = Publisher(kafka, keys)
+        self.rngs = {region: g.progress_rng() for region, g in gens.items()}
+        self.published: list[Event] = []
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._until: dict[TopicPartition, int] | None = None
+        self._done = asyncio.Event()
+        self.routes = self.reports = 0
+
+    async def start(self) -> None:
+        await self._publisher.start()
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=self._kafka, enable_auto_commit=False)
+        await self._consumer.start()
+        tps = await topic_partitions(self._kafka, [str(Topic.ROUTES)])
+        self._consumer.assign(tps)
+        await self._consumer.seek_to_beginning(*tps)
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        assert self._consumer is not None
+        positions: dict[TopicPartition, int] = {}
+        while True:
+            batch = await self._consumer.getmany(timeout_ms=100, max_records=5000)
+            reports: list[Event] = []
+            for tp, records in batch.items():
+                for rec in records:
+                    positions[tp] = rec.offset + 1
+                    try:
+                        event = decode_event(rec.value)
+                    except ContractError:
+                        continue
+                    if isinstance(event, RouteAssigned) and event.region in self._gens:
+                        self.routes += 1
+                        reports += self._gens[event.region].route_progress(event, self.rngs[event.region])
+            if reports:
+                self.reports += await self._publisher.publish(reports)
+                if self._keep:
+                    self.published.extend(reports)
+            if self._until is not None and all(positions.get(tp, 0) >= end for tp, end in self._until.items()):
+                self._done.set()
+                return
+
+    async def finish(self) -> tuple[int, int]:
+        """Once every route is on the topic: report on those not reported yet, then stop; the
+        routes seen and the reports published."""
+        assert self._consumer is not None and self._task is not None
+        self._until = dict(await self._consumer.end_offsets(list(self._consumer.assignment())))
+        await self._task
+        return self.routes, self.reports
+
+    async def stop(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        if self._consumer is not None:
+            await self._consumer.stop()
+        await self._publisher.stop()
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -627,8 +698,11 @@ async def run_pipeline(
         profile = os.environ.get("RSNMS_BENCH_PROFILE", "").split(":")
         if len(profile) >= 2 and profile[2:] != ["latency"]:
             run.services.profile(Path(profile[0]), int(profile[1]))
+        # the outside systems' data exists before the clock starts (a national feed generates each
+        # region just before publishing it: the country's events would not fit in memory)
+        generated = None if scale == "national" else [g.generate() for g in gens]
         started = time.monotonic()
-        fed = await run.feed(gens, timeout=6 * 3600, keep=check is not None)
+        fed = await run.feed(gens, timeout=6 * 3600, keep=check is not None, generated=generated)
         done = await run.watch.caught_up(("routes", "indicators"), timeout=6 * 3600)
         seconds_e2e = done - started
         await asyncio.sleep(1.0)  # a last sample of every group

@@ -557,59 +557,72 @@ class RegionGenerator:
     def progress(self, region: Region, routes: Iterable[RouteAssigned]) -> list[Event]:
         """What providers report once routes exist: enrolment, completion, informal activities,
         and management teams trained in education quality management."""
-        rng, today, out = random.Random(self.spec.seed + 1), self.spec.today, []
-        for route in sorted(routes, key=lambda r: r.payload.route_id):
-            r = route.payload
-            for item in r.items:
-                if rng.random() > 0.7:
-                    continue
-                begin = r.assigned_on + timedelta(days=rng.randint(1, 30))
-                done = begin + timedelta(days=rng.randint(14, 120))
-                if begin > today:
-                    continue
-                if item.kind == "program" and item.program_id:
+        rng = self.progress_rng()
+        out = [e for route in sorted(routes, key=lambda r: r.payload.route_id) for e in self.route_progress(route, rng)]
+        return out + self.team_progress(region, rng)
+
+    def progress_rng(self) -> random.Random:
+        return random.Random(self.spec.seed + 1)
+
+    def route_progress(self, route: RouteAssigned, rng: random.Random) -> list[Event]:
+        """What the providers report on one route: enrolments, completions, informal activities."""
+        today, out = self.spec.today, []
+        r = route.payload
+        for item in r.items:
+            if rng.random() > 0.7:
+                continue
+            begin = r.assigned_on + timedelta(days=rng.randint(1, 30))
+            done = begin + timedelta(days=rng.randint(14, 120))
+            if begin > today:
+                continue
+            if item.kind == "program" and item.program_id:
+                out.append(
+                    self._ev(
+                        ProgramEnrolled,
+                        Enrolment(
+                            educator_id=r.educator_id,
+                            program_id=item.program_id,
+                            route_id=r.route_id,
+                            enrolled_on=begin,
+                        ),
+                        self.src_provider,
+                        begin,
+                    )
+                )
+                if done <= today and rng.random() < 0.75:
                     out.append(
                         self._ev(
-                            ProgramEnrolled,
-                            Enrolment(
+                            ProgramCompleted,
+                            Completion(
                                 educator_id=r.educator_id,
                                 program_id=item.program_id,
                                 route_id=r.route_id,
-                                enrolled_on=begin,
-                            ),
-                            self.src_provider,
-                            begin,
-                        )
-                    )
-                    if done <= today and rng.random() < 0.75:
-                        out.append(
-                            self._ev(
-                                ProgramCompleted,
-                                Completion(
-                                    educator_id=r.educator_id,
-                                    program_id=item.program_id,
-                                    route_id=r.route_id,
-                                    completed_on=done,
-                                ),
-                                self.src_provider,
-                                done,
-                            )
-                        )
-                elif item.kind != "program" and done <= today and rng.random() < 0.6:
-                    out.append(
-                        self._ev(
-                            ActivityCompleted,
-                            Activity(
-                                educator_id=r.educator_id,
-                                activity_kind=item.kind,
-                                route_id=r.route_id,
-                                item_id=item.item_id,
                                 completed_on=done,
                             ),
                             self.src_provider,
                             done,
                         )
                     )
+            elif item.kind != "program" and done <= today and rng.random() < 0.6:
+                out.append(
+                    self._ev(
+                        ActivityCompleted,
+                        Activity(
+                            educator_id=r.educator_id,
+                            activity_kind=item.kind,
+                            route_id=r.route_id,
+                            item_id=item.item_id,
+                            completed_on=done,
+                        ),
+                        self.src_provider,
+                        done,
+                    )
+                )
+        return out
+
+    def team_progress(self, region: Region, rng: random.Random) -> list[Event]:
+        """Management teams trained: in education quality management or another topic."""
+        today, out = self.spec.today, []
         quality = sorted(p.program_id for p in region.programs.values() if p.topic == "education_quality_management")
         others = sorted(p for p in region.programs if p not in quality)
         for team in region.team_ids:

@@ -234,6 +234,18 @@ class Services:
             out[name] = max(out.get(name, 0.0), kb / 1024)
         return out
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) each service has used so far, summed over its instances."""
+        tick = os.sysconf("SC_CLK_TCK")
+        out: dict[str, float] = {}
+        for (name, _), proc in self.procs.items():
+            try:
+                fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+        return out
+
     def metric(self, counter: str) -> dict[str, float]:
         """A Prometheus counter summed over every instance of each service."""
         out: dict[str, float] = {}
@@ -701,6 +713,7 @@ async def run_pipeline(
         # the outside systems' data exists before the clock starts (a national feed generates each
         # region just before publishing it: the country's events would not fit in memory)
         generated = None if scale == "national" else [g.generate() for g in gens]
+        cpu_before = run.services.cpu_seconds()
         started = time.monotonic()
         fed = await run.feed(gens, timeout=6 * 3600, keep=check is not None, generated=generated)
         done = await run.watch.caught_up(("routes", "indicators"), timeout=6 * 3600)
@@ -716,6 +729,7 @@ async def run_pipeline(
             "seconds": seconds_e2e,
             "end_to_end_per_s": fed.published / seconds_e2e,
             "services": per_service,
+            "cpu_seconds": {k: v - cpu_before.get(k, 0.0) for k, v in run.services.cpu_seconds().items()},
             "processed": run.services.metric("rsnms_events_processed_total"),
             "duplicates": run.services.metric("rsnms_events_duplicate_total"),
             "dead_lettered": run.services.metric("rsnms_events_dead_lettered_total"),
@@ -725,7 +739,11 @@ async def run_pipeline(
             f"{result['end_to_end_per_s']:,.0f} events/s end to end"
         )
         for s, r in per_service.items():
-            say(f"pipeline:   {s:<12} {r['per_s']:>8,.0f} events/s ({r['events']:,} events in {r['seconds']:.1f} s)")
+            cpu = result["cpu_seconds"].get(s, 0.0)
+            say(
+                f"pipeline:   {s:<12} {r['per_s']:>8,.0f} events/s ({r['events']:,} events in {r['seconds']:.1f} s), "
+                f"{cpu:,.1f} CPU s = {cpu / fed.published * 1e6:,.0f} µs per inbound event"
+            )
         if check is not None:
             await check(run, fed)
         if rate:

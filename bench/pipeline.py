@@ -24,6 +24,7 @@ Peak memory (VmHWM) of every service process is read before it is stopped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import signal
@@ -146,6 +147,15 @@ class Publisher:
         return n
 
 
+def cpu_seconds_of(pid: int) -> float:
+    """CPU time (user + system) a process has used, 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Services:
     """The four services as separate processes (`python -m services.<name>`), `instances` of
     each in one consumer group."""
@@ -235,15 +245,15 @@ class Services:
         return out
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time (user + system) each service has used so far, summed over its instances."""
-        tick = os.sysconf("SC_CLK_TCK")
+        """CPU time (user + system) used so far by each service (summed over its instances) and
+        by the stack's Kafka and FerretDB."""
         out: dict[str, float] = {}
         for (name, _), proc in self.procs.items():
-            try:
-                fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+            out[name] = out.get(name, 0.0) + cpu_seconds_of(proc.pid)
+        stack = self.env.get("RSNMS_STACK_DIR", "")
+        for name in ("kafka", "ferretdb") if stack else ():
+            with contextlib.suppress(OSError, ValueError):
+                out[name] = cpu_seconds_of(int(Path(stack, f"{name}.pid").read_text()))
         return out
 
     def metric(self, counter: str) -> dict[str, float]:
@@ -744,6 +754,12 @@ async def run_pipeline(
                 f"pipeline:   {s:<12} {r['per_s']:>8,.0f} events/s ({r['events']:,} events in {r['seconds']:.1f} s), "
                 f"{cpu:,.1f} CPU s = {cpu / fed.published * 1e6:,.0f} µs per inbound event"
             )
+        say(
+            "pipeline: CPU of the stack per inbound event: "
+            + ", ".join(
+                f"{k} {result['cpu_seconds'].get(k, 0.0) / fed.published * 1e6:,.0f} µs" for k in ("kafka", "ferretdb")
+            )
+        )
         if check is not None:
             await check(run, fed)
         if rate:

@@ -143,11 +143,20 @@ class ProcessedEvents:
 
     async def known(self, topic: str, partition: int, event_ids: Iterable[str]) -> dict[str, str]:
         """The hashes of those of `event_ids` applied (within the window) on this partition, or on
-        another partition held (an id re-used under another key lands elsewhere)."""
+        another partition of the topic held (an id re-used under another key lands elsewhere on
+        the same topic: an event type has one topic), or in the ledger of the earlier layout."""
         tp = self.partition_key(topic, partition)
         if tp not in self._index:
             await self.assign([*self._split(self._index), (topic, partition)])
-        indexes = [self._index[tp], *(index for other, index in self._index.items() if other != tp and index)]
+        same_topic = f"{topic}:"
+        indexes = [
+            self._index[tp],
+            *(
+                index
+                for other, index in self._index.items()
+                if index and other != tp and (other.startswith(same_topic) or other == self.UNPARTITIONED)
+            ),
+        ]
         found = {}
         for i in set(event_ids):
             for index in indexes:

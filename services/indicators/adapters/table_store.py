@@ -1,15 +1,23 @@
 """MongoDB store of the live indicator tables (implements TableRepository).
 
-`indicator_tables`: one document per region and date (`_id` = "<region>:<as_of>"), written
-with `$set` of absolute values, so recomputing and re-writing a table is idempotent.
-Values are a list of objects (counts only, no personal data).
+`indicator_tables`: one document per region and date (`_id` = "<region>:<as_of>"), of absolute
+values, so recomputing and re-writing a table is idempotent. Values are a list of objects (counts
+only, no personal data).
+
+A table is replaced by deleting the document and inserting the new one, both addressed by `_id`:
+FerretDB v1 answers an update, even by `_id`, with a scan of the whole collection, and a
+national collection is 89 regions' tables of several hundred KB each, rescanned on every live
+refresh (docs/benchmarks/pipeline.md). For a moment between the two a reader finds no table;
+a failed insert leaves the region due again (`IndicatorsService.refresh_due`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from contracts import IndicatorTable
 from services.indicators.domain.labels import INDICATOR_TITLES
@@ -34,7 +42,11 @@ class MongoTableStore:
 
     async def save(self, table: IndicatorTable) -> None:
         doc = table_document(table)
-        await self._tables.update_one({"_id": table_id(table.region, doc["as_of"])}, {"$set": doc}, upsert=True)
+        doc["_id"] = table_id(table.region, doc["as_of"])
+        await self._tables.delete_one({"_id": doc["_id"]})
+        # another instance may have written it meanwhile: the same absolute values
+        with contextlib.suppress(DuplicateKeyError):
+            await self._tables.insert_one(doc)
 
     async def get(self, region: str, as_of: str) -> IndicatorTable | None:
         doc = await self._tables.find_one({"_id": table_id(region, as_of)})

@@ -94,12 +94,11 @@ class HeldFile(NamedTuple):
 
     @classmethod
     def of(cls, entry: dict[str, Any]) -> HeldFile:
-        intern = _interned
         return cls(
             entry["seq"],
             sys.intern(entry["region"]),
-            intern(entry["methodist"]),
-            intern(entry["mentor"]),
+            _interned(entry["methodist"]),
+            _interned(entry["mentor"]),
             zlib.compress(entry["file"].encode(), 1),
         )
 

@@ -416,6 +416,8 @@ async def bench_pipeline(stack: LocalStack, args: argparse.Namespace) -> dict[st
         seconds=args.seconds,
         env=stack.env,
     )
+    if os.environ.get("RSNMS_BENCH_FOLD") == "0":  # the latency alone, when tuning it
+        return result
     fold = fold_only({**stack.env, **SAMPLED})
     result["fold_only"] = {**fold, "per_s": _rate(fold)}
     result["end_to_end_vs_fold"] = result["end_to_end_per_s"] / result["fold_only"]["per_s"]

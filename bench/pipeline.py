@@ -413,7 +413,8 @@ class Pipeline:
             **self._base_env,
             "RSNMS_DB_PREFIX": self.prefix,
             "RSNMS_GROUP_PREFIX": self.prefix,
-            "LOG_LEVEL": "WARNING",
+            # RSNMS_BENCH_LOG_LEVEL=INFO: each batch's stage timings in the services' logs
+            "LOG_LEVEL": os.environ.get("RSNMS_BENCH_LOG_LEVEL", "WARNING"),
             "RSNMS_SOURCE_KEYS": ",".join(f"{s}={k.decode()}" for s, k in self.keys.items()),
             "RSNMS_SOURCE_POLICY": str(policy_file(self.workdir / "sources.yaml", self.keys)),
             "RSNMS_SNAPSHOT_INTERVAL_S": "0",
@@ -640,6 +641,7 @@ async def run_pipeline(
         if rate:
             if profile[2:] == ["latency"]:
                 run.services.profile(Path(profile[0]), int(profile[1]))
+            say(f"pipeline: latency phase from {time.strftime('%H:%M:%S', time.gmtime())} UTC")
             result["latency"] = await latency(run, lat_gen, rate, seconds)
             lat = result["latency"]
             say(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterable, Iterable, Sequence
 from typing import Any, Protocol
 
@@ -281,10 +282,12 @@ def subscribe_batch(
                 await message.nack()  # rewinds every partition of the batch to its first record
                 await asyncio.sleep(1.0)  # back off before the rewound batch is fetched again
                 return
+            committing = time.perf_counter()
             try:
                 await message.ack()
             except Exception as exc:  # noqa: BLE001 - e.g. the group rebalanced: the next owner redoes it
                 log.warning("commit_failed", records=len(records), error=describe(exc))
+            consumer.committed(time.perf_counter() - committing)
         finally:
             consumer.batch_done()
 

@@ -219,12 +219,14 @@ class ServiceRuntime:
         self._background.clear()
 
     async def close(self) -> None:
-        """After the broker stopped: background tasks, shutdown hooks, then MongoDB."""
+        """After the broker stopped: background tasks, shutdown hooks, the ledger's compaction in
+        flight, then MongoDB."""
         await self._stop_background()
         for fn in self._shutdown:
             result = fn()
             if asyncio.iscoroutine(result):
                 await result
+        await self.ledger.settled()  # a compaction in flight
         await self.mongo.close()
 
     async def start(self) -> None:

@@ -307,6 +307,10 @@ def subscribe_batch(
         # session timeout, after which the member is dropped and its commit refused)
         rebalance_timeout_ms=int((GRACEFUL_TIMEOUT_S + 15) * 1000),
         batch_timeout_ms=settings.batch_timeout_ms,
+        # one fetch per broker is in flight, for the partitions with nothing buffered: held up to
+        # this long at the broker when they are idle, it delays the busy partitions' next records
+        # as long (docs/benchmarks/pipeline.md, Latency)
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
         decoder=_raw_body,
         title=f"{','.join(topics)}:{settings.service}",
         description="Accepts: " + ", ".join(sorted({k for t in topics for k in TOPIC_EVENTS.get(Topic(t), ())})),

@@ -474,7 +474,9 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
     await publisher.start()
     # the platform's topics are tailed from their current end: a derived event's position is
     # matched to the inbound event it carries
-    tail = AIOKafkaConsumer(bootstrap_servers=run.kafka, enable_auto_commit=False)
+    # a short fetch wait: with Kafka's 500 ms, a fetch held for the idle partitions would hold back
+    # the busy ones, and the bench would see (and time) their records late
+    tail = AIOKafkaConsumer(bootstrap_servers=run.kafka, enable_auto_commit=False, fetch_max_wait_ms=10)
     await tail.start()
     tps = await topic_partitions(run.kafka, list(INPUTS["indicators"]))
     tail.assign(tps)

@@ -22,6 +22,7 @@ from contracts import EVENT_CLASSES, TOPIC_EVENTS, DeadLetter, Topic
 from rsnms_runtime import metrics
 from rsnms_runtime.consumer import ConsumerOptions
 from rsnms_runtime.faults import RetryPolicy
+from rsnms_runtime.gcwatch import watch_gc
 from rsnms_runtime.kafka import (
     GRACEFUL_TIMEOUT_S,
     BatchConsumer,
@@ -75,6 +76,7 @@ class ServiceRuntime:
         self.settings = settings
         self._around_handler = around_handler
         tune_gc()
+        watch_gc(settings.service)
         configure_logging(settings.service, settings.log_level)
         self.log = get_logger(f"rsnms.{settings.service}")
         self.tracer_provider = tracer_provider or configure_tracing(

@@ -90,7 +90,9 @@ class ProcessedEvents:
     """
 
     CHUNK = 5000
-    MAX_DOCS = 64
+    #: documents of a partition that make a compaction due: each compaction scans the collection
+    #: (FerretDB v1), so the fewer the better; the small documents it lets pile up cost little
+    MAX_DOCS = 256
     #: `tp` of the documents written before the ledger was kept per partition
     UNPARTITIONED = ""
 

@@ -219,13 +219,14 @@ class ProcessedEvents:
                 log.warning("ledger_compaction_failed", partition=tp, error=f"{type(exc).__name__}: {exc}")
 
     def _chunk_docs(
-        self, tp: str, entries: Sequence[tuple[str, str]], now: datetime
+        self, tp: str, entries: Sequence[tuple[str, str]], now: datetime, after: str | None = None
     ) -> list[tuple[dict[str, Any], Sequence[tuple[str, str]]]]:
-        """The journal documents of `entries`, each with the entries it holds."""
+        """The journal documents of `entries`, each with the entries it holds; `after`: their ids
+        sort right after this document's and before any marked later (a compaction's)."""
         return [
             (
                 {
-                    "_id": journal_id("chunk-"),
+                    "_id": journal_id("chunk-") if after is None else f"{after}-c{n:04d}{uuid.uuid4().hex[:6]}",
                     "tp": tp,
                     "at": now,
                     "count": len(part),
@@ -233,7 +234,7 @@ class ProcessedEvents:
                 },
                 part,
             )
-            for part in chunks(entries, self.CHUNK)
+            for n, part in enumerate(chunks(entries, self.CHUNK))
         ]
 
     def _trim(self, tp: str) -> None:
@@ -258,7 +259,9 @@ class ProcessedEvents:
             small.add(doc_id)
         if len(small) > 1:
             moved = [(i, h) for i, h in self._index[tp].items() if holder[i] in small]
-            new = self._chunk_docs(tp, moved, datetime.now(UTC))
+            # in the place of the newest document rewritten: a mark made while this one waits for
+            # the database has a later id, and a reload reads the entries in the order of the marks
+            new = self._chunk_docs(tp, moved, datetime.now(UTC), after=max(small))
             await self._col.insert_many([doc for doc, _ in new], ordered=True)
             if self._docs.get(tp) is not docs:
                 return  # the partition was dropped or loaded again meanwhile

@@ -417,7 +417,9 @@ async def bench_pipeline(stack: LocalStack, args: argparse.Namespace) -> dict[st
         env=stack.env,
         regions=[f"RU-P{r:02d}" for r in range(args.regions)] if args.regions else None,
     )
-    if args.scale == "national":  # the ratio to the fold is a region-scale figure (issue 13)
+    # the ratio to the fold is a region-scale figure (issue 13); RSNMS_BENCH_FOLD=0: the latency
+    # alone, when tuning it
+    if args.scale == "national" or os.environ.get("RSNMS_BENCH_FOLD") == "0":
         return result
     fold = fold_only({**stack.env, **SAMPLED})
     result["fold_only"] = {**fold, "per_s": _rate(fold)}

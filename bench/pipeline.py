@@ -438,7 +438,8 @@ class Pipeline:
             **self._base_env,
             "RSNMS_DB_PREFIX": self.prefix,
             "RSNMS_GROUP_PREFIX": self.prefix,
-            "LOG_LEVEL": "WARNING",
+            # RSNMS_BENCH_LOG_LEVEL=INFO: each batch's stage timings in the services' logs
+            "LOG_LEVEL": os.environ.get("RSNMS_BENCH_LOG_LEVEL", "WARNING"),
             "RSNMS_SOURCE_KEYS": ",".join(f"{s}={k.decode()}" for s, k in self.keys.items()),
             "RSNMS_SOURCE_POLICY": str(policy_file(self.workdir / "sources.yaml", self.keys)),
             "RSNMS_SNAPSHOT_INTERVAL_S": "0",
@@ -583,7 +584,9 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
     await publisher.start()
     # the platform's topics are tailed from their current end: a derived event's position is
     # matched to the inbound event it carries
-    tail = AIOKafkaConsumer(bootstrap_servers=run.kafka, enable_auto_commit=False)
+    # a short fetch wait: with Kafka's 500 ms, a fetch held for the idle partitions would hold back
+    # the busy ones, and the bench would see (and time) their records late
+    tail = AIOKafkaConsumer(bootstrap_servers=run.kafka, enable_auto_commit=False, fetch_max_wait_ms=10)
     await tail.start()
     tps = await topic_partitions(run.kafka, list(INPUTS["indicators"]))
     tail.assign(tps)
@@ -765,6 +768,7 @@ async def run_pipeline(
         if rate:
             if profile[2:] == ["latency"]:
                 run.services.profile(Path(profile[0]), int(profile[1]))
+            say(f"pipeline: latency phase from {time.strftime('%H:%M:%S', time.gmtime())} UTC")
             result["latency"] = await latency(run, lat_gen, rate, seconds)
             lat = result["latency"]
             say(

@@ -50,6 +50,18 @@ if TYPE_CHECKING:
 log = get_logger("rsnms_runtime.kafka")
 
 INBOUND = frozenset(str(t) for t in INBOUND_TOPICS)
+#: the stages of `BatchConsumer.process` timed in its `batch_processed` log line
+STAGES = ("decode", "dedupe", "apply", "publish", "mark")
+
+
+def waited_ms(records: Sequence[Any], now_ns: int) -> dict[str, float]:
+    """How long the newest and the oldest record of a batch waited between their producer's
+    timestamp and the start of the batch, ms (where a record's latency goes before its batch)."""
+    stamps = [r.timestamp for r in records if getattr(r, "timestamp", None)]
+    if not stamps:
+        return {}
+    now_ms = now_ns / 1e6
+    return {"waited_min_ms": round(now_ms - max(stamps), 1), "waited_max_ms": round(now_ms - min(stamps), 1)}
 
 
 @dataclass(frozen=True)
@@ -196,6 +208,9 @@ class BatchConsumer:
         self._lag_partitions: set[tuple[str, int]] = set()
         self._progress: dict[tuple[str, int], tuple[int, float]] = {}
         self._stuck: dict[tuple[str, int], Stuck] = {}
+        #: what the last batch did and how long each stage took (logged once it is committed)
+        self._last: dict[str, Any] = {}
+        self._last_committed_at: float | None = None
 
     # -- read-only views -----------------------------------------------------------------------
 
@@ -227,6 +242,15 @@ class BatchConsumer:
     def batch_done(self) -> None:
         """The batch in flight is finished: committed or handed back."""
         self._idle.set()
+
+    def committed(self, seconds: float) -> None:
+        """The offsets of the batch `process` finished are committed (in `seconds`): one log line
+        with what it did and where its time went, from the oldest record's wait in Kafka to the
+        commit (`batch_processed`, INFO)."""
+        if self._last:
+            log.info("batch_processed", **self._last, commit_ms=round(seconds * 1000, 1))
+            self._last = {}
+        self._last_committed_at = time.perf_counter()
 
     def stopping(self) -> None:
         """The service is stopping: a transient failure now hands the batch back instead of
@@ -496,13 +520,17 @@ class BatchConsumer:
         """All the stages over one batch; returns when the offsets may be committed, raises when
         the batch must be handed back (the infrastructure is down)."""
         started, start_ns = time.perf_counter(), time.time_ns()
+        marks = [started]
         letters: list[DeadLetter] = []
         decoded = self.decode(await self.passed_over(records), letters)
+        marks.append(time.perf_counter())
         digests: dict[str, str] = {}
         fresh, duplicates = await self.deduplicate(decoded, letters, digests)
         spans = self.spans_for(fresh, start_ns)
+        marks.append(time.perf_counter())
         try:
             applied = await self.apply(fresh)
+            marks.append(time.perf_counter())
             fresh = [inc for inc in fresh if inc.position not in self._skipped]
             for inc, reason in applied.rejected:
                 letters.append(self.letter(inc.as_record(), "rejected", reason, inc.event_id, inc.event.event_type))
@@ -510,8 +538,10 @@ class BatchConsumer:
                 letters.append(self.letter(inc.as_record(), "failed", reason, inc.event_id, inc.event.event_type))
             await self._options.retries.run(lambda: self.publish(applied.emit, fresh, spans), "publish")
             await asyncio.gather(*(self.dead_letter(letter) for letter in letters))
+            marks.append(time.perf_counter())
             refused = {i.event_id for i, _ in (*applied.rejected, *applied.failed)}
             await self.mark(fresh, digests, refused)
+            marks.append(time.perf_counter())
             applied_events = [inc for inc in fresh if inc.event_id not in refused]
             sampled = [
                 ctx for inc in applied_events if (ctx := spans[inc.event_id].get_span_context()).trace_flags.sampled
@@ -542,14 +572,20 @@ class BatchConsumer:
         metrics.observe_batch(
             self.service, records, applied_events, duplicates, letters, len(applied.emit), time.perf_counter() - started
         )
-        log.info(
-            "batch_processed",
-            records=len(records),
-            applied=len(applied_events),
-            duplicates=duplicates,
-            dead_lettered=len(letters),
-            emitted=len(applied.emit),
-        )
+        if log.is_enabled_for(logging.INFO):
+            self._last = {
+                "records": len(records),
+                "applied": len(applied_events),
+                "duplicates": duplicates,
+                "dead_lettered": len(letters),
+                "emitted": len(applied.emit),
+                **waited_ms(records, start_ns),
+                "idle_ms": round((started - self._last_committed_at) * 1000, 1) if self._last_committed_at else None,
+                **{
+                    f"{stage}_ms": round((b - a) * 1000, 1)
+                    for stage, a, b in zip(STAGES, marks, marks[1:], strict=False)
+                },
+            }
 
     # -- progress -------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterable, Iterable, Sequence
 from typing import Any, Protocol
 
@@ -281,10 +282,12 @@ def subscribe_batch(
                 await message.nack()  # rewinds every partition of the batch to its first record
                 await asyncio.sleep(1.0)  # back off before the rewound batch is fetched again
                 return
+            committing = time.perf_counter()
             try:
                 await message.ack()
             except Exception as exc:  # noqa: BLE001 - e.g. the group rebalanced: the next owner redoes it
                 log.warning("commit_failed", records=len(records), error=describe(exc))
+            consumer.committed(time.perf_counter() - committing)
         finally:
             consumer.batch_done()
 
@@ -304,6 +307,10 @@ def subscribe_batch(
         # session timeout, after which the member is dropped and its commit refused)
         rebalance_timeout_ms=int((GRACEFUL_TIMEOUT_S + 15) * 1000),
         batch_timeout_ms=settings.batch_timeout_ms,
+        # one fetch per broker is in flight, for the partitions with nothing buffered: held up to
+        # this long at the broker when they are idle, it delays the busy partitions' next records
+        # as long (docs/benchmarks/pipeline.md, Latency)
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
         decoder=_raw_body,
         title=f"{','.join(topics)}:{settings.service}",
         description="Accepts: " + ", ".join(sorted({k for t in topics for k in TOPIC_EVENTS.get(Topic(t), ())})),

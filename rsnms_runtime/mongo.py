@@ -7,6 +7,7 @@ no transactions, no change streams.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 import uuid
@@ -21,9 +22,11 @@ from bson import Binary
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from rsnms_runtime.logging import get_logger
 from rsnms_runtime.settings import Settings
 
 T = TypeVar("T")
+log = get_logger(__name__)
 
 
 def connect(settings: Settings) -> AsyncMongoClient:
@@ -78,13 +81,18 @@ class ProcessedEvents:
     the newest mark of each entry it remembers: once a partition has more than `MAX_DOCS` documents,
     those none of whose entries is remembered any more are deleted and the newest documents, as long
     as they are small (fewer than `CHUNK` entries remembered), are rewritten as full ones. A
-    compaction so rewrites what the last batches marked, not the whole window. FerretDB v1 scans the collection for every `$in`
-    and every filtered query; these happen only on assignment. Documents of the earlier layouts
+    compaction so rewrites what the last batches marked, not the whole window. FerretDB v1 scans the
+    collection for every `$in` and every filtered query: the deletion of a compaction scans it, so
+    compactions run in a background task after the mark that made them due, one at a time, and
+    a batch never waits for one (the entries a compaction moves are durable before it starts;
+    `settled` waits for it: an assignment, a stop, tests). Documents of the earlier layouts
     (without a partition) are still read, for every partition.
     """
 
     CHUNK = 5000
-    MAX_DOCS = 64
+    #: documents of a partition that make a compaction due: each compaction scans the collection
+    #: (FerretDB v1), so the fewer the better; the small documents it lets pile up cost little
+    MAX_DOCS = 256
     #: `tp` of the documents written before the ledger was kept per partition
     UNPARTITIONED = ""
 
@@ -97,6 +105,9 @@ class ProcessedEvents:
         self._holder: dict[str, dict[str, str]] = {}
         #: partition -> its journal documents (oldest first) -> entries of the index they hold
         self._docs: dict[str, dict[str, int]] = {}
+        #: partitions with more than MAX_DOCS documents, and the task compacting them
+        self._due: set[str] = set()
+        self._compacting: asyncio.Task[None] | None = None
 
     @staticmethod
     def partition_key(topic: str, partition: int) -> str:
@@ -129,6 +140,7 @@ class ProcessedEvents:
         """Hold the ledger of exactly these partitions: load the new ones, drop the others. The
         number of entries held."""
         wanted = {self.partition_key(t, p) for t, p in partitions}
+        await self.settled()
         if self.UNPARTITIONED not in self._index:
             await self._load(self.UNPARTITIONED, {"tp": {"$exists": False}})
         for tp in [tp for tp in self._index if tp not in wanted and tp != self.UNPARTITIONED]:
@@ -194,16 +206,36 @@ class ProcessedEvents:
         for tp in dict.fromkeys(doc["tp"] for doc, _ in docs):
             self._trim(tp)
             if len(self._docs[tp]) > self.MAX_DOCS:
+                self._due.add(tp)
+        if self._due and (self._compacting is None or self._compacting.done()):
+            self._compacting = asyncio.create_task(self._compact_due())
+
+    async def settled(self) -> None:
+        """Until no compaction runs (one started by the last marks included)."""
+        while self._compacting is not None and not self._compacting.done():
+            await asyncio.wait({self._compacting})
+
+    async def _compact_due(self) -> None:
+        """Compact the partitions found due, also those marks make due meanwhile. A failure is
+        logged: the partition is due again at its next mark."""
+        while self._due:
+            tp = self._due.pop()
+            if len(self._docs.get(tp, ())) <= self.MAX_DOCS:
+                continue
+            try:
                 await self._compact(tp)
+            except Exception as exc:  # noqa: BLE001 - e.g. the database unavailable for a while
+                log.warning("ledger_compaction_failed", partition=tp, error=f"{type(exc).__name__}: {exc}")
 
     def _chunk_docs(
-        self, tp: str, entries: Sequence[tuple[str, str]], now: datetime
+        self, tp: str, entries: Sequence[tuple[str, str]], now: datetime, after: str | None = None
     ) -> list[tuple[dict[str, Any], Sequence[tuple[str, str]]]]:
-        """The journal documents of `entries`, each with the entries it holds."""
+        """The journal documents of `entries`, each with the entries it holds; `after`: their ids
+        sort right after this document's and before any marked later (a compaction's)."""
         return [
             (
                 {
-                    "_id": journal_id("chunk-"),
+                    "_id": journal_id("chunk-") if after is None else f"{after}-c{n:04d}{uuid.uuid4().hex[:6]}",
                     "tp": tp,
                     "at": now,
                     "count": len(part),
@@ -211,7 +243,7 @@ class ProcessedEvents:
                 },
                 part,
             )
-            for part in chunks(entries, self.CHUNK)
+            for n, part in enumerate(chunks(entries, self.CHUNK))
         ]
 
     def _trim(self, tp: str) -> None:
@@ -226,7 +258,8 @@ class ProcessedEvents:
         """Rewrite the newest documents of a partition, as long as they are small, as full ones
         (their entries are the newest, so the documents stay in the order of the marks), then
         delete the documents that hold no remembered entry. New documents first, so a failure in
-        between leaves entries twice, which is harmless."""
+        between leaves entries twice, which is harmless. Marks may run while it waits for the
+        database: an entry marked or trimmed meanwhile stays where that put it."""
         docs, holder = self._docs[tp], self._holder[tp]
         small: set[str] = set()
         for doc_id in reversed(docs):
@@ -235,15 +268,19 @@ class ProcessedEvents:
             small.add(doc_id)
         if len(small) > 1:
             moved = [(i, h) for i, h in self._index[tp].items() if holder[i] in small]
-            new = self._chunk_docs(tp, moved, datetime.now(UTC))
+            # in the place of the newest document rewritten: a mark made while this one waits for
+            # the database has a later id, and a reload reads the entries in the order of the marks
+            new = self._chunk_docs(tp, moved, datetime.now(UTC), after=max(small))
             await self._col.insert_many([doc for doc, _ in new], ordered=True)
+            if self._docs.get(tp) is not docs:
+                return  # the partition was dropped or loaded again meanwhile
             for doc, part in new:
-                self._remember(tp, doc["_id"], part, marked=False)
+                self._remember(tp, doc["_id"], [(i, h) for i, h in part if holder.get(i) in small], marked=False)
         unused = [doc_id for doc_id, held in docs.items() if held == 0]
+        for doc_id in unused:
+            del docs[doc_id]
         for ids in chunks(unused, 500):  # one scan of the collection each (FerretDB v1)
             await self._col.delete_many({"_id": {"$in": list(ids)}})
-            for doc_id in ids:
-                del docs[doc_id]
 
 
 @dataclass(frozen=True)

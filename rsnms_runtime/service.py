@@ -22,6 +22,7 @@ from contracts import EVENT_CLASSES, TOPIC_EVENTS, DeadLetter, Topic
 from rsnms_runtime import heapreport, metrics
 from rsnms_runtime.consumer import ConsumerOptions
 from rsnms_runtime.faults import RetryPolicy
+from rsnms_runtime.gcwatch import watch_gc
 from rsnms_runtime.kafka import (
     GRACEFUL_TIMEOUT_S,
     BatchConsumer,
@@ -76,6 +77,7 @@ class ServiceRuntime:
         self._around_handler = around_handler
         heapreport.start_if_asked()
         tune_gc()
+        watch_gc(settings.service)
         configure_logging(settings.service, settings.log_level)
         self.log = get_logger(f"rsnms.{settings.service}")
         self.tracer_provider = tracer_provider or configure_tracing(
@@ -220,12 +222,14 @@ class ServiceRuntime:
         self._background.clear()
 
     async def close(self) -> None:
-        """After the broker stopped: background tasks, shutdown hooks, then MongoDB."""
+        """After the broker stopped: background tasks, shutdown hooks, the ledger's compaction in
+        flight, then MongoDB."""
         await self._stop_background()
         for fn in self._shutdown:
             result = fn()
             if asyncio.iscoroutine(result):
                 await result
+        await self.ledger.settled()  # a compaction in flight
         await self.mongo.close()
         heapreport.write_if_asked(self.settings.service)
 

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         json_schema_extra={"shown": "500 (indicators: 5,000)"},
     )
     batch_timeout_ms: int = env("RSNMS_BATCH_TIMEOUT_MS", 100, "longest wait to fill a batch, ms", ge=0)
+    fetch_max_wait_ms: int = env(
+        "RSNMS_FETCH_MAX_WAIT_MS",
+        50,
+        "longest time the broker holds a fetch for data to arrive, ms (Kafka's default 500)",
+        ge=0,
+    )
     source_keys: str | None = env(
         "RSNMS_SOURCE_KEYS", None, "outside systems' signing secrets, `source=secret,...` (unset: no check)"
     )

@@ -63,6 +63,7 @@ async def test_the_ledger_keeps_the_last_window_of_each_partition_in_memory_and_
         ids = [f"e{n}" for n in range(1000)]
         for batch in range(100):  # 100 small batches: more journal documents than MAX_DOCS
             await ledger.mark(T, 0, [(i, "h") for i in ids[batch * 10 : batch * 10 + 10]])
+        await ledger.settled()  # compactions run in the background
         held = ledger.held()[f"{T}:0"]
         recent = await ledger.known(T, 0, ids[-100:])
         old = await ledger.known(T, 0, ids[:800])
@@ -95,6 +96,7 @@ async def test_a_compaction_rewrites_the_newest_small_documents_and_a_reload_kee
             if batch % 10 == 9:
                 marks += [(ids[batch * 7 - 30], f"h{ids[batch * 7 - 30]}")]  # a replay marked again
             await ledger.mark(T, 0, marks)
+        await ledger.settled()
         in_memory = await ledger.known(T, 0, ids)
         stored = [d async for d in db["processed_events"].find({"tp": f"{T}:0"})]
         reloaded = SmallChunks(db, window=100)

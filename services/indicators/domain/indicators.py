@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -106,11 +106,18 @@ class Extras:
 
 
 def _educators(
-    state: RegionState, d: date, tally: Tally, methodists: set[str], providers: frozenset[str], extras: Extras
+    educators: Iterable[tuple[str, EducatorRecord]],
+    state: RegionState,
+    d: date,
+    tally: Tally,
+    methodists: set[str],
+    providers: frozenset[str],
+    extras: Extras,
 ) -> None:
-    """I1, I2, I3, I5 and E1's numerator: active educators at their placement as of D."""
+    """I1, I2, I3, I5 and E1's numerator: active educators at their placement as of D (the
+    cells are rolled up by the caller)."""
     region = state.region
-    for eid, educator in state.educators.items():
+    for eid, educator in educators:
         if not educator.active_on(d):
             continue
         org, muni = educator.placement(d)
@@ -131,7 +138,6 @@ def _educators(
             extras.load.update(attached)
         else:
             extras.without.update((("region", region), ("municipality", muni)))
-    tally.roll_up(region)
 
 
 def _network(state: RegionState, d: date, tally: Tally) -> None:
@@ -171,11 +177,31 @@ def _network(state: RegionState, d: date, tally: Tally) -> None:
             tally.count("RM", [("region", region)], status == "done")
 
 
+#: educators tallied between two pauses of `indicator_steps`
+STEP = 1000
+
+
 def compute_indicators(
     state: RegionState, region: str, as_of: date, targets: Targets | Mapping[str, float]
 ) -> list[IndicatorValue]:
     """Every indicator of the region's state as of `as_of`, for every scope that has a count,
     ordered by indicator (I1..RM), scope kind (region, municipality, organization) and id."""
+    steps = indicator_steps(state, region, as_of, targets)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            values: list[IndicatorValue] = done.value
+            return values
+
+
+def indicator_steps(
+    state: RegionState, region: str, as_of: date, targets: Targets | Mapping[str, float], step: int = STEP
+) -> Generator[None, None, list[IndicatorValue]]:
+    """`compute_indicators` in steps: it pauses (yields) after every `step` educators and returns
+    the values, so that a caller on an event loop lets other work run between the steps. The
+    state may change during a pause: each educator is tallied whole, as the state is when its
+    turn comes; one registered meanwhile is not (the caller recomputes a region that changed)."""
     if state.region != region:
         raise ValueError(f"state of {state.region} asked for {region}")
     if isinstance(targets, Targets):
@@ -189,7 +215,11 @@ def compute_indicators(
         if s.fact is not None and s.fact.kind == "methodist" and s.employed_on(as_of)
     }
     extras = Extras()
-    _educators(state, as_of, tally, methodists, providers, extras)
+    educators = list(state.educators.items())
+    for start in range(0, len(educators), step):
+        _educators(educators[start : start + step], state, as_of, tally, methodists, providers, extras)
+        yield
+    tally.roll_up(region)
     for sid in methodists:
         staff = state.support_staff[sid].fact
         assert staff is not None

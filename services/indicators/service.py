@@ -59,23 +59,27 @@ class HeapKeeper:
     """Keeps the cyclic garbage collector off the folded state.
 
     The state of a national replay is millions of long-lived objects that the GC would
-    traverse again and again (docs/decisions/runtime-costs.md). After each batch the heap is frozen (`gc.freeze`); every `full_every` batches
-    it is unfrozen and fully collected once, so cyclic garbage that was alive at a freeze
-    is still reclaimed."""
+    traverse again and again (docs/decisions/runtime-costs.md). After each batch the heap is
+    frozen (`gc.freeze`); once `full_every` events have been folded since the last time, it is
+    unfrozen and fully collected, so cyclic garbage that was alive at a freeze is still
+    reclaimed. Counted in events, not batches: the garbage comes with the events, and a full
+    collection pauses the service for about a second per few hundred MB of heap (at 500
+    events/s in batches of ~50, every 500 batches was every 10 s, docs/benchmarks/pipeline.md)."""
 
-    def __init__(self, enabled: bool = True, full_every: int = 500):
+    def __init__(self, enabled: bool = True, full_every: int = 2_000_000):
         self.enabled = enabled
         self.full_every = full_every
-        self._batches = 0
+        self._events = 0
 
-    def settled(self) -> None:
+    def settled(self, events: int = 0) -> None:
+        """After a batch of `events` (or the state's load)."""
         if not self.enabled:
             return
-        self._batches += 1
-        if self._batches >= self.full_every:
+        self._events += events
+        if self._events >= self.full_every:
             gc.unfreeze()
             gc.collect()
-            self._batches = 0
+            self._events = 0
         gc.freeze()
 
 
@@ -159,7 +163,7 @@ class IndicatorsService:
         self.changes.update(regions)
         self.live.mark(regions)
         self.folded += len(batch)
-        self._heap.settled()
+        self._heap.settled(len(batch))
         self.last_batch_at = time.perf_counter()
         log.debug(
             "indicators_batch", events=len(batch), entities=len(groups), written=len(changed), regions=len(regions)

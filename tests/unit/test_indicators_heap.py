@@ -15,18 +15,18 @@ class Node:
 
 
 def test_frozen_garbage_survives_until_the_periodic_full_collection():
-    keeper = HeapKeeper(full_every=3)
+    keeper = HeapKeeper(full_every=300)
     try:
         node = Node()
         ref = weakref.ref(node)
-        keeper.settled()  # batch 1: the node, alive, is frozen
+        keeper.settled(100)  # batch 1: the node, alive, is frozen
         assert gc.get_freeze_count() > 0
         del node
         gc.collect()
         assert ref() is not None, "a frozen cycle is out of the collector's reach"
-        keeper.settled()  # batch 2
+        keeper.settled(100)  # batch 2
         assert ref() is not None
-        keeper.settled()  # batch 3: unfreeze and a full collection
+        keeper.settled(100)  # 300 events: unfreeze and a full collection
         assert ref() is None
     finally:
         gc.unfreeze()

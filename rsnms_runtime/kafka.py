@@ -88,6 +88,7 @@ def make_broker(settings: Settings, tracer_provider: TracerProvider | None = Non
         # a batch's output goes out in a burst: 16 KB record batches (the default) made every
         # send wait for the previous batch to drain
         max_batch_size=512 * 1024,
+        max_request_size=MAX_MESSAGE_BYTES,
         logger=_faststream_logger(),
         # stop() waits this long for the batch in flight to finish and commit; past it the
         # handler is cancelled and the uncommitted batch is redelivered to the next owner
@@ -95,13 +96,29 @@ def make_broker(settings: Settings, tracer_provider: TracerProvider | None = Non
     )
 
 
+#: the largest event the platform publishes or accepts: a large region's live indicator table
+#: (`IndicatorsPublished`, values down to every organization) is over Kafka's default 1 MB
+#: (1.26 MB for a region of 34,000 educators and 1,200 schools); topics are created with it
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+
+
 async def ensure_topics(settings: Settings, topics: Sequence[str], partitions: int = 3) -> None:
-    """Create the platform's topics if they are missing (idempotent)."""
+    """Create the platform's topics if they are missing (idempotent), each taking messages up to
+    `MAX_MESSAGE_BYTES` (`max.message.bytes`; a topic created otherwise keeps its own limit)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics if t not in existing]
+        missing = [
+            NewTopic(
+                t,
+                num_partitions=partitions,
+                replication_factor=1,
+                topic_configs={"max.message.bytes": str(MAX_MESSAGE_BYTES)},
+            )
+            for t in topics
+            if t not in existing
+        ]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)

@@ -5,13 +5,14 @@ acknowledged by the real broker (gathering them all at once timed out after abou
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from faststream.kafka import KafkaBroker
 
-from contracts import Event
-from rsnms_runtime.kafka import EventPublisher, ensure_topics
+from contracts import Event, IndicatorsPublished, IndicatorTable, IndicatorValue
+from rsnms_runtime.kafka import EventPublisher, ensure_topics, make_broker
 from tests.support.factories import educator_registered, region_code
 
 pytestmark = pytest.mark.infra
@@ -46,3 +47,44 @@ async def test_publish_all_streams_30000_events_from_a_generator(infra, prefix):
     finally:
         await consumer.stop()
     assert sum(ends.values()) == COUNT
+
+
+async def test_a_live_table_over_a_megabyte_is_published_and_read_back(infra, prefix):
+    """A large region's `IndicatorsPublished` (values down to each of ~1,200 schools) is over
+    Kafka's default 1 MB: the platform's producer and topics take up to `MAX_MESSAGE_BYTES`, and a
+    consumer with aiokafka's default fetch sizes reads it."""
+    topic = f"rsnms.test.large.{prefix}"
+    settings = infra.settings("indicators", prefix)
+    await ensure_topics(settings, [topic], partitions=1)
+    region = region_code()
+    values = tuple(
+        IndicatorValue(
+            indicator=indicator,
+            scope_kind="organization",
+            scope_id=f"sch-{n:05d}-{'x' * 24}",
+            numerator=n,
+            denominator=n + 1,
+            value=n / (n + 1),
+        )
+        for n in range(1_300)
+        for indicator in ("I1", "I2", "I3", "I4", "I5", "I6", "E1", "E2")
+    )
+    table = IndicatorTable(region=region, as_of=date(2026, 1, 1), computed_at=datetime.now(UTC), values=values)
+    event = IndicatorsPublished.create(table, source="rsnms-indicators", region=region)
+    assert len(event.to_bytes()) > 1024 * 1024
+    broker = make_broker(settings)
+    await broker.start()
+    try:
+        await EventPublisher(broker).publish(event, topic=topic)
+    finally:
+        await broker.stop()
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=infra.kafka, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        consumer.assign([TopicPartition(topic, 0)])
+        got = await consumer.getone()
+    finally:
+        await consumer.stop()
+    # over the inbound limit (`MAX_EVENT_BYTES`): its readers decode it as the portal's feed does
+    assert IndicatorsPublished.model_validate_json(got.value) == event

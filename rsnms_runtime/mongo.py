@@ -262,7 +262,10 @@ class ProcessedEvents:
         database: an entry marked or trimmed meanwhile stays where that put it."""
         docs, holder = self._docs[tp], self._holder[tp]
         small: set[str] = set()
-        for doc_id in reversed(docs):
+        # newest first in the order a reload reads them (`_id`), not in the order they were
+        # remembered: a compaction's documents are remembered after a mark made while it waited,
+        # but placed before it
+        for doc_id in sorted(docs, reverse=True):
             if docs[doc_id] >= self.CHUNK:
                 break
             small.add(doc_id)

@@ -515,7 +515,6 @@ class Reporter:
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self._until: dict[TopicPartition, int] | None = None
-        self._done = asyncio.Event()
         self.routes = self.reports = 0
 
     async def start(self) -> None:
@@ -548,7 +547,6 @@ class Reporter:
                 if self._keep:
                     self.published.extend(reports)
             if self._until is not None and all(positions.get(tp, 0) >= end for tp, end in self._until.items()):
-                self._done.set()
                 return
 
     async def finish(self) -> tuple[int, int]:

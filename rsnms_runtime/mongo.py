@@ -103,7 +103,8 @@ class ProcessedEvents:
         self._index: dict[str, dict[str, str]] = {}
         #: partition -> event id -> the journal document holding its newest mark
         self._holder: dict[str, dict[str, str]] = {}
-        #: partition -> its journal documents (oldest first) -> entries of the index they hold
+        #: partition -> its journal documents (in the order remembered; a reload reads them in `_id`
+        #: order, the order of the marks) -> entries of the index they hold
         self._docs: dict[str, dict[str, int]] = {}
         #: partitions with more than MAX_DOCS documents, and the task compacting them
         self._due: set[str] = set()

@@ -651,6 +651,8 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
             await asyncio.sleep(0.01)
 
     followers = [asyncio.create_task(follow()), asyncio.create_task(visible())]
+    assert run.services is not None
+    cpu_before, own_before = run.services.cpu_seconds(), time.process_time()
     started = time.monotonic()
     for i, event in enumerate(events):
         sent[str(event.event_id)] = (time.monotonic(), event.event_type)
@@ -659,6 +661,8 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
         await publisher.send(event)
         await asyncio.sleep(max(0.0, started + (i + 1) / rate - time.monotonic()))
     elapsed = time.monotonic() - started
+    cpu = {k: v - cpu_before.get(k, 0.0) for k, v in run.services.cpu_seconds().items()}
+    cpu["bench"] = time.process_time() - own_before
     sending = False
     await followers[1]
     followers[0].cancel()
@@ -677,6 +681,9 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
         **{kind: percentiles(values) for kind, values in latencies.items()},
         "not_visible": sum(len(v) for v in waiting.values()),
         "published_by": {service: percentiles(values) for service, values in hops.items()},
+        #: share of one core each process used while the events were published (the bench's own
+        #: publishing and tailing included): the two cores are shared by all of them
+        "cpu_share": {k: v / elapsed for k, v in cpu.items()},
     }
 
 
@@ -783,6 +790,10 @@ async def run_pipeline(
             say(
                 "pipeline: publish -> on the platform's topic (p50/p99): "
                 + ", ".join(f"{k} {v['p50_ms']:.0f}/{v['p99_ms']:.0f} ms" for k, v in lat["published_by"].items())
+            )
+            say(
+                "pipeline: CPU during the latency phase (share of one core): "
+                + ", ".join(f"{k} {v:.0%}" for k, v in lat["cpu_share"].items())
             )
         result["peak_memory_mb"] = run.services.peak_memory_mb()
         say("pipeline: peak memory " + ", ".join(f"{k} {v:,.0f} MB" for k, v in result["peak_memory_mb"].items()))

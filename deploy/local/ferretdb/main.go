@@ -8,12 +8,15 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // profiles on -debug-addr only
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -22,7 +25,14 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	dataDir := flag.String("data-dir", "./data", "directory for SQLite files (created if missing)")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	debugAddr := flag.String("debug-addr", "", "loopback address for Go's pprof handlers (/debug/pprof/), off when empty")
 	flag.Parse()
+
+	if *debugAddr != "" {
+		go func() {
+			fmt.Fprintln(os.Stderr, "ferretdb: pprof:", http.ListenAndServe(*debugAddr, nil))
+		}()
+	}
 
 	dir, err := filepath.Abs(*dataDir)
 	if err != nil {
@@ -50,6 +60,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go keepIDIndexes(ctx, dir, time.Second, logger)
 
 	fmt.Fprintf(os.Stderr, "ferretdb listening uri=%s data=%s\n", f.MongoDBURI(), dir)
 	if err := f.Run(ctx); err != nil {

@@ -16,14 +16,13 @@ of one, for an operator (`rsnms stored`).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from rsnms_runtime.mongo import chunks, journal_id, pack, unpack
+from rsnms_runtime.mongo import chunks, delete_ids, journal_id, pack, unpack
 
 #: entries per journal document (far below the 16 MB document limit for entries of a few KB)
 CHUNK = 2000
@@ -65,8 +64,7 @@ class Journal:
     async def compact(self, current: Sequence[Any], read: Sequence[str]) -> None:
         """Replace the documents `read` by the entries of the `current` state folded from them."""
         await self.append(current)
-        for part in chunks(list(read), 16):
-            await asyncio.gather(*(self._col.delete_one({"_id": _id}) for _id in part))
+        await delete_ids(self._col, read)
 
 
 def decoded(doc: dict[str, Any]) -> list[Any]:

@@ -13,13 +13,12 @@ import time
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pydantic_core
 from bson import Binary
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, DeleteOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from rsnms_runtime.logging import get_logger
@@ -81,17 +80,17 @@ class ProcessedEvents:
     the newest mark of each entry it remembers: once a partition has more than `MAX_DOCS` documents,
     those none of whose entries is remembered any more are deleted and the newest documents, as long
     as they are small (fewer than `CHUNK` entries remembered), are rewritten as full ones. A
-    compaction so rewrites what the last batches marked, not the whole window. FerretDB v1 scans the
-    collection for every `$in` and every filtered query: the deletion of a compaction scans it, so
-    compactions run in a background task after the mark that made them due, one at a time, and
-    a batch never waits for one (the entries a compaction moves are durable before it starts;
-    `settled` waits for it: an assignment, a stop, tests). Documents of the earlier layouts
+    compaction so rewrites what the last batches marked, not the whole window. Compactions run in
+    a background task after the mark that made them due, one at a time, and a batch never waits
+    for one (the entries a compaction moves are durable before it starts; `settled` waits for it:
+    an assignment, a stop, tests); their deletions are by `_id` (`delete_ids`). Documents of the earlier layouts
     (without a partition) are still read, for every partition.
     """
 
     CHUNK = 5000
-    #: documents of a partition that make a compaction due: each compaction scans the collection
-    #: (FerretDB v1), so the fewer the better; the small documents it lets pile up cost little
+    #: documents of a partition that make a compaction due: a compaction rewrites the small ones
+    #: and deletes the unused ones, so the fewer the better; the small documents that pile up
+    #: meanwhile cost little (a reload reads a few more)
     MAX_DOCS = 256
     #: `tp` of the documents written before the ledger was kept per partition
     UNPARTITIONED = ""
@@ -283,50 +282,14 @@ class ProcessedEvents:
         unused = [doc_id for doc_id, held in docs.items() if held == 0]
         for doc_id in unused:
             del docs[doc_id]
-        for ids in chunks(unused, 500):  # one scan of the collection each (FerretDB v1)
-            await self._col.delete_many({"_id": {"$in": list(ids)}})
+        await delete_ids(self._col, unused)
 
 
-@dataclass(frozen=True)
-class Upsert:
-    """One single-document upsert: `change` is an update document (`$set`, `$setOnInsert`, ...),
-    or the whole new document when `replace` is true."""
-
-    filter: Mapping[str, Any]
-    change: Mapping[str, Any]
-    replace: bool = False
-
-
-def replacing(filter: Mapping[str, Any], document: Mapping[str, Any]) -> Upsert:
-    return Upsert(filter, document, replace=True)
-
-
-async def write_each(collection: Any, writes: Iterable[Upsert]) -> None:
-    """Apply upserts one by one, in order, each its own single-document command.
-
-    FerretDB v1 answers a bulk_write of upserts against a populated collection far more slowly than
-    the same writes one by one (docs/decisions/ferretdb-single-document-writes.md). A real MongoDB
-    would take them as one bulk_write; the writes are idempotent either way."""
-    for write in writes:
-        if write.replace:
-            await collection.replace_one(write.filter, write.change, upsert=True)
-        else:
-            await collection.update_one(write.filter, write.change, upsert=True)
-
-
-async def set_if_newer(collection: Any, docs: dict[str, dict[str, Any]], field: str) -> None:
-    """Upsert each document unless the stored one has a `field` at least as high.
-
-    Reads the stored values by `_id` and writes by `_id` only: a guard in the update
-    filter (`{field: {"$lt": ...}}`) makes FerretDB v1 scan the collection on every write.
-    Safe with one writer per key (each key's partition has one owner).
-    """
-    if not docs:
-        return
-    stored = {d["_id"]: d.get(field) async for d in collection.find({"_id": {"$in": list(docs)}}, {field: 1})}
-    ops = [
-        Upsert({"_id": _id}, {"$set": doc})
-        for _id, doc in docs.items()
-        if stored.get(_id) is None or stored[_id] < doc[field]
-    ]
-    await write_each(collection, ops)
+async def delete_ids(collection: Any, ids: Iterable[str]) -> None:
+    """Delete the documents with these `_id`s: one request, one `_id` equality per document.
+    An `_id` equality is a lookup in the `_id` index (in the embedded FerretDB since its index
+    is built on the expression its queries use: docs/decisions/ferretdb-id-index.md); an `$in`
+    makes FerretDB v1 read and decode every document of the collection."""
+    deletes = [DeleteOne({"_id": _id}) for _id in ids]
+    if deletes:
+        await collection.bulk_write(deletes, ordered=False)

@@ -20,14 +20,13 @@ read), so start-up reads stay proportional to the entities, not to the batches.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from rsnms_runtime.logging import get_logger
-from rsnms_runtime.mongo import chunks, journal_id, pack, unpack
+from rsnms_runtime.mongo import chunks, delete_ids, journal_id, pack, unpack
 from services.indicators.adapters.documents import decode, encode
 from services.indicators.domain.fold import join
 from services.indicators.domain.records import ENTITY_KINDS, EntityKind, EntityRef, Record, RegionState
@@ -126,16 +125,9 @@ class MongoStateStore:
             positions,
         )
         for ids, collection in ((read, self._journal), (position_ids, self._positions)):
-            await _delete_each(collection, ids)
+            await delete_ids(collection, ids)
         log.info("indicator_journal_compacted", documents=len(read), regions=len(states))
         return len(read)
-
-
-async def _delete_each(collection: Any, ids: list[str], concurrency: int = 16) -> None:
-    """Delete by `_id` equality, a few at a time: FerretDB v1 answers an `$in` with a scan of
-    the whole collection, an `_id` equality with a lookup."""
-    for part in chunks(ids, concurrency):
-        await asyncio.gather(*(collection.delete_one({"_id": _id}) for _id in part))
 
 
 def _records(state: RegionState) -> Iterable[tuple[EntityKind, str, Record]]:

@@ -4,11 +4,10 @@
 values, so recomputing and re-writing a table is idempotent. Values are a list of objects (counts
 only, no personal data).
 
-A table is replaced by deleting the document and inserting the new one, both addressed by `_id`:
-FerretDB v1 answers an update, even by `_id`, with a scan of the whole collection, and a
-national collection is 89 regions' tables of several hundred KB each, rescanned on every live
-refresh (docs/benchmarks/pipeline.md). For a moment between the two a reader finds no table;
-a failed insert leaves the region due again (`IndicatorsService.refresh_due`).
+A table is replaced whole by `_id` (`replace_one`, upsert): in the embedded FerretDB an `_id`
+equality is a lookup in the `_id` index (docs/decisions/ferretdb-id-index.md; before, FerretDB v1
+scanned the collection for it, and the tables were deleted and inserted again). Two instances
+writing the same table write the same absolute values.
 """
 
 from __future__ import annotations
@@ -43,10 +42,9 @@ class MongoTableStore:
     async def save(self, table: IndicatorTable) -> None:
         doc = table_document(table)
         doc["_id"] = table_id(table.region, doc["as_of"])
-        await self._tables.delete_one({"_id": doc["_id"]})
-        # another instance may have written it meanwhile: the same absolute values
+        # two instances inserting the same new table: the other wrote the same absolute values
         with contextlib.suppress(DuplicateKeyError):
-            await self._tables.insert_one(doc)
+            await self._tables.replace_one({"_id": doc["_id"]}, doc, upsert=True)
 
     async def get(self, region: str, as_of: str) -> IndicatorTable | None:
         doc = await self._tables.find_one({"_id": table_id(region, as_of)})

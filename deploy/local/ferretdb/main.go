@@ -46,7 +46,7 @@ func main() {
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		fail(err)
 	}
-	logger := slog.New(&quietEndSessions{Handler: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})})
+	logger := slog.New(newQuietEndSessions(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
 
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
@@ -80,13 +80,27 @@ func fail(err error) {
 // FerretDB logs the header first, then the message, through one logger per connection (made with
 // WithAttrs), so each connection's handler holds back a WARN header until the next record of that
 // connection says whether it belongs to an endSessions reply.
+//
+// It also applies attributes lazily: FerretDB makes a logger with the SQL arguments (whole
+// documents) for every statement it runs, to log them at DEBUG, and slog's text handler formats
+// attributes as soon as they are added. Formatting them only for a record that is logged saved
+// about a tenth of the server's CPU (docs/decisions/ferretdb-id-index.md).
 type quietEndSessions struct {
-	slog.Handler
-	mu   sync.Mutex
-	held *slog.Record
+	root  slog.Handler        // answers Enabled: the level does not depend on attributes
+	inner func() slog.Handler // the handler with this one's attributes, made for its first record
+	mu    sync.Mutex
+	held  *slog.Record
+}
+
+func newQuietEndSessions(h slog.Handler) *quietEndSessions {
+	return &quietEndSessions{root: h, inner: func() slog.Handler { return h }}
 }
 
 const endSessionsReply = "no such command: 'endSessions'"
+
+func (h *quietEndSessions) Enabled(ctx context.Context, level slog.Level) bool {
+	return h.root.Enabled(ctx, level)
+}
 
 func (h *quietEndSessions) Handle(ctx context.Context, r slog.Record) error {
 	h.mu.Lock()
@@ -106,7 +120,7 @@ func (h *quietEndSessions) Handle(ctx context.Context, r slog.Record) error {
 	if err := h.flush(ctx); err != nil {
 		return err
 	}
-	return h.Handler.Handle(ctx, r)
+	return h.inner().Handle(ctx, r)
 }
 
 func (h *quietEndSessions) flush(ctx context.Context) error {
@@ -115,13 +129,15 @@ func (h *quietEndSessions) flush(ctx context.Context) error {
 	}
 	held := *h.held
 	h.held = nil
-	return h.Handler.Handle(ctx, held)
+	return h.inner().Handle(ctx, held)
 }
 
 func (h *quietEndSessions) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return &quietEndSessions{Handler: h.Handler.WithAttrs(attrs)}
+	parent := h.inner
+	return &quietEndSessions{root: h.root, inner: sync.OnceValue(func() slog.Handler { return parent().WithAttrs(attrs) })}
 }
 
 func (h *quietEndSessions) WithGroup(name string) slog.Handler {
-	return &quietEndSessions{Handler: h.Handler.WithGroup(name)}
+	parent := h.inner
+	return &quietEndSessions{root: h.root, inner: sync.OnceValue(func() slog.Handler { return parent().WithGroup(name) })}
 }

@@ -41,6 +41,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
 import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -49,7 +50,6 @@ from contracts import (
     INBOUND_TOPICS,
     TOPIC_EVENTS,
     ContractError,
-    DeficitDiagnosed,
     DiagnosticResultSubmitted,
     Event,
     RouteAssigned,
@@ -278,10 +278,24 @@ class Services:
         self.procs.clear()
 
 
+async def committed_offsets(admin: Any, group: str, coordinators: dict[str, int]) -> dict[TopicPartition, Any]:
+    """The group's committed offsets, asking its coordinator directly once it is known (aiokafka
+    looks the coordinator up again on every call unless told: two requests per poll, and the
+    bench polls often on the broker the services share)."""
+    if group not in coordinators:
+        coordinators[group] = await admin.find_coordinator(group)
+    try:
+        return await admin.list_consumer_group_offsets(group, group_coordinator_id=coordinators[group])
+    except Exception:
+        coordinators.pop(group, None)  # moved, or not there yet: looked up again next time
+        raise
+
+
 @dataclass
 class GroupWatch:
     """Samples the committed offsets of every service's consumer group (summed over its
-    partitions) and the end offsets of its input topics."""
+    partitions) and the end offsets of its input topics. `pause` stops the sampling (the latency
+    phase does not use it, and its requests load the broker the services share)."""
 
     kafka: str
     prefix: str
@@ -293,6 +307,7 @@ class GroupWatch:
     _probe: Any = None
     _task: Any = None
     _tps: list[TopicPartition] = field(default_factory=list)
+    _coordinators: dict[str, int] = field(default_factory=dict)
 
     async def start(self) -> None:
         self._admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka)
@@ -302,24 +317,30 @@ class GroupWatch:
         self._tps = await topic_partitions(self.kafka, sorted({t for ts in INPUTS.values() for t in ts}))
         self._task = asyncio.create_task(self._loop())
 
+    async def pause(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
     async def stop(self) -> None:
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
+        await self.pause()
         await self._probe.stop()
         await self._admin.close()
 
     async def committed(self, service: str) -> tuple[int, int]:
         """(committed, end) summed over the partitions of the service's input topics."""
-        offsets = await self._admin.list_consumer_group_offsets(f"{self.prefix}.{service}")
+        offsets = await committed_offsets(self._admin, f"{self.prefix}.{service}", self._coordinators)
         tps = [tp for tp in self._tps if tp.topic in INPUTS[service]]
         ends = await self._probe.end_offsets(tps) if tps else {}
         done = sum(meta.offset for tp, meta in offsets.items() if tp.topic in INPUTS[service] and meta.offset > 0)
         return done, sum(ends.values())
 
     async def _loop(self) -> None:
+        topics = sorted({t for ts in INPUTS.values() for t in ts})
         while True:
-            # topics appear during the run
-            self._tps = await topic_partitions(self.kafka, sorted({t for ts in INPUTS.values() for t in ts}))
+            if len({tp.topic for tp in self._tps}) < len(topics):  # topics appear during the run
+                self._tps = await topic_partitions(self.kafka, topics)
             for service in SERVICES:
                 try:
                     done, end = await self.committed(service)
@@ -603,26 +624,30 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
     hops: dict[str, list[float]] = {"registry": [], "diagnostics": [], "routes": []}
     admin = AIOKafkaAdminClient(bootstrap_servers=run.kafka)
     await admin.start()
+    coordinators: dict[str, int] = {}
+    await run.watch.pause()  # the throughput phase's sampling, not needed here
     sending = True
 
     async def follow() -> None:
         while sending or any(waiting.values()) or len(latencies["fact"]) + len(latencies["diagnosis"]) < len(sent):
             for tp, records in (await tail.getmany(timeout_ms=5, max_records=5000)).items():
                 for rec in records:
-                    event = decode_event(rec.value)
+                    # the few fields matched, without validating the whole event: the bench shares
+                    # the two cores with what it measures
+                    event = pydantic_core.from_json(rec.value)
                     key = (tp.topic, tp.partition)
-                    eid = str(event.event_id)
+                    eid, kind, payload = event["event_id"], event["event_type"], event["payload"]
                     appeared = time.monotonic()
                     if eid in sent:
                         waiting.setdefault(key, []).append((rec.offset, eid, "fact"))
                         hops["registry"].append(appeared - sent[eid][0])
-                    elif isinstance(event, DeficitDiagnosed) and event.payload.session_id in sessions:
-                        origin = sessions[event.payload.session_id]
-                        diagnoses[event.payload.diagnosis_id] = origin
+                    elif kind == "DeficitDiagnosed" and payload["session_id"] in sessions:
+                        origin = sessions[payload["session_id"]]
+                        diagnoses[payload["diagnosis_id"]] = origin
                         waiting.setdefault(key, []).append((rec.offset, origin, "diagnosis"))
                         hops["diagnostics"].append(appeared - sent[origin][0])
-                    elif isinstance(event, RouteAssigned) and event.payload.diagnosis_id in diagnoses:
-                        origin = diagnoses[event.payload.diagnosis_id]
+                    elif kind == "RouteAssigned" and payload["diagnosis_id"] in diagnoses:
+                        origin = diagnoses[payload["diagnosis_id"]]
                         waiting.setdefault(key, []).append((rec.offset, origin, "route"))
                         hops["routes"].append(appeared - sent[origin][0])
             await asyncio.sleep(0)
@@ -635,7 +660,7 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
                 deadline = deadline or now + 60
                 if now > deadline:
                     return
-            committed = await admin.list_consumer_group_offsets(f"{run.prefix}.indicators")
+            committed = await committed_offsets(admin, f"{run.prefix}.indicators", coordinators)
             now = time.monotonic()
             for (topic, partition), items in waiting.items():
                 meta = committed.get(TopicPartition(topic, partition))
@@ -657,7 +682,7 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
     for i, event in enumerate(events):
         sent[str(event.event_id)] = (time.monotonic(), event.event_type)
         if isinstance(event, DiagnosticResultSubmitted):
-            sessions[event.payload.session_id] = str(event.event_id)
+            sessions[str(event.payload.session_id)] = str(event.event_id)
         await publisher.send(event)
         await asyncio.sleep(max(0.0, started + (i + 1) / rate - time.monotonic()))
     elapsed = time.monotonic() - started

@@ -328,6 +328,7 @@ def subscribe_batch(
         # this long at the broker when they are idle, it delays the busy partitions' next records
         # as long (docs/benchmarks/pipeline.md, Latency)
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        fetch_min_bytes=settings.fetch_min_bytes,
         decoder=_raw_body,
         title=f"{','.join(topics)}:{settings.service}",
         description="Accepts: " + ", ".join(sorted({k for t in topics for k in TOPIC_EVENTS.get(Topic(t), ())})),

@@ -64,9 +64,15 @@ class Settings(BaseSettings):
     batch_timeout_ms: int = env("RSNMS_BATCH_TIMEOUT_MS", 100, "longest wait to fill a batch, ms", ge=0)
     fetch_max_wait_ms: int = env(
         "RSNMS_FETCH_MAX_WAIT_MS",
-        50,
+        25,
         "longest time the broker holds a fetch for data to arrive, ms (Kafka's default 500)",
         ge=0,
+    )
+    fetch_min_bytes: int = env(
+        "RSNMS_FETCH_MIN_BYTES",
+        65536,
+        "bytes a fetch waits for (up to RSNMS_FETCH_MAX_WAIT_MS) before the broker answers it (Kafka's default 1)",
+        ge=1,
     )
     source_keys: str | None = env(
         "RSNMS_SOURCE_KEYS", None, "outside systems' signing secrets, `source=secret,...` (unset: no check)"

@@ -285,11 +285,19 @@ class ProcessedEvents:
         await delete_ids(self._col, unused)
 
 
-async def delete_ids(collection: Any, ids: Iterable[str]) -> None:
-    """Delete the documents with these `_id`s: one request, one `_id` equality per document.
-    An `_id` equality is a lookup in the `_id` index (in the embedded FerretDB since its index
-    is built on the expression its queries use: docs/decisions/ferretdb-id-index.md); an `$in`
-    makes FerretDB v1 read and decode every document of the collection."""
-    deletes = [DeleteOne({"_id": _id}) for _id in ids]
-    if deletes:
-        await collection.bulk_write(deletes, ordered=False)
+async def delete_ids(collection: Any, ids: Iterable[str], chunk: int = 16, pause_s: float = 0.02) -> None:
+    """Delete the documents with these `_id`s, `chunk` at a time with a pause between (one
+    request each chunk, one `_id` equality per document).
+
+    An `_id` equality is a lookup in the `_id` index (in the embedded FerretDB since its index is
+    built on the expression its queries use: docs/decisions/ferretdb-id-index.md); an `$in` makes
+    FerretDB v1 read and decode every document of the collection. Each deletion is a write
+    transaction of the service's SQLite database, and SQLite lets a writer that finds the database
+    busy sleep 1, 2, 5 ... 100 ms before it tries again: back-to-back deletions made a batch's
+    journal insert or ledger mark wait up to seconds behind a background compaction. The pauses
+    give those writes their turn (docs/benchmarks/pipeline.md, Latency)."""
+    ids = list(ids)
+    for n in range(0, len(ids), chunk):
+        if n:
+            await asyncio.sleep(pause_s)
+        await collection.bulk_write([DeleteOne({"_id": _id}) for _id in ids[n : n + chunk]], ordered=False)

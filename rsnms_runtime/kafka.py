@@ -328,6 +328,9 @@ def subscribe_batch(
         # this long at the broker when they are idle, it delays the busy partitions' next records
         # as long (docs/benchmarks/pipeline.md, Latency)
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        # and answered once it has this much (or the wait is over): with Kafka's default of one
+        # byte every new record answers every waiting fetch, a request each that the broker pays
+        # for (docs/benchmarks/pipeline.md, session 7)
         fetch_min_bytes=settings.fetch_min_bytes,
         decoder=_raw_body,
         title=f"{','.join(topics)}:{settings.service}",

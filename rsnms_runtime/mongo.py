@@ -83,8 +83,8 @@ class ProcessedEvents:
     compaction so rewrites what the last batches marked, not the whole window. Compactions run in
     a background task after the mark that made them due, one at a time, and a batch never waits
     for one (the entries a compaction moves are durable before it starts; `settled` waits for it:
-    an assignment, a stop, tests); their deletions are by `_id` (`delete_ids`). Documents of the earlier layouts
-    (without a partition) are still read, for every partition.
+    an assignment, a stop, tests); they delete by `_id`, paced (`delete_ids`). Documents of the
+    earlier layouts (without a partition) are still read, for every partition.
     """
 
     CHUNK = 5000
@@ -295,7 +295,7 @@ async def delete_ids(collection: Any, ids: Iterable[str], chunk: int = 16, pause
     transaction of the service's SQLite database, and SQLite lets a writer that finds the database
     busy sleep 1, 2, 5 ... 100 ms before it tries again: back-to-back deletions made a batch's
     journal insert or ledger mark wait up to seconds behind a background compaction. The pauses
-    give those writes their turn (docs/benchmarks/pipeline.md, Latency)."""
+    give those writes their turn (docs/benchmarks/pipeline.md, session 7)."""
     ids = list(ids)
     for n in range(0, len(ids), chunk):
         if n:

@@ -96,8 +96,8 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]], numeric: Sequ
 
 async def consumer_lag(settings: Settings) -> dict[str, dict[tuple[str, int], tuple[int, int]]]:
     """For every consumer group of the platform: (committed offset, lag) per topic-partition."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    probe = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    admin = AIOKafkaAdminClient(**settings.kafka_client())
+    probe = AIOKafkaConsumer(**settings.kafka_client(), enable_auto_commit=False)
     await admin.start()
     await probe.start()
     try:
@@ -120,7 +120,7 @@ async def consumer_lag(settings: Settings) -> dict[str, dict[tuple[str, int], tu
 
 async def cmd_status(settings: Settings) -> int:
     urls = service_urls(settings if isinstance(settings, OpsSettings) else None)
-    k, m = await asyncio.gather(kafka_ready(settings.kafka_bootstrap_servers), mongodb_ready(settings.mongodb_uri))
+    k, m = await asyncio.gather(kafka_ready(settings.kafka_client()), mongodb_ready(settings.mongodb_uri))
     health = await asyncio.gather(*(asyncio.to_thread(service_health, url) for url in urls.values()))
     infra = [
         ("kafka", settings.kafka_bootstrap_servers, "healthy" if k is None else "unhealthy: " + k),
@@ -136,10 +136,10 @@ async def cmd_status(settings: Settings) -> int:
     failed = m is not None or any(bad for _, bad in health)
     if k is not None:
         return 1
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    consumer = AIOKafkaConsumer(**settings.kafka_client())
     await consumer.start()
     try:
-        tps = await topic_partitions(settings.kafka_bootstrap_servers, [str(t) for t in Topic])
+        tps = await topic_partitions(settings.kafka_client(), [str(t) for t in Topic])
         ends = await consumer.end_offsets(tps) if tps else {}
     finally:
         await consumer.stop()
@@ -166,10 +166,10 @@ async def cmd_status(settings: Settings) -> int:
 
 async def read_dead_letters(settings: Settings) -> list[tuple[int, int, DeadLetter]]:
     """(partition, offset, record) of every dead letter, oldest first."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**settings.kafka_client(), enable_auto_commit=False)
     await consumer.start()
     try:
-        tps = await topic_partitions(settings.kafka_bootstrap_servers, [str(Topic.DEAD_LETTER)])
+        tps = await topic_partitions(settings.kafka_client(), [str(Topic.DEAD_LETTER)])
         if not tps:
             return []
         consumer.assign(tps)
@@ -226,7 +226,7 @@ async def redrive(settings: Settings, refs: Sequence[str] | None, consumer: str 
     letters = {_ref(p, o): d for p, o, d in await read_dead_letters(settings)}
     wanted = list(refs) if refs else [r for r, d in letters.items() if not consumer or d.consumer == consumer]
     client: AsyncMongoClient = AsyncMongoClient(settings.mongodb_uri)
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=True)
+    producer = AIOKafkaProducer(**settings.kafka_client(), enable_idempotence=True)
     await producer.start()
     done: list[str] = []
     try:
@@ -270,9 +270,7 @@ async def _active_members(admin: AIOKafkaAdminClient, group: str) -> int:
 
 async def rewind_group(settings: Settings, group: str, partitions: Sequence[TopicPartition]) -> None:
     """Commit the beginning of each partition as the group's offset (the group must be empty)."""
-    rewind = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group, enable_auto_commit=False
-    )
+    rewind = AIOKafkaConsumer(**settings.kafka_client(), group_id=group, enable_auto_commit=False)
     await rewind.start()
     try:
         rewind.assign(list(partitions))  # a commit needs the partitions assigned to the committer
@@ -291,7 +289,7 @@ async def rebuild(settings: Settings, service: str, watch: bool, timeout: float 
     intact ledger and changes nothing, instead of an empty projection never replayed.
     """
     group = f"{settings.group_prefix}.{service}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**settings.kafka_client())
     await admin.start()
     try:
         members = await _active_members(admin, group)

@@ -105,7 +105,7 @@ MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 async def ensure_topics(settings: Settings, topics: Sequence[str], partitions: int = 3) -> None:
     """Create the platform's topics if they are missing (idempotent), each taking messages up to
     `MAX_MESSAGE_BYTES` (`max.message.bytes`; a topic created otherwise keeps its own limit)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**settings.kafka_client())
     await admin.start()
     try:
         existing = set(await admin.list_topics())

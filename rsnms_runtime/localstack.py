@@ -11,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STACK = ROOT / "deploy" / "local" / "stack"
+SASL_USER, SASL_PASSWORD = "rsnms", "rsnms-local"
 
 
 @dataclass
@@ -21,8 +22,14 @@ class LocalStack:
     ferretdb_port: int
     partitions: int = 3
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    #: a second listener for SASL/SCRAM-SHA-512 clients (user `SASL_USER`, `SASL_PASSWORD`)
+    sasl_port: int | None = None
 
     def __post_init__(self) -> None:
+        if self.sasl_port is not None:
+            self.env.update(
+                KAFKA_SASL_PORT=str(self.sasl_port), KAFKA_SASL_USER=SASL_USER, KAFKA_SASL_PASSWORD=SASL_PASSWORD
+            )
         self.env.update(
             RSNMS_STACK_DIR=str(ROOT / f".stack-{self.name}"),
             KAFKA_PORT=str(self.kafka_port),
@@ -36,6 +43,10 @@ class LocalStack:
     @property
     def kafka(self) -> str:
         return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def kafka_sasl(self) -> str | None:
+        return None if self.sasl_port is None else f"127.0.0.1:{self.sasl_port}"
 
     @property
     def mongodb(self) -> str:

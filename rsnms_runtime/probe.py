@@ -9,16 +9,19 @@ import contextlib
 import logging
 import sys
 import time
+from collections.abc import Mapping
 from typing import Any
 
 logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
 
-async def kafka_ready(bootstrap: str, timeout: float = 5.0) -> str | None:
-    """None when ready, else the reason."""
+async def kafka_ready(kafka: str | Mapping[str, Any], timeout: float = 5.0) -> str | None:
+    """None when ready, else the reason. `kafka`: the bootstrap servers or a client's options."""
     from aiokafka.admin import AIOKafkaAdminClient  # imported here: Ctrl-C while importing stays quiet (main)
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    from rsnms_runtime.partitions import client_options
+
+    admin = AIOKafkaAdminClient(**client_options(kafka), request_timeout_ms=int(timeout * 1000))
     try:
         await asyncio.wait_for(admin.start(), timeout)
         cluster = await asyncio.wait_for(admin.describe_cluster(), timeout)

@@ -119,6 +119,19 @@ class Settings(BaseSettings):
         """These settings as a service's own model: its extra fields from the environment."""
         return self if isinstance(self, cls) else cls(**self.model_dump())
 
+    def kafka_client(self) -> dict[str, Any]:
+        """Keyword arguments of an aiokafka client (admin, consumer, producer) of this cluster: the
+        bootstrap servers and, with `KAFKA_USERNAME`, SASL/SCRAM-SHA-512 as the services' broker."""
+        options: dict[str, Any] = {"bootstrap_servers": self.kafka_bootstrap_servers}
+        if self.kafka_username:
+            options |= {
+                "security_protocol": "SASL_PLAINTEXT",
+                "sasl_mechanism": "SCRAM-SHA-512",
+                "sasl_plain_username": self.kafka_username,
+                "sasl_plain_password": self.kafka_password or "",
+            }
+        return options
+
     @property
     def database(self) -> str:
         return f"{self.mongodb_db_prefix}_{self.service}"

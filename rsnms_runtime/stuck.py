@@ -36,7 +36,7 @@ async def read_at(settings: Settings, position: Position) -> Any | None:
     topic, partition, offset = position
     tp = TopicPartition(topic, partition)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **settings.kafka_client(),
         enable_auto_commit=False,
         max_partition_fetch_bytes=64 * 1024 * 1024,
         fetch_max_bytes=64 * 1024 * 1024,
@@ -63,7 +63,7 @@ async def groups_at(settings: Settings, position: Position) -> list[str]:
     """The platform's consumer groups whose committed offset on that partition is `offset`."""
     topic, partition, offset = position
     tp = TopicPartition(topic, partition)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**settings.kafka_client())
     await admin.start()
     try:
         groups = [g[0] for g in await admin.list_consumer_groups() if g[0].startswith(settings.group_prefix + ".")]
@@ -129,7 +129,7 @@ async def _move_past(settings: Settings, group: str, position: Position) -> str:
     """Commit offset + 1 for a group with no member running (a running one passes over it)."""
     topic, partition, offset = position
     tp = TopicPartition(topic, partition)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**settings.kafka_client())
     await admin.start()
     try:
         if await _active_members(admin, group):
@@ -139,9 +139,7 @@ async def _move_past(settings: Settings, group: str, position: Position) -> str:
         await admin.close()
     if committed is not None and committed.offset > offset:
         return f"the group is already past it (committed {committed.offset})"
-    mover = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group, enable_auto_commit=False
-    )
+    mover = AIOKafkaConsumer(**settings.kafka_client(), group_id=group, enable_auto_commit=False)
     await mover.start()
     try:
         mover.assign([tp])
@@ -173,9 +171,7 @@ async def skip(settings: Settings, group: str, where: str, by: str, reason: str)
             return 0
         service = group.removeprefix(settings.group_prefix + ".")
         letter = letter_for(record, "skipped", f"skipped by {by}: {reason}", service)
-        producer = AIOKafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=True, acks="all"
-        )
+        producer = AIOKafkaProducer(**settings.kafka_client(), enable_idempotence=True, acks="all")
         await producer.start()
         try:
             sent = await producer.send_and_wait(

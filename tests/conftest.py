@@ -2,8 +2,8 @@
 
 Tests marked `infra` get a dedicated stack (Apache Kafka + FerretDB) on test ports and
 a fresh data directory, started once per session through `deploy/local/stack` and
-stopped at the end. RSNMS_TEST_STACK_NAME and RSNMS_TEST_PORTS ("kafka,controller,ferretdb")
-move that stack elsewhere, so two test runs on one machine do not collide. Its ports lie below
+stopped at the end; its Kafka also listens for SASL/SCRAM clients (`Infra.kafka_sasl`).
+RSNMS_TEST_STACK_NAME and RSNMS_TEST_PORTS ("kafka,controller,ferretdb[,sasl]") move that stack elsewhere, so two test runs on one machine do not collide. Its ports lie below
 the kernel's ephemeral range (32768-60999): there, an outgoing connection could take the port
 and a restarted broker would fail to bind it. Set RSNMS_TEST_STACK=external with KAFKA_BOOTSTRAP_SERVERS and
 MONGODB_URI to use a stack that is already running instead.
@@ -28,6 +28,8 @@ class Infra:
     kafka: str
     mongodb: str
     env: dict[str, str]
+    #: the broker's SASL/SCRAM-SHA-512 listener (`rsnms_runtime.localstack.SASL_USER`), if any
+    kafka_sasl: str | None = None
 
     def settings(self, service: str, prefix: str) -> object:
         from rsnms_runtime.settings import Settings
@@ -47,19 +49,21 @@ def infra() -> Iterator[Infra]:
     if os.environ.get("RSNMS_TEST_STACK") == "external":
         yield Infra(os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["MONGODB_URI"], dict(os.environ))
         return
-    kafka, controller, ferretdb = (int(p) for p in os.environ.get("RSNMS_TEST_PORTS", "19092,19093,17017").split(","))
+    ports = [int(p) for p in os.environ.get("RSNMS_TEST_PORTS", "19092,19093,17017").split(",")]
+    kafka, controller, ferretdb = ports[:3]
     stack = LocalStack(
         os.environ.get("RSNMS_TEST_STACK_NAME", "test"),
         kafka_port=kafka,
         controller_port=controller,
         ferretdb_port=ferretdb,
+        sasl_port=ports[3] if len(ports) > 3 else kafka + 2,
     )
     try:
         stack.fresh_up()
     except RuntimeError as exc:
         pytest.fail(str(exc))
     try:
-        yield Infra(stack.kafka, stack.mongodb, stack.env)
+        yield Infra(stack.kafka, stack.mongodb, stack.env, stack.kafka_sasl)
     finally:
         stack.down()
 

@@ -32,7 +32,7 @@ def as_pairs(values: list[dict], region: str) -> dict:
 def bench_stack():
     # 200 above the test stack's ports (RSNMS_TEST_PORTS), so concurrent test runs move both stacks together
     kafka, controller, ferretdb = (
-        int(p) + 200 for p in os.environ.get("RSNMS_TEST_PORTS", "19092,19093,17017").split(",")
+        int(p) + 200 for p in os.environ.get("RSNMS_TEST_PORTS", "19092,19093,17017").split(",")[:3]
     )
     stack = LocalStack(
         os.environ.get("RSNMS_TEST_STACK_NAME", "test") + "-bench", kafka, controller, ferretdb, partitions=6

@@ -24,7 +24,9 @@ pytestmark = pytest.mark.infra
 
 
 def _ports() -> tuple[int, int, int, int]:
-    kafka, controller, ferretdb = (int(p) for p in os.environ.get("RSNMS_TEST_PORTS", "19092,19093,17017").split(","))
+    kafka, controller, ferretdb = (
+        int(p) for p in os.environ.get("RSNMS_TEST_PORTS", "19092,19093,17017").split(",")[:3]
+    )
     return kafka + 20, controller + 20, ferretdb + 20, ferretdb + 30  # the demo's 4 HTTP ports from the last
 
 

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
@@ -104,11 +105,13 @@ MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 
 async def ensure_topics(settings: Settings, topics: Sequence[str], partitions: int = 3) -> None:
     """Create the platform's topics if they are missing (idempotent), each taking messages up to
-    `MAX_MESSAGE_BYTES` (`max.message.bytes`; a topic created otherwise keeps its own limit)."""
+    `MAX_MESSAGE_BYTES` (`max.message.bytes`); an existing topic with a lower limit (created by an
+    earlier version, or by hand) has it raised, its other settings kept."""
     admin = AIOKafkaAdminClient(**settings.kafka_client())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
+        await _raise_message_limit(admin, [t for t in topics if t in existing])
         missing = [
             NewTopic(
                 t,
@@ -124,6 +127,35 @@ async def ensure_topics(settings: Settings, topics: Sequence[str], partitions: i
                 await admin.create_topics(missing)
     finally:
         await admin.close()
+
+
+#: `DescribeConfigs` v1+: where a setting comes from; 1 = set on the topic itself
+_TOPIC_CONFIG_SOURCE = 1
+
+
+async def _raise_message_limit(admin: AIOKafkaAdminClient, topics: list[str]) -> None:
+    """Raise `max.message.bytes` to `MAX_MESSAGE_BYTES` on the topics below it. `AlterConfigs`
+    replaces a topic's whole set of settings, so the ones set on the topic are sent along."""
+    if not topics:
+        return
+    described = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t) for t in topics])
+    changes = []
+    for response in described:
+        for _error, _message, _type, name, entries in response.resources:
+            values = {e[0]: e[1] for e in entries}
+            if int(values.get("max.message.bytes") or 0) >= MAX_MESSAGE_BYTES:
+                continue
+            own = {e[0]: e[1] for e in entries if e[3] == _TOPIC_CONFIG_SOURCE and not e[4]}
+            own["max.message.bytes"] = str(MAX_MESSAGE_BYTES)
+            changes.append(ConfigResource(ConfigResourceType.TOPIC, name, configs=own))
+    if not changes:
+        return
+    for response in await admin.alter_configs(changes):
+        for error, message, _type, name in response.resources:
+            if error:
+                log.warning("topic_limit_not_raised", topic=name, error=error, reason=message)
+            else:
+                log.info("topic_limit_raised", topic=name, max_message_bytes=MAX_MESSAGE_BYTES)
 
 
 def event_headers(event: Event) -> dict[str, str]:

@@ -9,10 +9,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from faststream.kafka import KafkaBroker
 
 from contracts import Event, IndicatorsPublished, IndicatorTable, IndicatorValue
-from rsnms_runtime.kafka import EventPublisher, ensure_topics, make_broker
+from rsnms_runtime.kafka import MAX_MESSAGE_BYTES, EventPublisher, ensure_topics, make_broker
 from tests.support.factories import educator_registered, region_code
 
 pytestmark = pytest.mark.infra
@@ -88,3 +90,22 @@ async def test_a_live_table_over_a_megabyte_is_published_and_read_back(infra, pr
         await consumer.stop()
     # over the inbound limit (`MAX_EVENT_BYTES`): its readers decode it as the portal's feed does
     assert IndicatorsPublished.model_validate_json(got.value) == event
+
+
+async def test_an_existing_topic_below_the_limit_has_it_raised_and_keeps_its_other_settings(infra, prefix):
+    """Topics created before the platform set `max.message.bytes` (or by hand with Kafka's
+    default) would refuse a large region's table: `ensure_topics` raises the limit in place."""
+    topic = f"rsnms.test.old.{prefix}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka)
+    await admin.start()
+    try:
+        old = {"max.message.bytes": "1048588", "retention.ms": "604800000"}
+        await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1, topic_configs=old)])
+        await ensure_topics(infra.settings("ops", prefix), [topic], partitions=1)
+        await ensure_topics(infra.settings("ops", prefix), [topic], partitions=1)  # nothing left to raise
+        (response,) = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    finally:
+        await admin.close()
+    values = {e[0]: e[1] for e in response.resources[0][4]}
+    assert values["max.message.bytes"] == str(MAX_MESSAGE_BYTES)
+    assert values["retention.ms"] == "604800000"

@@ -1,9 +1,12 @@
 """The administrator's accounts page: only the administrator (403 for everyone else), creation with
 a one-time password, validation by field, password reset, block/unblock (an open session of a
-blocked account ends), no self-block, the file rewritten atomically (0600) and read back."""
+blocked account ends), no self-block, the file rewritten atomically (0600) and read back; two
+portal instances on one file see each other's changes at their next request and never overwrite
+them, a hand edit is picked up, a file that no longer parses keeps the last accounts."""
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 from pathlib import Path
@@ -13,7 +16,8 @@ from starlette.testclient import TestClient
 from structlog.testing import capture_logs
 
 from services.portal.adapters.accounts import Accounts
-from services.portal.domain.access import Role
+from services.portal.domain.access import Role, User
+from services.portal.domain.accounts import AccountError
 from tests.support import portal as support
 from tests.support.portal import PASSWORD, REGION
 
@@ -186,3 +190,40 @@ def test_changes_are_audit_logged_without_secrets(accounts_path: Path, capsys: p
     out = capsys.readouterr()
     assert password not in out.out + out.err and "$argon2" not in out.out + out.err
     assert Accounts.from_file(accounts_path).get("muni-new").role is Role.MUNICIPAL  # type: ignore[union-attr]
+
+
+def test_a_block_on_one_instance_ends_the_sessions_on_another(accounts_path: Path) -> None:
+    c = admin(accounts_path)
+    other = TestClient(support.portal(accounts_path=accounts_path))  # a second portal process
+    assert sign_in(other, "muni1") == 200
+    token = csrf(c.get("/admin/accounts").text)
+    c.post("/admin/accounts/muni1/block", data={"csrf": token})
+    assert other.get("/region/RU-YEV/municipality/mun-01", follow_redirects=False).status_code == 303
+    assert sign_in(other, "muni1") == 401
+
+
+def test_two_instances_changes_are_both_kept(accounts_path: Path) -> None:
+    first, second = Accounts.from_file(accounts_path), Accounts.from_file(accounts_path)
+    first.create(User("muni-a", Role.MUNICIPAL, REGION, "mun-02", "ММС А"))
+    second.create(User("muni-b", Role.MUNICIPAL, REGION, "mun-03", "ММС Б"))
+    first.set_blocked("muni1", True)
+    on_disk = Accounts.from_file(accounts_path)
+    assert {"muni-a", "muni-b"} <= {a.user.login for a in on_disk.list()}
+    assert on_disk.is_blocked("muni1") and second.is_blocked("muni1")
+    assert first.get("muni-b") is not None
+    with pytest.raises(AccountError):
+        second.create(User("muni-a", Role.MUNICIPAL, REGION, "mun-02", "ещё раз"))
+
+
+def test_a_hand_edit_is_picked_up_and_a_broken_file_keeps_the_last_accounts(accounts_path: Path) -> None:
+    accounts = Accounts.from_file(accounts_path)
+    body = json.loads(accounts_path.read_text(encoding="utf-8"))
+    body["accounts"] = [e for e in body["accounts"] if e["login"] != "federal"]
+    accounts_path.write_text(json.dumps(body), encoding="utf-8")
+    assert accounts.get("federal") is None and accounts.get("muni1") is not None
+
+    accounts_path.write_text(json.dumps(body)[:-10], encoding="utf-8")  # a save cut short by hand
+    assert accounts.get("muni1") is not None and accounts.verify("muni1", PASSWORD) is not None
+    with pytest.raises(AccountError, match="не читается"):
+        accounts.set_blocked("muni1", True)
+    assert accounts_path.read_text(encoding="utf-8") == json.dumps(body)[:-10]  # left for the person editing it

@@ -3,24 +3,33 @@
 password guess is slow by design. `python -m services.portal hash` prints a hash for the file.
 
 The administrator's page changes the file through this adapter (domain.accounts.AccountStore):
-every change rewrites it atomically (a temporary file, mode 0600, renamed over it). Without a file
-the accounts are read-only."""
+every change rewrites it atomically (a temporary file, mode 0600, renamed over it) while holding
+an exclusive lock (`<file>.lock`), having read the file again first. The file is read again
+whenever it changed since it was last read or written (another portal instance's change, an
+edit by hand): a block takes effect on every instance at its next request, and two instances'
+changes never overwrite each other. A file that no longer parses keeps the accounts last read.
+Without a file the accounts are read-only."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from rsnms_runtime.logging import get_logger
 from services.portal.domain.access import Role, User
 from services.portal.domain.accounts import Account, AccountError
+
+log = get_logger("rsnms.portal.accounts")
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 #: verified against when the login is unknown, so an unknown login takes as long as a wrong password
@@ -43,24 +52,74 @@ class Accounts:
         self._users: dict[str, tuple[User, str]] = {}
         self._blocked: set[str] = set()
         self._path = Path(path) if path else None
-        for e in entries:
-            self.add(
-                User(e["login"], Role(e["role"]), e.get("region"), e.get("municipality"), e.get("display_name", "")),
-                e["password_hash"],
-            )
-            if e.get("blocked"):
-                self._blocked.add(e["login"])
+        #: (inode, mtime, size) of the file as last read or written, and of a version that did not parse
+        self._seen: tuple[int, int, int] | None = None
+        self._unreadable: tuple[int, int, int] | None = None
+        self._take(entries)
 
     @classmethod
     def from_file(cls, path: str | Path | None) -> Accounts:
         if not path:
             return cls()
-        return cls(json.loads(Path(path).read_text(encoding="utf-8"))["accounts"], path)
+        accounts = cls(path=path)
+        accounts._take(json.loads(Path(path).read_text(encoding="utf-8"))["accounts"])
+        accounts._seen = accounts._mark()
+        return accounts
+
+    def _take(self, entries: Iterable[Mapping[str, Any]]) -> None:
+        users: dict[str, tuple[User, str]] = {}
+        blocked: set[str] = set()
+        for e in entries:
+            user = User(e["login"], Role(e["role"]), e.get("region"), e.get("municipality"), e.get("display_name", ""))
+            users[user.login] = (user, e["password_hash"])
+            if e.get("blocked"):
+                blocked.add(user.login)
+        self._users, self._blocked = users, blocked
+
+    def _mark(self) -> tuple[int, int, int] | None:
+        assert self._path is not None
+        try:
+            st = self._path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _refresh(self) -> None:
+        """Read the file again if it changed since this instance last read or wrote it."""
+        if self._path is None:
+            return
+        mark = self._mark()
+        if mark is None or mark == self._seen or mark == self._unreadable:
+            return
+        try:
+            self._take(json.loads(self._path.read_text(encoding="utf-8"))["accounts"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            self._unreadable = mark
+            log.error("accounts_file_unreadable", path=str(self._path), error=repr(exc), kept=len(self._users))
+            return
+        self._seen = mark
+        log.info("accounts_file_reloaded", path=str(self._path), accounts=len(self._users))
+
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """A change: under the file's lock, on what the file holds now, written back before the lock
+        is released."""
+        self._require_writable()
+        assert self._path is not None
+        with open(self._path.with_name(self._path.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._refresh()
+            if self._unreadable is not None and self._unreadable == self._mark():
+                raise AccountError("Файл учётных записей не читается: исправьте его, затем повторите изменение.")
+            yield
+            self._save()
+            self._seen = self._mark()
 
     def add(self, user: User, password_hash: str) -> None:
         self._users[user.login] = (user, password_hash)
 
     def verify(self, login: str, password: str) -> User | None:
+        self._refresh()
         user, stored = self._users.get(login, (None, _DUMMY_HASH))
         try:
             HASHER.verify(stored, password)
@@ -76,36 +135,37 @@ class Accounts:
         return self._path is not None
 
     def list(self) -> list[Account]:
+        self._refresh()
         return [Account(u, u.login in self._blocked) for u, _ in sorted(self._users.values(), key=lambda e: e[0].login)]
 
     def is_blocked(self, login: str) -> bool:
+        self._refresh()
         return login in self._blocked
 
     def create(self, user: User) -> str:
-        self._require_writable()
-        if user.login in self._users:
-            raise AccountError("Учётная запись с таким именем уже есть.")
         password = generate_password()
-        self._users[user.login] = (user, hash_password(password))
-        self._save()
+        hashed = hash_password(password)
+        with self._changing():
+            if user.login in self._users:
+                raise AccountError("Учётная запись с таким именем уже есть.")
+            self._users[user.login] = (user, hashed)
         return password
 
     def reset_password(self, login: str) -> str:
-        self._require_writable()
-        user = self._known(login)
         password = generate_password()
-        self._users[login] = (user, hash_password(password))
-        self._save()
+        hashed = hash_password(password)
+        with self._changing():
+            user = self._known(login)
+            self._users[login] = (user, hashed)
         return password
 
     def set_blocked(self, login: str, blocked: bool) -> None:
-        self._require_writable()
-        self._known(login)
-        if blocked:
-            self._blocked.add(login)
-        else:
-            self._blocked.discard(login)
-        self._save()
+        with self._changing():
+            self._known(login)
+            if blocked:
+                self._blocked.add(login)
+            else:
+                self._blocked.discard(login)
 
     def _known(self, login: str) -> User:
         entry = self._users.get(login)
@@ -138,6 +198,7 @@ class Accounts:
             raise
 
     def get(self, login: str) -> User | None:
+        self._refresh()
         entry = self._users.get(login)
         return entry[0] if entry else None
 

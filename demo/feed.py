@@ -105,8 +105,10 @@ def _diagnosed(expected_sessions: int) -> Callable[[list[Event]], bool]:
 
 
 async def caught_up(bootstrap: str, group: str, timeout: float) -> None:
-    """Wait until a consumer group has committed everything in the topics it reads."""
+    """Wait until a consumer group has committed everything in the topics it reads. The broker
+    may restart meanwhile: a request that finds it gone is asked again until the deadline."""
     from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.errors import KafkaError
 
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
@@ -115,8 +117,14 @@ async def caught_up(bootstrap: str, group: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     try:
         while True:
-            offsets = await admin.list_consumer_group_offsets(group)
-            ends = await probe.end_offsets(list(offsets)) if offsets else {}
+            try:
+                offsets = await admin.list_consumer_group_offsets(group)
+                ends = await probe.end_offsets(list(offsets)) if offsets else {}
+            except KafkaError as exc:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"consumer group {group}: the broker did not answer ({exc!r})") from exc
+                await asyncio.sleep(0.5)
+                continue
             if offsets and all(meta.offset >= ends[tp] for tp, meta in offsets.items()):
                 return
             if time.monotonic() > deadline:

@@ -4,6 +4,7 @@ checks a Kafka publisher (rsnms_runtime.sources.SourceGate: signature, source, k
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ Publish = Callable[[Sequence[Event]], Awaitable[None]]
 
 #: what was accepted or refused, by whom: counts, event ids and reasons, never a row's cells
 log = get_logger("rsnms.portal")
+#: refused row numbers named in an upload's log line
+LOGGED_ROWS = 200
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,10 @@ class Uploads:
         self.source, self._key, self._gate, self._publish = source, pseudonym_key, gate, publish
 
     async def apply(self, kind: str, region: str, rows: Sequence[Mapping[str, str]], by: str = "") -> Checked:
-        checked = check_rows(kind, rows, region, self.source, self._key)
+        # in a thread: checking a long list takes seconds, and every page of the portal waits on the loop
+        checked = await asyncio.to_thread(check_rows, kind, rows, region, self.source, self._key)
         await self._publish(checked.events)
+        refused_rows = sorted({r.row for r in checked.refusals})
         log.info(
             "portal_upload",
             kind=kind,
@@ -88,6 +93,8 @@ class Uploads:
             rows=checked.rows,
             accepted=len(checked.events),
             refused=len(checked.refused_rows),
-            refused_rows=sorted({r.row for r in checked.refusals}),
+            # the row numbers to look at; a list refused whole is not repeated in the log line
+            refused_rows=refused_rows[:LOGGED_ROWS],
+            **({"refused_rows_not_listed": len(refused_rows) - LOGGED_ROWS} if len(refused_rows) > LOGGED_ROWS else {}),
         )
         return checked

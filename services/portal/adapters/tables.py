@@ -1,19 +1,35 @@
 """Reading an uploaded CSV or XLSX list into rows keyed by the template's fields, and writing
-any table (a header and rows of text) as CSV or XLSX."""
+any table (a header and rows of text) as CSV or XLSX.
+
+An upload is hostile input: besides its size, a list may have at most `MAX_ROWS` rows (counted
+as the sheet numbers them), only its first `MAX_COLUMNS` columns are read, and a workbook may
+unpack to at most `MAX_XLSX_UNPACKED` bytes. A few kilobytes of XLSX that declare the sheet's
+last cell (XFD1048576) otherwise make the reader pad every row to 16,384 cells and fill a
+million rows: gigabytes of memory (tests/unit/test_portal_upload_limits.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Iterator, Sequence
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from services.portal.domain.formats import number
 from services.portal.domain.uploads import header_fields
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+#: rows of a list including its header (a region's teachers in one file with room to spare)
+MAX_ROWS = 100_000
+#: the templates have a dozen or so columns; cells beyond these are never read
+MAX_COLUMNS = 64
+#: what the parts of an XLSX may declare unpacked, all together
+MAX_XLSX_UNPACKED = 256 * 1024 * 1024
+TOO_LARGE = "файл больше 10 МБ: разделите список на несколько файлов"
+TOO_MANY_ROWS = f"в списке больше {number(MAX_ROWS)} строк: разделите его на несколько файлов"
 
 
 class UnreadableFile(ValueError):
@@ -32,14 +48,9 @@ def _cell(value: object) -> str:
 
 def read_grid(filename: str, data: bytes) -> list[list[str]]:
     if len(data) > MAX_UPLOAD_BYTES:
-        raise UnreadableFile("файл больше 10 МБ")
+        raise UnreadableFile(TOO_LARGE)
     if filename.lower().endswith(".xlsx"):
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # noqa: BLE001 - any damage to the zip or the XML
-            raise UnreadableFile("файл XLSX повреждён или не является книгой Excel") from None
-        sheet = book.worksheets[0]
-        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        return _bounded(_xlsx_rows(data))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -48,7 +59,43 @@ def read_grid(filename: str, data: bytes) -> list[list[str]]:
         except UnicodeDecodeError:
             raise UnreadableFile("кодировка файла не UTF-8 и не Windows-1251") from None
     delimiter = ";" if text.split("\n", 1)[0].count(";") >= text.split("\n", 1)[0].count(",") else ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        return _bounded(row[:MAX_COLUMNS] for row in csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error:
+        raise UnreadableFile("файл CSV повреждён (например, кавычка не закрыта)") from None
+
+
+def _bounded(rows: Iterator[list[str]]) -> list[list[str]]:
+    grid = []
+    for n, row in enumerate(rows, start=1):
+        if n > MAX_ROWS:
+            raise UnreadableFile(TOO_MANY_ROWS)
+        grid.append(row)
+    return grid
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise UnreadableFile("файл XLSX повреждён или не является книгой Excel") from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise UnreadableFile("книга Excel после распаковки больше 256 МБ: разделите список на несколько файлов")
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        # the sheet's declared size is not trusted: rows are read as wide as they are, up to MAX_COLUMNS
+        sheet.reset_dimensions()
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+            width = len(row)
+            while width and row[width - 1] is None:
+                width -= 1
+            yield [_cell(v) for v in row[:width]]
+    except UnreadableFile:
+        raise
+    except Exception:  # noqa: BLE001 - any damage to the zip or the XML
+        raise UnreadableFile("файл XLSX повреждён или не является книгой Excel") from None
 
 
 def read_rows(kind: str, filename: str, data: bytes) -> list[dict[str, str]]:

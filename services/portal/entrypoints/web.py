@@ -11,7 +11,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -111,18 +111,28 @@ async def check_csrf(request: Request) -> Any:
     return form
 
 
-class RecentUploads:
-    """Refused rows of recent uploads, kept in memory for the person who uploaded them."""
+#: what a multipart form adds to the file it carries (boundaries, the CSRF token, the kind)
+UPLOAD_FORM_OVERHEAD = 64 * 1024
 
-    def __init__(self, keep: int = 200):
+
+class RecentUploads:
+    """Refused rows of recent uploads, kept in memory for the person who uploaded them: the last
+    `keep` uploads, and of them no more than `max_rows` refused rows all together (the oldest go
+    first; the newest is always kept)."""
+
+    def __init__(self, keep: int = 200, max_rows: int = 300_000):
         self._items: OrderedDict[str, tuple[str, str, Checked]] = OrderedDict()
-        self._keep = keep
+        self._keep, self._max_rows, self._rows = keep, max_rows, 0
 
     def put(self, login: str, kind: str, checked: Checked) -> str:
         upload_id = uuid.uuid4().hex
-        self._items[upload_id] = (login, kind, checked)
-        while len(self._items) > self._keep:
-            self._items.popitem(last=False)
+        # the accepted rows' events are on the bus already; only the refused rows are asked for again
+        kept = replace(checked, events=())
+        self._items[upload_id] = (login, kind, kept)
+        self._rows += len(kept.refused_rows)
+        while len(self._items) > 1 and (len(self._items) > self._keep or self._rows > self._max_rows):
+            _, (_, _, gone) = self._items.popitem(last=False)
+            self._rows -= len(gone.refused_rows)
         return upload_id
 
     def get(self, login: str, upload_id: str) -> tuple[str, Checked] | None:
@@ -563,6 +573,10 @@ def routes(pages: Pages) -> list[Route]:
     async def upload(request: Request, user: User) -> Response:
         region = request.path_params["region"]
         access.require(access.can_upload(user, region), region)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > tables.MAX_UPLOAD_BYTES + UPLOAD_FORM_OVERHEAD:
+            # refused before the body is read (and spooled to disk)
+            return render(request, "uploads.html", 413, region=region, templates=TEMPLATES, error=tables.TOO_LARGE)
         form = await check_csrf(request)
         kind = str(form.get("kind", ""))
         file = form.get("file")
@@ -578,9 +592,12 @@ def routes(pages: Pages) -> list[Route]:
                 title="Загрузка недоступна",
                 text="Портал запущен без ключа подписи (RSNMS_SOURCE_KEYS) или ключа псевдонимизации.",
             )
+        if file.size is not None and file.size > tables.MAX_UPLOAD_BYTES:
+            return render(request, "uploads.html", 413, region=region, templates=TEMPLATES, error=tables.TOO_LARGE)
         data = await file.read()
         try:
-            rows = tables.read_rows(kind, file.filename or "", data)
+            # in a thread: a large workbook takes seconds to parse, and every other page waits on the loop
+            rows = await asyncio.to_thread(tables.read_rows, kind, file.filename or "", data)
         except tables.UnreadableFile as exc:
             return render(request, "uploads.html", 400, region=region, templates=TEMPLATES, error=str(exc))
         checked = await pages.uploads.apply(kind, region, rows, by=user.login)

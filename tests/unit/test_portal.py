@@ -309,3 +309,20 @@ def test_xlsx_upload_of_programs_and_nothing_personal_in_the_logs(capsys: pytest
     out = capsys.readouterr()
     assert "portal_upload" in out.out + out.err
     assert "11223344595" not in out.out + out.err and "112-233-445" not in out.out + out.err
+
+
+def test_ingestion_api_refuses_a_body_over_the_event_limit_without_reading_it_whole() -> None:
+    from contracts import MAX_EVENT_BYTES
+
+    c = client(Published())
+    good = {"Authorization": f"Bearer {support.LMS_TOKEN}"}
+    declared = c.post("/api/v1/events", content=b"x" * (MAX_EVENT_BYTES + 1), headers=good)
+    assert declared.status_code == 413 and declared.json()["error"] == "too_large"
+
+    def chunks():  # chunked, no Content-Length: refused once the limit is passed
+        for _ in range(1000):
+            yield b"x" * (64 * 1024)
+
+    streamed = c.post("/api/v1/events", content=chunks(), headers=good)
+    assert streamed.status_code == 413
+    assert c.post("/api/v1/events", content=activity(), headers=good).status_code == 202

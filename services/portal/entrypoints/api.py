@@ -91,10 +91,16 @@ def routes(ingestion: Ingestion | None) -> list[Route]:
     async def submit(request: Request) -> Response:
         if ingestion is None:
             return JSONResponse({"error": "unavailable", "reason": "the ingestion API is not configured"}, 503)
-        body = await request.body()
-        if len(body) > MAX_EVENT_BYTES:
-            return JSONResponse({"error": "too_large", "reason": f"body exceeds {MAX_EVENT_BYTES} bytes"}, 413)
-        answer = await ingestion.accept(request.headers.get("authorization"), body)
+        too_large = JSONResponse({"error": "too_large", "reason": f"body exceeds {MAX_EVENT_BYTES} bytes"}, 413)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_EVENT_BYTES:
+            return too_large
+        body = bytearray()
+        async for chunk in request.stream():  # read no further than the limit, whatever was declared
+            body += chunk
+            if len(body) > MAX_EVENT_BYTES:
+                return too_large
+        answer = await ingestion.accept(request.headers.get("authorization"), bytes(body))
         return JSONResponse(answer.body, answer.status)
 
     async def spec(request: Request) -> Response:

@@ -243,7 +243,7 @@ async def test_each_role_signs_in_and_sees_only_its_scope(stack: Stack, browser:
     await admin.context.close()
 
 
-async def test_the_administrator_creates_a_municipal_account(stack: Stack, browser: Any) -> None:
+async def test_the_administrator_creates_and_edits_a_municipal_account(stack: Stack, browser: Any) -> None:
     region = stack.region
     admin = await signed_in(browser, stack, "admin")
     await admin.click("text=Учётные записи")
@@ -270,6 +270,23 @@ async def test_the_administrator_creates_a_municipal_account(stack: Stack, brows
     refused = await muni.goto(f"{stack.base}/region/{region}/municipality/mun-01")
     assert refused is not None and refused.status == 403
     assert (await muni.goto(f"{stack.base}/admin/accounts")).status == 403
+
+    # moved to another municipality: the open session ends, the next one has the new rights
+    admin = await signed_in(browser, stack, "admin")
+    await admin.goto(f"{stack.base}/admin/accounts")
+    await admin.click("tr[data-login='mms-lenin'] >> text=Изменить")
+    await admin.wait_for_load_state()
+    assert "mms-lenin" in (await admin.text_content("h1") or "")
+    await admin.select_option("form.account-form select[name=municipality]", "mun-01")
+    await admin.click("form.account-form button[type=submit]")
+    await admin.wait_for_load_state()
+    assert "изменена" in (await admin.text_content("p.note") or "")
+    await admin.context.close()
+    await muni.goto(f"{stack.base}/region/{region}/municipality/mun-02")
+    assert "/login" in muni.url
+    await muni.context.close()
+    muni = await signed_in(browser, stack, "mms-lenin", password)
+    assert muni.url.endswith(f"/region/{region}/municipality/mun-01")
     await muni.context.close()
 
 

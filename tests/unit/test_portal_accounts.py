@@ -227,3 +227,42 @@ def test_a_hand_edit_is_picked_up_and_a_broken_file_keeps_the_last_accounts(acco
     with pytest.raises(AccountError, match="не читается"):
         accounts.set_blocked("muni1", True)
     assert accounts_path.read_text(encoding="utf-8") == json.dumps(body)[:-10]  # left for the person editing it
+
+
+def edit(c: TestClient, login: str, **fields: str) -> object:
+    token = csrf(c.get(f"/admin/accounts/{login}/edit").text)
+    return c.post(f"/admin/accounts/{login}/edit", data={"csrf": token, **fields})
+
+
+def test_editing_the_scope_ends_that_accounts_sessions_and_keeps_its_password(accounts_path: Path) -> None:
+    app = support.portal(accounts_path=accounts_path)
+    c, muni = TestClient(app), TestClient(app)
+    assert sign_in(c, "admin") == 200 and sign_in(muni, "muni1") == 200
+    assert muni.get("/region/RU-YEV/municipality/mun-02").status_code == 403
+    page = c.get("/admin/accounts/muni1/edit").text
+    assert 'value="ММС Биробиджана"' in page and 'value="mun-01" selected' in page
+    response = edit(c, "muni1", display_name="ММС района", role="municipal", region=REGION, municipality="mun-02")
+    assert response.status_code == 200 and "muni1 изменена" in response.text  # type: ignore[attr-defined]
+    # the open session had mun-01's rights: it ends, and the new sign-in has mun-02's
+    assert muni.get("/region/RU-YEV/municipality/mun-01", follow_redirects=False).status_code == 303
+    assert sign_in(muni, "muni1") == 200
+    assert muni.get("/region/RU-YEV/municipality/mun-02").status_code == 200
+    assert muni.get("/region/RU-YEV/municipality/mun-01").status_code == 403
+    stored = Accounts.from_file(accounts_path).get("muni1")
+    assert stored is not None and (stored.municipality, stored.display_name) == ("mun-02", "ММС района")
+    # a new name only: the session goes on
+    edit(c, "muni1", display_name="ММС района (новое имя)", role="municipal", region=REGION, municipality="mun-02")
+    assert muni.get("/region/RU-YEV/municipality/mun-02").status_code == 200
+
+
+def test_editing_is_validated_by_field_and_the_administrator_keeps_their_role(accounts_path: Path) -> None:
+    c = admin(accounts_path)
+    response = edit(c, "muni1", display_name="ММС", role="municipal", region=REGION, municipality="")
+    assert response.status_code == 400 and 'id="error-municipality"' in response.text  # type: ignore[attr-defined]
+    response = edit(c, "admin", display_name="Администратор", role="regional", region=REGION, municipality="")
+    assert response.status_code == 400 and "собственной" in response.text  # type: ignore[attr-defined]
+    assert Accounts.from_file(accounts_path).get("admin").role is Role.ADMIN  # type: ignore[union-attr]
+    assert c.get("/admin/accounts/nobody/edit").status_code == 404
+    region = TestClient(support.portal(accounts_path=accounts_path))
+    assert sign_in(region, "region") == 200
+    assert region.get("/admin/accounts/muni1/edit").status_code == 403

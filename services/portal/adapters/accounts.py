@@ -159,6 +159,11 @@ class Accounts:
             self._users[login] = (user, hashed)
         return password
 
+    def update(self, user: User) -> None:
+        with self._changing():
+            self._known(user.login)
+            self._users[user.login] = (user, self._users[user.login][1])
+
     def set_blocked(self, login: str, blocked: bool) -> None:
         with self._changing():
             self._known(login)

@@ -45,6 +45,11 @@ class AccountStore(Protocol):
 
     def reset_password(self, login: str) -> str: ...
 
+    def update(self, user: User) -> None:
+        """Gives the account `user.login` that name, role, region and municipality (password and
+        status kept)."""
+        ...
+
     def set_blocked(self, login: str, blocked: bool) -> None: ...
 
 

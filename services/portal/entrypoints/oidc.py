@@ -53,7 +53,7 @@ def routes(config: OidcConfig, transport: Any = None) -> list[Route]:
         user = user_from_claims(dict(token.get("userinfo") or {}), config)
         if user is None:
             return PlainTextResponse("Учётной записи не назначена роль в РСНМС", 403)
-        sign_in(request, user)
+        sign_in(request, user, local=False)
         return RedirectResponse(access.home_path(user), 303)
 
     return [Route("/oidc/login", login), Route("/oidc/callback", callback, name="oidc_callback")]

@@ -83,7 +83,8 @@ def current_user(request: Request) -> User:
     return User(data["login"], Role(data["role"]), data.get("region"), data.get("municipality"), data.get("name", ""))
 
 
-def sign_in(request: Request, user: User) -> None:
+def sign_in(request: Request, user: User, local: bool = True) -> None:
+    """`local`: signed in with a password of the accounts file (not through the identity provider)."""
     request.session.clear()
     request.session["user"] = {
         "login": user.login,
@@ -91,6 +92,7 @@ def sign_in(request: Request, user: User) -> None:
         "region": user.region,
         "municipality": user.municipality,
         "name": user.display_name,
+        "local": local,
     }
     request.session["csrf"] = secrets.token_urlsafe(32)
 
@@ -156,9 +158,18 @@ def routes(pages: Pages) -> list[Route]:
         return t.TemplateResponse(request, template, ctx, status_code=status)
 
     def active_user(request: Request) -> User:
-        """The signed-in person; a session of an account blocked since sign-in ends at its next request."""
+        """The signed-in person. A session ends at its next request if its account was blocked since
+        sign-in, or (a local account) removed or given another role, region or municipality."""
         user = current_user(request)
-        if pages.accounts.is_blocked(user.login):
+        ended = pages.accounts.is_blocked(user.login)
+        if not ended and request.session["user"].get("local", True):
+            now = pages.accounts.get(user.login)
+            ended = now is None or (now.role, now.region, now.municipality) != (
+                user.role,
+                user.region,
+                user.municipality,
+            )
+        if ended:
             request.session.clear()
             raise NotSignedIn()
         return user
@@ -662,6 +673,44 @@ def routes(pages: Pages) -> list[Route]:
                  region=new.region, municipality=new.municipality)  # fmt: skip
         return accounts_page(request, one_time=(new.login, password))
 
+    def edit_page(request: Request, account: User, status: int = 200, /, **ctx: Any) -> HTMLResponse:
+        values = {"display_name": account.display_name, "role": str(account.role), "region": account.region or "",
+                  "municipality": account.municipality or ""}  # fmt: skip
+        ctx.setdefault("errors", {})
+        ctx["values"] = values | ctx.get("values", {})
+        return render(request, "account_edit.html", status, login=account.login, roles=ROLE_TITLES, **ctx)
+
+    @page
+    async def account_edit_form(request: Request, user: User) -> Response:
+        access.require(access.can_manage_accounts(user), "accounts")
+        account = pages.accounts.get(request.path_params["login"])
+        if account is None:
+            return PlainTextResponse("Нет такой учётной записи", 404)
+        return edit_page(request, account)
+
+    @page
+    async def account_edit(request: Request, user: User) -> Response:
+        access.require(access.can_manage_accounts(user), "accounts")
+        form = await check_csrf(request)
+        account = pages.accounts.get(request.path_params["login"])
+        if account is None:
+            return PlainTextResponse("Нет такой учётной записи", 404)
+        values = {k: str(form.get(k, "")).strip() for k in ("display_name", "role", "region", "municipality")}
+        changed, errors = check_new_account(account.login, **values, directory=pages.directory)
+        if changed is not None and account.login == user.login and changed.role is not user.role:
+            changed, errors = None, {"role": "Нельзя изменить роль собственной учётной записи."}
+        if changed is None or not pages.accounts.writable:
+            if not pages.accounts.writable:
+                errors["display_name"] = "Файл учётных записей не задан: изменения невозможны."
+            return edit_page(request, account, 400, errors=errors, values=values)
+        try:
+            pages.accounts.update(changed)
+        except AccountError as exc:
+            return edit_page(request, account, 400, error=str(exc), values=values)
+        log.info("portal_account_changed", by=user.login, login=changed.login, role=str(changed.role),
+                 region=changed.region, municipality=changed.municipality)  # fmt: skip
+        return accounts_page(request, notice=f"Учётная запись {changed.login} изменена.")
+
     @page
     async def account_change(request: Request, user: User) -> Response:
         access.require(access.can_manage_accounts(user), "accounts")
@@ -742,5 +791,7 @@ def routes(pages: Pages) -> list[Route]:
         Route("/uploads/{upload_id}/refused.{fmt}", refused),
         Route("/admin/accounts", accounts_list, methods=["GET"]),
         Route("/admin/accounts", account_create, methods=["POST"]),
+        Route("/admin/accounts/{login}/edit", account_edit_form, methods=["GET"]),
+        Route("/admin/accounts/{login}/edit", account_edit, methods=["POST"]),
         Route("/admin/accounts/{login}/{action}", account_change, methods=["POST"]),
     ]

@@ -27,6 +27,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.middlewares import AckPolicy
+from faststream.security import BaseSecurity, SASLScram512
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -73,11 +74,14 @@ def make_broker(settings: Settings, tracer_provider: TracerProvider | None = Non
     middlewares = []
     if tracer_provider is not None:
         middlewares.append(KafkaTelemetryMiddleware(tracer_provider=tracer_provider))
-    security = None
+    security: BaseSecurity | None = None
+    tls = settings.kafka_ssl_context()
     if settings.kafka_username:
-        from faststream.security import SASLScram512
-
-        security = SASLScram512(username=settings.kafka_username, password=settings.kafka_password or "")
+        security = SASLScram512(
+            username=settings.kafka_username, password=settings.kafka_password or "", ssl_context=tls
+        )
+    elif tls is not None:
+        security = BaseSecurity(ssl_context=tls)
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=f"rsnms-{settings.service}",

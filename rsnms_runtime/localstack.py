@@ -24,12 +24,16 @@ class LocalStack:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     #: a second listener for SASL/SCRAM-SHA-512 clients (user `SASL_USER`, `SASL_PASSWORD`)
     sasl_port: int | None = None
+    #: a third for the same clients over TLS (SASL_SSL), its certificate signed by `tls_cafile`
+    tls_port: int | None = None
 
     def __post_init__(self) -> None:
+        if self.sasl_port is not None or self.tls_port is not None:
+            self.env.update(KAFKA_SASL_USER=SASL_USER, KAFKA_SASL_PASSWORD=SASL_PASSWORD)
         if self.sasl_port is not None:
-            self.env.update(
-                KAFKA_SASL_PORT=str(self.sasl_port), KAFKA_SASL_USER=SASL_USER, KAFKA_SASL_PASSWORD=SASL_PASSWORD
-            )
+            self.env.update(KAFKA_SASL_PORT=str(self.sasl_port))
+        if self.tls_port is not None:
+            self.env.update(KAFKA_TLS_PORT=str(self.tls_port))
         self.env.update(
             RSNMS_STACK_DIR=str(ROOT / f".stack-{self.name}"),
             KAFKA_PORT=str(self.kafka_port),
@@ -47,6 +51,15 @@ class LocalStack:
     @property
     def kafka_sasl(self) -> str | None:
         return None if self.sasl_port is None else f"127.0.0.1:{self.sasl_port}"
+
+    @property
+    def kafka_tls(self) -> str | None:
+        return None if self.tls_port is None else f"127.0.0.1:{self.tls_port}"
+
+    @property
+    def tls_cafile(self) -> str:
+        """The private CA the stack made for its TLS listener (what clients trust)."""
+        return str(Path(self.env["RSNMS_STACK_DIR"]) / "kafka" / "tls" / "ca.pem")
 
     @property
     def mongodb(self) -> str:

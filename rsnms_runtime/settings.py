@@ -8,6 +8,7 @@ environment (tests)."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -45,6 +46,11 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str = env("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092", "Kafka cluster")
     kafka_username: str | None = env("KAFKA_USERNAME", None, "SASL/SCRAM-SHA-512 user of this service (optional)")
     kafka_password: str | None = env("KAFKA_PASSWORD", None, "its password (a secret: from the environment only)")
+    kafka_ssl_cafile: str | None = env(
+        "KAFKA_SSL_CAFILE",
+        None,
+        "CA certificates (PEM) the brokers' certificates are checked against: connect over TLS",
+    )
     kafka_partitions: int = env("KAFKA_PARTITIONS", 3, "partitions of the topics the services create", ge=1)
     mongodb_uri: str = env("MONGODB_URI", "mongodb://127.0.0.1:27017/", "MongoDB (or FerretDB)")
     mongodb_db_prefix: str = env("RSNMS_DB_PREFIX", "rsnms", "database name prefix (`<prefix>_<service>`)")
@@ -121,16 +127,26 @@ class Settings(BaseSettings):
 
     def kafka_client(self) -> dict[str, Any]:
         """Keyword arguments of an aiokafka client (admin, consumer, producer) of this cluster: the
-        bootstrap servers and, with `KAFKA_USERNAME`, SASL/SCRAM-SHA-512 as the services' broker."""
+        bootstrap servers, TLS with `KAFKA_SSL_CAFILE` and, with `KAFKA_USERNAME`, SASL/SCRAM-SHA-512,
+        as the services' broker."""
         options: dict[str, Any] = {"bootstrap_servers": self.kafka_bootstrap_servers}
+        if self.kafka_ssl_cafile:
+            options |= {"security_protocol": "SSL", "ssl_context": self.kafka_ssl_context()}
         if self.kafka_username:
             options |= {
-                "security_protocol": "SASL_PLAINTEXT",
+                "security_protocol": "SASL_SSL" if self.kafka_ssl_cafile else "SASL_PLAINTEXT",
                 "sasl_mechanism": "SCRAM-SHA-512",
                 "sasl_plain_username": self.kafka_username,
                 "sasl_plain_password": self.kafka_password or "",
             }
         return options
+
+    def kafka_ssl_context(self) -> ssl.SSLContext | None:
+        """TLS to the brokers, their certificates checked against `KAFKA_SSL_CAFILE` and their
+        host names; None without it."""
+        if not self.kafka_ssl_cafile:
+            return None
+        return ssl.create_default_context(cafile=self.kafka_ssl_cafile)
 
     @property
     def database(self) -> str:

@@ -2,8 +2,9 @@
 
 Tests marked `infra` get a dedicated stack (Apache Kafka + FerretDB) on test ports and
 a fresh data directory, started once per session through `deploy/local/stack` and
-stopped at the end; its Kafka also listens for SASL/SCRAM clients (`Infra.kafka_sasl`).
-RSNMS_TEST_STACK_NAME and RSNMS_TEST_PORTS ("kafka,controller,ferretdb[,sasl]") move that stack elsewhere, so two test runs on one machine do not collide. Its ports lie below
+stopped at the end; its Kafka also listens for SASL/SCRAM clients, in the clear and over TLS (`Infra.kafka_sasl`,
+`Infra.kafka_tls`).
+RSNMS_TEST_STACK_NAME and RSNMS_TEST_PORTS ("kafka,controller,ferretdb[,sasl[,tls]]") move that stack elsewhere, so two test runs on one machine do not collide. Its ports lie below
 the kernel's ephemeral range (32768-60999): there, an outgoing connection could take the port
 and a restarted broker would fail to bind it. Set RSNMS_TEST_STACK=external with KAFKA_BOOTSTRAP_SERVERS and
 MONGODB_URI to use a stack that is already running instead.
@@ -30,6 +31,9 @@ class Infra:
     env: dict[str, str]
     #: the broker's SASL/SCRAM-SHA-512 listener (`rsnms_runtime.localstack.SASL_USER`), if any
     kafka_sasl: str | None = None
+    #: the same over TLS (SASL_SSL), and the CA its certificate is signed by
+    kafka_tls: str | None = None
+    kafka_cafile: str | None = None
 
     def settings(self, service: str, prefix: str) -> object:
         from rsnms_runtime.settings import Settings
@@ -57,13 +61,14 @@ def infra() -> Iterator[Infra]:
         controller_port=controller,
         ferretdb_port=ferretdb,
         sasl_port=ports[3] if len(ports) > 3 else kafka + 2,
+        tls_port=ports[4] if len(ports) > 4 else kafka + 3,
     )
     try:
         stack.fresh_up()
     except RuntimeError as exc:
         pytest.fail(str(exc))
     try:
-        yield Infra(stack.kafka, stack.mongodb, stack.env, stack.kafka_sasl)
+        yield Infra(stack.kafka, stack.mongodb, stack.env, stack.kafka_sasl, stack.kafka_tls, stack.tls_cafile)
     finally:
         stack.down()
 

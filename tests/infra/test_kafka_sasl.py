@@ -1,12 +1,15 @@
 """A cluster that authenticates its clients (SASL/SCRAM-SHA-512: `KAFKA_USERNAME`,
-`KAFKA_PASSWORD`): every Kafka client of the platform signs in, not only the services' broker:
+`KAFKA_PASSWORD`), in the clear and over TLS (`KAFKA_SSL_CAFILE`, the broker's certificate
+checked): every Kafka client of the platform signs in, not only the services' broker:
 topic creation, a service's batch consumer and its lag, the publisher, the operator's tools
 (partitions, reading a record, readiness). Without credentials or with a wrong password the
-broker's SASL listener lets nothing through."""
+broker's SASL listener lets nothing through; over TLS, a broker certificate of another CA is
+refused."""
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
 
 import pytest
 from aiokafka import TopicPartition
@@ -25,12 +28,14 @@ pytestmark = pytest.mark.infra
 TOPIC = str(Topic.REGISTRY_SUBMITTED)
 
 
-def _settings(infra, service: str, prefix: str, password: str = SASL_PASSWORD) -> Settings:
-    if infra.kafka_sasl is None:
-        pytest.skip("the stack has no SASL listener")
+def _settings(infra, service: str, prefix: str, password: str = SASL_PASSWORD, tls: bool = False) -> Settings:
+    listener = infra.kafka_tls if tls else infra.kafka_sasl
+    if listener is None:
+        pytest.skip("the stack has no such listener")
     return Settings(
         service=service,
-        kafka_bootstrap_servers=infra.kafka_sasl,
+        kafka_bootstrap_servers=listener,
+        kafka_ssl_cafile=infra.kafka_cafile if tls else None,
         kafka_username=SASL_USER,
         kafka_password=password,
         mongodb_uri=infra.mongodb,
@@ -40,8 +45,9 @@ def _settings(infra, service: str, prefix: str, password: str = SASL_PASSWORD) -
     )
 
 
-async def test_every_kafka_client_of_the_platform_signs_in(infra, prefix):
-    settings = _settings(infra, f"sasl{prefix}", prefix)
+@pytest.mark.parametrize("tls", [False, True], ids=["sasl", "sasl-over-tls"])
+async def test_every_kafka_client_of_the_platform_signs_in(infra, prefix, tls):
+    settings = _settings(infra, f"sasl{prefix}", prefix, tls=tls)
     await ensure_topics(settings, [TOPIC], partitions=3)
     assert await kafka_ready(settings.kafka_client()) is None
     assert TopicPartition(TOPIC, 0) in await topic_partitions(settings.kafka_client(), [TOPIC])
@@ -77,3 +83,16 @@ async def test_a_wrong_password_or_no_credentials_get_nothing(infra, prefix):
     wrong = _settings(infra, "ops", prefix, password="not-the-password")
     assert await kafka_ready(wrong.kafka_client(), timeout=5) is not None
     assert await kafka_ready(wrong.kafka_bootstrap_servers, timeout=5) is not None
+
+
+async def test_over_tls_a_broker_certificate_of_another_ca_is_refused(infra, prefix, tmp_path):
+    settings = _settings(infra, "ops", prefix, tls=True)
+    assert await kafka_ready(settings.kafka_client(), timeout=5) is None
+    other = tmp_path / "other-ca.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=another CA",
+         "-keyout", str(tmp_path / "other.key"), "-out", str(other)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    untrusted = settings.model_copy(update={"kafka_ssl_cafile": str(other)})
+    assert await kafka_ready(untrusted.kafka_client(), timeout=5) is not None

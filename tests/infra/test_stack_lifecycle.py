@@ -29,6 +29,7 @@ async def test_up_down_up_keeps_data_and_status_reports_health(infra, tmp_path):
         "KAFKA_CONTROLLER_PORT": "39193",
         "FERRETDB_PORT": "37117",
         "KAFKA_SASL_PORT": "39194",  # not the session stack's
+        "KAFKA_TLS_PORT": "39195",
     }
     kafka, mongodb = "127.0.0.1:39192", "mongodb://127.0.0.1:37117/"
     try:

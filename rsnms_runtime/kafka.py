@@ -145,7 +145,11 @@ async def _raise_message_limit(admin: AIOKafkaAdminClient, topics: list[str]) ->
     described = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t) for t in topics])
     changes = []
     for response in described:
-        for _error, _message, _type, name, entries in response.resources:
+        for error, message, _type, name, entries in response.resources:
+            if error:
+                # without the topic's own settings an AlterConfigs would drop them: leave it alone
+                log.warning("topic_limit_not_raised", topic=name, error=error, reason=message)
+                continue
             values = {e[0]: e[1] for e in entries}
             if int(values.get("max.message.bytes") or 0) >= MAX_MESSAGE_BYTES:
                 continue

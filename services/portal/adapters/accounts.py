@@ -62,9 +62,13 @@ class Accounts:
         if not path:
             return cls()
         accounts = cls(path=path)
-        accounts._take(json.loads(Path(path).read_text(encoding="utf-8"))["accounts"])
+        accounts._take(accounts._read())  # at start a file that does not parse is an error
         accounts._seen = accounts._mark()
         return accounts
+
+    def _read(self) -> list[dict[str, Any]]:
+        assert self._path is not None
+        return list(json.loads(self._path.read_text(encoding="utf-8"))["accounts"])
 
     def _take(self, entries: Iterable[Mapping[str, Any]]) -> None:
         users: dict[str, tuple[User, str]] = {}
@@ -84,21 +88,25 @@ class Accounts:
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
-    def _refresh(self) -> None:
-        """Read the file again if it changed since this instance last read or wrote it."""
+    def _refresh(self) -> bool:
+        """Read the file again if it changed since this instance last read or wrote it. False
+        when the file as it is now does not parse (the accounts last read stay)."""
         if self._path is None:
-            return
+            return True
         mark = self._mark()
-        if mark is None or mark == self._seen or mark == self._unreadable:
-            return
+        if mark is None or mark == self._seen:
+            return True
+        if mark == self._unreadable:
+            return False
         try:
-            self._take(json.loads(self._path.read_text(encoding="utf-8"))["accounts"])
+            self._take(self._read())
         except (OSError, ValueError, KeyError, TypeError) as exc:
             self._unreadable = mark
             log.error("accounts_file_unreadable", path=str(self._path), error=repr(exc), kept=len(self._users))
-            return
+            return False
         self._seen = mark
         log.info("accounts_file_reloaded", path=str(self._path), accounts=len(self._users))
+        return True
 
     @contextmanager
     def _changing(self) -> Iterator[None]:
@@ -108,8 +116,7 @@ class Accounts:
         assert self._path is not None
         with open(self._path.with_name(self._path.name + ".lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            self._refresh()
-            if self._unreadable is not None and self._unreadable == self._mark():
+            if not self._refresh():
                 raise AccountError("Файл учётных записей не читается: исправьте его, затем повторите изменение.")
             yield
             self._save()

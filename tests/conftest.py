@@ -2,10 +2,10 @@
 
 Tests marked `infra` get a dedicated stack (Apache Kafka + FerretDB) on test ports and
 a fresh data directory, started once per session through `deploy/local/stack` and
-stopped at the end; its Kafka also listens for SASL/SCRAM clients, in the clear and over TLS (`Infra.kafka_sasl`,
-`Infra.kafka_tls`).
-RSNMS_TEST_STACK_NAME and RSNMS_TEST_PORTS ("kafka,controller,ferretdb[,sasl[,tls]]") move that stack elsewhere, so two test runs on one machine do not collide. Its ports lie below
-the kernel's ephemeral range (32768-60999): there, an outgoing connection could take the port
+stopped at the end; its Kafka also listens for SASL/SCRAM clients, in the clear and over TLS
+(`Infra.kafka_sasl`, `Infra.kafka_tls`). RSNMS_TEST_STACK_NAME and RSNMS_TEST_PORTS
+("kafka,controller,ferretdb[,sasl[,tls]]") move that stack elsewhere, so two test runs on one
+machine do not collide. Its ports lie below the kernel's ephemeral range (32768-60999): there, an outgoing connection could take the port
 and a restarted broker would fail to bind it. Set RSNMS_TEST_STACK=external with KAFKA_BOOTSTRAP_SERVERS and
 MONGODB_URI to use a stack that is already running instead.
 """

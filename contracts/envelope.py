@@ -97,6 +97,16 @@ class Event(Record):
     key: str = Field(pattern=ID_PATTERN, description="entity key, the Kafka partition key")
     payload: Record
 
+    @model_validator(mode="before")
+    @classmethod
+    def _says_its_version(cls, data: Any) -> Any:
+        """A document names its schema version as an integer: without this, a missing version
+        would take the class's default and `true` would equal 1 (the codec's upcasting refuses
+        both before validating; JSON read straight into an event must be refused too)."""
+        if isinstance(data, dict) and type(data.get("schema_version")) is not int:
+            raise ValueError(f"schema_version must be an integer, not {data.get('schema_version')!r}")
+        return data
+
     #: name of the payload field that is the partition key (set per event class)
     key_field: ClassVar[str] = ""
     #: payload fields that together form the business key (default: the key field)

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Self
 from opentelemetry import propagate, trace
 
 from contracts import INBOUND_TOPICS, ContractError, DeadLetter, Event, decode_for_topic
+from contracts.codec import EVENT_CLASSES
 from contracts.deadletter import ErrorKind
 from rsnms_runtime import metrics
 from rsnms_runtime.deadletters import letter_for, without_original
@@ -62,6 +63,14 @@ def waited_ms(records: Sequence[Any], now_ns: int) -> dict[str, float]:
         return {}
     now_ms = now_ns / 1e6
     return {"waited_min_ms": round(now_ms - max(stamps), 1), "waited_max_ms": round(now_ms - min(stamps), 1)}
+
+
+def header(record: Any, name: str) -> bytes | None:
+    """The value of a Kafka record's header (the first of that name), None without one."""
+    for key, value in record.headers or ():
+        if key == name:
+            return bytes(value) if value is not None else None
+    return None
 
 
 async def committed_offsets(kafka_consumer: Any, partitions: list[Any]) -> dict[Any, int | None]:
@@ -188,10 +197,12 @@ class BatchConsumer:
         skips: SkipList | None = None,
         options: ConsumerOptions = ConsumerOptions(),
         reloads: Sequence[Callable[[], Awaitable[Any]]] = (),
+        handles: Iterable[str] | None = None,
     ):
         """`reloads`: the service's in-memory state read back from its store, run (with the
         ledger's) before the first batch after partitions were assigned: another instance may
-        have written state of those partitions."""
+        have written state of those partitions. `handles`: the event types the use case acts on
+        (default: all); see `decode`."""
         self.service = service
         self._handler = handler
         self._publisher = publisher
@@ -202,6 +213,10 @@ class BatchConsumer:
         self._skips = skips
         self._options = options
         self._reloads = reloads
+        #: `event_type` header values of the platform's events the use case does nothing with
+        self._ignored: frozenset[bytes] = (
+            frozenset() if handles is None else frozenset(t.encode() for t in EVENT_CLASSES if t not in set(handles))
+        )
         self._fast_trace_context = standard_propagation()
         #: the sampler never records a child of an unsampled remote parent (tracecontext)
         self._drops_unsampled_parents = drops_unsampled_parents
@@ -313,9 +328,18 @@ class BatchConsumer:
         return kept
 
     def decode(self, records: Sequence[Any], letters: list[DeadLetter]) -> list[Incoming]:
-        """Stage 1: decode and authorize; what is refused goes to `letters`."""
+        """Stage 1: decode and authorize; what is refused goes to `letters`.
+
+        An event on a platform topic whose `event_type` header names a kind the use case does
+        nothing with is passed over undecoded (the service that published it validated it; a
+        consumer of everything the registry publishes acts on a few kinds only). Events on
+        inbound topics are always decoded: there, this consumer is the one that refuses them."""
         decoded: list[Incoming] = []
+        ignored = 0
         for rec in records:
+            if self._ignored and rec.topic not in INBOUND and header(rec, "event_type") in self._ignored:
+                ignored += 1
+                continue
             try:
                 event = decode_for_topic(rec.value or b"", rec.topic)
             except ContractError as exc:
@@ -327,6 +351,8 @@ class BatchConsumer:
                     letters.append(self.letter(rec, "unauthorized", refusal, str(event.event_id), event.event_type))
                     continue
             decoded.append(Incoming(event, rec.topic, rec.partition, rec.offset, rec.value, rec))
+        if ignored:
+            metrics.IGNORED.labels(self.service).inc(ignored)
         return decoded
 
     async def deduplicate(

@@ -17,6 +17,12 @@ PROCESSED = Counter(
 DUPLICATES = Counter(
     "rsnms_events_duplicate_total", "Redelivered events recognised and skipped", ["service"], registry=REGISTRY
 )
+IGNORED = Counter(
+    "rsnms_events_ignored_total",
+    "Events on a platform topic passed over undecoded: kinds the service does nothing with",
+    ["service"],
+    registry=REGISTRY,
+)
 DEAD_LETTERED = Counter(
     "rsnms_events_dead_lettered_total",
     "Events sent to the dead-letter topic",

@@ -8,7 +8,7 @@ import asyncio
 import functools
 import gc
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
@@ -105,7 +105,15 @@ class ServiceRuntime:
         self.consumers: list[BatchConsumer] = []
         self._background: list[asyncio.Task[None]] = []
 
-    def consume(self, topics: Sequence[str], handler: BatchHandler, group_suffix: str = "") -> BatchConsumer:
+    def consume(
+        self,
+        topics: Sequence[str],
+        handler: BatchHandler,
+        group_suffix: str = "",
+        handles: Iterable[str] | None = None,
+    ) -> BatchConsumer:
+        """Consume `topics` in batches through `handler`; `handles`: the event types it acts on
+        (the others are passed over undecoded on platform topics, `BatchConsumer.decode`)."""
         if self._around_handler is not None:
             handler = self._around_handler(handler)
         consumer = BatchConsumer(
@@ -122,6 +130,7 @@ class ServiceRuntime:
             ),
             options=self._options,
             reloads=self._on_assigned,  # the list itself: reloads registered later count too
+            handles=handles,
         )
         subscribe_batch(self.broker, self.settings, topics, consumer, group_suffix)
         self.consumers.append(consumer)

@@ -56,6 +56,18 @@ EDUCATOR_EVENTS = (
     ActivityCompleted,
 )
 
+#: what the service acts on; every other kind on its topics is passed over undecoded
+HANDLED = frozenset(
+    c.model_fields["event_type"].default
+    for c in (
+        *EDUCATOR_EVENTS,
+        ProgramRegistered,
+        SupportStaffRegistered,
+        SupportStaffDeparted,
+        TeamProgramCompleted,
+    )
+)
+
 
 class Store(Protocol):
     """What the use case needs from persistence (RoutesStore, or a fake in tests)."""

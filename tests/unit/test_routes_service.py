@@ -19,12 +19,13 @@ from contracts import (
     SupportStaffRegistered,
     TeamCompletion,
     TeamProgramCompleted,
+    topic_of,
 )
 from contracts.competency import competency_titles
 from contracts.topics import Topic
 from rsnms_runtime.kafka import Incoming
 from services.routes.domain.config import RoutePolicy
-from services.routes.service import RoutesService
+from services.routes.service import HANDLED, RoutesService
 from services.routes.settings import RoutesSettings, route_policy
 from tests.support.routes import (
     DAY,
@@ -223,9 +224,31 @@ def test_the_service_consumes_its_three_topics(monkeypatch):
     from services.routes.entrypoints import app
 
     seen = {}
-    monkeypatch.setattr(
-        app.ServiceRuntime, "consume", lambda self, topics, handler, group_suffix="": seen.setdefault("topics", topics)
-    )
+
+    def consume(self, topics, handler, group_suffix="", handles=None):
+        seen.update(topics=topics, handles=handles)
+
+    monkeypatch.setattr(app.ServiceRuntime, "consume", consume)
     runtime = app.build(Settings(service="routes"), gate=None)
     assert set(seen["topics"]) == {str(Topic.DEFICITS), str(Topic.REGISTRY_FACTS), str(Topic.PROGRESS)}
+    assert seen["handles"] == HANDLED
     assert runtime.settings.service == "routes"
+
+
+async def test_every_kind_on_its_topics_it_does_not_handle_does_nothing():
+    """The consumer passes over what is not in HANDLED without decoding it: the service must
+    really do nothing with those kinds (a generated region has every registry fact)."""
+    from demo.competencies import framework_competencies
+    from demo.generator import RegionGenerator, RegionSpec
+    from services.routes.entrypoints.app import INPUTS
+
+    spec = RegionSpec(region=R, municipalities=2, schools_per_municipality=(2, 3), educators_per_school=(3, 5))
+    region = RegionGenerator(spec, framework_competencies()).generate()
+    kinds = {e.event_type: e for e in [*region.registry, *region.diagnostics, *region.inbound]}
+    ignored = [e for t, e in kinds.items() if t not in HANDLED and topic_of(e) in INPUTS]
+    assert {"OrganizationRegistered", "MethodistAttachmentReported", "SupportFormReported"} <= {
+        e.event_type for e in ignored
+    }
+    store = FakeStore()
+    out = await RoutesService(store).handle(incoming(*ignored))
+    assert out.emit == [] and out.rejected == [] and store.files_ == {} and store.writes == 0

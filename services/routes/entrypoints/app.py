@@ -14,7 +14,7 @@ from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.routes.adapters.store import RoutesStore
 from services.routes.domain.config import RoutePolicy
-from services.routes.service import RoutesService, Store
+from services.routes.service import HANDLED, RoutesService, Store
 from services.routes.settings import RoutesSettings, route_policy
 
 INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.PROGRESS)
@@ -38,7 +38,7 @@ def build(
         store = journal
     titles = competency_titles(settings.competency_frameworks)
     service = RoutesService(store, policy or route_policy(settings), titles)
-    runtime.consume([str(t) for t in INPUTS], service.handle)
+    runtime.consume([str(t) for t in INPUTS], service.handle, handles=HANDLED)
     runtime.emits(Topic.ROUTES, Topic.DEAD_LETTER)
     return runtime
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from contracts.text import find_control
+from contracts.text import TEXT_TYPES, find_control, has_control
 
 EVENT_NAMESPACE = uuid.UUID("6f1e0c4e-5d8b-4f7a-9a51-2f0b6c7e9d10")
 
@@ -69,10 +69,8 @@ class Record(BaseModel):
         if not self.check_text or (info.context and info.context.get(TEXT_CHECKED)):
             return self
         for name, value in self.__dict__.items():
-            if isinstance(value, (str, dict, list, tuple)):
-                refusal = find_control(value, name)
-                if refusal:
-                    raise ValueError(refusal)
+            if isinstance(value, TEXT_TYPES) and has_control(value):
+                raise ValueError(find_control(value, name))
         return self
 
 
@@ -123,9 +121,9 @@ class Event(Record):
         event_id: uuid.UUID | None = None,
     ) -> Self:
         """Build an event with its key and deterministic id taken from the payload."""
-        data = payload.model_dump(mode="json")
-        key = str(data[cls.key_field])
         fields = cls.business_key_fields or (cls.key_field,)
+        data = payload.model_dump(mode="json", include={cls.key_field, *fields})
+        key = str(data[cls.key_field])
         business_key = "|".join(str(data[f]) for f in fields)
         event_type = cls.model_fields["event_type"].default
         return cls(

@@ -36,6 +36,7 @@ from rsnms_runtime import metrics
 from rsnms_runtime.consumer import BatchConsumer, BatchHandler, Incoming, Outcome
 from rsnms_runtime.faults import describe, with_retries
 from rsnms_runtime.logging import get_logger
+from rsnms_runtime.partitioner import KeyPartitioner
 from rsnms_runtime.settings import Settings
 from rsnms_runtime.sources import signed_headers
 
@@ -94,6 +95,7 @@ def make_broker(settings: Settings, tracer_provider: TracerProvider | None = Non
         # send wait for the previous batch to drain
         max_batch_size=512 * 1024,
         max_request_size=MAX_MESSAGE_BYTES,
+        partitioner=KeyPartitioner(),
         logger=_faststream_logger(),
         # stop() waits this long for the batch in flight to finish and commit; past it the
         # handler is cancelled and the uncommitted batch is redelivered to the next owner

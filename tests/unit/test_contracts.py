@@ -219,3 +219,23 @@ def test_v1_documents_of_the_valid_time_contracts_decode_saying_what_v1_could_no
     upcast = decode_event(json.dumps(doc))
     assert upcast.schema_version == 2
     assert {k: getattr(upcast.payload, k) for k in expected} == expected
+
+
+def test_create_takes_the_key_and_the_business_key_as_the_whole_payloads_json_gives_them():
+    """`Event.create` serialises only the key fields: the ids of every generated kind stay what
+    the whole payload's JSON made them (ids already on the bus must not change)."""
+    from contracts.envelope import deterministic_event_id
+    from demo.competencies import framework_competencies
+    from demo.generator import RegionGenerator, RegionSpec
+
+    spec = RegionSpec(region="RU-TST", municipalities=2, schools_per_municipality=(2, 3), educators_per_school=(3, 5))
+    region = RegionGenerator(spec, framework_competencies()).generate()
+    kinds = {e.event_type: e for e in [*region.registry, *region.diagnostics, *region.inbound]}
+    assert len(kinds) >= 15
+    for e in kinds.values():
+        cls = type(e)
+        data = e.payload.model_dump(mode="json")
+        business = "|".join(str(data[f]) for f in cls.business_key_fields or (cls.key_field,))
+        made = cls.create(e.payload, source=e.source, region=e.region, occurred_at=e.occurred_at)
+        assert made.key == str(data[cls.key_field])
+        assert made.event_id == deterministic_event_id(e.event_type, f"{e.region}|{business}")

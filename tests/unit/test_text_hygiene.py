@@ -70,3 +70,18 @@ def test_dead_letters_about_bad_input_stay_readable():
         }
     )
     assert letter.error.endswith("\x00")
+
+
+def test_the_quick_check_finds_what_the_named_search_finds():
+    from enum import StrEnum
+
+    from contracts.text import find_control, has_control
+
+    class Kind(StrEnum):
+        A = "a"
+
+    clean = ["", "Школа № 1\t\n\r", Kind.A, 5, 2.5, None, {"к": 1, "b": ["x", ("y", {"z": "ok"})]}, EVENT]
+    dirty = ["a\x00", {"a\x1b": 1}, {"a": {"b": ["ok", "x\x85"]}}, ("ok", "\x7f"), [[["\x0b"]]]]
+    for value in clean + dirty:
+        assert has_control(value) == (find_control(value) is not None), value
+    assert not any(has_control(v) for v in clean) and all(has_control(v) for v in dirty)

@@ -62,6 +62,11 @@ class Record(BaseModel):
     #: whether text fields are checked for control characters (contracts.text)
     check_text: ClassVar[bool] = True
 
+    def value_of(self, name: str, default: Any = None) -> Any:
+        """The field `name`, or `default` when this kind of record has no such field (`getattr`
+        with a default, without pydantic's `__getattr__`, which costs microseconds to fail)."""
+        return self.__dict__.get(name, default)
+
     @model_validator(mode="after")
     def _no_control_characters(self, info: ValidationInfo) -> Self:
         """Text fields hold no control characters but tab, LF and CR (`contracts.text`). The codec

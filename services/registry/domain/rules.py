@@ -67,7 +67,7 @@ def check_rules(event: Event) -> str | None:
 
 
 def revision_of(event: Event) -> int:
-    return int(getattr(event.payload, "revision", 1))
+    return int(event.payload.value_of("revision", 1))
 
 
 def decide(event: Event, stored: Stored | None) -> Verdict:
@@ -78,7 +78,7 @@ def decide(event: Event, stored: Stored | None) -> Verdict:
         day = event.payload.transferred_on
         if day >= stored.left_on:
             return Verdict("refused", f"educator left on {stored.left_on}; cannot move on {day}")
-    if not hasattr(event.payload, "revision"):
+    if event.payload.value_of("revision") is None:
         return Verdict("accepted")  # additive facts (moves, departures, trainings) carry no revision
     if stored is None:
         return Verdict("accepted")
@@ -94,7 +94,7 @@ def decide(event: Event, stored: Stored | None) -> Verdict:
 
 def after(event: Event, previous: Stored | None) -> Stored:
     """What the registry holds for the entity once `event` is accepted."""
-    left_on = getattr(event.payload, "left_on", None) or (previous.left_on if previous else None)
-    if hasattr(event.payload, "revision"):
+    left_on = event.payload.value_of("left_on") or (previous.left_on if previous else None)
+    if event.payload.value_of("revision") is not None:
         return Stored(revision_of(event), event.content_hash(), left_on)
     return Stored(previous.revision if previous else 0, previous.content_hash if previous else "", left_on)

@@ -241,7 +241,7 @@ class EducatorFile(BaseModel):
         return refused
 
     def _waits_for_route(self, event: Event) -> bool:
-        route_id = getattr(event.payload, "route_id", None)
+        route_id = event.payload.value_of("route_id")
         return isinstance(event, HELD_UNTIL_REGISTERED[1:]) and route_id is not None and self.route(route_id) is None
 
     def _release(

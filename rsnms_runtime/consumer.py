@@ -100,6 +100,11 @@ class Incoming:
     def event_id(self) -> str:
         return str(self.event.event_id)
 
+    @cached_property
+    def digest(self) -> str:
+        """The event's `content_hash`, computed once (de-duplication and use cases need it)."""
+        return self.event.content_hash()
+
     @property
     def position(self) -> Position:
         return (self.topic, self.partition, self.offset)
@@ -378,7 +383,7 @@ class BatchConsumer:
         seen_in_batch: dict[str, str] = {}
         duplicates = 0
         for inc in decoded:
-            eid, digest = inc.event_id, inc.event.content_hash()
+            eid, digest = inc.event_id, inc.digest
             previous = known[(inc.topic, inc.partition)].get(eid) or seen_in_batch.get(eid)
             if previous is None:
                 seen_in_batch[eid] = digests[eid] = digest

@@ -1,7 +1,8 @@
 """Stored documents as readable JSON: what `rsnms decode` prints.
 
 Journal documents keep their entries in one compressed binary field (`rsnms_runtime.mongo.pack`);
-this turns every such field back into the JSON it holds, and any other BSON value into plain JSON
+this turns every such field (and every compressed value inside, `mongo.compressed_json`) back into
+the JSON it holds, and any other BSON value into plain JSON
 (dates as ISO 8601, other binary as base64), so no tool needs to know the layouts."""
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ import uuid
 import zlib
 from typing import Any
 
-from rsnms_runtime.mongo import unpack
+from rsnms_runtime.mongo import compressed_bytes, unpack
 
 
 def decoded(value: Any) -> Any:
     """`value` (a document read from the database) as JSON-compatible data, packed fields unpacked."""
     if isinstance(value, dict):
+        if (data := compressed_bytes(value)) is not None:
+            try:
+                return {"$packed": decoded(unpack(data))}
+            except (zlib.error, ValueError):
+                pass
         return {str(k): decoded(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [decoded(v) for v in value]

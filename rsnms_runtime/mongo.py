@@ -8,6 +8,7 @@ no transactions, no change streams.
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import time
 import uuid
@@ -59,6 +60,24 @@ def pack(value: Any) -> Binary:
 def unpack(data: bytes) -> Any:
     """The value `pack` stored."""
     return pydantic_core.from_json(zlib.decompress(data))
+
+
+#: the key of an entry value that is JSON already compressed (`compressed_json`)
+COMPRESSED = "$zlib"
+
+
+def compressed_json(data: bytes) -> dict[str, str]:
+    """A value its owner holds as compressed JSON (zlib), put into a journal entry as it is:
+    `{"$zlib": <base64>}`, so what is compressed once is not serialised and compressed again by
+    `pack`. `compressed_bytes` gives the bytes back; `rsnms decode` shows the value itself."""
+    return {COMPRESSED: base64.b64encode(data).decode()}
+
+
+def compressed_bytes(value: Any) -> bytes | None:
+    """The compressed JSON of a `compressed_json` value; None for any other value."""
+    if isinstance(value, dict) and len(value) == 1 and isinstance(value.get(COMPRESSED), str):
+        return base64.b64decode(value[COMPRESSED])
+    return None
 
 
 def database(client: AsyncMongoClient, settings: Settings) -> AsyncDatabase:

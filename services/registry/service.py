@@ -10,7 +10,7 @@ from __future__ import annotations
 from contracts import Event
 from rsnms_runtime.kafka import Incoming, Outcome
 from services.registry.adapters.store import RegistryStore
-from services.registry.domain.rules import after, decide
+from services.registry.domain.rules import Stored, after, decide
 
 
 class RegistryService:
@@ -20,7 +20,7 @@ class RegistryService:
     async def handle(self, batch: list[Incoming]) -> Outcome:
         stored = await self._store.load(i.event for i in batch)
         outcome = Outcome()
-        accepted: list[Event] = []
+        accepted: list[tuple[Event, Stored]] = []
         for inc in batch:
             event = inc.event
             key = self._store.key(event)
@@ -31,8 +31,8 @@ class RegistryService:
             if verdict.decision == "stale":
                 continue
             if verdict.decision == "accepted":
-                accepted.append(event)
-                stored[key] = after(event, stored.get(key))
+                stored[key] = after(event, stored.get(key), inc.digest)
+                accepted.append((event, stored[key]))
             outcome.emit.append(event)
         await self._store.save(accepted)
         return outcome

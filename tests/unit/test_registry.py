@@ -44,17 +44,19 @@ class FakeStore:
 
         return RegistryStore.key(event)
 
-    async def save(self, events):
-        for e in events:
+    async def save(self, accepted):
+        for e, stored in accepted:
             self.saved.append(e)
             rev = getattr(e.payload, "revision", None)
             old = self.state.get(self.key(e))
             left = getattr(e.payload, "left_on", None) or (old.left_on if old else None)
-            self.state[self.key(e)] = Stored(
+            # the state the use case worked out is the one recomputed here independently
+            assert stored == Stored(
                 rev or (old.revision if old else 0),
                 e.content_hash() if rev else (old.content_hash if old else ""),
                 left,
             )
+            self.state[self.key(e)] = stored
 
 
 def test_revision_decisions():

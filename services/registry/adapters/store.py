@@ -20,7 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from contracts import Event
 from rsnms_runtime.journal import Journal
 from rsnms_runtime.logging import get_logger
-from services.registry.domain.rules import Stored, after
+from services.registry.domain.rules import Stored
 
 log = get_logger(__name__)
 
@@ -96,17 +96,17 @@ class RegistryStore:
     def key(event: Event) -> tuple[str, str]:
         return COLLECTIONS[event.event_type], _scoped_id(event)
 
-    async def save(self, accepted: Iterable[Event]) -> None:
+    async def save(self, accepted: Iterable[tuple[Event, Stored]]) -> None:
         """Journal the accepted facts (the use case decided they change the registry) with the
-        entity's state after each, one insert per batch; then hold that state."""
+        entity's state after each (`rules.after`, as the use case worked it out), one insert per
+        batch; then hold that state."""
         if self._state is None:
             await self.reload()
         assert self._state is not None
         entries, changed = [], dict[tuple[str, str], tuple[int, Stored]]()
-        for e in accepted:
+        for e, stored in accepted:
             key = self.key(e)
-            seq, previous = changed.get(key) or self._state.get(key) or (0, None)
-            stored = after(e, previous)
+            seq, _ = changed.get(key) or self._state.get(key) or (0, None)
             seq += 1
             changed[key] = (seq, stored)
             entries.append(

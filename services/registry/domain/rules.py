@@ -92,9 +92,10 @@ def decide(event: Event, stored: Stored | None) -> Verdict:
     return Verdict("refused", f"revision {revision} of {event.key} was already accepted with other content")
 
 
-def after(event: Event, previous: Stored | None) -> Stored:
-    """What the registry holds for the entity once `event` is accepted."""
+def after(event: Event, previous: Stored | None, digest: str | None = None) -> Stored:
+    """What the registry holds for the entity once `event` is accepted (`digest`: the event's
+    content hash, when it is known already)."""
     left_on = event.payload.value_of("left_on") or (previous.left_on if previous else None)
     if event.payload.value_of("revision") is not None:
-        return Stored(revision_of(event), event.content_hash(), left_on)
+        return Stored(revision_of(event), digest or event.content_hash(), left_on)
     return Stored(previous.revision if previous else 0, previous.content_hash if previous else "", left_on)

@@ -4,15 +4,17 @@ insert per batch whatever the size of the region.
 
 Entries (`t` = kind):
 - `file`: one educator file after a batch (`k` = "<region>:<educator id>", `seq` = the file's
-  write count, the file as its JSON, and its region, active methodist and mentor for the load
-  counts). The file is the entry with the highest `seq`, whatever the order of reading.
+  write count, the file as its compressed JSON (`{"$zlib": <base64>}`; older entries: its JSON
+  as text), and its region, active methodist and mentor for the load counts). The file is the
+  entry with the highest `seq`, whatever the order of reading.
 - `program`, `staff`: a catalogue fact (`k` = "<region>:<id>", `revision`, `data`); the highest
   revision wins whatever the order of arrival.
 - `left`: a support staff member's departure (`k` = "<region>:<staff id>", `data.left_on`); the
   earliest date wins whatever the order of arrival.
 
 Files are held as their JSON compressed (`HeldFile`: a national state is about a million
-files, docs/benchmarks/pipeline.md) and parsed for each batch that touches them, so a failed
+files, docs/benchmarks/pipeline.md), journaled as those same bytes (`mongo.compressed_json`;
+entries written before hold the JSON as text) and parsed for each batch that touches them, so a failed
 batch leaves the held state untouched (the service's fold mutates what it gets). The journal is
 read back whole on start and when the consumer is assigned partitions (`reload`: another
 instance may have written their files), and rewritten as the current state when it holds
@@ -28,11 +30,13 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, NamedTuple
 
+import pydantic_core
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import ProgramRecorded, StaffLeft, SupportStaffRecorded
 from rsnms_runtime.journal import Journal
 from rsnms_runtime.logging import get_logger
+from rsnms_runtime.mongo import compressed_bytes, compressed_json
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
 
 log = get_logger(__name__)
@@ -71,16 +75,8 @@ def route_view(file: EducatorFile) -> list[dict]:
 
 
 def file_entry(file: EducatorFile, seq: int) -> dict[str, Any]:
-    active = file.active_route()
-    return {
-        "t": "file",
-        "k": file_key(file.region, file.educator_id),
-        "seq": seq,
-        "region": file.region,
-        "methodist": active.route.methodist_id if active else None,
-        "mentor": file.support.mentor_id if file.support else None,
-        "file": file.model_dump_json(),
-    }
+    """The journal entry of a file after a batch (its `seq`-th write)."""
+    return HeldFile.made(file, seq).entry(file_key(file.region, file.educator_id))
 
 
 class HeldFile(NamedTuple):
@@ -93,13 +89,27 @@ class HeldFile(NamedTuple):
     packed: bytes
 
     @classmethod
+    def made(cls, file: EducatorFile, seq: int) -> HeldFile:
+        """A file a batch wrote: serialised and compressed once, for the state and the journal."""
+        active = file.active_route()
+        return cls(
+            seq,
+            sys.intern(file.region),
+            _interned(active.route.methodist_id if active else None),
+            _interned(file.support.mentor_id if file.support else None),
+            zlib.compress(pydantic_core.to_json(file), 1),
+        )
+
+    @classmethod
     def of(cls, entry: dict[str, Any]) -> HeldFile:
+        """A file's journal entry read back (its JSON compressed, or as text: older entries)."""
+        packed = compressed_bytes(entry["file"])
         return cls(
             entry["seq"],
             sys.intern(entry["region"]),
             _interned(entry["methodist"]),
             _interned(entry["mentor"]),
-            zlib.compress(entry["file"].encode(), 1),
+            zlib.compress(entry["file"].encode(), 1) if packed is None else packed,
         )
 
     def json(self) -> str:
@@ -117,7 +127,7 @@ class HeldFile(NamedTuple):
             "region": self.region,
             "methodist": self.methodist,
             "mentor": self.mentor,
-            "file": self.json(),
+            "file": compressed_json(self.packed),
         }
 
 
@@ -236,13 +246,13 @@ class RoutesStore:
 
     async def save_files(self, files: Iterable[EducatorFile]) -> None:
         state = await self._ready()
-        entries = []
+        held = {}
         for f in files:
-            known = state.files.get(file_key(f.region, f.educator_id))
-            entries.append(file_entry(f, (known.seq if known else 0) + 1))
-        await self._journal.append(entries)
-        for e in entries:
-            state.files[e["k"]] = HeldFile.of(e)
+            key = file_key(f.region, f.educator_id)
+            known = state.files.get(key)
+            held[key] = HeldFile.made(f, (known.seq if known else 0) + 1)
+        await self._journal.append([h.entry(k) for k, h in held.items()])
+        state.files.update(held)
 
     async def routes(self, region: str) -> list[dict]:
         """The read view of every route of a region, by route id."""

@@ -405,6 +405,9 @@ async def bench_pipeline(stack: LocalStack, args: argparse.Namespace) -> dict[st
     from bench.pipeline import fold_only, run_pipeline
 
     base = int(os.environ.get("RSNMS_BENCH_HTTP_PORT", "21400"))
+    # the ratio to the fold and the services alone are region-scale figures (issue 13);
+    # RSNMS_BENCH_FOLD=0: the latency alone, when tuning it
+    fold_skipped = args.scale == "national" or os.environ.get("RSNMS_BENCH_FOLD") == "0"
     result = await run_pipeline(
         stack.kafka,
         stack.mongodb,
@@ -416,17 +419,17 @@ async def bench_pipeline(stack: LocalStack, args: argparse.Namespace) -> dict[st
         seconds=args.seconds,
         env=stack.env,
         regions=[f"RU-P{r:02d}" for r in range(args.regions)] if args.regions else None,
+        alone=() if fold_skipped else ("registry", "diagnostics", "routes"),
     )
-    # the ratio to the fold is a region-scale figure (issue 13); RSNMS_BENCH_FOLD=0: the latency
-    # alone, when tuning it
-    if args.scale == "national" or os.environ.get("RSNMS_BENCH_FOLD") == "0":
+    if fold_skipped:
         return result
     fold = fold_only({**stack.env, **SAMPLED})
     result["fold_only"] = {**fold, "per_s": _rate(fold)}
     result["end_to_end_vs_fold"] = result["end_to_end_per_s"] / result["fold_only"]["per_s"]
     say(
-        f"pipeline: the indicators fold alone over the same topics (same run): {_rate(fold):,.0f} events/s "
-        f"({fold['events']:,} events); RATIO end-to-end inbound/fold-only = {result['end_to_end_vs_fold']:.2f}"
+        f"pipeline: the indicators fold alone over the same topics (same run): {_rate(fold):,.0f} events/s, "
+        f"{fold['cpu_seconds'] / fold['events'] * 1e6:,.0f} µs CPU per event ({fold['events']:,} events); "
+        f"RATIO end-to-end inbound/fold-only = {result['end_to_end_vs_fold']:.2f}"
     )
     return result
 

@@ -13,7 +13,9 @@ does with them.
    end-to-end rate is the inbound events over the time from the first publish until the
    indicators group has committed everything.
 3. The indicators fold alone (`bench.worker`, a fresh consumer group) then replays the same
-   topics in the same run, the figure the end-to-end rate is compared with.
+   topics in the same run, the figure the end-to-end rate is compared with; so do the registry,
+   diagnostics and routes services, one at a time (`bench.alone`), each service's cost per event
+   without the others competing for the cores.
 4. Latency: a second region is published at a sustained rate (registrations, then diagnostic
    results); an event is visible when the indicators group has committed the platform's event
    that carries it (the re-published fact, the diagnosis, the route built from it).
@@ -468,6 +470,8 @@ class Pipeline:
             "OTEL_TRACES_SAMPLER_ARG": "0.01",
             **self._extra_env,
         }
+        #: what the services were started with (the replays of `service_alone` need the same)
+        self.env = env
         self.services = Services(env, self.workdir, self._http_ports, self.instances)
         self.services.start()
         await asyncio.to_thread(self.services.wait_ready)
@@ -716,6 +720,23 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
     }
 
 
+def service_alone(env: dict[str, str], service: str) -> dict[str, float]:
+    """One service alone over the same topics (`bench.alone`: a fresh group and database, its
+    output dropped), in its own process."""
+    import json
+
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.alone", "--service", service, "--prefix", "pla" + uuid.uuid4().hex[:6]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=6 * 3600,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def fold_only(env: dict[str, str]) -> dict[str, float]:
     """The indicators fold alone over the same topics (a fresh group), in its own process."""
     import json
@@ -744,10 +765,12 @@ async def run_pipeline(
     env: dict[str, str] | None = None,
     regions: Sequence[str] | None = None,
     check: Callable[[Pipeline, Fed], Awaitable[None]] | None = None,
+    alone: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The pipeline bench on a running stack; the figures as a dict. `regions` names the
     generated regions (default RU-P00, national RU-P00..RU-P88); `check` is awaited with the
-    run and what was fed once the indicators have caught up, before the services stop."""
+    run and what was fed once the indicators have caught up, before the services stop; the
+    services in `alone` then replay the same topics one at a time (`service_alone`)."""
     codes = regions or [f"RU-P{r:02d}" for r in range(NATIONAL_REGIONS if scale == "national" else 1)]
     specs = [spec_for(scale, code, seed=11 + r) for r, code in enumerate(codes)]
     run = Pipeline(kafka, mongodb, workdir, http_ports, instances, base_env=env)
@@ -828,4 +851,11 @@ async def run_pipeline(
         say("pipeline: peak memory " + ", ".join(f"{k} {v:,.0f} MB" for k, v in result["peak_memory_mb"].items()))
     finally:
         await run.stop()
+    for service in alone:
+        figures = service_alone(run.env, service)
+        result.setdefault("alone", {})[service] = figures
+        say(
+            f"pipeline: {service} alone over the same topics: {figures['events'] / figures['seconds']:,.0f} events/s, "
+            f"{figures['cpu_seconds'] / figures['events'] * 1e6:,.0f} µs CPU per event ({figures['events']:,} events)"
+        )
     return result

@@ -13,6 +13,7 @@ import logging
 import resource
 import time
 
+from bench.alone import cpu_seconds
 from rsnms_runtime.cli import consumer_lag
 from rsnms_runtime.settings import Settings
 from services.indicators.entrypoints.app import build
@@ -26,6 +27,7 @@ async def run(prefix: str, idle: float) -> dict[str, float]:
     started = time.perf_counter()
     await runtime.start()
     ready = time.perf_counter()
+    cpu_start = cpu_seconds()
     quiet_since = time.perf_counter()
     last = -1
     try:
@@ -40,6 +42,7 @@ async def run(prefix: str, idle: float) -> dict[str, float]:
                 parts = lag.get(settings.group_id, {})  # empty until the group has committed
                 if parts and sum(v[1] for v in parts.values()) == 0:
                     break
+        cpu = cpu_seconds() - cpu_start
     finally:
         await runtime.stop()
     # from the moment partitions were assigned (the first fetch, decode and batch included)
@@ -51,6 +54,7 @@ async def run(prefix: str, idle: float) -> dict[str, float]:
         "events": service.folded,
         "seconds": seconds,
         "startup_seconds": ready - started,
+        "cpu_seconds": cpu,
         "load_seconds": getattr(service, "load_seconds", 0.0),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }

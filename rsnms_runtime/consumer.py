@@ -251,6 +251,11 @@ class BatchConsumer:
         return self._first_assigned_at
 
     @property
+    def last_committed_at(self) -> float | None:
+        """perf_counter of the last commit of a batch's offsets (None before the first)."""
+        return self._last_committed_at
+
+    @property
     def recent_traces(self) -> Sequence[trace.SpanContext]:
         """Contexts of the latest applied events of sampled traces (spans that summarise many
         events link to them)."""

@@ -9,11 +9,11 @@ from typing import Any
 
 #: C0 controls but tab, LF and CR; DEL; C1 controls
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: the values that may hold text to check (records nested in them checked themselves)
+TEXT_TYPES = (str, dict, list, tuple)
 #: what in a JSON document's bytes may be such a character (escaped, or raw DEL / C1 in UTF-8).
 #: It also matches allowed escapes (\u0009) and escaped backslashes (\\u0000): a match only sends
 #: the decoded document through `find_control`, which decides
-#: the values that may hold text to check (records nested in them checked themselves)
-TEXT_TYPES = (str, dict, list, tuple)
 MAYBE_CONTROL = re.compile(rb"\\u00[01189][0-9a-fA-F]|\\u007[fF]|\\[bf]|\x7f|\xc2[\x80-\x9f]")
 
 

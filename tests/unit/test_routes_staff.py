@@ -135,3 +135,49 @@ def test_the_routes_service_stops_proposing_a_mentor_once_the_registry_reports_t
     # the second teacher registered on the same day is proposed the mentor who stays
     assert asyncio.run(run()) == ["men-a", "men-b"]
     assert store.departed == {"men-a": date(2024, 10, 1)}
+
+
+def _reference(staff, kind, load, max_load, municipality, on=None, departed=None):
+    """The proposal as it was computed before the municipality's staff were looked at first:
+    every member of the kind ranked."""
+    from services.routes.domain.supporters import available, capacity
+
+    able = [s for s in staff if s.kind == kind and available(s, on, departed or {})]
+    if not able:
+        return None
+    return min(
+        able,
+        key=lambda s: (
+            load.get(s.staff_id, 0) >= capacity(s, max_load),
+            municipality is None or s.municipality_id != municipality,
+            load.get(s.staff_id, 0),
+            s.staff_id,
+        ),
+    ).staff_id
+
+
+def test_the_catalogues_proposal_is_the_one_every_member_ranked_gives():
+    import random
+
+    rng = random.Random(5)
+    for _ in range(400):
+        pool = {}
+        for n in range(rng.randint(0, 12)):
+            sid = f"s{n:02d}"
+            pool[sid] = staff(
+                sid,
+                kind=rng.choice(["methodist", "mentor"]),
+                muni=rng.choice(["m1", "m2", "m3"]),
+                capacity=rng.randint(1, 4),
+                active=rng.random() > 0.1,
+            ).model_copy(update={"employed_from": rng.choice([None, date(2024, 1, 1), date(2025, 1, 1)])})
+        departed = {sid: date(2024, 6, 1) for sid in pool if rng.random() < 0.15}
+        catalogue = Catalogue(staff=pool, departed=departed)
+        load = {sid: rng.randint(0, 5) for sid in pool if rng.random() < 0.7}
+        for kind in ("methodist", "mentor"):
+            for muni in ("m1", "m2", "m4", None):
+                on = rng.choice([date(2024, 6, 1), date(2025, 6, 1)])
+                max_load = rng.choice([None, 2, 250])
+                choice = catalogue.propose(kind, load, max_load, muni, on)
+                assert choice.staff_id == _reference(pool.values(), kind, load, max_load, muni, on, departed)
+                assert choice == propose_supporter(pool.values(), kind, load, max_load, muni, on, departed)

@@ -86,6 +86,15 @@ def choose_items(
     taken: set[str] = set()
     hours = 0
     uncovered: list[Deficit] = []
+    #: per program looked at: outside the register on the day, the competencies it addresses
+    known: dict[str, tuple[bool, frozenset[str]]] = {}
+
+    def rank(p: ProgramRecorded) -> tuple[bool, int, int, str]:
+        if p.program_id not in known:
+            known[p.program_id] = (not p.in_register_on(day), frozenset(p.competencies))
+        outside, competencies = known[p.program_id]
+        return (outside, -len(competencies & open_.keys()), p.hours, p.program_id)
+
     for deficit in deficits:
         if deficit.competency not in open_:
             continue  # covered by a program taken for a more severe deficit
@@ -97,15 +106,7 @@ def choose_items(
         if not candidates:
             uncovered.append(open_.pop(deficit.competency))
             continue
-        best = min(
-            candidates,
-            key=lambda p: (
-                not p.in_register_on(day),
-                -sum(c in open_ for c in set(p.competencies)),
-                p.hours,
-                p.program_id,
-            ),
-        )
+        best = min(candidates, key=rank)
         covers = severity_order(open_[c] for c in set(best.competencies) if c in open_)
         for d in covers:
             del open_[d.competency]

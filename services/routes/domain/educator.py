@@ -50,7 +50,7 @@ from services.routes.domain.completion import ActivityDone, ProgramDone, complet
 from services.routes.domain.config import RoutePolicy
 from services.routes.domain.lifecycle import Lifecycle, Status, Transition
 from services.routes.domain.support import is_young_teacher
-from services.routes.domain.supporters import propose_supporter
+from services.routes.domain.supporters import Choice, propose_supporter
 
 SOURCE = "rsnms-routes"
 #: events about an educator that wait for the educator's registration
@@ -65,12 +65,39 @@ class Refused(ValueError):
 
 
 class Catalogue(BaseModel):
-    """What the routes service knows of the region's programs and support staff."""
+    """What the routes service knows of the region's programs and support staff (read only:
+    the service builds a new one when catalogue facts arrive)."""
 
     programs: dict[str, ProgramRecorded] = Field(default_factory=dict)
     staff: dict[str, SupportStaffRecorded] = Field(default_factory=dict)
     #: support staff known to have left (or to leave), with the earliest date reported
     departed: dict[str, date] = Field(default_factory=dict)
+    _by_place: dict[tuple[str, str | None], list[SupportStaffRecorded]] | None = PrivateAttr(default=None)
+
+    def staff_of(self, kind: str, municipality: str | None = None) -> list[SupportStaffRecorded]:
+        """The staff members of a kind (of a municipality, when given)."""
+        if self._by_place is None:
+            index: dict[tuple[str, str | None], list[SupportStaffRecorded]] = {}
+            for s in self.staff.values():
+                index.setdefault((s.kind, None), []).append(s)
+                index.setdefault((s.kind, s.municipality_id), []).append(s)
+            self._by_place = index
+        return self._by_place.get((kind, municipality), [])
+
+    def propose(
+        self, kind: str, load: dict[str, int], max_load: int | None, municipality: str | None, on: date
+    ) -> Choice:
+        """`propose_supporter` among this catalogue's staff of the kind."""
+        return propose_supporter(
+            self.staff_of(kind),
+            kind,
+            load,
+            max_load,
+            municipality,
+            on,
+            self.departed,
+            nearby=self.staff_of(kind, municipality) if municipality is not None else None,
+        )
 
 
 class Loads(BaseModel):
@@ -338,15 +365,7 @@ class EducatorFile(BaseModel):
             return []
         if not is_young_teacher(p, p.registered_on, policy):
             return []
-        choice = propose_supporter(
-            catalogue.staff.values(),
-            "mentor",
-            loads.mentor,
-            None,
-            self.municipality_id,
-            p.registered_on,
-            catalogue.departed,
-        )
+        choice = catalogue.propose("mentor", loads.mentor, None, self.municipality_id, p.registered_on)
         Loads.bump(loads.mentor, choice.staff_id, 1)
         self.mentor_proposed = True
         proposal = Proposal(
@@ -417,14 +436,8 @@ class EducatorFile(BaseModel):
                 )
         if not dx.deficits:
             return out
-        choice = propose_supporter(
-            catalogue.staff.values(),
-            "methodist",
-            loads.methodist,
-            policy.methodist_max_load,
-            self.municipality_id,
-            dx.diagnosed_on,
-            catalogue.departed,
+        choice = catalogue.propose(
+            "methodist", loads.methodist, policy.methodist_max_load, self.municipality_id, dx.diagnosed_on
         )
         methodist = choice.staff_id
         completed = {d.program_id for d in self.programs_done if d.completed_on <= dx.diagnosed_on}

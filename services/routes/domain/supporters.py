@@ -44,9 +44,27 @@ def propose_supporter(
     municipality: str | None,
     on: date | None = None,
     departed: Mapping[str, date] | None = None,
+    nearby: Iterable[SupportStaffRecorded] | None = None,
 ) -> Choice:
-    """The proposed member and why (Russian, for the people who confirm it)."""
-    able = [s for s in staff if s.kind == kind and available(s, on, departed or {})]
+    """The proposed member and why (Russian, for the people who confirm it). `nearby`: the
+    members of the educator's municipality, when the caller has them at hand: one of them with
+    spare capacity is the proposal whatever the others' loads, so the region's staff is only
+    ranked when none has (the same choice, without ranking a region's staff for every route)."""
+    departed = departed or {}
+    if nearby is not None and municipality is not None:
+        spare = [
+            s
+            for s in nearby
+            if s.kind == kind
+            and s.municipality_id == municipality
+            and available(s, on, departed)
+            and load.get(s.staff_id, 0) < capacity(s, max_load)
+        ]
+        if spare:
+            return _chosen(
+                min(spare, key=lambda s: (load.get(s.staff_id, 0), s.staff_id)), load, max_load, municipality
+            )
+    able = [s for s in staff if s.kind == kind and available(s, on, departed)]
     if not able:
         return Choice(None, "нет действующих сотрудников нужного вида")
 
@@ -59,7 +77,12 @@ def propose_supporter(
             s.staff_id,
         )
 
-    best = min(able, key=rank)
+    return _chosen(min(able, key=rank), load, max_load, municipality)
+
+
+def _chosen(
+    best: SupportStaffRecorded, load: Mapping[str, int], max_load: int | None, municipality: str | None
+) -> Choice:
     used, cap = load.get(best.staff_id, 0), capacity(best, max_load)
     if used >= cap:
         return Choice(best.staff_id, f"все перегружены; наименее загружен ({used} при рекомендуемых не более {cap})")

@@ -720,13 +720,13 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
     }
 
 
-def service_alone(env: dict[str, str], service: str) -> dict[str, float]:
-    """One service alone over the same topics (`bench.alone`: a fresh group and database, its
-    output dropped), in its own process."""
+def _replay(env: dict[str, str], *command: str) -> dict[str, float]:
+    """A replay of the run's topics in its own process (`python -m <command>`); what it printed
+    last, as JSON."""
     import json
 
     out = subprocess.run(
-        [sys.executable, "-m", "bench.alone", "--service", service, "--prefix", "pla" + uuid.uuid4().hex[:6]],
+        [sys.executable, "-m", *command],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -735,22 +735,17 @@ def service_alone(env: dict[str, str], service: str) -> dict[str, float]:
         check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def service_alone(env: dict[str, str], service: str) -> dict[str, float]:
+    """One service alone over the same topics (`bench.alone`: a fresh group and database, its
+    output dropped), in its own process."""
+    return _replay(env, "bench.alone", "--service", service, "--prefix", "pla" + uuid.uuid4().hex[:6])
 
 
 def fold_only(env: dict[str, str]) -> dict[str, float]:
     """The indicators fold alone over the same topics (a fresh group), in its own process."""
-    import json
-
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.worker", "--prefix", "plfold" + uuid.uuid4().hex[:6]],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=6 * 3600,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return _replay(env, "bench.worker", "--prefix", "plfold" + uuid.uuid4().hex[:6])
 
 
 async def run_pipeline(

@@ -25,13 +25,14 @@ async def test_up_down_up_keeps_data_and_status_reports_health(infra, tmp_path):
     env = {
         **infra.env,
         "RSNMS_STACK_DIR": str(tmp_path / "stack"),
-        "KAFKA_PORT": "39192",
-        "KAFKA_CONTROLLER_PORT": "39193",
-        "FERRETDB_PORT": "37117",
-        "KAFKA_SASL_PORT": "39194",  # not the session stack's
-        "KAFKA_TLS_PORT": "39195",
+        # below the ephemeral range (32768-60999): a client's source port cannot hold one of them
+        "KAFKA_PORT": "29192",
+        "KAFKA_CONTROLLER_PORT": "29193",
+        "FERRETDB_PORT": "27117",
+        "KAFKA_SASL_PORT": "29194",  # not the session stack's
+        "KAFKA_TLS_PORT": "29195",
     }
-    kafka, mongodb = "127.0.0.1:39192", "mongodb://127.0.0.1:37117/"
+    kafka, mongodb = "127.0.0.1:29192", "mongodb://127.0.0.1:27117/"
     try:
         first = _stack("up", env)
         assert first.returncode == 0, first.stderr

@@ -53,7 +53,9 @@ async def _run(infra: Any, tmp_path: Any, instances: int, region: str) -> dict[s
         found["actual"] = await _table(run, region)
         platform = await read_events(run.kafka, PLATFORM_TOPICS, region)
         found["twice"] = [
-            f"{i} {kind}" for (i, kind), n in Counter((str(e.event_id), e.event_type) for e in platform).items() if n > 1
+            f"{i} {kind}"
+            for (i, kind), n in Counter((str(e.event_id), e.event_type) for e in platform).items()
+            if n > 1
         ]
         inbound = [e for r in fed.regions for e in r.inbound]
         facts = Counter(str(e.event_id) for e in platform if e.event_type in {x.event_type for x in inbound})

@@ -19,7 +19,7 @@ import json
 import logging
 import resource
 import time
-from collections.abc import AsyncIterable, Iterable, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Sequence
 from typing import Any
 
 from contracts import DeadLetter, Event
@@ -73,6 +73,22 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+async def caught_up(settings: Settings, progress: Callable[[], object], idle: float) -> dict[Any, tuple[int, int]]:
+    """Until `progress()` has not changed for `idle` seconds and the group has committed
+    everything (an instance may get nothing to do: its partitions drained before it joined);
+    the group's (committed offset, lag) per partition."""
+    quiet_since, last = time.perf_counter(), progress()
+    while True:
+        await asyncio.sleep(0.2)
+        if (now := progress()) != last:
+            last, quiet_since = now, time.perf_counter()
+            continue
+        if time.perf_counter() - quiet_since > idle:
+            lag = (await consumer_lag(settings)).get(settings.group_id, {})  # empty until it committed
+            if lag and sum(v[1] for v in lag.values()) == 0:
+                return lag
+
+
 async def run(service: str, prefix: str, idle: float) -> dict[str, float]:
     settings = Settings(service=service, mongodb_db_prefix=prefix, group_prefix=prefix, log_level="WARNING")
     build = importlib.import_module(f"services.{service}.entrypoints.app").build
@@ -80,23 +96,14 @@ async def run(service: str, prefix: str, idle: float) -> dict[str, float]:
     await runtime.start()
     cpu_start = cpu_seconds()
     consumer = runtime.consumers[0]
-    quiet_since, last = time.perf_counter(), None
     try:
-        while True:
-            await asyncio.sleep(0.2)
-            if consumer.last_committed_at != last:
-                last, quiet_since = consumer.last_committed_at, time.perf_counter()
-                continue
-            if time.perf_counter() - quiet_since > idle:
-                lag = (await consumer_lag(settings)).get(settings.group_id, {})
-                if lag and sum(v[1] for v in lag.values()) == 0:
-                    break
+        lag = await caught_up(settings, lambda: consumer.last_committed_at, idle)
         cpu = cpu_seconds() - cpu_start
     finally:
         await runtime.stop()
     return {
         "events": sum(v[0] for v in lag.values()),
-        "seconds": (last or 0.0) - (consumer.first_assigned_at or 0.0),
+        "seconds": (consumer.last_committed_at or 0.0) - (consumer.first_assigned_at or 0.0),
         "cpu_seconds": cpu,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }

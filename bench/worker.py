@@ -13,8 +13,7 @@ import logging
 import resource
 import time
 
-from bench.alone import cpu_seconds
-from rsnms_runtime.cli import consumer_lag
+from bench.alone import caught_up, cpu_seconds
 from rsnms_runtime.settings import Settings
 from services.indicators.entrypoints.app import build
 
@@ -28,20 +27,8 @@ async def run(prefix: str, idle: float) -> dict[str, float]:
     await runtime.start()
     ready = time.perf_counter()
     cpu_start = cpu_seconds()
-    quiet_since = time.perf_counter()
-    last = -1
     try:
-        while True:
-            await asyncio.sleep(0.2)
-            if service.folded != last:
-                last, quiet_since = service.folded, time.perf_counter()
-                continue
-            # an instance may get nothing to do (its partitions drained before it joined)
-            if time.perf_counter() - quiet_since > idle:
-                lag = await consumer_lag(settings)
-                parts = lag.get(settings.group_id, {})  # empty until the group has committed
-                if parts and sum(v[1] for v in parts.values()) == 0:
-                    break
+        await caught_up(settings, lambda: service.folded, idle)
         cpu = cpu_seconds() - cpu_start
     finally:
         await runtime.stop()

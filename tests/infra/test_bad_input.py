@@ -1,8 +1,9 @@
 """Bad input on the real broker, beyond what test_foundation covers (malformed JSON, a wrong
 type): an event id re-used with other content (a conflict, across batches and within one),
 an oversized message, a missing key, an unknown event type (also one that is not a string), an
-unknown schema version (also `true`), a non-event and an event on the wrong topic. Each is dead-lettered with its kind, reason and
-original bytes, none is applied, and a valid event behind them on the same partition is."""
+unknown schema version (also `true`), a non-event and an event on the wrong topic. Each is
+dead-lettered with its kind, reason and original bytes, none is applied, and a valid event
+behind them on the same partition is."""
 
 from __future__ import annotations
 

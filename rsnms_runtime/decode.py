@@ -1,8 +1,8 @@
 """Stored documents as readable JSON: what `rsnms decode` prints.
 
 Journal documents keep their entries in one compressed binary field (`rsnms_runtime.mongo.pack`);
-this turns every such field (and every compressed value inside, `mongo.compressed_json`) back into
-the JSON it holds, and any other BSON value into plain JSON
+this turns every such field (with the `Blob`s kept beside it, `mongo.pack_with_blobs`, and older
+entries' `{"$zlib": <base64>}` values) back into the JSON it holds, and any other BSON value into plain JSON
 (dates as ISO 8601, other binary as base64), so no tool needs to know the layouts."""
 
 from __future__ import annotations
@@ -13,11 +13,18 @@ import uuid
 import zlib
 from typing import Any
 
-from rsnms_runtime.mongo import compressed_bytes, unpack
+from rsnms_runtime.mongo import Blob, compressed_bytes, unpack
 
 
 def decoded(value: Any) -> Any:
     """`value` (a document read from the database) as JSON-compatible data, packed fields unpacked."""
+    if isinstance(value, dict) and isinstance(value.get("packed"), bytes) and isinstance(value.get("blobs"), bytes):
+        shown = {str(k): decoded(v) for k, v in value.items() if k not in ("packed", "blobs")}
+        shown["packed"] = {"$packed": decoded(unpack(value["packed"], value["blobs"]))}
+        shown["blobs"] = {"$bytes": len(value["blobs"])}
+        return shown
+    if isinstance(value, Blob):
+        return {"$packed": decoded(unpack(value.data))}
     if isinstance(value, dict):
         if (data := compressed_bytes(value)) is not None:
             try:

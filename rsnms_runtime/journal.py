@@ -3,15 +3,15 @@ back whole, never updated in place.
 
 A service keeps its state in memory and appends, once per batch, what the batch changed
 (`append`: one insert per `chunk` entries, packed into one compressed binary field, see
-`rsnms_runtime.mongo.pack`). On start and when it is assigned partitions another instance may
-have written for, it reads every entry back (`entries`) and folds them into its state;
+`rsnms_runtime.mongo.pack_with_blobs`). On start and when it is assigned partitions another
+instance may have written for, it reads every entry back (`entries`) and folds them into its state;
 `compact` rewrites what was read as the current state (inserted first, then the documents it
 read deleted, so a crash loses nothing). A write costs the same whatever the size of the
 collection: FerretDB v1 answers every update, even by `_id`, with a scan of the collection
 (docs/benchmarks/pipeline.md).
 
-Documents: `{_id: <time-ordered id>, at, count, packed}`; `decoded(doc)` gives the entries
-of one, for an operator (`rsnms stored`).
+Documents: `{_id: <time-ordered id>, at, count, packed}`, and `blobs` when entries hold
+`mongo.Blob`s (compressed JSON stored as it is); `decoded(doc)` gives the entries of one.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from rsnms_runtime.mongo import chunks, delete_ids, journal_id, pack, unpack
+from rsnms_runtime.mongo import chunks, delete_ids, journal_id, pack_with_blobs, unpack
 
 #: entries per journal document (far below the 16 MB document limit for entries of a few KB)
 CHUNK = 2000
@@ -42,10 +42,13 @@ class Journal:
         if not entries:
             return
         now = datetime.now(UTC)
-        docs = [
-            {"_id": journal_id(), "at": now, "count": len(part), "packed": pack(list(part))}
-            for part in chunks(entries, self._chunk)
-        ]
+        docs = []
+        for part in chunks(entries, self._chunk):
+            packed, blobs = pack_with_blobs(list(part))
+            doc = {"_id": journal_id(), "at": now, "count": len(part), "packed": packed}
+            if blobs is not None:
+                doc["blobs"] = blobs
+            docs.append(doc)
         await self._col.insert_many(docs, ordered=True)
 
     async def documents(self) -> AsyncIterator[tuple[str, list[Any]]]:
@@ -69,4 +72,4 @@ class Journal:
 
 def decoded(doc: dict[str, Any]) -> list[Any]:
     """The entries of a journal document."""
-    return unpack(doc["packed"]) if "packed" in doc else []
+    return unpack(doc["packed"], doc.get("blobs")) if "packed" in doc else []

@@ -57,24 +57,78 @@ def pack(value: Any) -> Binary:
     return Binary(zlib.compress(pydantic_core.to_json(value), 1))
 
 
-def unpack(data: bytes) -> Any:
-    """The value `pack` stored."""
-    return pydantic_core.from_json(zlib.decompress(data))
+def unpack(data: bytes, blobs: bytes | None = None) -> Any:
+    """The value `pack` (or `pack_with_blobs`, given its `blobs`) stored."""
+    value = pydantic_core.from_json(zlib.decompress(data))
+    return value if blobs is None else _with_blobs(value, bytes(blobs))
 
 
-#: the key of an entry value that is JSON already compressed (`compressed_json`)
+class Blob:
+    """Compressed JSON its owner made once (a routes file, held so in memory), put into a journal
+    entry as it is: `pack_with_blobs` stores the bytes of every blob beside the packed entries,
+    so they are neither serialised nor compressed a second time, and `unpack` gives them back as
+    `Blob`s. `rsnms decode` shows the value itself."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Blob) and other.data == self.data
+
+    def __hash__(self) -> int:
+        return hash(self.data)
+
+    def __repr__(self) -> str:
+        return f"Blob({len(self.data)} bytes)"
+
+
+#: the key of an entry value `pack_with_blobs` moved out of the packed entries: `[offset, length]`
+#: in the document's `blobs` field
+BLOB = "$blob"
+
+
+def pack_with_blobs(value: Any) -> tuple[Binary, Binary | None]:
+    """`pack(value)`, the bytes of each `Blob` inside it moved to a second binary field (None when
+    there is none), each replaced by `{"$blob": [offset, length]}` into it."""
+    blobs: list[bytes] = []
+    size = 0
+
+    def moved(item: Any) -> Any:
+        nonlocal size
+        if not isinstance(item, Blob):
+            raise TypeError(f"{type(item).__name__} is not JSON-compatible")
+        blobs.append(item.data)
+        size += len(item.data)
+        return {BLOB: [size - len(item.data), len(item.data)]}
+
+    packed = Binary(zlib.compress(pydantic_core.to_json(value, fallback=moved), 1))
+    return packed, (Binary(b"".join(blobs)) if blobs else None)
+
+
+def _with_blobs(value: Any, blobs: bytes) -> Any:
+    """`value` with every `{"$blob": [offset, length]}` replaced by that `Blob` of `blobs`."""
+    if isinstance(value, dict):
+        ref = value.get(BLOB)
+        if ref is not None and len(value) == 1:
+            offset, length = ref
+            return Blob(blobs[offset : offset + length])
+        return {k: _with_blobs(v, blobs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_blobs(v, blobs) for v in value]
+    return value
+
+
+#: the key of an entry value that is JSON already compressed, as written before `Blob`s
 COMPRESSED = "$zlib"
 
 
-def compressed_json(data: bytes) -> dict[str, str]:
-    """A value its owner holds as compressed JSON (zlib), put into a journal entry as it is:
-    `{"$zlib": <base64>}`, so what is compressed once is not serialised and compressed again by
-    `pack`. `compressed_bytes` gives the bytes back; `rsnms decode` shows the value itself."""
-    return {COMPRESSED: base64.b64encode(data).decode()}
-
-
 def compressed_bytes(value: Any) -> bytes | None:
-    """The compressed JSON of a `compressed_json` value; None for any other value."""
+    """The compressed JSON of a `Blob` (or of an older entry's `{"$zlib": <base64>}`); None for any
+    other value."""
+    if isinstance(value, Blob):
+        return value.data
     if isinstance(value, dict) and len(value) == 1 and isinstance(value.get(COMPRESSED), str):
         return base64.b64decode(value[COMPRESSED])
     return None

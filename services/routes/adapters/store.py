@@ -4,18 +4,20 @@ insert per batch whatever the size of the region.
 
 Entries (`t` = kind):
 - `file`: one educator file after a batch (`k` = "<region>:<educator id>", `seq` = the file's
-  write count, the file as its compressed JSON (`{"$zlib": <base64>}`; older entries: its JSON
-  as text), and its region, active methodist and mentor for the load counts). The file is the
-  entry with the highest `seq`, whatever the order of reading.
+  write count, the file as its compressed JSON (a `mongo.Blob`, stored beside the packed
+  entries; older entries: `{"$zlib": <base64>}`, or its JSON as text), and its region, active
+  methodist and mentor for the load counts). The file is the entry with the highest `seq`,
+  whatever the order of reading.
 - `program`, `staff`: a catalogue fact (`k` = "<region>:<id>", `revision`, `data`); the highest
   revision wins whatever the order of arrival.
 - `left`: a support staff member's departure (`k` = "<region>:<staff id>", `data.left_on`); the
   earliest date wins whatever the order of arrival.
 
 Files are held as their JSON compressed (`HeldFile`: a national state is about a million
-files, docs/benchmarks/pipeline.md), journaled as those same bytes (`mongo.compressed_json`;
-entries written before hold the JSON as text) and parsed for each batch that touches them, so a
-failed batch leaves the held state untouched (the service's fold mutates what it gets). The
+files, docs/benchmarks/pipeline.md), journaled as those same bytes (`mongo.Blob`; entries
+written before hold them in base64, or the JSON as text) and parsed for each batch that touches
+them, so a failed batch leaves the held state untouched (the service's fold mutates what it
+gets). The
 journal is read back whole on start and when the consumer is assigned partitions (`reload`:
 another instance may have written their files), and rewritten as the current state when it
 holds more than twice as many entries (`compact`). `routes(region)` gives the read view of every
@@ -36,7 +38,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from contracts import ProgramRecorded, StaffLeft, SupportStaffRecorded
 from rsnms_runtime.journal import Journal
 from rsnms_runtime.logging import get_logger
-from rsnms_runtime.mongo import compressed_bytes, compressed_json
+from rsnms_runtime.mongo import Blob, compressed_bytes
 from services.routes.domain.educator import Catalogue, EducatorFile, Loads
 
 log = get_logger(__name__)
@@ -127,7 +129,7 @@ class HeldFile(NamedTuple):
             "region": self.region,
             "methodist": self.methodist,
             "mentor": self.mentor,
-            "file": compressed_json(self.packed),
+            "file": Blob(self.packed),
         }
 
 

@@ -227,6 +227,7 @@ class BatchConsumer:
         self._drops_unsampled_parents = drops_unsampled_parents
         self._assignment: set[tuple[str, int]] | None = None
         self._ledger_stale = True
+        self._revoked_between_batches = False
         self._check_skips = True
         self._skipped: set[Position] = set()
         self._first_assigned_at: float | None = None
@@ -279,6 +280,15 @@ class BatchConsumer:
         """The batch in flight is finished: committed or handed back."""
         self._idle.set()
 
+    def fetched_before_revocation(self) -> bool:
+        """Whether the batch just started may have been fetched before partitions were revoked
+        (a revocation came between the last batch and this one, when nothing was in flight to
+        wait for): the new owner of those partitions reads them from the committed offsets, so
+        this batch must be handed back, neither applied nor committed. Answers True once per
+        such revocation."""
+        revoked, self._revoked_between_batches = self._revoked_between_batches, False
+        return revoked
+
     def committed(self, seconds: float) -> None:
         """The offsets of the batch `process` finished are committed (in `seconds`): one log line
         with what it did and where its time went, from the oldest record's wait in Kafka to the
@@ -303,8 +313,10 @@ class BatchConsumer:
 
     async def revoked(self, partitions: Iterable[Any]) -> None:
         """Partitions revoked: let the batch in flight finish and commit first (bounded), so the
-        next owner does not apply it again."""
+        next owner does not apply it again. Revoked between two batches, the next batch may have
+        been fetched before: `fetched_before_revocation` says so."""
         if self._idle.is_set():
+            self._revoked_between_batches = self._revoked_between_batches or bool(set(partitions))
             return
         try:
             await asyncio.wait_for(self._idle.wait(), self._options.revoke_wait_s)

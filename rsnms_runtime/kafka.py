@@ -23,6 +23,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.structs import TopicPartition
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
@@ -318,6 +319,19 @@ class Rebalance(ConsumerRebalanceListener):
         await self._consumer.assigned(assigned)
 
 
+def rewind(kafka_consumer: Any, records: Sequence[Any]) -> None:
+    """Seek each partition of `records` still assigned to `kafka_consumer` back to its first
+    record there (FastStream's `nack` seeks every one, which fails for a partition not assigned)."""
+    assigned = kafka_consumer.assignment()
+    earliest: dict[TopicPartition, int] = {}
+    for record in records:
+        tp = TopicPartition(record.topic, record.partition)
+        earliest[tp] = min(record.offset, earliest.get(tp, record.offset))
+    for tp, offset in earliest.items():
+        if tp in assigned:
+            kafka_consumer.seek(tp, offset)
+
+
 def subscribe_batch(
     broker: KafkaBroker, settings: Settings, topics: Sequence[str], consumer: BatchConsumer, group_suffix: str = ""
 ) -> Any:
@@ -327,6 +341,12 @@ def subscribe_batch(
         records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
         consumer.batch_started(message.consumer)
         try:
+            if consumer.fetched_before_revocation():
+                # partitions moved between its fetch and now: whoever owns them reads them again
+                # from the committed offsets (so do we, for those we kept)
+                log.info("batch_handed_back_after_rebalance", records=len(records))
+                rewind(message.consumer, records)
+                return
             try:
                 await consumer.process(records)
             except Exception as exc:

@@ -402,7 +402,7 @@ async def bench_replay(stack: LocalStack, scale: Scale) -> dict[str, Any]:
 
 
 async def bench_pipeline(stack: LocalStack, args: argparse.Namespace) -> dict[str, Any]:
-    from bench.pipeline import fold_only, run_pipeline
+    from bench.pipeline import fold_only, per_event, run_pipeline
 
     base = int(os.environ.get("RSNMS_BENCH_HTTP_PORT", "21400"))
     # the ratio to the fold and the services alone are region-scale figures (issue 13);
@@ -428,7 +428,7 @@ async def bench_pipeline(stack: LocalStack, args: argparse.Namespace) -> dict[st
     result["end_to_end_vs_fold"] = result["end_to_end_per_s"] / result["fold_only"]["per_s"]
     say(
         f"pipeline: the indicators fold alone over the same topics (same run): {_rate(fold):,.0f} events/s, "
-        f"{fold['cpu_seconds'] / fold['events'] * 1e6:,.0f} µs CPU per event ({fold['events']:,} events); "
+        f"{per_event(fold)}; "
         f"RATIO end-to-end inbound/fold-only = {result['end_to_end_vs_fold']:.2f}"
     )
     return result

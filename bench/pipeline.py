@@ -158,6 +158,16 @@ def cpu_seconds_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def stack_cpu_seconds(env: dict[str, str]) -> dict[str, float]:
+    """CPU time used so far by the Kafka and FerretDB of the stack `env` names (RSNMS_STACK_DIR)."""
+    out: dict[str, float] = {}
+    stack = env.get("RSNMS_STACK_DIR", "")
+    for name in ("kafka", "ferretdb") if stack else ():
+        with contextlib.suppress(OSError, ValueError):
+            out[name] = cpu_seconds_of(int(Path(stack, f"{name}.pid").read_text()))
+    return out
+
+
 class Services:
     """The four services as separate processes (`python -m services.<name>`), `instances` of
     each in one consumer group."""
@@ -252,11 +262,7 @@ class Services:
         out: dict[str, float] = {}
         for (name, _), proc in self.procs.items():
             out[name] = out.get(name, 0.0) + cpu_seconds_of(proc.pid)
-        stack = self.env.get("RSNMS_STACK_DIR", "")
-        for name in ("kafka", "ferretdb") if stack else ():
-            with contextlib.suppress(OSError, ValueError):
-                out[name] = cpu_seconds_of(int(Path(stack, f"{name}.pid").read_text()))
-        return out
+        return out | stack_cpu_seconds(self.env)
 
     def metric(self, counter: str) -> dict[str, float]:
         """A Prometheus counter summed over every instance of each service."""
@@ -720,11 +726,13 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
     }
 
 
-def _replay(env: dict[str, str], *command: str) -> dict[str, float]:
+def _replay(env: dict[str, str], *command: str) -> dict[str, Any]:
     """A replay of the run's topics in its own process (`python -m <command>`); what it printed
-    last, as JSON."""
+    last, as JSON, with the CPU seconds the stack's Kafka and FerretDB spent meanwhile
+    (`stack_cpu_seconds`: nothing else uses them during a replay)."""
     import json
 
+    before = stack_cpu_seconds(env)
     out = subprocess.run(
         [sys.executable, "-m", *command],
         cwd=ROOT,
@@ -734,16 +742,31 @@ def _replay(env: dict[str, str], *command: str) -> dict[str, float]:
         timeout=6 * 3600,
         check=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    figures["stack_cpu_seconds"] = {k: v - before.get(k, 0.0) for k, v in stack_cpu_seconds(env).items()}
+    return figures
 
 
-def service_alone(env: dict[str, str], service: str) -> dict[str, float]:
+def per_event(figures: dict[str, Any]) -> str:
+    """What a replay cost per event: its own CPU, and the stack's Kafka and FerretDB."""
+    stack = figures.get("stack_cpu_seconds", {})
+    return (
+        f"{figures['cpu_seconds'] / figures['events'] * 1e6:,.0f} µs CPU per event ("
+        + ", ".join(
+            [f"{figures['events']:,} events"]
+            + [f"{k} {stack[k] / figures['events'] * 1e6:,.0f} µs" for k in ("kafka", "ferretdb") if k in stack]
+        )
+        + ")"
+    )
+
+
+def service_alone(env: dict[str, str], service: str) -> dict[str, Any]:
     """One service alone over the same topics (`bench.alone`: a fresh group and database, its
     output dropped), in its own process."""
     return _replay(env, "bench.alone", "--service", service, "--prefix", "pla" + uuid.uuid4().hex[:6])
 
 
-def fold_only(env: dict[str, str]) -> dict[str, float]:
+def fold_only(env: dict[str, str]) -> dict[str, Any]:
     """The indicators fold alone over the same topics (a fresh group), in its own process."""
     return _replay(env, "bench.worker", "--prefix", "plfold" + uuid.uuid4().hex[:6])
 
@@ -851,6 +874,6 @@ async def run_pipeline(
         result.setdefault("alone", {})[service] = figures
         say(
             f"pipeline: {service} alone over the same topics: {figures['events'] / figures['seconds']:,.0f} events/s, "
-            f"{figures['cpu_seconds'] / figures['events'] * 1e6:,.0f} µs CPU per event ({figures['events']:,} events)"
+            + per_event(figures)
         )
     return result

@@ -36,6 +36,7 @@ import pydantic_core
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import ProgramRecorded, StaffLeft, SupportStaffRecorded
+from contracts.envelope import TEXT_CHECKED
 from rsnms_runtime.journal import Journal
 from rsnms_runtime.logging import get_logger
 from rsnms_runtime.mongo import Blob, compressed_bytes
@@ -118,7 +119,9 @@ class HeldFile(NamedTuple):
         return zlib.decompress(self.packed).decode()
 
     def file(self) -> EducatorFile:
-        return EducatorFile.model_validate_json(zlib.decompress(self.packed))
+        """The file parsed back; its texts were checked for control characters when the events
+        they came from were read, so not again."""
+        return EducatorFile.model_validate_json(zlib.decompress(self.packed), context={TEXT_CHECKED: True})
 
     def entry(self, key: str) -> dict[str, Any]:
         """The journal entry it was made of."""

@@ -2,8 +2,8 @@
 
 Journal documents keep their entries in one compressed binary field (`rsnms_runtime.mongo.pack`);
 this turns every such field (with the `Blob`s kept beside it, `mongo.pack_with_blobs`, and older
-entries' `{"$zlib": <base64>}` values) back into the JSON it holds, and any other BSON value into plain JSON
-(dates as ISO 8601, other binary as base64), so no tool needs to know the layouts."""
+entries' `{"$zlib": <base64>}` values) back into the JSON it holds, and any other BSON value into
+plain JSON (dates as ISO 8601, other binary as base64), so no tool needs to know the layouts."""
 
 from __future__ import annotations
 

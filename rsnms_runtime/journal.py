@@ -4,9 +4,9 @@ back whole, never updated in place.
 A service keeps its state in memory and appends, once per batch, what the batch changed
 (`append`: one insert per `chunk` entries, packed into one compressed binary field, see
 `rsnms_runtime.mongo.pack_with_blobs`). On start and when it is assigned partitions another
-instance may have written for, it reads every entry back (`entries`) and folds them into its state;
-`compact` rewrites what was read as the current state (inserted first, then the documents it
-read deleted, so a crash loses nothing). A write costs the same whatever the size of the
+instance may have written for, it reads every entry back (`entries`) and folds them into its
+state; `compact` rewrites what was read as the current state (inserted first, then the documents
+it read deleted, so a crash loses nothing). A write costs the same whatever the size of the
 collection: FerretDB v1 answers every update, even by `_id`, with a scan of the collection
 (docs/benchmarks/pipeline.md).
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from contracts import IndicatorTable, PassportSnapshot, PassportSnapshotTaken, Topic
+from contracts import TOPIC_EVENTS, IndicatorTable, PassportSnapshot, PassportSnapshotTaken, Topic
 from rsnms_runtime.settings import Settings
 from services.indicators.config import IndicatorsConfig
 from services.indicators.domain.resources import InformationResources
@@ -40,7 +40,11 @@ class FakeStores:
 def runtime(monkeypatch):
     seen: dict[str, Any] = {}
     monkeypatch.setattr(
-        app.ServiceRuntime, "consume", lambda self, topics, handler, group_suffix="": seen.setdefault("topics", topics)
+        app.ServiceRuntime,
+        "consume",
+        lambda self, topics, handler, group_suffix="", handles=None: seen.setdefault("consumers", []).append(
+            (topics, handles)
+        ),
     )
     config = IndicatorsConfig(targets=TARGETS, resources=InformationResources(), snapshot_interval_s=0)
     publisher = RecordingPublisher()
@@ -68,8 +72,13 @@ async def call(rt, path: str, query: str = "", method: str = "GET") -> tuple[int
 
 
 def test_the_service_consumes_its_three_topics_and_serves_its_endpoints(runtime):
+    (topics, handles), (governance, _) = runtime.seen["consumers"]
     # not the progress topic: progress counts once the routes service accepted it
-    assert set(runtime.seen["topics"]) == {str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES)}
+    assert set(topics) == {str(Topic.REGISTRY_FACTS), str(Topic.DEFICITS), str(Topic.ROUTES)}
+    assert governance == [str(Topic.GOVERNANCE)]
+    # passed over undecoded: only what the fold does nothing with (proposals are not facts)
+    assert handles == app.HANDLED
+    assert {k for t in topics for k in TOPIC_EVENTS[Topic(t)]} - handles == {"SupportAssigned", "SupportProposed"}
     assert [p for p, _ in runtime.routes] == [
         "/indicators",
         "/indicators/catalogue",

@@ -32,6 +32,7 @@ from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.indicators.adapters.store import IndicatorStore
 from services.indicators.config import IndicatorsConfig
+from services.indicators.domain.fold import ENTITY_OF
 from services.indicators.domain.labels import INDICATOR_TITLES, INDICATOR_UNITS, NO_TARGET
 from services.indicators.entrypoints.rounds_http import route_rounds
 from services.indicators.live import LiveTables
@@ -44,6 +45,10 @@ from services.indicators.settings import IndicatorsSettings
 #: not Topic.PROGRESS: progress counts once the routes service accepted it (on Topic.ROUTES), so a
 #: report it refuses is dead-lettered once, by it
 INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.ROUTES)
+#: what the fold acts on; the other kinds on its topics (the routes service's proposals of
+#: supporters: not facts of the world) are passed over undecoded, so they are not late for a
+#: monitoring round either
+HANDLED = frozenset(c.model_fields["event_type"].default for c in ENTITY_OF)
 RETRY_AFTER_S = 1.0
 
 
@@ -203,6 +208,7 @@ def build(
     runtime.consume(
         [str(t) for t in INPUTS],
         wire_rounds(runtime, service.handle, rounds, governance, _forever, config.round_revise_s),
+        handles=HANDLED,
     )
     subscribe_governance(runtime, rounds)
     runtime.emits(Topic.AGGREGATES, Topic.PASSPORTS, Topic.ROUNDS, Topic.DEAD_LETTER)

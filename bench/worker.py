@@ -28,7 +28,7 @@ async def run(prefix: str, idle: float) -> dict[str, float]:
     ready = time.perf_counter()
     cpu_start = cpu_seconds()
     try:
-        await caught_up(settings, lambda: service.folded, idle)
+        lag = await caught_up(settings, lambda: service.folded, idle)
         cpu = cpu_seconds() - cpu_start
     finally:
         await runtime.stop()
@@ -39,6 +39,9 @@ async def run(prefix: str, idle: float) -> dict[str, float]:
     seconds = (service.last_batch_at or 0) - began
     return {
         "events": service.folded,
+        # what the group read from its topics, the kinds passed over undecoded included (one
+        # instance: what it read; `bench.alone` counts the services' events so)
+        "read": sum(v[0] for v in lag.values()),
         "seconds": seconds,
         "startup_seconds": ready - started,
         "cpu_seconds": cpu,

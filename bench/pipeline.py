@@ -96,6 +96,10 @@ NATIONAL_MUNICIPALITIES = 26
 LATENCY_SPEC = RegionSpec(region="RU-LAT", municipalities=25, today=AS_OF, seed=99)
 
 
+#: the services' garbage collector pauses, seconds (rsnms_runtime.gcwatch)
+GC_PAUSES = "rsnms_gc_pause_seconds_sum"
+
+
 def say(line: str) -> None:
     print(line, flush=True)
 
@@ -821,6 +825,7 @@ async def run_pipeline(
         # region just before publishing it: the country's events would not fit in memory)
         generated = None if scale == "national" else [g.generate() for g in gens]
         cpu_before, own_before = run.services.cpu_seconds(), time.process_time()
+        gc_before = run.services.metric(GC_PAUSES)
         started = time.monotonic()
         fed = await run.feed(gens, timeout=6 * 3600, keep=check is not None, generated=generated)
         done = await run.watch.caught_up(("routes", "indicators"), timeout=6 * 3600)
@@ -842,6 +847,7 @@ async def run_pipeline(
             "processed": run.services.metric("rsnms_events_processed_total"),
             "duplicates": run.services.metric("rsnms_events_duplicate_total"),
             "dead_lettered": run.services.metric("rsnms_events_dead_lettered_total"),
+            "gc_seconds": {k: v - gc_before.get(k, 0.0) for k, v in run.services.metric(GC_PAUSES).items()},
         }
         say(
             f"pipeline: {fed.published:,} inbound events through the four services in {seconds_e2e:.1f} s = "
@@ -851,7 +857,8 @@ async def run_pipeline(
             cpu = result["cpu_seconds"].get(s, 0.0)
             say(
                 f"pipeline:   {s:<12} {r['per_s']:>8,.0f} events/s ({r['events']:,} events in {r['seconds']:.1f} s), "
-                f"{cpu:,.1f} CPU s = {cpu / fed.published * 1e6:,.0f} µs per inbound event"
+                f"{cpu:,.1f} CPU s = {cpu / fed.published * 1e6:,.0f} µs per inbound event "
+                f"(garbage collector {result['gc_seconds'].get(s, 0.0):,.1f} s)"
             )
         say(
             "pipeline: CPU of the stack per inbound event: "

@@ -263,8 +263,15 @@ class EducatorFile(BaseModel):
         return []
 
     def take_refused(self) -> list[tuple[Event, str, str | None]]:
-        """The held events the last `apply` refused (event, reason, where it was read), once."""
-        refused, self._refused = self._refused, []
+        """The held events the last `apply` refused (event, reason, where it was read), once.
+
+        Asked after every event, and almost always empty: read through `__pydantic_private__`,
+        as pydantic's own attribute access to a private attribute costs microseconds (it looks
+        for a descriptor on the attribute's default, and fails with an exception)."""
+        private = self.__pydantic_private__
+        refused: list[tuple[Event, str, str | None]] = (private.get("_refused") if private else None) or []
+        if refused:
+            self._refused = []
         return refused
 
     def _waits_for_route(self, event: Event) -> bool:

@@ -39,6 +39,7 @@ from contracts.deadletter import ErrorKind
 from rsnms_runtime import metrics
 from rsnms_runtime.deadletters import letter_for, without_original
 from rsnms_runtime.faults import DEFAULT_RETRIES, RetryPolicy, describe, is_transient
+from rsnms_runtime.heap import HeapKeeper
 from rsnms_runtime.logging import get_logger
 from rsnms_runtime.skips import Position, SkipList
 from rsnms_runtime.sources import SourceGate
@@ -203,6 +204,7 @@ class BatchConsumer:
         options: ConsumerOptions = ConsumerOptions(),
         reloads: Sequence[Callable[[], Awaitable[Any]]] = (),
         handles: Iterable[str] | None = None,
+        heap: HeapKeeper | None = None,
     ):
         """`reloads`: the service's in-memory state read back from its store, run (with the
         ledger's) before the first batch after partitions were assigned: another instance may
@@ -218,6 +220,8 @@ class BatchConsumer:
         self._skips = skips
         self._options = options
         self._reloads = reloads
+        #: frozen after each batch, so the collector does not walk what the service holds
+        self._heap = heap or HeapKeeper(enabled=False)
         #: `event_type` header values of the platform's events the use case does nothing with
         self._ignored: frozenset[bytes] = (
             frozenset() if handles is None else frozenset(t.encode() for t in EVENT_CLASSES if t not in set(handles))
@@ -631,6 +635,7 @@ class BatchConsumer:
         metrics.observe_batch(
             self.service, records, applied_events, duplicates, letters, len(applied.emit), time.perf_counter() - started
         )
+        self._heap.settled(len(records))
         if log.is_enabled_for(logging.INFO):
             self._last = {
                 "records": len(records),

@@ -23,6 +23,7 @@ from rsnms_runtime import heapreport, metrics
 from rsnms_runtime.consumer import ConsumerOptions
 from rsnms_runtime.faults import RetryPolicy
 from rsnms_runtime.gcwatch import watch_gc
+from rsnms_runtime.heap import HeapKeeper
 from rsnms_runtime.kafka import (
     GRACEFUL_TIMEOUT_S,
     BatchConsumer,
@@ -88,6 +89,8 @@ class ServiceRuntime:
         self.db = database(self.mongo, settings)
         self.publisher: Publisher = publisher or EventPublisher(self.broker)
         self.ledger = ProcessedEvents(self.db, window=settings.ledger_window)
+        #: the process's one keeper of the collector: every consumer's batch ends with the heap frozen
+        self.heap = HeapKeeper()
         self._options = ConsumerOptions(
             retries=RetryPolicy(settings.retry_attempts, max_delay_s=settings.retry_max_delay_s),
             stuck_after_s=settings.stuck_after_s,
@@ -131,6 +134,7 @@ class ServiceRuntime:
             options=self._options,
             reloads=self._on_assigned,  # the list itself: reloads registered later count too
             handles=handles,
+            heap=self.heap,
         )
         subscribe_batch(self.broker, self.settings, topics, consumer, group_suffix)
         self.consumers.append(consumer)

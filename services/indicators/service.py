@@ -18,7 +18,6 @@ A lock keeps that re-read and a batch's fold-append-join from interleaving.
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from contracts import (
     PassportSnapshot,
     PassportSnapshotTaken,
 )
+from rsnms_runtime.heap import HeapKeeper
 from rsnms_runtime.kafka import Incoming, Outcome
 from rsnms_runtime.logging import get_logger
 from services.indicators.domain.fold import apply, entity_of, join
@@ -53,34 +53,6 @@ from services.indicators.repository import (
 log = get_logger(__name__)
 SOURCE = "rsnms-indicators"
 SNAPSHOT_ATTEMPTS = 20
-
-
-class HeapKeeper:
-    """Keeps the cyclic garbage collector off the folded state.
-
-    The state of a national replay is millions of long-lived objects that the GC would
-    traverse again and again (docs/decisions/runtime-costs.md). After each batch the heap is
-    frozen (`gc.freeze`); once `full_every` events have been folded since the last time, it is
-    unfrozen and fully collected, so cyclic garbage that was alive at a freeze is still
-    reclaimed. Counted in events, not batches: the garbage comes with the events, and a full
-    collection pauses the service for about a second per few hundred MB of heap (at 500
-    events/s in batches of ~50, every 500 batches was every 10 s, docs/benchmarks/pipeline.md)."""
-
-    def __init__(self, enabled: bool = True, full_every: int = 2_000_000):
-        self.enabled = enabled
-        self.full_every = full_every
-        self._events = 0
-
-    def settled(self, events: int = 0) -> None:
-        """After a batch of `events` (or the state's load)."""
-        if not self.enabled:
-            return
-        self._events += events
-        if self._events >= self.full_every:
-            gc.unfreeze()
-            gc.collect()
-            self._events = 0
-        gc.freeze()
 
 
 def utc_now() -> datetime:
@@ -163,7 +135,6 @@ class IndicatorsService:
         self.changes.update(regions)
         self.live.mark(regions)
         self.folded += len(batch)
-        self._heap.settled(len(batch))
         self.last_batch_at = time.perf_counter()
         log.debug(
             "indicators_batch", events=len(batch), entities=len(groups), written=len(changed), regions=len(regions)

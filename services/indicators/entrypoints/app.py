@@ -39,7 +39,7 @@ from services.indicators.live import LiveTables
 from services.indicators.repository import Stores
 from services.indicators.rounds_service import RoundsService
 from services.indicators.rounds_wiring import rounds_store, subscribe_governance, wire_rounds
-from services.indicators.service import HeapKeeper, IndicatorsService, utc_now
+from services.indicators.service import IndicatorsService, utc_now
 from services.indicators.settings import IndicatorsSettings
 
 #: not Topic.PROGRESS: progress counts once the routes service accepted it (on Topic.ROUTES), so a
@@ -156,7 +156,7 @@ def build(
         config.resources,
         LiveTables(config.table_debounce_s),
         now=clock,
-        heap=HeapKeeper(),
+        heap=runtime.heap,
     )
     runtime.indicators = service
 

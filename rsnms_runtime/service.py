@@ -47,11 +47,11 @@ from rsnms_runtime.tracecontext import drops_unsampled_parents
 STOP_BACKGROUND_S = 5.0
 
 #: allocations between collections of the youngest GC generation (CPython's default is 700)
-YOUNG_GC_THRESHOLD = 20_000
+YOUNG_GC_THRESHOLD = 100_000
 
 
 def tune_gc() -> None:
-    """Collect the young generation every 20,000 allocations instead of every 700.
+    """Collect the young generation every 100,000 allocations instead of every 700.
 
     A consumer keeps a whole batch of decoded events alive while it works, and with the default
     every few hundred allocations start a collection that walks them all

@@ -277,7 +277,7 @@ class Services:
         return out | stack_cpu_seconds(self.env)
 
     def metric(self, counter: str) -> dict[str, float]:
-        """A Prometheus counter summed over every instance of each service."""
+        """A Prometheus counter (or a histogram's `_sum`) summed over every instance of each service."""
         out: dict[str, float] = {}
         for name, i in self.procs:
             text = self.get(name, "/metrics", i).decode()

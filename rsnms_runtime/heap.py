@@ -12,7 +12,7 @@ class HeapKeeper:
 
     The state of a national replay is millions of long-lived objects that the GC would
     traverse again and again (docs/decisions/runtime-costs.md). After each batch the heap is
-    frozen (`gc.freeze`); once `full_every` events have been folded since the last time, it is
+    frozen (`gc.freeze`); once `full_every` events have been processed since the last time, it is
     unfrozen and fully collected, so cyclic garbage that was alive at a freeze is still
     reclaimed. Counted in events, not batches: the garbage comes with the events, and a full
     collection pauses the service for about a second per few hundred MB of heap (at 500

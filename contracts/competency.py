@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from contracts.text import find_control
+
 SHIPPED_FRAMEWORKS = Path(__file__).resolve().parent / "competencies"
 
 
@@ -30,5 +32,9 @@ def competency_titles(*directories: Path | None) -> dict[str, str]:
             for area in (doc.get("areas") or {}).values():
                 for cid, competency in (area.get("competencies") or {}).items():
                     if isinstance(competency, dict) and competency.get("title"):
-                        titles[str(cid)] = str(competency["title"])
+                        title = str(competency["title"])
+                        refusal = find_control(title, f"{cid}.title")
+                        if refusal:  # titles go into routes built without checking text again
+                            raise ValueError(f"{path}: {refusal}")
+                        titles[str(cid)] = title
     return titles

@@ -12,6 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Self, TypeVar
 
@@ -30,6 +33,9 @@ CONTENT_HASH_PREFIX = "c2:"
 
 #: validation context key: the document's text was checked already (by the codec)
 TEXT_CHECKED = "rsnms_text_checked"
+
+#: set while records are built only from text checked already (`built_from_checked_text`)
+_FROM_CHECKED_TEXT: ContextVar[bool] = ContextVar("rsnms_from_checked_text", default=False)
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -71,12 +77,26 @@ class Record(BaseModel):
     def _no_control_characters(self, info: ValidationInfo) -> Self:
         """Text fields hold no control characters but tab, LF and CR (`contracts.text`). The codec
         checks a decoded document as a whole and says so in the validation context."""
-        if not self.check_text or (info.context and info.context.get(TEXT_CHECKED)):
+        if not self.check_text or _FROM_CHECKED_TEXT.get() or (info.context and info.context.get(TEXT_CHECKED)):
             return self
         for name, value in self.__dict__.items():
             if isinstance(value, TEXT_TYPES) and has_control(value):
                 raise ValueError(find_control(value, name))
         return self
+
+
+@contextmanager
+def built_from_checked_text() -> Iterator[None]:
+    """Within it (in this task, and in tasks it starts), records are built from text that was
+    checked for control characters already, and are not walked again: the consumer applies a
+    batch of decoded events inside it, and what a use case builds comes from those events, its
+    stored state and its configuration, all checked when they came in. Records built from
+    anything else (an HTTP request, a file) must be built outside it."""
+    token = _FROM_CHECKED_TEXT.set(True)
+    try:
+        yield
+    finally:
+        _FROM_CHECKED_TEXT.reset(token)
 
 
 def deterministic_event_id(event_type: str, business_key: str) -> uuid.UUID:

@@ -36,6 +36,7 @@ from opentelemetry import propagate, trace
 from contracts import INBOUND_TOPICS, ContractError, DeadLetter, Event, decode_for_topic
 from contracts.codec import EVENT_CLASSES
 from contracts.deadletter import ErrorKind
+from contracts.envelope import built_from_checked_text
 from rsnms_runtime import metrics
 from rsnms_runtime.deadletters import letter_for, without_original
 from rsnms_runtime.faults import DEFAULT_RETRIES, RetryPolicy, describe, is_transient
@@ -468,9 +469,13 @@ class BatchConsumer:
     async def _call_handler(self, batch: list[Incoming]) -> Outcome:
         """The use case; while it runs long, look whether an operator skipped one of its messages
         (a handler held up by a message must not hold the partition for good)."""
+        # the batch's events were decoded by the codec, their text checked: what the use case
+        # builds from them is not walked for control characters again
         if self._skips is None:
-            return await self._handler(batch)
-        task = asyncio.ensure_future(self._handler(batch))
+            with built_from_checked_text():
+                return await self._handler(batch)
+        with built_from_checked_text():
+            task = asyncio.ensure_future(self._handler(batch))
         positions = {inc.position for inc in batch}
         try:
             while True:

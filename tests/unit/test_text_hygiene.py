@@ -1,6 +1,7 @@
 """Text hygiene of the contracts (issue 12 item 5): a control character other than tab, line feed
 and carriage return in any text field is refused with a clear `invalid` reason naming the field,
-whether the event is decoded from bytes or built in Python; Unicode is kept as sent."""
+whether the event is decoded from bytes or built in Python; Unicode is kept as sent. What a use
+case builds from a batch of checked events is not walked again."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from contracts import ContractError, DeadLetter, ProgramRegistered, decode_event
+from contracts import ContractError, DeadLetter, ProgramRegistered, Topic, decode_event
+from contracts.competency import competency_titles
+from contracts.envelope import built_from_checked_text
+from rsnms_runtime.consumer import BatchConsumer, Incoming, Outcome
 from tests.support.routes import ev, program
 
 EVENT = ev(ProgramRegistered, program("p1", ["digital_platforms"]))
@@ -85,3 +89,30 @@ def test_the_quick_check_finds_what_the_named_search_finds():
     for value in clean + dirty:
         assert has_control(value) == (find_control(value) is not None), value
     assert not any(has_control(v) for v in clean) and all(has_control(v) for v in dirty)
+
+
+def test_records_built_from_checked_text_are_not_walked_again():
+    with built_from_checked_text():
+        assert program("p1", ["digital_platforms"], title="x\x07y").title == "x\x07y"
+    with pytest.raises(ValidationError, match="control character U\\+0007"):
+        program("p1", ["digital_platforms"], title="x\x07y")
+
+
+async def test_a_consumer_applies_its_batch_as_built_from_checked_text():
+    built: list[str] = []
+
+    async def handler(batch: list[Incoming]) -> Outcome:
+        built.append(program("p1", ["digital_platforms"], title="x\x07y").title)  # would be refused outside
+        return Outcome()
+
+    consumer = BatchConsumer("hygiene", handler=handler, publisher=None, ledger=None)  # type: ignore[arg-type]
+    await consumer.apply([Incoming(EVENT, str(Topic.REGISTRY_FACTS), 0, 0, b"")])
+    assert built == ["x\x07y"]
+    with pytest.raises(ValidationError):
+        program("p1", ["digital_platforms"], title="x\x07y")
+
+
+def test_competency_titles_with_a_control_character_are_refused_at_start(tmp_path):
+    (tmp_path / "framework.yaml").write_text('areas: {a: {competencies: {c1: {title: "Цифровые\\x1bнавыки"}}}}\n')
+    with pytest.raises(ValueError, match="c1.title: control character U\\+001B"):
+        competency_titles(tmp_path)

@@ -66,6 +66,7 @@ from rsnms_runtime.kafka import event_headers
 from rsnms_runtime.localstack import ROOT
 from rsnms_runtime.partitioner import KeyPartitioner
 from rsnms_runtime.partitions import topic_partitions
+from rsnms_runtime.producing import OutRecord, send_batched
 from rsnms_runtime.sources import signed_headers
 from services.indicators.entrypoints.app import INPUTS as INDICATORS_INPUTS
 from services.routes.entrypoints.app import INPUTS as ROUTES_INPUTS
@@ -117,14 +118,38 @@ def spec_for(scale: str, region: str, seed: int | None = None) -> RegionSpec:
     )
 
 
+def outbound(event: Event, keys: dict[str, bytes]) -> OutRecord:
+    """The event as its system sends it: encoded, on its inbound topic, signed."""
+    topic, value, key = str(inbound_topic_of(event)), event.to_bytes(), event.key.encode()
+    headers = event_headers(event) | signed_headers(event.source, keys[event.source], topic, key, value)
+    return topic, value, key, [(k, v.encode()) for k, v in headers.items()]
+
+
+@dataclass
+class Outbox:
+    """A region's registry facts and diagnostic results as its systems hold them ready to send:
+    encoded and signed (`outbound`)."""
+
+    region: Region
+    registry: list[OutRecord]
+    diagnostics: list[OutRecord]
+
+    @classmethod
+    def of(cls, region: Region, keys: dict[str, bytes]) -> Outbox:
+        return cls(
+            region, [outbound(e, keys) for e in region.registry], [outbound(e, keys) for e in region.diagnostics]
+        )
+
+
 class Publisher:
-    """An outside system's producer: signed inbound events, acks=all, published in windows of
-    `window` sends whose acks are awaited before the next window (bounded memory and no
-    producer timeout, whatever the number of events)."""
+    """An outside system's producer: signed inbound events, acks=all, handed to the producer as
+    record batches (`send_batched`) in windows of `window` records whose acks are awaited before
+    the next window (bounded memory and no producer timeout, whatever the number of events)."""
 
     def __init__(self, kafka: str, keys: dict[str, bytes], window: int = 2000):
         self._kafka, self._keys, self._window = kafka, keys, window
         self._producer: AIOKafkaProducer | None = None
+        self._partitioner = KeyPartitioner()
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(
@@ -134,7 +159,7 @@ class Publisher:
             linger_ms=5,
             max_batch_size=256 * 1024,
             # Kafka's partitioner, as the platform's producers compute it (aiokafka's costs twice as much)
-            partitioner=KeyPartitioner(),
+            partitioner=self._partitioner,
         )
         await self._producer.start()
 
@@ -142,22 +167,33 @@ class Publisher:
         if self._producer is not None:
             await self._producer.stop()
 
+    def record(self, event: Event) -> OutRecord:
+        return outbound(event, self._keys)
+
     async def send(self, event: Event) -> Any:
         """Send one event; returns the future of its record metadata."""
         assert self._producer is not None
-        topic, value, key = str(inbound_topic_of(event)), event.to_bytes(), event.key.encode()
-        headers = event_headers(event) | signed_headers(event.source, self._keys[event.source], topic, key, value)
-        return await self._producer.send(topic, value, key=key, headers=[(k, v.encode()) for k, v in headers.items()])
+        topic, value, key, headers = self.record(event)
+        return await self._producer.send(topic, value, key=key, headers=headers)
 
     async def publish(self, events: Iterable[Event]) -> int:
-        n, pending = 0, []
-        for event in events:
-            pending.append(await self.send(event))
-            n += 1
-            if len(pending) >= self._window:
-                await asyncio.gather(*pending)
-                pending.clear()
-        await asyncio.gather(*pending)
+        return await self.publish_records(self.record(event) for event in events)
+
+    async def publish_records(self, records: Iterable[OutRecord]) -> int:
+        """Send records made by `record` (an outbox prepared beforehand, or as they are made)."""
+        assert self._producer is not None
+        n, window = 0, list[OutRecord]()
+        for record in records:
+            window.append(record)
+            if len(window) >= self._window:
+                n += await self._flush(window)
+        return n + await self._flush(window)
+
+    async def _flush(self, window: list[OutRecord]) -> int:
+        n = len(window)
+        if window:
+            await asyncio.gather(*await send_batched(self._producer, self._partitioner, window))
+            window.clear()
         return n
 
 
@@ -506,13 +542,13 @@ class Pipeline:
         timeout: float,
         log: Callable[[str], None] = say,
         keep: bool = True,
-        generated: Sequence[Region] | None = None,
+        outboxes: Sequence[Outbox] | None = None,
     ) -> Fed:
         """Registry facts and diagnostic results region after region, while the providers report
         on each route as it appears on the routes topic (`Reporter`), then the management teams'
-        training. Regions not `generated` beforehand are generated just before they are
-        published; without `keep` a region's published events are dropped at once (what the
-        reports need stays), so a national feed never holds the country in memory."""
+        training. Regions without an outbox prepared beforehand are generated and encoded just
+        before they are published; without `keep` a region's published events are dropped at once
+        (what the reports need stays), so a national feed never holds the country in memory."""
         publisher = Publisher(self.kafka, self.keys)
         reporter = Reporter(self.kafka, self.keys, {g.spec.region: g for g in gens}, keep)
         await publisher.start()
@@ -521,9 +557,10 @@ class Pipeline:
         n = educators = 0
         try:
             for i, g in enumerate(gens):
-                region = generated[i] if generated else g.generate()
-                n += await publisher.publish(region.registry)
-                n += await publisher.publish(region.diagnostics)
+                box = outboxes[i] if outboxes else Outbox.of(g.generate(), self.keys)
+                region = box.region
+                n += await publisher.publish_records(box.registry)
+                n += await publisher.publish_records(box.diagnostics)
                 educators += sum(1 for e in region.registry if e.event_type == "EducatorRegistered")
                 if not keep:
                     region.registry, region.diagnostics, region.snils, region.people = [], [], {}, {}
@@ -821,13 +858,14 @@ async def run_pipeline(
         profile = os.environ.get("RSNMS_BENCH_PROFILE", "").split(":")
         if len(profile) >= 2 and profile[2:] != ["latency"]:
             run.services.profile(Path(profile[0]), int(profile[1]))
-        # the outside systems' data exists before the clock starts (a national feed generates each
-        # region just before publishing it: the country's events would not fit in memory)
-        generated = None if scale == "national" else [g.generate() for g in gens]
+        # the outside systems' data exists before the clock starts, encoded and signed in their
+        # outboxes (a national feed generates each region just before publishing it: the
+        # country's events would not fit in memory)
+        outboxes = None if scale == "national" else [Outbox.of(g.generate(), run.keys) for g in gens]
         cpu_before, own_before = run.services.cpu_seconds(), time.process_time()
         gc_before = run.services.metric(GC_PAUSES)
         started = time.monotonic()
-        fed = await run.feed(gens, timeout=6 * 3600, keep=check is not None, generated=generated)
+        fed = await run.feed(gens, timeout=6 * 3600, keep=check is not None, outboxes=outboxes)
         done = await run.watch.caught_up(("routes", "indicators"), timeout=6 * 3600)
         seconds_e2e = done - started
         await asyncio.sleep(1.0)  # a last sample of every group

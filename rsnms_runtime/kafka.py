@@ -38,6 +38,7 @@ from rsnms_runtime.consumer import BatchConsumer, BatchHandler, Incoming, Outcom
 from rsnms_runtime.faults import describe, with_retries
 from rsnms_runtime.logging import get_logger
 from rsnms_runtime.partitioner import KeyPartitioner
+from rsnms_runtime.producing import OutRecord, send_batched
 from rsnms_runtime.settings import Settings
 from rsnms_runtime.sources import signed_headers
 
@@ -208,6 +209,8 @@ class EventPublisher:
     def __init__(self, broker: KafkaBroker, keys: dict[str, bytes] | None = None):
         self._broker = broker
         self._keys = keys or {}
+        #: partitions what goes out in batches as the broker's producer partitions the rest
+        self._partitioner = KeyPartitioner()
 
     def _record(self, event: Event, topic: str | None = None) -> tuple[str, bytes, bytes, dict[str, str]]:
         topic = topic or str(topic_of(event))
@@ -230,20 +233,19 @@ class EventPublisher:
         """Publish what a batch emitted: each event sent to the broker's producer in turn and
         the acks awaited together, each with the W3C trace context of its span (the trace of
         the event it came from continues). FastStream's per-message publish (command, middlewares,
-        a task each) costs about nine times the send itself (docs/benchmarks/pipeline.md)."""
+        a task each) costs about nine times the send itself (docs/benchmarks/pipeline.md); they go
+        to it as record batches (`send_batched`)."""
         producer = self._producer()
         if producer is None:
             await asyncio.gather(*(self.publish(e) for e, _ in events))
             return
-        futures = []
+        records: list[OutRecord] = []
         for event, span in events:
             topic, value, key, headers = self._record(event)
             if span is not None:
                 propagate.inject(headers, context=trace.set_span_in_context(span))
-            futures.append(
-                await producer.send(topic, value, key=key, headers=[(k, v.encode()) for k, v in headers.items()])
-            )
-        await asyncio.gather(*futures)
+            records.append((topic, value, key, [(k, v.encode()) for k, v in headers.items()]))
+        await asyncio.gather(*await send_batched(producer, self._partitioner, records))
 
     async def publish_all(
         self,

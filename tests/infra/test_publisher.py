@@ -1,20 +1,24 @@
 """The publisher streams any number of events with back-pressure (issue 13 item 3): 30,000 events
 from a generator go out through `EventPublisher.publish_all` with a bounded number in flight, all
-acknowledged by the real broker (gathering them all at once timed out after about 8,300)."""
+acknowledged by the real broker (gathering them all at once timed out after about 8,300); what a
+batch emits goes out as record batches, partitioned and ordered as one send at a time would."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from faststream.kafka import KafkaBroker
 
 from contracts import Event, IndicatorsPublished, IndicatorTable, IndicatorValue
 from rsnms_runtime.kafka import MAX_MESSAGE_BYTES, EventPublisher, ensure_topics, make_broker
+from rsnms_runtime.partitioner import KeyPartitioner
+from rsnms_runtime.producing import send_batched
 from tests.support.factories import educator_registered, region_code
 
 pytestmark = pytest.mark.infra
@@ -109,3 +113,47 @@ async def test_an_existing_topic_below_the_limit_has_it_raised_and_keeps_its_oth
     values = {e[0]: e[1] for e in response.resources[0][4]}
     assert values["max.message.bytes"] == str(MAX_MESSAGE_BYTES)
     assert values["retention.ms"] == "604800000"
+
+
+async def test_records_sent_in_batches_land_where_send_puts_them_in_order(infra, prefix):
+    """`send_batched` (what a batch's output goes out with): every record on the partition the
+    producers' `KeyPartitioner` gives its key, an entity's records in the order given, a record
+    larger than a record batch sent alone, each once."""
+    topic = f"rsnms.test.batched.{prefix}"
+    await ensure_topics(infra.settings("ops", prefix), [topic], partitions=3)
+    partitioner = KeyPartitioner()
+    producer = AIOKafkaProducer(
+        bootstrap_servers=infra.kafka, acks="all", enable_idempotence=True, max_batch_size=64 * 1024
+    )
+    records = [
+        (topic, (b"x" * 100_000 if n == 1_000 else b"%d" % n), b"key-%d" % (n % 37), [("n", b"%d" % n)])
+        for n in range(3_000)
+    ]
+    await producer.start()
+    try:
+        futures = await send_batched(producer, partitioner, records)
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    assert len(futures) > 3  # full builders went out as they filled
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=infra.kafka, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(3)]
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        got: list = []
+        while len(got) < sum(ends.values()):
+            for batch in (await consumer.getmany(timeout_ms=1000)).values():
+                got.extend(batch)
+    finally:
+        await consumer.stop()
+    assert sorted(int(dict(r.headers)["n"]) for r in got) == list(range(3_000))
+    for r in got:
+        assert r.partition == partitioner(r.key, [0, 1, 2], [0, 1, 2])
+    by_key: dict[bytes, list[int]] = {}
+    for r in sorted(got, key=lambda r: (r.partition, r.offset)):
+        by_key.setdefault(r.key, []).append(int(dict(r.headers)["n"]))
+    assert all(ns == sorted(ns) for ns in by_key.values())
+    assert len(next(r for r in got if int(dict(r.headers)["n"]) == 1_000).value) == 100_000

@@ -61,6 +61,27 @@ def _capitalized(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Programs:
+    """A catalogue's programs as the builder looks them up: the implemented ones by the
+    competencies they address, in program id order (built once per catalogue, not per route)."""
+
+    by_competency: Mapping[str, tuple[ProgramRecorded, ...]]
+    competencies: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, catalogue: Iterable[ProgramRecorded]) -> Programs:
+        implemented = sorted((p for p in catalogue if p.implemented), key=lambda p: p.program_id)
+        by_competency: dict[str, list[ProgramRecorded]] = {}
+        for p in implemented:
+            for c in dict.fromkeys(p.competencies):
+                by_competency.setdefault(c, []).append(p)
+        return cls(
+            {c: tuple(ps) for c, ps in by_competency.items()},
+            {p.program_id: frozenset(p.competencies) for p in implemented},
+        )
+
+
+@dataclass(frozen=True)
 class BuiltItems:
     items: tuple[RouteItem, ...]
     uncovered: tuple[str, ...]
@@ -69,7 +90,7 @@ class BuiltItems:
 
 def choose_items(
     diagnosis: Diagnosis,
-    catalogue: Iterable[ProgramRecorded],
+    catalogue: Programs | Iterable[ProgramRecorded],
     completed: set[str],
     budget_hours: int,
     young: bool,
@@ -77,31 +98,29 @@ def choose_items(
 ) -> BuiltItems:
     titles = titles or {}
     day = diagnosis.diagnosed_on
-    programs = sorted(
-        (p for p in catalogue if p.implemented and p.program_id not in completed), key=lambda p: p.program_id
-    )
+    programs = catalogue if isinstance(catalogue, Programs) else Programs.of(catalogue)
     deficits = severity_order(diagnosis.deficits)
     open_ = {d.competency: d for d in deficits}
     items: list[RouteItem] = []
     taken: set[str] = set()
     hours = 0
     uncovered: list[Deficit] = []
-    #: per program looked at: outside the register on the day, the competencies it addresses
-    known: dict[str, tuple[bool, frozenset[str]]] = {}
+    #: per program looked at: whether it is outside the register on the day
+    outside: dict[str, bool] = {}
 
     def rank(p: ProgramRecorded) -> tuple[bool, int, int, str]:
-        if p.program_id not in known:
-            known[p.program_id] = (not p.in_register_on(day), frozenset(p.competencies))
-        outside, competencies = known[p.program_id]
-        return (outside, -len(competencies & open_.keys()), p.hours, p.program_id)
+        pid = p.program_id
+        if pid not in outside:
+            outside[pid] = not p.in_register_on(day)
+        return (outside[pid], -len(programs.competencies[pid] & open_.keys()), p.hours, pid)
 
     for deficit in deficits:
         if deficit.competency not in open_:
             continue  # covered by a program taken for a more severe deficit
         candidates = [
             p
-            for p in programs
-            if deficit.competency in p.competencies and p.program_id not in taken and hours + p.hours <= budget_hours
+            for p in programs.by_competency.get(deficit.competency, ())
+            if p.program_id not in taken and p.program_id not in completed and hours + p.hours <= budget_hours
         ]
         if not candidates:
             uncovered.append(open_.pop(deficit.competency))
@@ -159,7 +178,7 @@ def choose_items(
 
 def build_route(
     diagnosis: Diagnosis,
-    catalogue: Iterable[ProgramRecorded],
+    catalogue: Programs | Iterable[ProgramRecorded],
     completed: set[str],
     budget_hours: int,
     young: bool,

@@ -17,6 +17,7 @@ that builds it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -45,7 +46,7 @@ from contracts import (
     SupportStaffRecorded,
     decode_event,
 )
-from services.routes.domain.builder import build_route, route_id_for
+from services.routes.domain.builder import Programs, build_route, route_id_for
 from services.routes.domain.completion import ActivityDone, ProgramDone, completed_on, deficits_closed, item_done_on
 from services.routes.domain.config import RoutePolicy
 from services.routes.domain.lifecycle import Lifecycle, Status, Transition
@@ -64,15 +65,26 @@ class Refused(ValueError):
     """An input the domain will not apply; the message says why (it is dead-lettered)."""
 
 
-class Catalogue(BaseModel):
+@dataclass
+class Catalogue:
     """What the routes service knows of the region's programs and support staff (read only:
-    the service builds a new one when catalogue facts arrive)."""
+    the service builds a new one when catalogue facts arrive); the lookups it answers are
+    indexed on first use."""
 
-    programs: dict[str, ProgramRecorded] = Field(default_factory=dict)
-    staff: dict[str, SupportStaffRecorded] = Field(default_factory=dict)
+    programs: dict[str, ProgramRecorded] = field(default_factory=dict)
+    staff: dict[str, SupportStaffRecorded] = field(default_factory=dict)
     #: support staff known to have left (or to leave), with the earliest date reported
-    departed: dict[str, date] = Field(default_factory=dict)
-    _by_place: dict[tuple[str, str | None], list[SupportStaffRecorded]] | None = PrivateAttr(default=None)
+    departed: dict[str, date] = field(default_factory=dict)
+    _by_place: dict[tuple[str, str | None], list[SupportStaffRecorded]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _offered: Programs | None = field(default=None, init=False, repr=False, compare=False)
+
+    def offered(self) -> Programs:
+        """The programs as the route builder looks them up."""
+        if self._offered is None:
+            self._offered = Programs.of(self.programs.values())
+        return self._offered
 
     def staff_of(self, kind: str, municipality: str | None = None) -> list[SupportStaffRecorded]:
         """The staff members of a kind (of a municipality, when given)."""
@@ -450,7 +462,7 @@ class EducatorFile(BaseModel):
         completed = {d.program_id for d in self.programs_done if d.completed_on <= dx.diagnosed_on}
         route = build_route(
             dx,
-            catalogue.programs.values(),
+            catalogue.offered(),
             completed,
             policy.budget_hours,
             is_young_teacher(self.profile, dx.diagnosed_on, policy),

@@ -408,6 +408,15 @@ async def bench_pipeline(stack: LocalStack, args: argparse.Namespace) -> dict[st
     # the ratio to the fold and the services alone are region-scale figures (issue 13);
     # RSNMS_BENCH_FOLD=0: the latency alone, when tuning it
     fold_skipped = args.scale == "national" or os.environ.get("RSNMS_BENCH_FOLD") == "0"
+    # RSNMS_BENCH_WARMUP=0: measure on a cold broker (its JIT compiling within the run)
+    if os.environ.get("RSNMS_BENCH_WARMUP") != "0":
+        from bench.warmup import warm_broker
+
+        warm = await warm_broker(stack.kafka, stack.env)
+        say(
+            f"bench: the broker warmed up for {warm['seconds']:.0f} s (its JIT compilers used "
+            f"{warm['jit_cpu_seconds']:.1f} CPU s meanwhile)"
+        )
     result = await run_pipeline(
         stack.kafka,
         stack.mongodb,

@@ -48,6 +48,7 @@ import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from bench.warmup import jit_cpu_seconds, kafka_pid
 from contracts import (
     INBOUND_TOPICS,
     TOPIC_EVENTS,
@@ -864,6 +865,8 @@ async def run_pipeline(
         outboxes = None if scale == "national" else [Outbox.of(g.generate(), run.keys) for g in gens]
         cpu_before, own_before = run.services.cpu_seconds(), time.process_time()
         gc_before = run.services.metric(GC_PAUSES)
+        broker = kafka_pid(run.env)
+        jit_before = jit_cpu_seconds(broker) if broker else 0.0
         started = time.monotonic()
         fed = await run.feed(gens, timeout=6 * 3600, keep=check is not None, outboxes=outboxes)
         done = await run.watch.caught_up(("routes", "indicators"), timeout=6 * 3600)
@@ -886,6 +889,8 @@ async def run_pipeline(
             "duplicates": run.services.metric("rsnms_events_duplicate_total"),
             "dead_lettered": run.services.metric("rsnms_events_dead_lettered_total"),
             "gc_seconds": {k: v - gc_before.get(k, 0.0) for k, v in run.services.metric(GC_PAUSES).items()},
+            #: what Kafka's JIT compilers used of its CPU (a fresh broker compiles for minutes)
+            "kafka_jit_cpu_seconds": (jit_cpu_seconds(broker) - jit_before) if broker else 0.0,
         }
         say(
             f"pipeline: {fed.published:,} inbound events through the four services in {seconds_e2e:.1f} s = "
@@ -903,6 +908,7 @@ async def run_pipeline(
             + ", ".join(
                 f"{k} {result['cpu_seconds'].get(k, 0.0) / fed.published * 1e6:,.0f} µs" for k in ("kafka", "ferretdb")
             )
+            + f" (Kafka's JIT compilers {result['kafka_jit_cpu_seconds'] / fed.published * 1e6:,.0f} µs of it)"
             + f"; the bench's outside systems {result['cpu_seconds']['bench'] / fed.published * 1e6:,.0f} µs; "
             + f"all {sum(result['cpu_seconds'].values()) / seconds_e2e:.2f} cores busy on average"
         )

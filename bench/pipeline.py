@@ -91,6 +91,10 @@ SPECS = {
     "region": RegionSpec(
         municipalities=70, schools_per_municipality=(12, 22), educators_per_school=(20, 36), programs=60, seed=11
     ),
+    #: what the bench runs through the pipeline first, to warm the broker (bench.warmup)
+    "warmup": RegionSpec(
+        municipalities=12, schools_per_municipality=(12, 22), educators_per_school=(20, 36), programs=60, seed=7
+    ),
 }
 NATIONAL_REGIONS = 89
 NATIONAL_MUNICIPALITIES = 26

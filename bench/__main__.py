@@ -408,15 +408,6 @@ async def bench_pipeline(stack: LocalStack, args: argparse.Namespace) -> dict[st
     # the ratio to the fold and the services alone are region-scale figures (issue 13);
     # RSNMS_BENCH_FOLD=0: the latency alone, when tuning it
     fold_skipped = args.scale == "national" or os.environ.get("RSNMS_BENCH_FOLD") == "0"
-    # RSNMS_BENCH_WARMUP=0: measure on a cold broker (its JIT compiling within the run)
-    if os.environ.get("RSNMS_BENCH_WARMUP") != "0":
-        from bench.warmup import warm_pipeline
-
-        warm = await warm_pipeline(stack, range(base, base + 4))
-        say(
-            f"bench: the broker warmed up with a smaller region through the pipeline in {warm['seconds']:.0f} s "
-            f"(its JIT compilers used {warm['jit_cpu_seconds']:.1f} CPU s meanwhile)"
-        )
     result = await run_pipeline(
         stack.kafka,
         stack.mongodb,

@@ -48,7 +48,6 @@ import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bench.warmup import jit_cpu_seconds, kafka_pid
 from contracts import (
     INBOUND_TOPICS,
     TOPIC_EVENTS,
@@ -90,10 +89,6 @@ SPECS = {
     ),
     "region": RegionSpec(
         municipalities=70, schools_per_municipality=(12, 22), educators_per_school=(20, 36), programs=60, seed=11
-    ),
-    #: what the bench runs through the pipeline first, to warm the broker (bench.warmup)
-    "warmup": RegionSpec(
-        municipalities=12, schools_per_municipality=(12, 22), educators_per_school=(20, 36), programs=60, seed=7
     ),
 }
 NATIONAL_REGIONS = 89
@@ -211,14 +206,33 @@ def cpu_seconds_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def stack_pid(env: dict[str, str], name: str) -> int | None:
+    """The process id of the "kafka" or "ferretdb" of the stack `env` names (RSNMS_STACK_DIR)."""
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        return int(Path(env["RSNMS_STACK_DIR"], f"{name}.pid").read_text())
+    return None
+
+
 def stack_cpu_seconds(env: dict[str, str]) -> dict[str, float]:
-    """CPU time used so far by the Kafka and FerretDB of the stack `env` names (RSNMS_STACK_DIR)."""
-    out: dict[str, float] = {}
-    stack = env.get("RSNMS_STACK_DIR", "")
-    for name in ("kafka", "ferretdb") if stack else ():
-        with contextlib.suppress(OSError, ValueError):
-            out[name] = cpu_seconds_of(int(Path(stack, f"{name}.pid").read_text()))
-    return out
+    """CPU time used so far by the Kafka and FerretDB of the stack `env` names."""
+    pids = {name: stack_pid(env, name) for name in ("kafka", "ferretdb")}
+    return {name: cpu_seconds_of(pid) for name, pid in pids.items() if pid is not None}
+
+
+#: the threads of a JVM that compile (HotSpot's thread names, cut to 15 characters by Linux)
+COMPILER_THREADS = ("C1 CompilerThre", "C2 CompilerThre")
+
+
+def jit_cpu_seconds(pid: int) -> float:
+    """CPU time the JIT compiler threads of the JVM `pid` have used (0 once it is gone): a fresh
+    Kafka compiles for minutes under load, inside a run (docs/benchmarks/pipeline.md, session 11)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError, IndexError):
+            if (task / "comm").read_text().strip() in COMPILER_THREADS:
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class Services:
@@ -869,7 +883,7 @@ async def run_pipeline(
         outboxes = None if scale == "national" else [Outbox.of(g.generate(), run.keys) for g in gens]
         cpu_before, own_before = run.services.cpu_seconds(), time.process_time()
         gc_before = run.services.metric(GC_PAUSES)
-        broker = kafka_pid(run.env)
+        broker = stack_pid(run.env, "kafka")
         jit_before = jit_cpu_seconds(broker) if broker else 0.0
         started = time.monotonic()
         fed = await run.feed(gens, timeout=6 * 3600, keep=check is not None, outboxes=outboxes)

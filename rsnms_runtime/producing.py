@@ -2,7 +2,7 @@
 
 `AIOKafkaProducer.send` costs about 25 µs of client CPU per record (a future, a partition lookup
 and a batch append each); a record appended to a batch builder that is then sent whole costs
-about 9 µs, and the broker gets the same record batches (docs/benchmarks/pipeline.md, session 11).
+about 9 µs, and the broker gets the same record batches (docs/decisions/runtime-costs.md).
 Records are partitioned as `send` partitions them, with the producers' `KeyPartitioner`, so an
 entity's events stay on one partition and in order whichever way they were sent."""
 

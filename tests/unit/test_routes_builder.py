@@ -6,7 +6,8 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from services.routes.domain.builder import build_route, route_id_for
+from services.routes.domain.builder import Programs, build_route, route_id_for
+from services.routes.domain.educator import Catalogue
 from tests.support.routes import DAY, deficit, diagnosis, program
 
 
@@ -182,3 +183,27 @@ def test_invariants_over_random_catalogues():
                     and p.program_id not in {j.program_id for j in programs[:n]}
                 ]
                 assert all(before + p.hours > budget for p in rivals)
+
+
+def test_a_catalogue_indexed_once_gives_the_routes_its_programs_would():
+    """The routes service builds routes from its catalogue's `Programs` index, made once per
+    catalogue: the same routes as from the programs themselves, in any order."""
+    rng = random.Random(20261207)
+    comps = [f"c{n}" for n in range(8)]
+    for _ in range(200):
+        catalogue = [
+            program(
+                f"p{n}",
+                rng.sample(comps, rng.randint(1, 3)),
+                hours=rng.choice([8, 16, 36, 72]),
+                register=rng.random() < 0.6,
+                implemented=rng.random() < 0.9,
+            )
+            for n in range(rng.randint(0, 12))
+        ]
+        dx = diagnosis(*(deficit(c, score=rng.randint(0, 59)) for c in rng.sample(comps, rng.randint(1, 5))))
+        completed = {p.program_id for p in catalogue if rng.random() < 0.1}
+        shuffled = rng.sample(catalogue, len(catalogue))
+        assert build(dx, Programs.of(shuffled), completed) == build(dx, catalogue, completed)
+    index = Catalogue(programs={"p": program("p", ["c1"]), "q": program("q", ["c1"], implemented=False)}).offered()
+    assert [p.program_id for p in index.by_competency["c1"]] == ["p"]

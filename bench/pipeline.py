@@ -167,20 +167,17 @@ class Publisher:
         if self._producer is not None:
             await self._producer.stop()
 
-    def record(self, event: Event) -> OutRecord:
-        return outbound(event, self._keys)
-
     async def send(self, event: Event) -> Any:
         """Send one event; returns the future of its record metadata."""
         assert self._producer is not None
-        topic, value, key, headers = self.record(event)
+        topic, value, key, headers = outbound(event, self._keys)
         return await self._producer.send(topic, value, key=key, headers=headers)
 
     async def publish(self, events: Iterable[Event]) -> int:
-        return await self.publish_records(self.record(event) for event in events)
+        return await self.publish_records(outbound(event, self._keys) for event in events)
 
     async def publish_records(self, records: Iterable[OutRecord]) -> int:
-        """Send records made by `record` (an outbox prepared beforehand, or as they are made)."""
+        """Send records made by `outbound` (an outbox prepared beforehand, or as they are made)."""
         assert self._producer is not None
         n, window = 0, list[OutRecord]()
         for record in records:
@@ -197,13 +194,18 @@ class Publisher:
         return n
 
 
-def cpu_seconds_of(pid: int) -> float:
-    """CPU time (user + system) a process has used, 0 once it is gone."""
+def stat_cpu_seconds(stat: Path) -> float:
+    """CPU time (user + system) in a `/proc` stat file of a process or a thread, 0 once it is gone."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = stat.read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds_of(pid: int) -> float:
+    """CPU time (user + system) a process has used, 0 once it is gone."""
+    return stat_cpu_seconds(Path(f"/proc/{pid}/stat"))
 
 
 def stack_pid(env: dict[str, str], name: str) -> int | None:
@@ -226,13 +228,12 @@ COMPILER_THREADS = ("C1 CompilerThre", "C2 CompilerThre")
 def jit_cpu_seconds(pid: int) -> float:
     """CPU time the JIT compiler threads of the JVM `pid` have used (0 once it is gone): a fresh
     Kafka compiles for minutes under load, inside a run (docs/benchmarks/pipeline.md, session 11)."""
-    total = 0
+    total = 0.0
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        with contextlib.suppress(OSError, IndexError):
+        with contextlib.suppress(OSError):
             if (task / "comm").read_text().strip() in COMPILER_THREADS:
-                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+                total += stat_cpu_seconds(task / "stat")
+    return total
 
 
 class Services:

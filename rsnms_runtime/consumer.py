@@ -471,10 +471,9 @@ class BatchConsumer:
         (a handler held up by a message must not hold the partition for good)."""
         # the batch's events were decoded by the codec, their text checked: what the use case
         # builds from them is not walked for control characters again
-        if self._skips is None:
-            with built_from_checked_text():
-                return await self._handler(batch)
         with built_from_checked_text():
+            if self._skips is None:
+                return await self._handler(batch)
             task = asyncio.ensure_future(self._handler(batch))
         positions = {inc.position for inc in batch}
         try:

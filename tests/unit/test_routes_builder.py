@@ -136,19 +136,25 @@ def test_route_id_is_deterministic_and_stays_a_valid_id():
     assert build(dx, []).route_id == route_id_for(long)
 
 
+def random_catalogue(rng: random.Random, comps: list[str], implemented: float = 1.0) -> list:
+    """Up to 10 programs of 1-3 of `comps`, 60 % in the register, a share `implemented` implemented."""
+    return [
+        program(
+            f"p{n}",
+            rng.sample(comps, rng.randint(1, 3)),
+            hours=rng.choice([8, 16, 36, 72, 108]),
+            register=rng.random() < 0.6,
+            implemented=implemented == 1.0 or rng.random() < implemented,
+        )
+        for n in range(rng.randint(0, 10))
+    ]
+
+
 def test_invariants_over_random_catalogues():
     rng = random.Random(20240301)
     comps = [f"c{n}" for n in range(8)]
     for _ in range(300):
-        catalogue = [
-            program(
-                f"p{n}",
-                rng.sample(comps, rng.randint(1, 3)),
-                hours=rng.choice([8, 16, 36, 72, 108]),
-                register=rng.random() < 0.6,
-            )
-            for n in range(rng.randint(0, 10))
-        ]
+        catalogue = random_catalogue(rng, comps)
         deficits = [
             deficit(
                 c,
@@ -191,16 +197,7 @@ def test_a_catalogue_indexed_once_gives_the_routes_its_programs_would():
     rng = random.Random(20261207)
     comps = [f"c{n}" for n in range(8)]
     for _ in range(200):
-        catalogue = [
-            program(
-                f"p{n}",
-                rng.sample(comps, rng.randint(1, 3)),
-                hours=rng.choice([8, 16, 36, 72]),
-                register=rng.random() < 0.6,
-                implemented=rng.random() < 0.9,
-            )
-            for n in range(rng.randint(0, 12))
-        ]
+        catalogue = random_catalogue(rng, comps, implemented=0.9)
         dx = diagnosis(*(deficit(c, score=rng.randint(0, 59)) for c in rng.sample(comps, rng.randint(1, 5))))
         completed = {p.program_id for p in catalogue if rng.random() < 0.1}
         shuffled = rng.sample(catalogue, len(catalogue))

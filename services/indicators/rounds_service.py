@@ -109,7 +109,7 @@ class RoundsService:
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
-        await self.refresh_closed()
+        await self.refresh_closed(rebuild=True)
 
     def watch(self, closed: Sequence[ClosedRound]) -> None:
         """Set the closed rounds late detection looks for (benchmarks; `refresh_closed` reads the store)."""
@@ -118,23 +118,26 @@ class RoundsService:
             by_region.setdefault(r.region, []).append(r)
         self._closed = by_region
 
-    async def refresh_closed(self) -> None:
+    async def refresh_closed(self, rebuild: bool = False) -> None:
         """Reload the closed rounds and their latest versions' positions (another instance may
-        have closed or revised one)."""
+        have closed or revised one) from the rounds' heads; a closed round without a head, or
+        every one with `rebuild` (at start: a crash may have left a head behind its version),
+        has its head set from its versions."""
+        heads = {} if rebuild else await self._store.heads()
         closed: dict[str, list[ClosedRound]] = {}
         for region, declaration, closure in await self._store.rounds():
             if closure is None:
                 continue
-            versions = await self._store.versions(region, declaration.round_id)
-            if not versions:
-                continue
+            head = heads.get((region, declaration.round_id))
+            if head is None:
+                versions = await self._store.versions(region, declaration.round_id)
+                if not versions:
+                    continue
+                latest = versions[-1]
+                await self._store.advance_head(region, latest.round_id, latest.version, latest.kafka_positions)
+                head = (latest.version, list(latest.kafka_positions))
             closed.setdefault(region, []).append(
-                ClosedRound(
-                    region,
-                    declaration.round_id,
-                    declaration.reporting_date,
-                    positions_map(versions[-1].kafka_positions),
-                )
+                ClosedRound(region, declaration.round_id, declaration.reporting_date, positions_map(head[1]))
             )
         self._closed = closed
 
@@ -350,26 +353,34 @@ class RoundsService:
         return out
 
     async def revise_due(self) -> list[Event]:
-        """New versions of the rounds that have late events their latest version does not include."""
+        """New versions of the rounds that have late events their latest version does not include;
+        the late events a version includes are forgotten."""
         await self.refresh_closed()
+        included = {(r.region, r.round_id): r.positions for rounds in self._closed.values() for r in rounds}
         pending: dict[tuple[str, str], list[LateEvent]] = {}
+        done: list[tuple[str, str, LateEvent]] = []
         for region, round_id, late in await self._store.late():
-            pending.setdefault((region, round_id), []).append(late)
+            if covered(late, included.get((region, round_id), {})):
+                done.append((region, round_id, late))
+            else:
+                pending.setdefault((region, round_id), []).append(late)
         out: list[Event] = []
         for (region, round_id), items in sorted(pending.items()):
             async with self._lock:
                 versions = await self._store.versions(region, round_id)
                 if not versions:
                     continue
-                included = positions_map(versions[-1].kafka_positions)
+                latest = positions_map(versions[-1].kafka_positions)
+                done += [(region, round_id, x) for x in items if covered(x, latest)]
                 fresh = sorted(
-                    (x for x in items if not covered(x, included)), key=lambda x: (x.topic, x.partition, x.offset)
+                    (x for x in items if not covered(x, latest)), key=lambda x: (x.topic, x.partition, x.offset)
                 )
                 if not fresh:
                     continue
                 found = await self._store.round(region, round_id)
                 assert found is not None
                 out += await self._freeze(region, found[0], "", fresh)
+        await self._store.drop_late(done)
         return out
 
     # reads ------------------------------------------------------------------------------------

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import pytest
 import yaml
 from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
 
 from contracts import (
     AssociationsRow,
@@ -288,6 +290,20 @@ async def test_two_rounds_late_versions_passport_life_sections_and_report(infra,
                 platform.get("indicators", f"/rounds/version?region={region}&round={R1}&version=1")
             )
             assert again == first, "version 1 must stay as it was frozen"
+            # the rounds' heads name version 2, and the late events it includes are forgotten
+            mongo = AsyncMongoClient(infra.mongodb)
+            try:
+                db = mongo[f"{prefix}_rounds"]
+
+                async def settled_late() -> list[Any] | None:
+                    left = await db["round_late"].count_documents({})
+                    heads = {d["round_id"]: d["version"] async for d in db["round_heads"].find({"region": region})}
+                    return None if left else [heads]
+
+                [heads] = await eventually(settled_late, 30)
+            finally:
+                await mongo.close()
+            assert heads == {R1: 2, R2: 2}
 
             # -- the passport's life, by signed decisions --------------------------------------
             steps = [

@@ -2,14 +2,19 @@
 section submissions and the diagnoses the analysis reads (database `<prefix>_indicators`).
 
 FerretDB-v1 safe: `_id`s are composed strings, insert-only documents except a round's closure
-(one single-document `$set`), contract dumps kept whole under one field, no nested arrays
+and head (single-document `$set`s by `_id`), contract dumps kept whole under one field, no nested arrays
 (scores are a list of objects), no keys taken from ids.
 
 - `rounds`: `<region>:<round id>` -> the declaration, then the closure;
 - `round_versions`: `<region>:<round id>:<version>`, immutable; a racing writer of the same
   version loses and takes the next one;
+- `round_heads`: `<region>:<round id>` -> the number and Kafka positions of the round's latest
+  version, what late detection reads every second (a version holds the whole frozen table:
+  reading every version each second cost FerretDB a quarter of a core on an idle platform);
+  it only moves forward, and is rebuilt from the versions when a round has none;
 - `round_analyses`: the analysis and recommendations of each version (same `_id`);
-- `round_late`: `<region>:<round id>:<topic>:<partition>:<offset>`: events late for a closed round;
+- `round_late`: `<region>:<round id>:<topic>:<partition>:<offset>`: events late for a closed round,
+  until a version includes them (the version keeps them as `late_events`);
 - `passport_decisions`: `<region>:<round id>:<sequence>`, the passport's status changes in order;
 - `passport_submissions`: `<region>:<round id>:<submission id>` with the signing system;
 - `analysis_diagnoses`: `<region>:<diagnosis id>`: what the deficit map and effectiveness need.
@@ -27,6 +32,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from contracts import (
+    KafkaPosition,
     LateEvent,
     PassportStatusChange,
     Recommendation,
@@ -36,6 +42,7 @@ from contracts import (
     SectionSubmission,
 )
 from contracts.report import RoundAnalysis
+from rsnms_runtime.mongo import delete_ids
 from services.indicators.domain.analysis import DiagnosisFact
 from services.indicators.domain.sections import Submitted
 
@@ -51,6 +58,7 @@ class MongoRoundsStore:
     def __init__(self, db: AsyncDatabase):
         self._rounds = db["rounds"]
         self._versions = db["round_versions"]
+        self._heads = db["round_heads"]
         self._analyses = db["round_analyses"]
         self._late = db["round_late"]
         self._decisions = db["passport_decisions"]
@@ -109,6 +117,7 @@ class MongoRoundsStore:
     # versions -------------------------------------------------------------------------------
 
     async def add_version(self, version: RoundVersion) -> bool:
+        """Insert a new version (False: that number is taken) and move the round's head to it."""
         try:
             await self._versions.insert_one(
                 {
@@ -122,7 +131,31 @@ class MongoRoundsStore:
             )
         except DuplicateKeyError:
             return False
+        await self.advance_head(version.region, version.round_id, version.version, version.kafka_positions)
         return True
+
+    async def advance_head(self, region: str, round_id: str, version: int, positions: Sequence[KafkaPosition]) -> None:
+        """Record that the round's latest version is `version` with these positions, unless the
+        head already names a later one (a single-document update by `_id`, or an insert)."""
+        doc = {
+            "region": region,
+            "round_id": round_id,
+            "version": version,
+            "positions": [p.model_dump(mode="json") for p in positions],
+        }
+        key = f"{region}:{round_id}"
+        found = await self._heads.update_one({"_id": key, "version": {"$lt": version}}, {"$set": doc})
+        if found.matched_count:
+            return
+        with contextlib.suppress(DuplicateKeyError):  # there, at this version or a later one
+            await self._heads.insert_one({"_id": key, **doc})
+
+    async def heads(self) -> dict[tuple[str, str], tuple[int, list[KafkaPosition]]]:
+        """(region, round id) -> the number and positions of the round's latest version."""
+        return {
+            (d["region"], d["round_id"]): (d["version"], [KafkaPosition.model_validate(p) for p in d["positions"]])
+            async for d in self._heads.find({})
+        }
 
     async def versions(self, region: str, round_id: str) -> list[RoundVersion]:
         docs = [d async for d in self._versions.find({"region": region, "round_id": round_id})]
@@ -179,6 +212,12 @@ class MongoRoundsStore:
     async def late(self, region: str | None = None) -> list[tuple[str, str, LateEvent]]:
         query = {"region": region} if region else {}
         return [(d["region"], d["round_id"], LateEvent.model_validate(d["late"])) async for d in self._late.find(query)]
+
+    async def drop_late(self, items: Sequence[tuple[str, str, LateEvent]]) -> None:
+        """Forget late events a version now includes."""
+        await delete_ids(
+            self._late, [f"{region}:{round_id}:{x.topic}:{x.partition}:{x.offset}" for region, round_id, x in items]
+        )
 
     # passport -------------------------------------------------------------------------------
 

@@ -693,10 +693,10 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
     await publisher.start()
     # the platform's topics are tailed from their current end: a derived event's position is
     # matched to the inbound event it carries
-    # it fetches as the services do (Settings: 64 KB or 25 ms): with Kafka's 500 ms wait, a fetch
-    # held for the idle partitions would hold back the busy ones and the bench would see (and time)
-    # their records late; a fetch answered for every new record costs the broker, which the bench
-    # shares with what it measures
+    # it fetches 64 KB or 25 ms: with Kafka's 500 ms wait (or the services' 100), a fetch held for
+    # the idle partitions would hold back the busy ones and the bench would see (and time) their
+    # records late; a fetch answered for every new record costs the broker, which the bench shares
+    # with what it measures
     tail = AIOKafkaConsumer(
         bootstrap_servers=run.kafka, enable_auto_commit=False, fetch_max_wait_ms=25, fetch_min_bytes=65536
     )

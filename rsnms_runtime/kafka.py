@@ -390,7 +390,8 @@ def subscribe_batch(
         batch_timeout_ms=settings.batch_timeout_ms,
         # one fetch per broker is in flight, for the partitions with nothing buffered: held up to
         # this long at the broker when they are idle, it delays the busy partitions' next records
-        # as long (docs/benchmarks/pipeline.md, Latency)
+        # as long (docs/benchmarks/pipeline.md, Latency), and every consumer asks again as often
+        # when nothing comes (the cost of an idle platform; 100 ms: session 12)
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
         # and answered once it has this much (or the wait is over): with Kafka's default of one
         # byte every new record answers every waiting fetch, a request each that the broker pays

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     batch_timeout_ms: int = env("RSNMS_BATCH_TIMEOUT_MS", 100, "longest wait to fill a batch, ms", ge=0)
     fetch_max_wait_ms: int = env(
         "RSNMS_FETCH_MAX_WAIT_MS",
-        25,
+        100,
         "longest time the broker holds a fetch for data to arrive, ms (Kafka's default 500)",
         ge=0,
     )

@@ -109,7 +109,7 @@ class RoundsService:
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
-        await self.refresh_closed(rebuild=True)
+        await self.refresh_closed()
 
     def watch(self, closed: Sequence[ClosedRound]) -> None:
         """Set the closed rounds late detection looks for (benchmarks; `refresh_closed` reads the store)."""
@@ -118,12 +118,13 @@ class RoundsService:
             by_region.setdefault(r.region, []).append(r)
         self._closed = by_region
 
-    async def refresh_closed(self, rebuild: bool = False) -> None:
+    async def refresh_closed(self) -> None:
         """Reload the closed rounds and their latest versions' positions (another instance may
-        have closed or revised one) from the rounds' heads; a closed round without a head, or
-        every one with `rebuild` (at start: a crash may have left a head behind its version),
-        has its head set from its versions."""
-        heads = {} if rebuild else await self._store.heads()
+        have closed or revised one) from the rounds' heads; a closed round without a head has it
+        set from its versions. A head left behind its latest version (a crash between the two
+        writes) makes more events late than are: `revise_due` reads the versions then, finds them
+        included and moves the head."""
+        heads = await self._store.heads()
         closed: dict[str, list[ClosedRound]] = {}
         for region, declaration, closure in await self._store.rounds():
             if closure is None:
@@ -370,7 +371,9 @@ class RoundsService:
                 versions = await self._store.versions(region, round_id)
                 if not versions:
                     continue
-                latest = positions_map(versions[-1].kafka_positions)
+                last = versions[-1]
+                await self._store.advance_head(region, round_id, last.version, last.kafka_positions)
+                latest = positions_map(last.kafka_positions)
                 done += [(region, round_id, x) for x in items if covered(x, latest)]
                 fresh = sorted(
                     (x for x in items if not covered(x, latest)), key=lambda x: (x.topic, x.partition, x.offset)

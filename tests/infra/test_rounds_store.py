@@ -4,6 +4,8 @@ includes can be forgotten one by one."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from pymongo import AsyncMongoClient
 
@@ -41,6 +43,8 @@ async def test_heads_move_forward_only_and_late_events_are_forgotten(infra, pref
         await store.advance_head(R, "2024-2", 2, at(20))  # a slower writer of an older version
         await store.advance_head(R, "2024-2", 3, at(30))  # the same again
         await store.advance_head(R, "2025-2", 1, at(5))
+        # racing writers of a round without a head yet: the latest wins whoever inserts first
+        await asyncio.gather(*(store.advance_head(R, "2026-2", v, at(v)) for v in (2, 5, 1, 4, 3)))
         heads = await store.heads()
 
         await store.add_late([(R, "2024-2", late(n)) for n in (31, 32, 33)])
@@ -48,5 +52,5 @@ async def test_heads_move_forward_only_and_late_events_are_forgotten(infra, pref
         left = await store.late()
     finally:
         await client.close()
-    assert heads == {(R, "2024-2"): (3, at(30)), (R, "2025-2"): (1, at(5))}
+    assert heads == {(R, "2024-2"): (3, at(30)), (R, "2025-2"): (1, at(5)), (R, "2026-2"): (5, at(5))}
     assert left == [(R, "2024-2", late(32))]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from contracts import KafkaPosition, LateEvent, RoundClosure, RoundDeclaration
+from contracts import KafkaPosition, LateEvent, RoundClosure, RoundDeclaration, RoundVersion
 from services.indicators.domain.resources import InformationResources
 from services.indicators.domain.targets import Targets
 from services.indicators.rounds_service import RoundsService
@@ -30,10 +30,12 @@ class Store:
     """The rounds store's reads the loop makes, with a closed round whose version 1 includes
     offsets below 10 of partition 0."""
 
-    def __init__(self, late: list[LateEvent]):
+    def __init__(self, late: list[LateEvent], versions: list[Any] | None = None):
         self.late_events = late
+        self.stored_versions = versions or []
         self.dropped: list[tuple[str, str, LateEvent]] = []
         self.read_versions = 0
+        self.advanced: list[tuple[str, str, int, list[KafkaPosition]]] = []
 
     async def rounds(self) -> list[tuple[str, RoundDeclaration, RoundClosure | None]]:
         declaration = RoundDeclaration(round_id=ROUND, title="Тур", reporting_date=date(2024, 11, 30), signed_by="x")
@@ -50,7 +52,10 @@ class Store:
 
     async def versions(self, region: str, round_id: str) -> list[Any]:
         self.read_versions += 1
-        return []
+        return self.stored_versions
+
+    async def advance_head(self, region: str, round_id: str, version: int, positions: list[KafkaPosition]) -> None:
+        self.advanced.append((region, round_id, version, list(positions)))
 
 
 async def test_nothing_late_reads_no_version():
@@ -71,3 +76,17 @@ async def test_a_late_event_past_the_head_is_checked_against_the_versions():
     service = RoundsService(None, store, Targets(), InformationResources())  # type: ignore[arg-type]
     await service.revise_due()
     assert store.read_versions == 1 and store.dropped == [(R, ROUND, late(3))]
+
+
+async def test_a_head_left_behind_its_version_is_moved_when_a_late_event_is_checked():
+    """A crash between a version and its head: the head (version 1, offset 10) makes an event at
+    offset 12 late, version 2 (offset 20) includes it: nothing is frozen, the event is forgotten
+    and the head moves to version 2."""
+    version_2 = RoundVersion.model_construct(
+        version=2, kafka_positions=(KafkaPosition(topic=TOPIC, partition=0, offset=20),)
+    )
+    store = Store([late(12)], versions=[version_2])
+    service = RoundsService(None, store, Targets(), InformationResources())  # type: ignore[arg-type]
+    assert await service.revise_due() == []
+    assert store.dropped == [(R, ROUND, late(12))]
+    assert store.advanced == [(R, ROUND, 2, [KafkaPosition(topic=TOPIC, partition=0, offset=20)])]

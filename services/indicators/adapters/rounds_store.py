@@ -11,7 +11,7 @@ and head (single-document `$set`s by `_id`), contract dumps kept whole under one
 - `round_heads`: `<region>:<round id>` -> the number and Kafka positions of the round's latest
   version, what late detection reads every second (a version holds the whole frozen table:
   reading every version each second cost FerretDB a quarter of a core on an idle platform);
-  it only moves forward, and is rebuilt from the versions when a round has none;
+  it only moves forward, and is set from the versions when a round has none;
 - `round_analyses`: the analysis and recommendations of each version (same `_id`);
 - `round_late`: `<region>:<round id>:<topic>:<partition>:<offset>`: events late for a closed round,
   until a version includes them (the version keeps them as `late_events`);
@@ -144,11 +144,15 @@ class MongoRoundsStore:
             "positions": [p.model_dump(mode="json") for p in positions],
         }
         key = f"{region}:{round_id}"
-        found = await self._heads.update_one({"_id": key, "version": {"$lt": version}}, {"$set": doc})
-        if found.matched_count:
-            return
-        with contextlib.suppress(DuplicateKeyError):  # there, at this version or a later one
-            await self._heads.insert_one({"_id": key, **doc})
+        for _ in range(2):  # a head inserted meanwhile by another writer is updated the second time
+            found = await self._heads.update_one({"_id": key, "version": {"$lt": version}}, {"$set": doc})
+            if found.matched_count:
+                return
+            try:
+                await self._heads.insert_one({"_id": key, **doc})
+                return
+            except DuplicateKeyError:  # there: at this version or a later one, or just inserted
+                continue
 
     async def heads(self) -> dict[tuple[str, str], tuple[int, list[KafkaPosition]]]:
         """(region, round id) -> the number and positions of the round's latest version."""

@@ -122,7 +122,7 @@ class RoundsService:
         """Reload the closed rounds and their latest versions' positions (another instance may
         have closed or revised one) from the rounds' heads; a closed round without a head has it
         set from its versions. A head left behind its latest version (a crash between the two
-        writes) makes more events late than are: `revise_due` reads the versions then, finds them
+        writes) makes events late that are not: `revise_due` reads the versions then, finds them
         included and moves the head."""
         heads = await self._store.heads()
         closed: dict[str, list[ClosedRound]] = {}

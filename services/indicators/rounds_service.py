@@ -135,7 +135,7 @@ class RoundsService:
                 if not versions:
                     continue
                 latest = versions[-1]
-                await self._store.advance_head(region, latest.round_id, latest.version, latest.kafka_positions)
+                await self._store.add_head(region, latest.round_id, latest.version, latest.kafka_positions)
                 head = (latest.version, list(latest.kafka_positions))
             closed.setdefault(region, []).append(
                 ClosedRound(region, declaration.round_id, declaration.reporting_date, positions_map(head[1]))
@@ -372,7 +372,7 @@ class RoundsService:
                 if not versions:
                     continue
                 last = versions[-1]
-                await self._store.advance_head(region, round_id, last.version, last.kafka_positions)
+                await self._store.add_head(region, round_id, last.version, last.kafka_positions)
                 latest = positions_map(last.kafka_positions)
                 done += [(region, round_id, x) for x in items if covered(x, latest)]
                 fresh = sorted(

@@ -1,5 +1,5 @@
 """The rounds' store on the real FerretDB: a round's head (what late detection reads every second)
-only moves forward, whatever order racing writers reach it in, and late events a version
+is its latest version's, whatever order racing writers reach it in, and late events a version
 includes can be forgotten one by one."""
 
 from __future__ import annotations
@@ -33,18 +33,18 @@ def late(offset: int) -> LateEvent:
     )
 
 
-async def test_heads_move_forward_only_and_late_events_are_forgotten(infra, prefix):
+async def test_heads_are_the_latest_versions_and_late_events_are_forgotten(infra, prefix):
     client = AsyncMongoClient(infra.mongodb)
     try:
         store = MongoRoundsStore(client[f"{prefix}_rounds"])
         await store.ensure_indexes()
-        await store.advance_head(R, "2024-2", 1, at(10))
-        await store.advance_head(R, "2024-2", 3, at(30))
-        await store.advance_head(R, "2024-2", 2, at(20))  # a slower writer of an older version
-        await store.advance_head(R, "2024-2", 3, at(30))  # the same again
-        await store.advance_head(R, "2025-2", 1, at(5))
+        await store.add_head(R, "2024-2", 1, at(10))
+        await store.add_head(R, "2024-2", 3, at(30))
+        await store.add_head(R, "2024-2", 2, at(20))  # a slower writer of an older version
+        await store.add_head(R, "2024-2", 3, at(30))  # the same again
+        await store.add_head(R, "2025-2", 1, at(5))
         # racing writers of a round without a head yet: the latest wins whoever inserts first
-        await asyncio.gather(*(store.advance_head(R, "2026-2", v, at(v)) for v in (2, 5, 1, 4, 3)))
+        await asyncio.gather(*(store.add_head(R, "2026-2", v, at(v)) for v in (2, 5, 1, 4, 3)))
         heads = await store.heads()
 
         await store.add_late([(R, "2024-2", late(n)) for n in (31, 32, 33)])

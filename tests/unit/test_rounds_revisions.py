@@ -54,7 +54,7 @@ class Store:
         self.read_versions += 1
         return self.stored_versions
 
-    async def advance_head(self, region: str, round_id: str, version: int, positions: list[KafkaPosition]) -> None:
+    async def add_head(self, region: str, round_id: str, version: int, positions: list[KafkaPosition]) -> None:
         self.advanced.append((region, round_id, version, list(positions)))
 
 

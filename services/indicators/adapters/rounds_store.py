@@ -2,16 +2,16 @@
 section submissions and the diagnoses the analysis reads (database `<prefix>_indicators`).
 
 FerretDB-v1 safe: `_id`s are composed strings, insert-only documents except a round's closure
-and head (single-document `$set`s by `_id`), contract dumps kept whole under one field, no nested arrays
+(one single-document `$set`), contract dumps kept whole under one field, no nested arrays
 (scores are a list of objects), no keys taken from ids.
 
 - `rounds`: `<region>:<round id>` -> the declaration, then the closure;
 - `round_versions`: `<region>:<round id>:<version>`, immutable; a racing writer of the same
   version loses and takes the next one;
-- `round_heads`: `<region>:<round id>` -> the number and Kafka positions of the round's latest
-  version, what late detection reads every second (a version holds the whole frozen table:
-  reading every version each second cost FerretDB a quarter of a core on an idle platform);
-  it only moves forward, and is set from the versions when a round has none;
+- `round_heads`: `<region>:<round id>:<version>` -> the Kafka positions of each version, small
+  and insert-only; the latest of a round is its head, what late detection reads every second (a
+  version holds the whole frozen table: reading every version each second cost FerretDB a quarter
+  of a core on an idle platform); set from the versions for a round that has none;
 - `round_analyses`: the analysis and recommendations of each version (same `_id`);
 - `round_late`: `<region>:<round id>:<topic>:<partition>:<offset>`: events late for a closed round,
   until a version includes them (the version keeps them as `late_events`);
@@ -131,34 +131,33 @@ class MongoRoundsStore:
             )
         except DuplicateKeyError:
             return False
-        await self.advance_head(version.region, version.round_id, version.version, version.kafka_positions)
+        await self.add_head(version.region, version.round_id, version.version, version.kafka_positions)
         return True
 
-    async def advance_head(self, region: str, round_id: str, version: int, positions: Sequence[KafkaPosition]) -> None:
-        """Record that the round's latest version is `version` with these positions, unless the
-        head already names a later one (a single-document update by `_id`, or an insert)."""
-        doc = {
-            "region": region,
-            "round_id": round_id,
-            "version": version,
-            "positions": [p.model_dump(mode="json") for p in positions],
-        }
-        key = f"{region}:{round_id}"
-        for _ in range(2):  # a head inserted meanwhile by another writer is updated the second time
-            found = await self._heads.update_one({"_id": key, "version": {"$lt": version}}, {"$set": doc})
-            if found.matched_count:
-                return
-            try:
-                await self._heads.insert_one({"_id": key, **doc})
-                return
-            except DuplicateKeyError:  # there: at this version or a later one, or just inserted
-                continue
+    async def add_head(self, region: str, round_id: str, version: int, positions: Sequence[KafkaPosition]) -> None:
+        """Record the positions of the round's version `version` (insert-only: FerretDB v1 does
+        not apply a conditional update atomically, and racing writers of a later and an earlier
+        version could leave the earlier one behind)."""
+        with contextlib.suppress(DuplicateKeyError):  # the same version's positions are the same
+            await self._heads.insert_one(
+                {
+                    "_id": f"{region}:{round_id}:{version}",
+                    "region": region,
+                    "round_id": round_id,
+                    "version": version,
+                    "positions": [p.model_dump(mode="json") for p in positions],
+                }
+            )
 
     async def heads(self) -> dict[tuple[str, str], tuple[int, list[KafkaPosition]]]:
         """(region, round id) -> the number and positions of the round's latest version."""
+        latest: dict[tuple[str, str], dict[str, Any]] = {}
+        async for d in self._heads.find({}):
+            key = (d["region"], d["round_id"])
+            if key not in latest or d["version"] > latest[key]["version"]:
+                latest[key] = d
         return {
-            (d["region"], d["round_id"]): (d["version"], [KafkaPosition.model_validate(p) for p in d["positions"]])
-            async for d in self._heads.find({})
+            key: (d["version"], [KafkaPosition.model_validate(p) for p in d["positions"]]) for key, d in latest.items()
         }
 
     async def versions(self, region: str, round_id: str) -> list[RoundVersion]:

@@ -12,6 +12,7 @@ import pytest
 
 from contracts import IndicatorsPublished, PassportSnapshotTaken
 from services.indicators.adapters.state_store import COMPACT_AFTER
+from services.indicators.adapters.table_store import table_from_document
 from services.indicators.domain.indicators import compute_indicators
 from services.indicators.domain.records import DiagnosisFact
 from services.indicators.live import LiveTables
@@ -167,7 +168,7 @@ async def test_live_tables_are_debounced_stored_and_announced_with_counts_only()
     assert published[0].source == SOURCE and "ed-" not in published[0].to_bytes().decode()
     doc = tables.docs[f"{R}:{NOW.date().isoformat()}"]
     expected = compute_indicators(state_of(history()), R, NOW.date(), TARGETS)
-    assert doc["values"] == [v.model_dump(mode="json") for v in expected]
+    assert list(table_from_document(doc).values) == expected
     assert {t["indicator"] for t in doc["titles"]} >= {"I1", "E1", "RM"}
 
     await service.handle(incoming(reg(3), first=100))

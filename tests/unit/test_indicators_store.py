@@ -22,8 +22,9 @@ from contracts import (
     SupportStaffDeparted,
     TeamDissolution,
 )
+from rsnms_runtime.decode import decoded
 from services.indicators.adapters.documents import decode, encode, unsafe_keys
-from services.indicators.adapters.table_store import table_document, table_id
+from services.indicators.adapters.table_store import table_document, table_from_document, table_id
 from services.indicators.domain.indicators import compute_indicators
 from services.indicators.domain.records import ENTITY_KINDS
 from services.indicators.repository import EntityKey
@@ -57,7 +58,11 @@ def test_table_documents_are_keyed_by_region_and_date_and_safe():
     doc = table_document(table)
     assert table_id(R, doc["as_of"]) == f"{R}:2024-12-31"
     assert unsafe_keys(doc) == [] and not nested_arrays(doc)
-    assert IndicatorTable.model_validate({k: doc[k] for k in ("region", "as_of", "computed_at", "values")}) == table
+    assert table_from_document(doc) == table
+    assert decoded(doc)["packed"] == {"$packed": [v.model_dump(mode="json") for v in values]}  # `rsnms decode`
+    # a document written before the values were packed
+    legacy = {**{k: v for k, v in doc.items() if k != "packed"}, "values": [v.model_dump(mode="json") for v in values]}
+    assert table_from_document(legacy) == table
 
 
 def test_unsafe_keys_are_found_anywhere():

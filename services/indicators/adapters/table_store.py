@@ -1,8 +1,12 @@
 """MongoDB store of the live indicator tables (implements TableRepository).
 
 `indicator_tables`: one document per region and date (`_id` = "<region>:<as_of>"), of absolute
-values, so recomputing and re-writing a table is idempotent. Values are a list of objects (counts
-only, no personal data).
+values, so recomputing and re-writing a table is idempotent. The values (counts only, no personal
+data) are packed into one compressed binary field (`packed`, `rsnms_runtime.mongo.pack`; `rsnms
+decode indicators indicator_tables` shows them): FerretDB v1 converts every nested field of a
+document, and a region's table of about 2,000 values as a list of objects cost it about 220 ms of
+CPU to write and as much to read, at every refresh of a live table (docs/benchmarks/pipeline.md,
+session 12). Documents written before hold the list itself under `values`, and are read as well.
 
 A table is replaced whole by `_id` (`replace_one`, upsert): in the embedded FerretDB an `_id`
 equality is a lookup in the `_id` index (docs/decisions/ferretdb-id-index.md; before, FerretDB v1
@@ -13,12 +17,14 @@ writing the same table write the same absolute values.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from contracts import IndicatorTable
+from rsnms_runtime.mongo import pack, unpack
 from services.indicators.domain.labels import INDICATOR_TITLES
 
 
@@ -29,7 +35,17 @@ def table_id(region: str, as_of: str) -> str:
 def table_document(table: IndicatorTable) -> dict[str, Any]:
     """The `$set` of a table's document."""
     doc = table.model_dump(mode="json")
-    return {**doc, "titles": [{"indicator": k, "title": v} for k, v in INDICATOR_TITLES.items()]}
+    return {
+        **{k: v for k, v in doc.items() if k != "values"},
+        "packed": pack(doc["values"]),
+        "titles": [{"indicator": k, "title": v} for k, v in INDICATOR_TITLES.items()],
+    }
+
+
+def table_from_document(doc: Mapping[str, Any]) -> IndicatorTable:
+    """The table a document holds (packed, or with its values as a list of objects)."""
+    values = unpack(doc["packed"]) if "packed" in doc else doc["values"]
+    return IndicatorTable.model_validate({**{k: doc[k] for k in ("region", "as_of", "computed_at")}, "values": values})
 
 
 class MongoTableStore:
@@ -48,6 +64,4 @@ class MongoTableStore:
 
     async def get(self, region: str, as_of: str) -> IndicatorTable | None:
         doc = await self._tables.find_one({"_id": table_id(region, as_of)})
-        if doc is None:
-            return None
-        return IndicatorTable.model_validate({k: doc[k] for k in ("region", "as_of", "computed_at", "values")})
+        return None if doc is None else table_from_document(doc)

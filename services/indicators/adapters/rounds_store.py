@@ -117,7 +117,7 @@ class MongoRoundsStore:
     # versions -------------------------------------------------------------------------------
 
     async def add_version(self, version: RoundVersion) -> bool:
-        """Insert a new version (False: that number is taken) and move the round's head to it."""
+        """Insert a new version (False: that number is taken) and its positions, the round's new head."""
         try:
             await self._versions.insert_one(
                 {

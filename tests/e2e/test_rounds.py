@@ -54,6 +54,7 @@ from demo.feed import TopicTail, caught_up
 from demo.generator import RegionSpec
 from rsnms_runtime.kafka import EventPublisher
 from rsnms_runtime.sources import signed_headers
+from services.indicators.adapters.rounds_store import MongoRoundsStore
 from tests.e2e import rounds_reference as ref
 from tests.e2e.checks import differences, feed, region_under_test, settled
 from tests.e2e.platform import Platform
@@ -293,19 +294,16 @@ async def test_two_rounds_late_versions_passport_life_sections_and_report(infra,
             # the rounds' heads name version 2, and the late events it includes are forgotten
             mongo = AsyncMongoClient(infra.mongodb)
             try:
-                db = mongo[f"{prefix}_rounds"]
+                store = MongoRoundsStore(mongo[f"{prefix}_rounds"])
 
                 async def settled_late() -> list[Any] | None:
-                    left = await db["round_late"].count_documents({})
-                    heads: dict[str, int] = {}
-                    async for d in db["round_heads"].find({"region": region}):
-                        heads[d["round_id"]] = max(heads.get(d["round_id"], 0), d["version"])
-                    return None if left else [heads]
+                    left = await store.late()
+                    return None if left else [await store.heads()]
 
                 [heads] = await eventually(settled_late, 30)
             finally:
                 await mongo.close()
-            assert heads == {R1: 2, R2: 2}
+            assert {rid: version for (reg, rid), (version, _) in heads.items() if reg == region} == {R1: 2, R2: 2}
 
             # -- the passport's life, by signed decisions --------------------------------------
             steps = [

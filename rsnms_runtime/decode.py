@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import uuid
-import zlib
 from typing import Any
 
 from rsnms_runtime.mongo import Blob, compressed_bytes, unpack
@@ -29,7 +28,7 @@ def decoded(value: Any) -> Any:
         if (data := compressed_bytes(value)) is not None:
             try:
                 return {"$packed": decoded(unpack(data))}
-            except (zlib.error, ValueError):
+            except ValueError:
                 pass
         return {str(k): decoded(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -37,7 +36,7 @@ def decoded(value: Any) -> Any:
     if isinstance(value, bytes):  # bson.Binary is a bytes subclass
         try:
             return {"$packed": decoded(unpack(value))}
-        except (zlib.error, ValueError):
+        except ValueError:
             return {"$binary": base64.b64encode(bytes(value)).decode()}
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()

@@ -12,7 +12,6 @@ import base64
 import itertools
 import time
 import uuid
-import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -22,6 +21,7 @@ from bson import Binary
 from pymongo import AsyncMongoClient, DeleteOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from rsnms_runtime.compression import compress, decompress
 from rsnms_runtime.logging import get_logger
 from rsnms_runtime.settings import Settings
 
@@ -51,15 +51,15 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 
 def pack(value: Any) -> Binary:
-    """JSON-compatible `value` as one compressed binary field (zlib level 1) of a journal
+    """JSON-compatible `value` as one compressed binary field (`compression.compress`) of a journal
     document: FerretDB v1 handles one opaque field far faster than the same entries as nested
     documents (docs/decisions/packed-journals.md). `rsnms decode` shows such fields decoded."""
-    return Binary(zlib.compress(pydantic_core.to_json(value), 1))
+    return Binary(compress(pydantic_core.to_json(value)))
 
 
 def unpack(data: bytes, blobs: bytes | None = None) -> Any:
     """The value `pack` (or `pack_with_blobs`, given its `blobs`) stored."""
-    value = pydantic_core.from_json(zlib.decompress(data))
+    value = pydantic_core.from_json(decompress(data))
     return value if blobs is None else _with_blobs(value, bytes(blobs))
 
 
@@ -103,7 +103,7 @@ def pack_with_blobs(value: Any) -> tuple[Binary, Binary | None]:
         size += len(item.data)
         return {BLOB: [size - len(item.data), len(item.data)]}
 
-    packed = Binary(zlib.compress(pydantic_core.to_json(value, fallback=moved), 1))
+    packed = Binary(compress(pydantic_core.to_json(value, fallback=moved)))
     return packed, (Binary(b"".join(blobs)) if blobs else None)
 
 

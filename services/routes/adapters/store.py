@@ -26,7 +26,6 @@ of every route of a region (status, history, items with their status) for operat
 from __future__ import annotations
 
 import sys
-import zlib
 from collections.abc import Iterable
 from datetime import date
 from typing import Any, NamedTuple
@@ -36,6 +35,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import ProgramRecorded, StaffLeft, SupportStaffRecorded
 from contracts.envelope import TEXT_CHECKED
+from rsnms_runtime.compression import compress, decompress
 from rsnms_runtime.journal import Journal
 from rsnms_runtime.logging import get_logger
 from rsnms_runtime.mongo import Blob, compressed_bytes
@@ -99,7 +99,7 @@ class HeldFile(NamedTuple):
             sys.intern(file.region),
             _interned(active.route.methodist_id if active else None),
             _interned(file.support.mentor_id if file.support else None),
-            zlib.compress(pydantic_core.to_json(file), 1),
+            compress(pydantic_core.to_json(file)),
         )
 
     @classmethod
@@ -111,16 +111,16 @@ class HeldFile(NamedTuple):
             sys.intern(entry["region"]),
             _interned(entry["methodist"]),
             _interned(entry["mentor"]),
-            zlib.compress(entry["file"].encode(), 1) if packed is None else packed,
+            compress(entry["file"].encode()) if packed is None else packed,
         )
 
     def json(self) -> str:
-        return zlib.decompress(self.packed).decode()
+        return decompress(self.packed).decode()
 
     def file(self) -> EducatorFile:
         """The file parsed back; its texts were checked for control characters when the events
         they came from were read, so not again."""
-        return EducatorFile.model_validate_json(zlib.decompress(self.packed), context={TEXT_CHECKED: True})
+        return EducatorFile.model_validate_json(decompress(self.packed), context={TEXT_CHECKED: True})
 
     def entry(self, key: str) -> dict[str, Any]:
         """The journal entry it was made of."""

@@ -1,0 +1,31 @@
+"""How the platform compresses what it stores (journal fields, the routes' held files): zstd
+frames at level 1, read back from zstd or from zlib (what was written before). Why zstd:
+docs/decisions/packed-journals.md."""
+
+from __future__ import annotations
+
+import zlib
+
+import zstandard
+
+#: the first bytes of every zstd frame; a zlib stream starts otherwise (0x78 for the windows used)
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+# one context each, reused: making one per call costs more than compressing a small file
+_compressor = zstandard.ZstdCompressor(level=1)
+_decompressor = zstandard.ZstdDecompressor()
+
+
+def compress(data: bytes) -> bytes:
+    """`data` as one zstd frame (level 1, its size written in the frame)."""
+    return _compressor.compress(data)
+
+
+def decompress(data: bytes) -> bytes:
+    """What `compress` (or, before it, zlib) compressed; ValueError for anything else."""
+    try:
+        if data[:4] == ZSTD_MAGIC:
+            return _decompressor.decompress(data)
+        return zlib.decompress(data)
+    except (zlib.error, zstandard.ZstdError) as exc:
+        raise ValueError(f"not compressed data: {exc}") from exc

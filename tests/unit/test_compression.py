@@ -1,0 +1,35 @@
+"""What the platform stores compressed is written as zstd and read back from zstd or from zlib (the
+journals, ledgers, tables and routes files written before zstd), and anything else is refused."""
+
+from __future__ import annotations
+
+import zlib
+
+import pytest
+
+from rsnms_runtime.compression import ZSTD_MAGIC, compress, decompress
+from rsnms_runtime.mongo import pack, unpack
+
+JSON = '{"region": "RU-YEV", "Показатель": [1, 2.5, null]}'.encode() * 40
+
+
+def test_written_as_zstd_and_read_back():
+    packed = compress(JSON)
+    assert packed.startswith(ZSTD_MAGIC)
+    assert len(packed) < len(JSON) // 4
+    assert decompress(packed) == JSON
+    assert decompress(compress(b"")) == b""
+
+
+def test_what_zlib_wrote_before_is_still_read():
+    for level in (1, 6, 9):
+        assert decompress(zlib.compress(JSON, level)) == JSON
+    older_journal_field = zlib.compress(b'[["e1"], ["c2:aa"]]', 1)
+    assert unpack(older_journal_field) == [["e1"], ["c2:aa"]]
+    assert unpack(pack({"k": "б"})) == {"k": "б"}
+
+
+@pytest.mark.parametrize("data", [b"", b"\x00\x01not compressed", ZSTD_MAGIC + b"\x00broken", compress(JSON)[:-3]])
+def test_anything_else_is_a_value_error(data):
+    with pytest.raises(ValueError, match="not compressed data"):
+        decompress(data)

@@ -13,15 +13,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: records per batch when RSNMS_BATCH_MAX_RECORDS is not set: the indicators service pays a fixed
-#: cost per batch, so it takes bigger ones (docs/decisions/batch-size.md)
-BATCH_DEFAULTS = {"indicators": 5000}
-DEFAULT_BATCH = 500
+#: records per batch when RSNMS_BATCH_MAX_RECORDS is not set, every service alike
+#: (docs/decisions/batch-size.md)
+DEFAULT_BATCH = 5000
 
 S = TypeVar("S", bound="Settings")
 
@@ -60,13 +59,7 @@ class Settings(BaseSettings):
         "RSNMS_HTTP_PORT", -1, "port of /health/live, /health/ready, /metrics (0 = any free, -1 = off)"
     )
     http_host: str = env("RSNMS_HTTP_HOST", "127.0.0.1", "address the HTTP endpoints listen on")
-    batch_max_records: int = env(
-        "RSNMS_BATCH_MAX_RECORDS",
-        0,
-        "records per consumer batch",
-        ge=0,
-        json_schema_extra={"shown": "500 (indicators: 5,000)"},
-    )
+    batch_max_records: int = env("RSNMS_BATCH_MAX_RECORDS", DEFAULT_BATCH, "records per consumer batch", ge=1)
     batch_timeout_ms: int = env("RSNMS_BATCH_TIMEOUT_MS", 100, "longest wait to fill a batch, ms", ge=0)
     fetch_max_wait_ms: int = env(
         "RSNMS_FETCH_MAX_WAIT_MS",
@@ -109,12 +102,6 @@ class Settings(BaseSettings):
     ledger_window: int = env(
         "RSNMS_LEDGER_WINDOW", 50_000, "events of each partition the processed-events ledger remembers", ge=1
     )
-
-    @model_validator(mode="after")
-    def _batch_default(self) -> Self:
-        if self.batch_max_records <= 0:
-            object.__setattr__(self, "batch_max_records", BATCH_DEFAULTS.get(self.service, DEFAULT_BATCH))
-        return self
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **values: Any) -> Self:

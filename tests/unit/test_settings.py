@@ -1,18 +1,27 @@
-"""Settings: the batch size is what the caller says, else RSNMS_BATCH_MAX_RECORDS, else the
-service's own default (bigger for the indicators service, which pays a fixed cost per batch)."""
+"""Settings: the batch size is what the caller says, else RSNMS_BATCH_MAX_RECORDS, else one
+default for every service; traces go where the settings say."""
 
 from __future__ import annotations
 
-from rsnms_runtime.settings import BATCH_DEFAULTS, DEFAULT_BATCH, Settings
+import pydantic
+import pytest
+
+from rsnms_runtime.settings import DEFAULT_BATCH, Settings
 
 
-def test_batch_size_defaults_per_service_and_yields_to_the_environment_and_the_caller(monkeypatch):
+def test_batch_size_defaults_alike_and_yields_to_the_environment_and_the_caller(monkeypatch):
     monkeypatch.delenv("RSNMS_BATCH_MAX_RECORDS", raising=False)
-    assert Settings(service="indicators").batch_max_records == BATCH_DEFAULTS["indicators"] > DEFAULT_BATCH
-    assert Settings(service="routes").batch_max_records == DEFAULT_BATCH
+    assert (
+        Settings(service="indicators").batch_max_records
+        == Settings(service="routes").batch_max_records
+        == DEFAULT_BATCH
+    )
     monkeypatch.setenv("RSNMS_BATCH_MAX_RECORDS", "50")
     assert Settings(service="indicators").batch_max_records == Settings(service="routes").batch_max_records == 50
     assert Settings(service="indicators", batch_max_records=7).batch_max_records == 7
+    monkeypatch.setenv("RSNMS_BATCH_MAX_RECORDS", "0")
+    with pytest.raises(pydantic.ValidationError):
+        Settings(service="routes")
 
 
 def test_traces_are_exported_to_the_endpoint_the_settings_name(monkeypatch):

@@ -8,7 +8,10 @@ instance may have written for, it reads every entry back (`entries`) and folds t
 state; `compact` rewrites what was read as the current state (inserted first, then the documents
 it read deleted, so a crash loses nothing). A write costs the same whatever the size of the
 collection: FerretDB v1 answers every update, even by `_id`, with a scan of the collection
-(docs/benchmarks/pipeline.md).
+(docs/benchmarks/pipeline.md). Reading and writing a national state takes seconds of CPU: both
+let the event loop turn after each document (the Kafka consumer's heartbeats run on it; held
+up past the session timeout, the group drops the member, and the rebalance makes it read its
+state again).
 
 Documents: `{_id: <time-ordered id>, at, count, packed}`, and `blobs` when entries hold
 `mongo.Blob`s (compressed JSON stored as it is); `decoded(doc)` gives the entries of one.
@@ -16,6 +19,7 @@ Documents: `{_id: <time-ordered id>, at, count, packed}`, and `blobs` when entri
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -43,7 +47,9 @@ class Journal:
             return
         now = datetime.now(UTC)
         docs = []
-        for part in chunks(entries, self._chunk):
+        for n, part in enumerate(chunks(entries, self._chunk)):
+            if n:
+                await asyncio.sleep(0)
             packed, blobs = pack_with_blobs(list(part))
             doc = {"_id": journal_id(), "at": now, "count": len(part), "packed": packed}
             if blobs is not None:
@@ -55,6 +61,7 @@ class Journal:
         """(document id, its entries) in the order they were appended."""
         async for doc in self._col.find({}, batch_size=16).sort("_id", 1):
             yield doc["_id"], decoded(doc)
+            await asyncio.sleep(0)  # a cursor's batch of documents is decoded and folded otherwise in one go
 
     async def entries(self) -> AsyncIterator[Any]:
         async for _, entries in self.documents():

@@ -65,18 +65,15 @@ class RegistryStore:
         """Read the journal back whole (start-up, partitions assigned). It is never compacted:
         its entries are the entities' history (an operator's view, `entity`)."""
         state: dict[tuple[str, str], tuple[int, Stored]] = {}
-        latest: dict[str, dict[str, Any]] = {}
         async for e in self._journal.entries():
-            known = latest.get(e["k"])
-            if known is None or known["seq"] < e["seq"]:
-                latest[e["k"]] = e
-        for k, e in latest.items():
-            collection, _, scoped = k.partition("|")
-            left = e.get("left_on")
-            state[(collection, scoped)] = (
-                e["seq"],
-                Stored(e["rev"], e["hash"], date.fromisoformat(left) if left else None),
-            )
+            collection, _, scoped = e["k"].partition("|")
+            known = state.get((collection, scoped))
+            if known is None or known[0] < e["seq"]:
+                left = e.get("left_on")
+                state[(collection, scoped)] = (
+                    e["seq"],
+                    Stored(e["rev"], e["hash"], date.fromisoformat(left) if left else None),
+                )
         self._state = state
         log.info("registry_state_loaded", entities=len(state))
 

@@ -17,6 +17,7 @@ refused once the registration arrives (dead-lettered then, with the position it 
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from typing import Protocol
 
@@ -55,6 +56,11 @@ EDUCATOR_EVENTS = (
     ProgramCompleted,
     ActivityCompleted,
 )
+
+#: events applied between two turns of the event loop: a full batch takes seconds of CPU, and the
+#: Kafka consumer's heartbeats run on the same loop (held up past the session timeout, the group
+#: drops the member)
+TURN_EVERY = 250
 
 #: what the service acts on; every other kind on its topics is passed over undecoded
 HANDLED = frozenset(
@@ -139,7 +145,9 @@ class RoutesService:
         try:
             touched: dict[str, EducatorFile] = {}
             emitted: Counter[str] = Counter()
-            for inc in incoming:
+            for n, inc in enumerate(incoming, 1):
+                if n % TURN_EVERY == 0:
+                    await asyncio.sleep(0)
                 event, key = inc.event, file_key(inc.event)
                 file = files.get(key) or EducatorFile(region=event.region, educator_id=event.key)
                 replay = file.has_applied(str(event.event_id))

@@ -387,6 +387,10 @@ def subscribe_batch(
         # revocation may wait for the batch in flight to commit (aiokafka's default is the 10 s
         # session timeout, after which the member is dropped and its commit refused)
         rebalance_timeout_ms=int((GRACEFUL_TIMEOUT_S + 15) * 1000),
+        # heartbeats run on the event loop: a full collection of a national state's heap holds it
+        # for 9-14 s (docs/benchmarks/pipeline.md, session 14), and a member dropped for it makes
+        # the group rebalance and the service read its state back
+        session_timeout_ms=settings.session_timeout_ms,
         batch_timeout_ms=settings.batch_timeout_ms,
         # one fetch per broker is in flight, for the partitions with nothing buffered: held up to
         # this long at the broker when they are idle, it delays the busy partitions' next records

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         "bytes a fetch waits for (up to RSNMS_FETCH_MAX_WAIT_MS) before the broker answers it (Kafka's default 1)",
         ge=1,
     )
+    session_timeout_ms: int = env(
+        "RSNMS_SESSION_TIMEOUT_MS",
+        30_000,
+        "how long the broker waits for a consumer's heartbeat before it drops the member, ms (aiokafka's default 10,000)",
+        ge=6000,
+    )
     source_keys: str | None = env(
         "RSNMS_SOURCE_KEYS", None, "outside systems' signing secrets, `source=secret,...` (unset: no check)"
     )

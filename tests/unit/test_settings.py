@@ -1,5 +1,5 @@
 """Settings: the batch size is what the caller says, else RSNMS_BATCH_MAX_RECORDS, else one
-default for every service; traces go where the settings say."""
+default for every service; the consumers' session timeout; traces go where the settings say."""
 
 from __future__ import annotations
 
@@ -22,6 +22,14 @@ def test_batch_size_defaults_alike_and_yields_to_the_environment_and_the_caller(
     monkeypatch.setenv("RSNMS_BATCH_MAX_RECORDS", "0")
     with pytest.raises(pydantic.ValidationError):
         Settings(service="routes")
+
+
+def test_a_consumer_is_dropped_after_30_s_without_heartbeat_unless_told(monkeypatch):
+    monkeypatch.delenv("RSNMS_SESSION_TIMEOUT_MS", raising=False)
+    assert Settings(service="routes").session_timeout_ms == 30_000
+    assert Settings.from_env({"RSNMS_SESSION_TIMEOUT_MS": "45000"}, service="routes").session_timeout_ms == 45_000
+    with pytest.raises(pydantic.ValidationError):  # below the broker's group.min.session.timeout.ms
+        Settings.from_env({"RSNMS_SESSION_TIMEOUT_MS": "1000"}, service="routes")
 
 
 def test_traces_are_exported_to_the_endpoint_the_settings_name(monkeypatch):

@@ -4,7 +4,6 @@ registry's state read back is the latest entry of each entity, whatever the orde
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 
 from contracts import EducatorDeparted, EducatorLeft
@@ -13,29 +12,9 @@ from services.registry.adapters.store import RegistryStore
 from services.registry.domain.rules import Stored
 from tests.support.factories import educator_registered
 from tests.support.journal import FakeDb
+from tests.support.loop import turns_during
 
 REGION = "RU-TST"
-
-
-async def turns_during(work) -> int:
-    """How many times the event loop turned while `work` ran."""
-    turns, done = 0, asyncio.Event()
-
-    async def ticker() -> None:
-        nonlocal turns
-        while not done.is_set():
-            turns += 1
-            await asyncio.sleep(0)
-
-    task = asyncio.create_task(ticker())
-    await asyncio.sleep(0)
-    before = turns
-    try:
-        await work()
-    finally:
-        done.set()
-        await task
-    return turns - before
 
 
 async def test_the_loop_turns_between_the_documents_written_and_read():

@@ -255,24 +255,14 @@ async def test_every_kind_on_its_topics_it_does_not_handle_does_nothing():
 
 
 async def test_a_big_batch_lets_the_event_loop_turn():
-    import asyncio
-
     from services.routes.service import TURN_EVERY
-
-    turns, done = 0, asyncio.Event()
-
-    async def ticker() -> None:
-        nonlocal turns
-        while not done.is_set():
-            turns += 1
-            await asyncio.sleep(0)
+    from tests.support.loop import turns_during
 
     educators = [f"ed-{n:032x}" for n in range(TURN_EVERY * 2)]
     batch = incoming(*(registered(educator=e) for e in educators))
-    task = asyncio.create_task(ticker())
-    await asyncio.sleep(0)
-    before = turns
-    out = await RoutesService(FakeStore()).handle(batch)
-    done.set()
-    await task
-    assert turns - before >= 2 and out.rejected == []
+    outcomes = []
+
+    async def handle() -> None:
+        outcomes.append(await RoutesService(FakeStore()).handle(batch))
+
+    assert await turns_during(handle) >= 2 and outcomes[0].rejected == []

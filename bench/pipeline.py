@@ -679,6 +679,25 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000, "p99_ms": q[98] * 1000, "n": len(values)}
 
 
+def timeline(samples: Iterable[tuple[float, float]], started: float) -> list[dict[str, float]]:
+    """Per second of the latency phase (by when the events were sent): how many became visible,
+    their median and their slowest, so that a tail can be told from a stall and matched to the
+    services' logs (`at_s` counts from the phase's start)."""
+    seconds: dict[int, list[float]] = {}
+    for sent_at, waited in samples:
+        seconds.setdefault(int(sent_at - started), []).append(waited)
+    return [
+        {"at_s": at, "n": len(v), "p50_ms": statistics.median(v) * 1000, "max_ms": max(v) * 1000}
+        for at, v in sorted(seconds.items())
+    ]
+
+
+def stalls(rows: list[dict[str, float]], over_ms: float = 1000) -> str:
+    """The seconds of the phase whose slowest event waited more than `over_ms`."""
+    slow = [r for r in rows if r["max_ms"] > over_ms]
+    return ", ".join(f"+{r['at_s']:.0f} s ({r['max_ms']:,.0f} ms)" for r in slow) or "none"
+
+
 async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float) -> dict[str, Any]:
     """Publish a fresh region's registry facts and diagnostic results in the order they took
     effect (a result after its educator's registration: ~15 % of the first 10,000 are results)
@@ -709,6 +728,8 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
     sessions: dict[str, str] = {}  # session id -> inbound event id
     diagnoses: dict[str, str] = {}  # diagnosis id -> inbound event id
     latencies: dict[str, list[float]] = {"fact": [], "diagnosis": [], "route": []}
+    #: (sent at, latency) of every visible event, for the phase's timeline
+    samples: list[tuple[float, float]] = []
     #: publish -> the platform's event on its topic (registry: the fact; diagnostics: the
     #: diagnosis; routes: the route), without the indicators' hop
     hops: dict[str, list[float]] = {"registry": [], "diagnostics": [], "routes": []}
@@ -760,6 +781,7 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
                 for offset, origin, kind in items:
                     if offset < meta.offset:
                         latencies[kind].append(now - sent[origin][0])
+                        samples.append((sent[origin][0], now - sent[origin][0]))
                     else:
                         keep.append((offset, origin, kind))
                 items[:] = keep
@@ -796,6 +818,7 @@ async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float
         **{kind: percentiles(values) for kind, values in latencies.items()},
         "not_visible": sum(len(v) for v in waiting.values()),
         "published_by": {service: percentiles(values) for service, values in hops.items()},
+        "timeline": timeline(samples, started),
         #: share of one core each process used while the events were published (the bench's own
         #: publishing and tailing included): the two cores are shared by all of them
         "cpu_share": {k: v / elapsed for k, v in cpu.items()},
@@ -950,6 +973,7 @@ async def run_pipeline(
                 "pipeline: publish -> on the platform's topic (p50/p99): "
                 + ", ".join(f"{k} {v['p50_ms']:.0f}/{v['p99_ms']:.0f} ms" for k, v in lat["published_by"].items())
             )
+            say(f"pipeline: seconds of the phase with an event slower than 1 s: {stalls(lat['timeline'])}")
             say(
                 "pipeline: CPU during the latency phase (share of one core): "
                 + ", ".join(f"{k} {v:.0%}" for k, v in lat["cpu_share"].items())

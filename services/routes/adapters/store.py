@@ -153,8 +153,9 @@ class _State:
 
     def __init__(self) -> None:
         self.files: dict[str, HeldFile] = {}
-        #: (kind, key) -> entry
-        self.catalogue: dict[tuple[str, str], dict[str, Any]] = {}
+        #: region -> (kind, key) -> entry: a batch that changes a region's catalogue has it read
+        #: again, which must not walk the other regions' (a national state holds 89)
+        self.catalogue: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
         self.entries = 0
 
     def add(self, e: dict[str, Any]) -> None:
@@ -164,12 +165,19 @@ class _State:
             if held is None or held.seq < e["seq"]:
                 self.files[e["k"]] = HeldFile.of(e)
         else:
-            known = self.catalogue.get((e["t"], e["k"]))
+            region = self.catalogue.setdefault(e["region"], {})
+            known = region.get((e["t"], e["k"]))
             if known is None or _supersedes(e, known):
-                self.catalogue[(e["t"], e["k"])] = e
+                region[(e["t"], e["k"])] = e
+
+    def catalogue_entries(self) -> int:
+        return sum(len(region) for region in self.catalogue.values())
 
     def current(self) -> list[dict[str, Any]]:
-        return [*self.catalogue.values(), *(f.entry(k) for k, f in self.files.items())]
+        return [
+            *(e for region in self.catalogue.values() for e in region.values()),
+            *(f.entry(k) for k, f in self.files.items()),
+        ]
 
 
 class RoutesStore:
@@ -184,7 +192,7 @@ class RoutesStore:
             read.append(doc_id)
             for e in entries:
                 state.add(e)
-        live = len(state.files) + len(state.catalogue)
+        live = len(state.files) + state.catalogue_entries()
         if len(read) > COMPACT_MIN_DOCUMENTS and state.entries > COMPACT_RATIO * live:
             await self._journal.compact(state.current(), read)
         self._state = state
@@ -203,8 +211,8 @@ class RoutesStore:
     async def catalogue(self, region: str) -> Catalogue:
         state = await self._ready()
         programs, staff, departed = {}, {}, {}
-        for (kind, _), e in state.catalogue.items():
-            if e["region"] != region or e["revision"] <= 0:
+        for (kind, _), e in state.catalogue.get(region, {}).items():
+            if e["revision"] <= 0:
                 continue
             if kind == "program":
                 programs[e["data"]["program_id"]] = ProgramRecorded.model_validate(e["data"])
@@ -232,6 +240,7 @@ class RoutesStore:
         departures: list[StaffLeft] | None = None,
     ) -> None:
         state = await self._ready()
+        known_here = state.catalogue.get(region, {})
         newest: dict[tuple[str, str], dict[str, Any]] = {}
         facts: list[tuple[str, list[Any], str]] = [
             ("program", list(programs), "program_id"),
@@ -241,12 +250,12 @@ class RoutesStore:
         for kind, items, key in facts:
             for item in items:
                 k = (kind, f"{region}:{getattr(item, key)}")
-                known = newest.get(k) or state.catalogue.get(k)
+                known = newest.get(k) or known_here.get(k)
                 entry = {"t": kind, "k": k[1], "region": region, **catalogue_document(item)}
                 if known is None or _supersedes(entry, known):
                     newest[k] = entry
         await self._journal.append(list(newest.values()))
-        state.catalogue.update(newest)
+        state.catalogue.setdefault(region, {}).update(newest)
 
     async def save_files(self, files: Iterable[EducatorFile]) -> None:
         state = await self._ready()

@@ -32,6 +32,28 @@ def test_frozen_garbage_survives_until_the_periodic_full_collection():
         gc.unfreeze()
 
 
+def test_full_collections_that_find_next_to_nothing_come_less_often():
+    keeper = HeapKeeper(full_every=100, worth=50, longest=400)
+    try:
+        gc.collect()
+        keeper.settled(100)  # nothing to find: the next one after 200 events
+        assert keeper.interval == 200
+        keeper.settled(199)
+        assert keeper.interval == 200
+        keeper.settled(1)
+        assert keeper.interval == 400
+        nodes = [Node() for _ in range(60)]
+        keeper.settled(100)  # alive: frozen
+        del nodes
+        keeper.settled(300)  # 60 cycles and their dicts found: back to every 100
+        assert keeper.interval == 100
+        for _ in range(4):
+            keeper.settled(400)
+        assert keeper.interval == 400, "never longer than `longest`"
+    finally:
+        gc.unfreeze()
+
+
 def test_a_disabled_keeper_freezes_nothing():
     gc.unfreeze()
     HeapKeeper(enabled=False).settled()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,14 +16,9 @@ import yaml
 
 from contracts import INBOUND_TOPICS, TOPIC_EVENTS, Topic
 from rsnms_runtime.localstack import ROOT
+from tests.support.ports import free_port
 
 SERVICES = ("registry", "diagnostics", "routes", "indicators")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Platform:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 import subprocess
 import sys
 from datetime import date
@@ -27,6 +26,7 @@ from services.indicators.entrypoints.app import build
 from tests.support.factories import region_code
 from tests.support.indicators import dx, reg
 from tests.support.kafka import eventually
+from tests.support.ports import free_port as _free_port
 
 pytestmark = pytest.mark.infra
 AS_OF = date(2024, 12, 31)
@@ -39,12 +39,6 @@ def _json_error(raw: bytes) -> str:
     except json.JSONDecodeError as exc:
         return str(exc)
     raise AssertionError("valid JSON")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(infra, prefix: str) -> dict[str, str]:

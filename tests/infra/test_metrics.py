@@ -6,7 +6,6 @@ histogram move with what the service did."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import urllib.request
 
 import pytest
@@ -21,6 +20,7 @@ from rsnms_runtime.partitions import topic_partitions
 from rsnms_runtime.service import ServiceRuntime
 from tests.support.factories import educator_registered, region_code
 from tests.support.kafka import eventually
+from tests.support.ports import free_port as _free_port
 
 pytestmark = pytest.mark.infra
 TOPIC = str(Topic.REGISTRY_SUBMITTED)
@@ -44,12 +44,6 @@ class GatedHandler:
             self.fail_once -= poison
             raise ConnectionError("injected transient failure")
         return Outcome()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def _scrape(port: int, service: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

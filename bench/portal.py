@@ -18,7 +18,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from aiokafka.errors import KafkaError
 
 from bench.history import Scale, history, region_code
 from demo.feed import caught_up
-from rsnms_runtime.localstack import ROOT, LocalStack
+from rsnms_runtime.localstack import ROOT, LocalStack, free_port
 from services.portal.adapters.accounts import account_entry
 from services.portal.domain.access import Role, User
 
@@ -44,12 +43,6 @@ PASSWORD = secrets.token_urlsafe(12)
 
 def say(line: str) -> None:
     print(line, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start(name: str, env: dict[str, str], port: int, logs: Path) -> subprocess.Popen[bytes]:

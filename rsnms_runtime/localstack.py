@@ -1,10 +1,13 @@
 """Starting a private copy of the local stack (Kafka + FerretDB) for tests and benchmarks:
-own ports, own data directory, so it never disturbs a running platform."""
+own ports, own data directory, so it never disturbs a running platform; and free ports for the
+services they start beside it (`free_port`)."""
 
 from __future__ import annotations
 
 import os
+import random
 import shutil
+import socket
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +15,37 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 STACK = ROOT / "deploy" / "local" / "stack"
 SASL_USER, SASL_PASSWORD = "rsnms", "rsnms-local"
+#: the lowest port `free_port` gives: above the stacks' own (17017-19195 for the tests,
+#: 21400-21415 for the bench)
+LOWEST_FREE_PORT = 22000
+_handed_out: set[int] = set()
+
+
+def _ephemeral_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_port() -> int:
+    """A port nothing listens on, not handed out before by this process, below the range the
+    kernel hands out to outgoing connections. A port the kernel picked (`bind(0)`) is in that
+    range, and between picking it and the service binding it a client connection (to Kafka, to
+    FerretDB) could take it: `address already in use`."""
+    highest = max(LOWEST_FREE_PORT + 1000, _ephemeral_start())
+    for _ in range(1000):
+        port = random.randrange(LOWEST_FREE_PORT, highest)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port in {LOWEST_FREE_PORT}-{highest}")
 
 
 @dataclass

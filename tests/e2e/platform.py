@@ -15,8 +15,7 @@ from typing import Any
 import yaml
 
 from contracts import INBOUND_TOPICS, TOPIC_EVENTS, Topic
-from rsnms_runtime.localstack import ROOT
-from tests.support.ports import free_port
+from rsnms_runtime.localstack import ROOT, free_port
 
 SERVICES = ("registry", "diagnostics", "routes", "indicators")
 

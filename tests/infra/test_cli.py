@@ -22,11 +22,11 @@ from faststream.kafka import KafkaBroker
 from contracts import Topic
 from rsnms_runtime.kafka import EventPublisher, update_lag
 from rsnms_runtime.localstack import ROOT
+from rsnms_runtime.localstack import free_port as _free_port
 from services.indicators.entrypoints.app import build
 from tests.support.factories import region_code
 from tests.support.indicators import dx, reg
 from tests.support.kafka import eventually
-from tests.support.ports import free_port as _free_port
 
 pytestmark = pytest.mark.infra
 AS_OF = date(2024, 12, 31)

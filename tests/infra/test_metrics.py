@@ -16,11 +16,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from contracts import Topic
 from rsnms_runtime.kafka import EventPublisher, Incoming, Outcome
+from rsnms_runtime.localstack import free_port as _free_port
 from rsnms_runtime.partitions import topic_partitions
 from rsnms_runtime.service import ServiceRuntime
 from tests.support.factories import educator_registered, region_code
 from tests.support.kafka import eventually
-from tests.support.ports import free_port as _free_port
 
 pytestmark = pytest.mark.infra
 TOPIC = str(Topic.REGISTRY_SUBMITTED)

@@ -92,6 +92,10 @@ class RegionSpec:
     seed: int = 20240901
     diagnosed_share: float = 0.45
     repeat_share: float = 0.3
+    #: diagnostic sessions an educator takes at most (the first, then repeats while `repeat_share` holds)
+    sessions: int = 2
+    #: days after registration by which the first session is taken (None: any day until today)
+    first_within: int | None = None
 
 
 @dataclass
@@ -380,7 +384,10 @@ class RegionGenerator:
     def _diagnose(self, out: Region, eid: str, role: str, registered_on: date) -> None:
         rng, today = self.rng, self.spec.today
         comps = self.competencies[role]
-        taken = _day_between(rng, registered_on, today - timedelta(days=20))
+        last = today - timedelta(days=20)
+        if self.spec.first_within is not None:
+            last = min(last, registered_on + timedelta(days=self.spec.first_within))
+        taken = _day_between(rng, registered_on, last)
         level = rng.gauss(68, 10)
         scores = {c: round(min(100.0, max(0.0, rng.gauss(level, 14))), 1) for c in comps}
         session = f"s-{eid[3:15]}-1"
@@ -400,19 +407,22 @@ class RegionGenerator:
                 taken,
             )
         )
-        again = taken + timedelta(days=rng.randint(120, 300))
-        if rng.random() < self.spec.repeat_share and again <= today:
-            grown = {c: round(max(0.0, min(100.0, v + rng.uniform(-3, 22))), 1) for c, v in scores.items()}
+        for n in range(2, self.spec.sessions + 1):  # repeat sessions, each some months after the last
+            again = taken + timedelta(days=rng.randint(120, 300))
+            if not (rng.random() < self.spec.repeat_share and again <= today):
+                break
+            scores = {c: round(max(0.0, min(100.0, v + rng.uniform(-3, 22))), 1) for c, v in scores.items()}
+            taken = again
             out.diagnostics.append(
                 self._ev(
                     DiagnosticResultSubmitted,
                     DiagnosticResult(
-                        session_id=f"s-{eid[3:15]}-2",
+                        session_id=f"s-{eid[3:15]}-{n}",
                         educator_id=eid,
                         role=role,
                         kind="repeat",
                         taken_on=again,
-                        scores=grown,
+                        scores=scores,
                         conducted_by="cnppm",
                     ),
                     self.src_assessment,

@@ -6,9 +6,11 @@ collection operations the journal uses)."""
 
 from __future__ import annotations
 
+import tracemalloc
 from datetime import date
 
 from contracts import DeficitDiagnosed
+from demo.competencies import framework_competencies
 from services.diagnostics.adapters.documents import diagnosis_document, latest_document, unsafe_keys
 from services.diagnostics.adapters.store import DIAGNOSES, JournalDiagnosisRepository
 from services.diagnostics.domain.diagnosis import diagnose
@@ -76,3 +78,31 @@ async def test_a_batch_is_one_insert_and_a_reload_reads_what_another_instance_wr
     assert (await mine.load([f"{R}:dx-a"], [])).emitted == {}
     await mine.reload()  # partitions assigned
     assert set((await mine.load([f"{R}:dx-a", f"{R}:dx-b"], [])).emitted) == {f"{R}:dx-a", f"{R}:dx-b"}
+
+
+async def test_a_read_back_state_holds_each_diagnosis_in_less_than_its_json():
+    # a national state holds millions of diagnoses (~1.4 KB of JSON each): held as they were, the
+    # service would pass 4 GB
+    db = FakeDb()
+    teacher = framework_competencies()["teacher"]
+    diagnoses = [
+        DeficitDiagnosed.create(
+            diagnose(result({c: (n * 7 + i * 13) % 100 for i, c in enumerate(teacher)}, session=f"s{n}"), FW, None),
+            source=SOURCE,
+            region=R,
+        )
+        for n in range(400)
+    ]
+    await JournalDiagnosisRepository(db).save(diagnoses, diagnoses)
+    text = sum(len(e.model_dump_json()) for e in diagnoses)
+    tracemalloc.start()
+    try:
+        reader = JournalDiagnosisRepository(db)
+        await reader.reload()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < text * 0.8
+    assert (await reader.load([f"{R}:dx-s7"], [])).emitted[f"{R}:dx-s7"].model_dump_json() == diagnoses[
+        7
+    ].model_dump_json()

@@ -1,6 +1,7 @@
 """The diagnostics repository: every diagnosis the service made held in memory (as the exact
-JSON of the event it emitted, parsed when a batch needs it) and persisted as an append-only
-journal (`rsnms_runtime.journal`, collection `diagnoses`), one insert per batch.
+JSON of the event it emitted, compressed: ~1.4 KB of JSON held in ~0.7 KB, and a national state
+holds millions; parsed when a batch needs it) and persisted as an append-only journal
+(`rsnms_runtime.journal`, collection `diagnoses`), one insert per batch.
 
 An entry is a `diagnosis_document` (`adapters/documents.py`: region, educator key, order key,
 the event's JSON) with its key `k`. The educators'
@@ -18,6 +19,7 @@ from collections import defaultdict
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import DeficitDiagnosed, Diagnosis
+from rsnms_runtime.compression import compress, decompress
 from rsnms_runtime.journal import Journal
 from rsnms_runtime.logging import get_logger
 from services.diagnostics.adapters.documents import diagnosis_document
@@ -31,8 +33,8 @@ DIAGNOSES = "diagnoses"
 class JournalDiagnosisRepository:
     def __init__(self, db: AsyncDatabase):
         self._journal = Journal(db[DIAGNOSES])
-        #: diagnosis key -> the emitted event's JSON
-        self._events: dict[str, str] | None = None
+        #: diagnosis key -> the emitted event's JSON, compressed
+        self._events: dict[str, bytes] | None = None
         #: educator key -> [(order key, diagnosis key)]
         self._by_educator: dict[str, list[tuple[str, str]]] = defaultdict(list)
 
@@ -47,10 +49,10 @@ class JournalDiagnosisRepository:
         assert self._events is not None
         if entry["k"] in self._events:
             return
-        self._events[entry["k"]] = entry["event"]
+        self._events[entry["k"]] = compress(entry["event"].encode())
         self._by_educator[entry["educator_key"]].append((entry["order"], entry["k"]))
 
-    async def _ready(self) -> dict[str, str]:
+    async def _ready(self) -> dict[str, bytes]:
         if self._events is None:
             await self.reload()
         assert self._events is not None
@@ -58,14 +60,14 @@ class JournalDiagnosisRepository:
 
     def _diagnosis(self, key: str) -> Diagnosis:
         assert self._events is not None
-        return DeficitDiagnosed.model_validate_json(self._events[key]).payload
+        return DeficitDiagnosed.model_validate_json(decompress(self._events[key])).payload
 
     async def load(self, diagnosis_keys: list[str], educator_keys: list[str]) -> Loaded:
         events = await self._ready()
         loaded = Loaded()
         for key in set(diagnosis_keys):
             if key in events:
-                loaded.emitted[key] = DeficitDiagnosed.model_validate_json(events[key])
+                loaded.emitted[key] = DeficitDiagnosed.model_validate_json(decompress(events[key]))
         for key in set(educator_keys):
             known = self._by_educator.get(key)
             if known:

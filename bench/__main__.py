@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -454,6 +455,11 @@ async def main_async(args: argparse.Namespace) -> None:
         partitions=args.partitions,
         env={**os.environ, "KAFKA_HEAP": "-Xmx1g -Xms256m"},
     )
+    # SIGTERM (`kill`) ends the bench as Ctrl-C does: its task cancelled, the services and the
+    # stack stopped on the way out
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     say(f"bench: starting a private stack ({stack.kafka}, {stack.mongodb})")
     stack.fresh_up()
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -63,7 +63,7 @@ from demo.competencies import framework_competencies
 from demo.generator import Region, RegionGenerator, RegionSpec
 from rsnms_runtime.consumer import header
 from rsnms_runtime.kafka import event_headers
-from rsnms_runtime.localstack import ROOT
+from rsnms_runtime.localstack import ROOT, start_service
 from rsnms_runtime.partitioner import KeyPartitioner
 from rsnms_runtime.partitions import topic_partitions
 from rsnms_runtime.producing import OutRecord, send_batched
@@ -260,13 +260,7 @@ class Services:
         self.workdir.mkdir(parents=True, exist_ok=True)
         for (name, i), port in self.ports.items():
             log = open(self.workdir / f"{name}-{i}.log", "ab")  # noqa: SIM115 - lives as long as the process
-            self.procs[(name, i)] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}"],
-                cwd=ROOT,
-                env={**self.env, "RSNMS_HTTP_PORT": str(port)},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+            self.procs[(name, i)] = start_service(name, self.env, port, log)
 
     def profile(self, directory: Path, seconds: int) -> list[subprocess.Popen[bytes]]:
         """py-spy (pip install py-spy) sampling every service process for `seconds`, raw

@@ -20,7 +20,6 @@ import re
 import secrets
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -32,7 +31,7 @@ from aiokafka.errors import KafkaError
 
 from bench.history import Scale, history, region_code
 from demo.feed import caught_up
-from rsnms_runtime.localstack import ROOT, LocalStack, free_port
+from rsnms_runtime.localstack import ROOT, LocalStack, free_port, start_service
 from services.portal.adapters.accounts import account_entry
 from services.portal.domain.access import Role, User
 
@@ -47,13 +46,7 @@ def say(line: str) -> None:
 
 def start(name: str, env: dict[str, str], port: int, logs: Path) -> subprocess.Popen[bytes]:
     with open(logs / f"{name}.log", "ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"],
-            cwd=ROOT,
-            env={**env, "RSNMS_HTTP_PORT": str(port)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        return start_service(name, env, port, out)
 
 
 def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:

@@ -38,6 +38,7 @@ from demo.generator import RegionGenerator, RegionSpec
 from demo.portal import portal_env
 from demo.rounds import ministry_source, monitoring_rounds
 from rsnms_runtime.kafka import EventPublisher
+from rsnms_runtime.localstack import start_service
 from rsnms_runtime.settings import OpsSettings
 from rsnms_runtime.sources import parse_keys
 from services.indicators.domain import russian
@@ -67,14 +68,8 @@ def start_services(env: dict[str, str], logs: Path, procs: dict[str, subprocess.
     logs.mkdir(parents=True, exist_ok=True)
     for name, port in SERVICES.items():
         with open(logs / f"{name}.log", "ab") as out:  # the child keeps its own descriptor
-            procs[name] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}"],
-                cwd=ROOT,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env={**env, "RSNMS_HTTP_PORT": str(port)},
-                start_new_session=True,  # the terminal's Ctrl-C is ours to handle, not theirs
-            )
+            # the terminal's Ctrl-C is ours to handle (the services are stopped in order), not theirs
+            procs[name] = start_service(name, env, port, out, own_session=True)
 
 
 def http_json(url: str, timeout: float = 5.0, method: str = "GET") -> Any:

@@ -1,16 +1,21 @@
 """Starting a private copy of the local stack (Kafka + FerretDB) for tests and benchmarks:
-own ports, own data directory, so it never disturbs a running platform; and free ports for the
-services they start beside it (`free_port`)."""
+own ports, own data directory, so it never disturbs a running platform; and the services they
+start beside it (`start_service`, on a `free_port`)."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[1]
 STACK = ROOT / "deploy" / "local" / "stack"
@@ -46,6 +51,36 @@ def free_port() -> int:
         _handed_out.add(port)
         return port
     raise RuntimeError(f"no free port in {LOWEST_FREE_PORT}-{highest}")
+
+
+#: prctl(2): the signal a process gets when the thread that started it ends
+PR_SET_PDEATHSIG = 1
+#: looked up here, not in the child between fork and exec (where the loader's lock may be held)
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+
+def ends_with_parent() -> None:
+    """In the child before it runs: SIGTERM when the process that started it ends, however it
+    ends (a bench or a test killed, not only interrupted, leaves no service behind)."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def start_service(
+    name: str, env: Mapping[str, str], port: int, log: IO[bytes], *, own_session: bool = False
+) -> subprocess.Popen[bytes]:
+    """`python -m services.<name>` with its HTTP port, its output into `log`, stopped when the
+    process that started it ends. The parent is the starting thread (prctl(2)): call it from
+    one that lives as long as the service, not from a worker thread. `own_session` keeps the
+    terminal's Ctrl-C from reaching it (the caller stops it in order)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", f"services.{name}"],
+        cwd=ROOT,
+        env={**env, "RSNMS_HTTP_PORT": str(port)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=own_session,
+        preexec_fn=ends_with_parent,
+    )
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -15,7 +14,7 @@ from typing import Any
 import yaml
 
 from contracts import INBOUND_TOPICS, TOPIC_EVENTS, Topic
-from rsnms_runtime.localstack import ROOT, free_port
+from rsnms_runtime.localstack import free_port, start_service
 
 SERVICES = ("registry", "diagnostics", "routes", "indicators")
 
@@ -55,13 +54,7 @@ class Platform:
 
     def start(self, name: str) -> None:
         with open(self.workdir / f"{name}.log", "ab") as log:  # the child keeps its own descriptor
-            self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}"],
-                cwd=ROOT,
-                env={**self.env, "RSNMS_HTTP_PORT": str(self.ports[name])},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+            self.procs[name] = start_service(name, self.env, self.ports[name], log)
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         proc = self.procs.pop(name, None)

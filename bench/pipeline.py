@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
 import os
+import pickle
 import secrets
 import signal
 import statistics
@@ -38,6 +40,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -61,6 +64,7 @@ from contracts import (
 )
 from demo.competencies import framework_competencies
 from demo.generator import Region, RegionGenerator, RegionSpec
+from rsnms_runtime.compression import compress, decompress
 from rsnms_runtime.consumer import header
 from rsnms_runtime.kafka import event_headers
 from rsnms_runtime.localstack import ROOT, start_service
@@ -143,12 +147,51 @@ class Outbox:
     region: Region
     registry: list[OutRecord]
     diagnostics: list[OutRecord]
+    educators: int = 0
 
     @classmethod
     def of(cls, region: Region, keys: dict[str, bytes]) -> Outbox:
         return cls(
-            region, [outbound(e, keys) for e in region.registry], [outbound(e, keys) for e in region.diagnostics]
+            region,
+            [outbound(e, keys) for e in region.registry],
+            [outbound(e, keys) for e in region.diagnostics],
+            sum(1 for e in region.registry if e.event_type == "EducatorRegistered"),
         )
+
+
+@dataclass
+class SpooledOutbox:
+    """An outbox written to disk (`spool`): what the reports need of its region stays in memory,
+    the records are read back when the region's turn comes and the file removed."""
+
+    region: Region
+    path: Path
+    educators: int
+
+    def load(self) -> Outbox:
+        registry, diagnostics = pickle.loads(decompress(self.path.read_bytes()))
+        self.path.unlink()
+        return Outbox(self.region, registry, diagnostics, self.educators)
+
+
+def spool_one(spec: RegionSpec, keys: dict[str, bytes], directory: Path) -> SpooledOutbox:
+    """Generate one region and write its outbox to `directory` (in a worker process)."""
+    box = Outbox.of(RegionGenerator(spec, framework_competencies()).generate(), keys)
+    path = directory / f"{spec.region}.outbox"
+    path.write_bytes(compress(pickle.dumps((box.registry, box.diagnostics), protocol=pickle.HIGHEST_PROTOCOL)))
+    r = box.region
+    light = Region(spec, team_ids=r.team_ids, programs=r.programs, methodist_left=r.methodist_left)
+    return SpooledOutbox(light, path, box.educators)
+
+
+def spool(specs: Sequence[RegionSpec], keys: dict[str, bytes], directory: Path) -> list[SpooledOutbox]:
+    """The outboxes of many regions on disk, made by as many processes as there are cores: a
+    national feed's outside systems hold their data ready before the clock starts, as the
+    region scale's do in memory (the country's encoded events do not fit in memory)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    spawn = multiprocessing.get_context("spawn")  # no fork of a process running an event loop
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=spawn) as pool:
+        return list(pool.map(spool_one, specs, [keys] * len(specs), [directory] * len(specs)))
 
 
 class Publisher:
@@ -566,13 +609,14 @@ class Pipeline:
         timeout: float,
         log: Callable[[str], None] = say,
         keep: bool = True,
-        outboxes: Sequence[Outbox] | None = None,
+        outboxes: Sequence[Outbox | SpooledOutbox] | None = None,
     ) -> Fed:
         """Registry facts and diagnostic results region after region, while the providers report
         on each route as it appears on the routes topic (`Reporter`), then the management teams'
-        training. Regions without an outbox prepared beforehand are generated and encoded just
-        before they are published; without `keep` a region's published events are dropped at once
-        (what the reports need stays), so a national feed never holds the country in memory."""
+        training. Regions without an outbox prepared beforehand (in memory or spooled to disk) are
+        generated and encoded just before they are published; without `keep` a region's published
+        events are dropped at once (what the reports need stays), so a national feed never holds
+        the country in memory."""
         publisher = Publisher(self.kafka, self.keys)
         reporter = Reporter(self.kafka, self.keys, {g.spec.region: g for g in gens}, keep)
         await publisher.start()
@@ -581,11 +625,15 @@ class Pipeline:
         n = educators = 0
         try:
             for i, g in enumerate(gens):
-                box = outboxes[i] if outboxes else Outbox.of(g.generate(), self.keys)
+                prepared = outboxes[i] if outboxes else None
+                if isinstance(prepared, SpooledOutbox):
+                    prepared = prepared.load()
+                box = prepared or Outbox.of(g.generate(), self.keys)
                 region = box.region
                 n += await publisher.publish_records(box.registry)
                 n += await publisher.publish_records(box.diagnostics)
-                educators += sum(1 for e in region.registry if e.event_type == "EducatorRegistered")
+                educators += box.educators
+                del box, prepared
                 if not keep:
                     region.registry, region.diagnostics, region.snils, region.people = [], [], {}, {}
                 regions.append(region)
@@ -906,9 +954,14 @@ async def run_pipeline(
         if len(profile) >= 2 and profile[2:] != ["latency"]:
             run.services.profile(Path(profile[0]), int(profile[1]))
         # the outside systems' data exists before the clock starts, encoded and signed in their
-        # outboxes (a national feed generates each region just before publishing it: the
-        # country's events would not fit in memory)
-        outboxes = None if scale == "national" else [Outbox.of(g.generate(), run.keys) for g in gens]
+        # outboxes (a national feed's on disk: the country's events would not fit in memory)
+        outboxes: list[Outbox] | list[SpooledOutbox]
+        if scale == "national":
+            made = time.monotonic()
+            outboxes = spool(specs, run.keys, run.workdir / "outboxes")
+            say(f"pipeline: {len(outboxes)} regions' outboxes written in {time.monotonic() - made:.0f} s")
+        else:
+            outboxes = [Outbox.of(g.generate(), run.keys) for g in gens]
         cpu_before, own_before = run.services.cpu_seconds(), time.process_time()
         gc_before = run.services.metric(GC_PAUSES)
         broker = stack_pid(run.env, "kafka")

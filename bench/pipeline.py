@@ -359,15 +359,16 @@ class Services:
         path = self.workdir / f"{name}-{instance}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
-    def peak_memory_mb(self) -> dict[str, float]:
-        """The highest resident set size of each service (the largest of its instances), in MB."""
+    def peak_memory_mb(self, field: str = "VmHWM") -> dict[str, float]:
+        """The highest resident set size of each service (the largest of its instances), in MB;
+        `field="VmRSS"`: the present one."""
         out: dict[str, float] = {}
         for (name, _), proc in self.procs.items():
             try:
                 status = Path(f"/proc/{proc.pid}/status").read_text()
             except OSError:
                 continue
-            kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+            kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith(f"{field}:")), 0)
             out[name] = max(out.get(name, 0.0), kb / 1024)
         return out
 
@@ -922,6 +923,28 @@ def fold_only(env: dict[str, str]) -> dict[str, Any]:
     return _replay(env, "bench.worker", "--prefix", "plfold" + uuid.uuid4().hex[:6])
 
 
+async def report_progress(run: Pipeline, started: float, into: list[dict[str, Any]], every: float) -> None:
+    """Every `every` seconds of the feed, what each group has committed of its inputs and each
+    service's resident memory: printed (a national run is hours of silence otherwise) and kept
+    in `into` (how memory grows with the events, for a run stopped before its end too)."""
+    assert run.services is not None
+    while True:
+        await asyncio.sleep(every)
+        point: dict[str, Any] = {"seconds": round(time.monotonic() - started, 1)}
+        for service in SERVICES:
+            samples = run.watch.samples.get(service)
+            point[service] = {"committed": samples[-1][1] if samples else 0, "end": run.watch.ends.get(service, 0)}
+        point["memory_mb"] = run.services.peak_memory_mb("VmRSS")
+        into.append(point)
+        say(
+            f"pipeline: {point['seconds'] / 60:.0f} min: "
+            + ", ".join(f"{s} {point[s]['committed']:,}/{point[s]['end']:,}" for s in SERVICES)
+            + "; resident "
+            + ", ".join(f"{s} {mb:,.0f}" for s, mb in point["memory_mb"].items())
+            + " MB"
+        )
+
+
 async def run_pipeline(
     kafka: str,
     mongodb: str,
@@ -967,8 +990,13 @@ async def run_pipeline(
         broker = stack_pid(run.env, "kafka")
         jit_before = jit_cpu_seconds(broker) if broker else 0.0
         started = time.monotonic()
-        fed = await run.feed(gens, timeout=6 * 3600, keep=check is not None, outboxes=outboxes)
-        done = await run.watch.caught_up(("routes", "indicators"), timeout=6 * 3600)
+        trajectory: list[dict[str, Any]] = []
+        reporting = asyncio.create_task(report_progress(run, started, trajectory, 300 if scale == "national" else 60))
+        try:
+            fed = await run.feed(gens, timeout=6 * 3600, keep=check is not None, outboxes=outboxes)
+            done = await run.watch.caught_up(("routes", "indicators"), timeout=6 * 3600)
+        finally:
+            reporting.cancel()
         seconds_e2e = done - started
         await asyncio.sleep(1.0)  # a last sample of every group
         per_service = {s: run.watch.rate(s, started) for s in SERVICES}
@@ -990,6 +1018,7 @@ async def run_pipeline(
             "gc_seconds": {k: v - gc_before.get(k, 0.0) for k, v in run.services.metric(GC_PAUSES).items()},
             #: what Kafka's JIT compilers used of its CPU (a fresh broker compiles for minutes)
             "kafka_jit_cpu_seconds": (jit_cpu_seconds(broker) - jit_before) if broker else 0.0,
+            "trajectory": trajectory,
         }
         say(
             f"pipeline: {fed.published:,} inbound events through the four services in {seconds_e2e:.1f} s = "

@@ -42,8 +42,10 @@ from services.indicators.domain.records import (
     TeamRecord,
     ValidRecord,
     held,
+    kept,
     new_record,
     no_entries,
+    shared,
 )
 from services.indicators.repository import EntityKey
 
@@ -156,24 +158,29 @@ def _map(entries: Iterable[tuple[str, V]]) -> Mapping[str, V]:
 
 
 def _educator(record: EducatorRecord, doc: dict[str, Any]) -> None:
-    record.moves = _set(Move(date.fromisoformat(x["on"]), x["org"], x["muni"]) for x in doc.get("moves") or ())
-    record.left_on = _day(doc.get("left_on"))
+    """An educator's collections read back, their values shared as the fold shares them."""
+    record.moves = _set(kept(Move(date.fromisoformat(x["on"]), x["org"], x["muni"])) for x in doc.get("moves") or ())
+    record.left_on = shared(_day(doc.get("left_on")))
     record.diagnoses = _map(
-        (x["id"], DiagnosisFact(date.fromisoformat(x["on"]), x.get("by", "unknown")))
+        (x["id"], shared(kept(DiagnosisFact(date.fromisoformat(x["on"]), x.get("by", "unknown")))))
         for x in doc.get("diagnoses") or ()
     )
     record.routes = _map(
-        (x["id"], RouteFact(date.fromisoformat(x["on"]), x.get("methodist"), tuple(x.get("programs") or ())))
+        (x["id"], kept(RouteFact(date.fromisoformat(x["on"]), x.get("methodist"), tuple(x.get("programs") or ()))))
         for x in doc.get("routes") or ()
     )
-    record.closed = _map((x["id"], date.fromisoformat(x["on"])) for x in doc.get("closed") or ())
-    record.completions = _set(Done(x["program"], date.fromisoformat(x["on"])) for x in doc.get("completions") or ())
+    record.closed = _map((x["id"], shared(date.fromisoformat(x["on"]))) for x in doc.get("closed") or ())
+    record.completions = _set(
+        shared(kept(Done(x["program"], date.fromisoformat(x["on"])))) for x in doc.get("completions") or ()
+    )
     # "supports" of earlier versions held the platform's own SupportAssigned: not read any more
     record.supports = _map(
         (
             x["id"],
-            SupportFact(
-                x["rev"], x["kind"], x.get("by"), x["confirmed"], date.fromisoformat(x["on"]), _day(x.get("until"))
+            kept(
+                SupportFact(
+                    x["rev"], x["kind"], x.get("by"), x["confirmed"], date.fromisoformat(x["on"]), _day(x.get("until"))
+                )
             ),
         )
         for x in doc.get("forms") or ()
@@ -181,12 +188,16 @@ def _educator(record: EducatorRecord, doc: dict[str, Any]) -> None:
     record.attachments = _map(
         (
             x["id"],
-            AttachmentFact(x["rev"], x["methodist"], x["confirmed"], date.fromisoformat(x["on"]), _day(x.get("until"))),
+            kept(
+                AttachmentFact(
+                    x["rev"], x["methodist"], x["confirmed"], date.fromisoformat(x["on"]), _day(x.get("until"))
+                )
+            ),
         )
         for x in doc.get("attachments") or ()
     )
     record.external_routes = _map(
-        (x["id"], ExternalRouteFact(x["rev"], date.fromisoformat(x["on"]), x["dx"], x["src"]))
+        (x["id"], ExternalRouteFact(x["rev"], shared(date.fromisoformat(x["on"])), x["dx"], shared(x["src"])))
         for x in doc.get("external_routes") or ()
     )
 
@@ -201,7 +212,9 @@ def decode(kind: EntityKind, doc: dict[str, Any]) -> Record:
     if isinstance(record, ValidRecord):
         record.ended_on = _day(doc.get("ended_on"))
     if isinstance(record, TeamRecord):
-        record.completions = _set(Done(x["program"], date.fromisoformat(x["on"])) for x in doc.get("completions") or ())
+        record.completions = _set(
+            shared(kept(Done(x["program"], date.fromisoformat(x["on"])))) for x in doc.get("completions") or ()
+        )
     elif isinstance(record, CnppmStaffRecord):
         record.trainings = _set(date.fromisoformat(d) for d in doc.get("trainings") or ())
     elif isinstance(record, ProgramRecord):

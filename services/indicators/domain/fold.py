@@ -62,6 +62,8 @@ from services.indicators.domain.records import (
     TeamRecord,
     ValidRecord,
     held,
+    kept,
+    shared,
 )
 
 #: event type -> (entity kind, payload field naming the entity)
@@ -202,28 +204,28 @@ def _apply_educator(record: EducatorRecord, event: Event) -> bool:
     if isinstance(event, EducatorRegistered):
         return _fact(record, p)
     if isinstance(event, EducatorMoved):
-        return _add(record, "moves", Move(p.transferred_on, p.organization_id, p.municipality_id))
+        return _add(record, "moves", kept(Move(p.transferred_on, p.organization_id, p.municipality_id)))
     if isinstance(event, EducatorDeparted):
-        return _left(record, p.left_on)
+        return _left(record, shared(p.left_on))
     if isinstance(event, DeficitDiagnosed):
-        return _greatest(
-            record, "diagnoses", p.diagnosis_id, DiagnosisFact(p.diagnosed_on, p.conducted_by), _diagnosis_order
-        )
+        fact = shared(kept(DiagnosisFact(p.diagnosed_on, p.conducted_by)))  # a few thousand distinct ones
+        return _greatest(record, "diagnoses", p.diagnosis_id, fact, _diagnosis_order)
     if isinstance(event, RouteAssigned):
         programs = tuple(sorted({i.program_id for i in p.items if i.kind == "program" and i.program_id}))
-        return _greatest(record, "routes", p.route_id, RouteFact(p.assigned_on, p.methodist_id, programs), _route_order)
+        route = kept(RouteFact(p.assigned_on, p.methodist_id, programs))
+        return _greatest(record, "routes", p.route_id, route, _route_order)
     if isinstance(event, (RouteCompleted, RouteCancelled)):
-        return _least(record, "closed", p.route_id, p.closed_on)
+        return _least(record, "closed", p.route_id, shared(p.closed_on))
     if isinstance(event, ProgramCompletionAccepted):
-        return _add(record, "completions", Done(p.program_id, p.completed_on))
+        return _add(record, "completions", shared(kept(Done(p.program_id, p.completed_on))))
     if isinstance(event, SupportFormReported):
-        form = SupportFact(p.revision, p.kind, p.supporter_id, p.confirmed, p.started_on, p.ended_on)
+        form = kept(SupportFact(p.revision, p.kind, p.supporter_id, p.confirmed, p.started_on, p.ended_on))
         return _greatest(record, "supports", p.support_id, form, _revision_order)
     if isinstance(event, MethodistAttachmentReported):
-        link = AttachmentFact(p.revision, p.methodist_id, p.confirmed, p.attached_from, p.attached_to)
+        link = kept(AttachmentFact(p.revision, p.methodist_id, p.confirmed, p.attached_from, p.attached_to))
         return _greatest(record, "attachments", p.attachment_id, link, _revision_order)
     if isinstance(event, ExternalRouteReported):
-        ext = ExternalRouteFact(p.revision, p.developed_on, p.diagnosis_id, p.source_system)
+        ext = ExternalRouteFact(p.revision, shared(p.developed_on), p.diagnosis_id, shared(p.source_system))
         return _greatest(record, "external_routes", p.route_id, ext, _revision_order)
     return False
 
@@ -234,7 +236,7 @@ def apply(record: Record, event: Event) -> bool:
     if isinstance(record, EducatorRecord):
         return _apply_educator(record, event)
     if isinstance(record, TeamRecord) and isinstance(event, TeamCompletionAccepted):
-        return _add(record, "completions", Done(p.program_id, p.completed_on))
+        return _add(record, "completions", shared(kept(Done(p.program_id, p.completed_on))))
     if isinstance(record, ValidRecord) and isinstance(
         event, (ManagementTeamDissolved, OrganizationClosed, SupportStaffDeparted, CnppmStaffDeparted)
     ):

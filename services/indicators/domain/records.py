@@ -183,16 +183,44 @@ def no_entries() -> Mapping[str, Any]:
 def held(fact: M) -> M:
     """The fact as a record keeps it: its set of the fields it was given (pydantic's
     `__pydantic_fields_set__`, several hundred bytes) shared with every fact given the same
-    fields. A national state holds over a million facts (docs/benchmarks/pipeline.md); a fact
-    is never changed after it is decoded, so the shared set is never written to."""
+    fields, and the values many facts repeat (`SHARED_FIELDS`) shared too. A national state
+    holds over a million facts (docs/benchmarks/pipeline.md); a fact is never changed after it
+    is decoded, so what is shared is never written to."""
     given = fact.__pydantic_fields_set__
-    shared = _FIELDS_SETS.setdefault(frozenset(given), given)
-    if shared is not given:
-        object.__setattr__(fact, "__pydantic_fields_set__", shared)
+    fields_set = _FIELDS_SETS.setdefault(frozenset(given), given)
+    if fields_set is not given:
+        object.__setattr__(fact, "__pydantic_fields_set__", fields_set)
+    values = fact.__dict__
+    for name in SHARED_FIELDS.intersection(values):
+        values[name] = shared(values[name])
     return fact
 
 
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}
+#: fields of registry facts whose values many facts repeat (never an entity's own id)
+SHARED_FIELDS = frozenset(
+    {"role", "organization_id", "municipality_id", "birth_year", "career_start", "registered_on"}
+    | {"qualification_category", "subject_areas", "kind", "employed_from", "formed_on", "opened_on"}
+)
+#: the one instance of each value records repeat (`shared`)
+_SHARED: dict[Any, Any] = {}
+V = TypeVar("V")
+T = TypeVar("T", bound=tuple[Any, ...])
+
+
+def shared(value: V) -> V:
+    """The one instance of a value that many records hold (a day, an organization, a
+    methodist, a program, a conducting centre): each decoded event brings its own copy, and a
+    national state holds millions of them (a day is 32 bytes, an id 50-90). Only for values
+    that repeat: each one is kept here for good."""
+    found: V = _SHARED.setdefault(value, value)
+    return found
+
+
+def kept(fields: T) -> T:
+    """A record's tuple (`DiagnosisFact`, `Move`, ...) with its days, names and tuples of names
+    shared; for tuples without a value of their own (an event's id)."""
+    return fields._make(shared(v) if isinstance(v, (str, date, tuple)) else v for v in fields)  # type: ignore[attr-defined, no-any-return]
 
 
 @dataclass(slots=True)

@@ -1,6 +1,7 @@
 """How the platform compresses what it stores (journal fields, the routes' held files): zstd
 frames at level 1, read back from zstd or from zlib (what was written before). Why zstd:
-docs/decisions/packed-journals.md."""
+docs/decisions/packed-journals.md. `Packer`: the same against a dictionary, for what a process
+only holds in memory."""
 
 from __future__ import annotations
 
@@ -31,3 +32,22 @@ def decompress(data: bytes) -> bytes:
         return zlib.decompress(data)
     except (zlib.error, zstandard.ZstdError) as exc:
         raise ValueError(f"not compressed data: {exc}") from exc
+
+
+class Packer:
+    """zstd frames at level 1 against a raw-content dictionary (typical documents of the kind
+    packed: a small document then compresses to the little that is its own, the diagnoses the
+    diagnostics service holds 656 -> ~255 bytes). For what a process holds in memory only: a
+    frame needs the same dictionary to be read back."""
+
+    def __init__(self, dictionary: bytes):
+        data = zstandard.ZstdCompressionDict(dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+        self._compressor = zstandard.ZstdCompressor(level=1, dict_data=data, write_dict_id=False)
+        self._decompressor = zstandard.ZstdDecompressor(dict_data=data)
+
+    def compress(self, data: bytes) -> bytes:
+        """Copied out, as `compress` does."""
+        return bytes(memoryview(self._compressor.compress(data)))
+
+    def decompress(self, data: bytes) -> bytes:
+        return self._decompressor.decompress(data)

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from rsnms_runtime.compression import ZSTD_MAGIC, compress, decompress
+from rsnms_runtime.compression import ZSTD_MAGIC, Packer, compress, decompress
 from rsnms_runtime.mongo import pack, unpack
 
 JSON = '{"region": "RU-YEV", "Показатель": [1, 2.5, null]}'.encode() * 40
@@ -50,3 +50,13 @@ def test_what_is_held_compressed_takes_its_compressed_size_in_memory():
     compressed = sum(len(h) for h in held)
     assert compressed < sum(len(f) for f in files) // 4
     assert allocated < 2 * compressed + 100 * len(held)
+
+
+def test_a_packer_compresses_small_documents_against_typical_ones():
+    typical = b"".join(JSON.replace(b"2.5", str(n).encode()) for n in range(4))
+    packer = Packer(typical)
+    document = JSON.replace(b"2.5", b"7.25")
+    packed = packer.compress(document)
+    assert packer.decompress(packed) == document
+    assert len(packed) < len(compress(document)) // 2
+    assert Packer(b"").decompress(Packer(b"").compress(document)) == document  # no typical documents: plain zstd

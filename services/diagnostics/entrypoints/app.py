@@ -12,7 +12,7 @@ from contracts import Topic
 from rsnms_runtime.kafka import Publisher
 from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
-from services.diagnostics.adapters.store import JournalDiagnosisRepository
+from services.diagnostics.adapters.store import JournalDiagnosisRepository, typical_diagnoses
 from services.diagnostics.config import frameworks_from_settings
 from services.diagnostics.domain.framework import Frameworks
 from services.diagnostics.repository import DiagnosisRepository
@@ -34,7 +34,7 @@ def build(
     runtime = ServiceRuntime(settings, publisher=publisher, **runtime_options)
     frameworks = frameworks or frameworks_from_settings(settings)
     if repository is None:
-        journal = JournalDiagnosisRepository(runtime.db)
+        journal = JournalDiagnosisRepository(runtime.db, typical_diagnoses(frameworks))
         runtime.on_assigned(journal.reload)
         repository = journal
     service = DiagnosticsService(repository, frameworks)

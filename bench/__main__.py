@@ -508,7 +508,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="fold: runs of each tracing set-up (medians compared)")
     args = parser.parse_args()
     args.rate = args.rate if args.rate is not None else (500 if args.what == "pipeline" else 200)
-    asyncio.run(main_async(args))
+    try:
+        asyncio.run(main_async(args))
+    except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C, SIGTERM: the stack is down already
+        say("bench: stopped before its end")
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def decompress(data: bytes) -> bytes:
 class Packer:
     """zstd frames at level 1 against a raw-content dictionary (typical documents of the kind
     packed: a small document then compresses to the little that is its own, the diagnoses the
-    diagnostics service holds 656 -> ~255 bytes). For what a process holds in memory only: a
+    diagnostics service holds 656 -> ~265 bytes). For what a process holds in memory only: a
     frame needs the same dictionary to be read back."""
 
     def __init__(self, dictionary: bytes):

@@ -128,6 +128,9 @@ def typical_diagnoses(frameworks: Frameworks) -> bytes:
                     scores=scores,
                     conducted_by="cnppm",
                 )
-                previous = diagnose(result, framework, previous)
+                try:
+                    previous = diagnose(result, framework, previous)
+                except ValueError:  # a deployment's framework these scores do not fit: no sample of it
+                    break
                 out.append(DeficitDiagnosed.create(previous, source="rsnms-diagnostics", region="RU-XXX").to_bytes())
     return b"".join(out)

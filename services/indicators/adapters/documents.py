@@ -162,7 +162,7 @@ def _educator(record: EducatorRecord, doc: dict[str, Any]) -> None:
     record.moves = _set(kept(Move(date.fromisoformat(x["on"]), x["org"], x["muni"])) for x in doc.get("moves") or ())
     record.left_on = shared(_day(doc.get("left_on")))
     record.diagnoses = _map(
-        (x["id"], shared(kept(DiagnosisFact(date.fromisoformat(x["on"]), x.get("by", "unknown")))))
+        (x["id"], kept(DiagnosisFact(date.fromisoformat(x["on"]), x.get("by", "unknown"))))
         for x in doc.get("diagnoses") or ()
     )
     record.routes = _map(
@@ -171,7 +171,7 @@ def _educator(record: EducatorRecord, doc: dict[str, Any]) -> None:
     )
     record.closed = _map((x["id"], shared(date.fromisoformat(x["on"]))) for x in doc.get("closed") or ())
     record.completions = _set(
-        shared(kept(Done(x["program"], date.fromisoformat(x["on"])))) for x in doc.get("completions") or ()
+        kept(Done(x["program"], date.fromisoformat(x["on"]))) for x in doc.get("completions") or ()
     )
     # "supports" of earlier versions held the platform's own SupportAssigned: not read any more
     record.supports = _map(
@@ -213,7 +213,7 @@ def decode(kind: EntityKind, doc: dict[str, Any]) -> Record:
         record.ended_on = _day(doc.get("ended_on"))
     if isinstance(record, TeamRecord):
         record.completions = _set(
-            shared(kept(Done(x["program"], date.fromisoformat(x["on"])))) for x in doc.get("completions") or ()
+            kept(Done(x["program"], date.fromisoformat(x["on"]))) for x in doc.get("completions") or ()
         )
     elif isinstance(record, CnppmStaffRecord):
         record.trainings = _set(date.fromisoformat(d) for d in doc.get("trainings") or ())

@@ -208,7 +208,7 @@ def _apply_educator(record: EducatorRecord, event: Event) -> bool:
     if isinstance(event, EducatorDeparted):
         return _left(record, shared(p.left_on))
     if isinstance(event, DeficitDiagnosed):
-        fact = shared(kept(DiagnosisFact(p.diagnosed_on, p.conducted_by)))  # a few thousand distinct ones
+        fact = kept(DiagnosisFact(p.diagnosed_on, p.conducted_by))
         return _greatest(record, "diagnoses", p.diagnosis_id, fact, _diagnosis_order)
     if isinstance(event, RouteAssigned):
         programs = tuple(sorted({i.program_id for i in p.items if i.kind == "program" and i.program_id}))
@@ -217,7 +217,7 @@ def _apply_educator(record: EducatorRecord, event: Event) -> bool:
     if isinstance(event, (RouteCompleted, RouteCancelled)):
         return _least(record, "closed", p.route_id, shared(p.closed_on))
     if isinstance(event, ProgramCompletionAccepted):
-        return _add(record, "completions", shared(kept(Done(p.program_id, p.completed_on))))
+        return _add(record, "completions", kept(Done(p.program_id, p.completed_on)))
     if isinstance(event, SupportFormReported):
         form = kept(SupportFact(p.revision, p.kind, p.supporter_id, p.confirmed, p.started_on, p.ended_on))
         return _greatest(record, "supports", p.support_id, form, _revision_order)
@@ -236,7 +236,7 @@ def apply(record: Record, event: Event) -> bool:
     if isinstance(record, EducatorRecord):
         return _apply_educator(record, event)
     if isinstance(record, TeamRecord) and isinstance(event, TeamCompletionAccepted):
-        return _add(record, "completions", shared(kept(Done(p.program_id, p.completed_on))))
+        return _add(record, "completions", kept(Done(p.program_id, p.completed_on)))
     if isinstance(record, ValidRecord) and isinstance(
         event, (ManagementTeamDissolved, OrganizationClosed, SupportStaffDeparted, CnppmStaffDeparted)
     ):

@@ -197,7 +197,8 @@ def held(fact: M) -> M:
 
 
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}
-#: fields of registry facts whose values many facts repeat (never an entity's own id)
+#: fields of registry facts whose values many facts repeat (an educator's own id is not one of
+#: them; an organization's is: a few thousand, each named by many educators)
 SHARED_FIELDS = frozenset(
     {"role", "organization_id", "municipality_id", "birth_year", "career_start", "registered_on"}
     | {"qualification_category", "subject_areas", "kind", "employed_from", "formed_on", "opened_on"}
@@ -219,8 +220,10 @@ def shared(value: V) -> V:
 
 def kept(fields: T) -> T:
     """A record's tuple (`DiagnosisFact`, `Move`, ...) with its days, names and tuples of names
-    shared; for tuples without a value of their own (an event's id)."""
-    return fields._make(shared(v) if isinstance(v, (str, date, tuple)) else v for v in fields)  # type: ignore[attr-defined, no-any-return]
+    shared; for tuples without a value of their own (an event's id). A tuple of `SHARED_WHOLE`
+    is itself shared: there are few distinct ones (a day and a centre, a program and a day)."""
+    made = fields._make(shared(v) if isinstance(v, (str, date, tuple)) else v for v in fields)  # type: ignore[attr-defined]
+    return shared(made) if isinstance(made, SHARED_WHOLE) else made  # type: ignore[return-value]
 
 
 @dataclass(slots=True)
@@ -464,3 +467,7 @@ class RegionState:
     def organization(self, organization_id: str) -> OrganizationRecorded | None:
         record = self.organizations.get(organization_id)
         return record.fact if record is not None else None
+
+
+#: record tuples `kept` shares whole
+SHARED_WHOLE = (DiagnosisFact, Done)

@@ -22,7 +22,7 @@ from contracts.events.registry import REGISTRY_EVENTS
 from contracts.events.rounds import GOVERNANCE_EVENTS, ROUND_EVENTS, RoundsSummaryPublished
 from contracts.events.routes import PROGRESS_EVENTS, ROUTE_EVENTS
 from contracts.events.world import WORLD_EVENTS
-from contracts.text import MAYBE_CONTROL, raw_control
+from contracts.text import may_hold_control, raw_control
 from contracts.topics import Topic
 
 MAX_EVENT_BYTES = 256 * 1024
@@ -126,7 +126,7 @@ def decode_event(raw: bytes | str) -> Event:
     accept the same documents (tests/unit/test_codec_paths.py)."""
     if len(raw) > MAX_EVENT_BYTES:
         raise ContractError("oversized", f"{len(raw)} bytes exceeds the {MAX_EVENT_BYTES}-byte event limit")
-    if MAYBE_CONTROL.search(raw.encode() if isinstance(raw, str) else raw) is None:
+    if not may_hold_control(raw.encode() if isinstance(raw, str) else raw):
         try:
             return _ANY_EVENT.validate_json(raw, context={TEXT_CHECKED: True})
         except ValidationError:

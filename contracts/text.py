@@ -15,6 +15,17 @@ TEXT_TYPES = (str, dict, list, tuple)
 #: It also matches allowed escapes (\u0009) and escaped backslashes (\\u0000): a match only sends
 #: the decoded document through `find_control`, which decides
 MAYBE_CONTROL = re.compile(rb"\\u00[01189][0-9a-fA-F]|\\u007[fF]|\\[bf]|\x7f|\xc2[\x80-\x9f]")
+#: the one alternative of `MAYBE_CONTROL` without a backslash or DEL (a raw C1 control in UTF-8)
+_RAW_C1 = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+def may_hold_control(data: bytes) -> bool:
+    """Whether `MAYBE_CONTROL` matches `data`, answered for most documents by looking for three
+    bytes (a backslash, DEL, the lead byte of C1 in UTF-8), which is several times cheaper than
+    the expression over the whole document: every service asks it of every event it reads."""
+    if b"\\" in data or b"\x7f" in data:
+        return MAYBE_CONTROL.search(data) is not None
+    return b"\xc2" in data and _RAW_C1.search(data) is not None
 
 
 def find_control(value: Any, where: str = "") -> str | None:
@@ -65,6 +76,6 @@ def raw_control(raw: bytes | str, doc: Any) -> str | None:
     """`find_control` of a decoded JSON document, run only when its bytes may hold a control
     character (a regular expression over the bytes is far cheaper than walking every event)."""
     data = raw.encode() if isinstance(raw, str) else raw
-    if MAYBE_CONTROL.search(data) is None:
+    if not may_hold_control(data):
         return None
     return find_control(doc)

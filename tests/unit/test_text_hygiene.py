@@ -91,6 +91,27 @@ def test_the_quick_check_finds_what_the_named_search_finds():
     assert not any(has_control(v) for v in clean) and all(has_control(v) for v in dirty)
 
 
+def test_the_byte_check_answers_as_the_expression_over_the_bytes():
+    import random
+
+    from contracts.text import MAYBE_CONTROL, may_hold_control
+
+    pieces = [*(bytes([c]) for c in b"\\u01878fFb\x7f\xc2\x85\xab"), "я".encode()]
+    samples = [
+        EVENT.to_bytes(),
+        _with("title", "«Школа»"),
+        _with("title", "tab\tok"),
+        _with("title", "nul\x00"),
+        _with("title", "c1\x85"),
+        _with("title", "del\x7f"),
+        _with("title", "back\\slash"),
+    ]
+    rng = random.Random(5)
+    samples += [b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(20_000)]
+    for data in samples:
+        assert may_hold_control(data) == (MAYBE_CONTROL.search(data) is not None), data
+
+
 def test_records_built_from_checked_text_are_not_walked_again():
     with built_from_checked_text():
         assert program("p1", ["digital_platforms"], title="x\x07y").title == "x\x07y"

@@ -103,6 +103,15 @@ def held_input(event: Event, origin: str | None) -> Incoming:
     return Incoming(event, topic, int(partition), int(offset), event.to_bytes())
 
 
+def batch_starts(batch: list[Incoming]) -> dict[tuple[str, int], int]:
+    """The offset of the first event of each partition a batch reads."""
+    starts: dict[tuple[str, int], int] = {}
+    for inc in batch:
+        where = (inc.topic, inc.partition)
+        starts[where] = min(inc.offset, starts.get(where, inc.offset))
+    return starts
+
+
 def accept_team_progress(batch: list[Incoming]) -> list[TeamCompletionAccepted]:
     """A management team's completion is accepted as reported (the source gate checked who may
     report it); announcing it keeps one decision per fact for the indicators."""
@@ -142,6 +151,9 @@ class RoutesService:
             if r not in self._loads:
                 self._loads[r] = await self._store.loads(r)
         catalogues, loads = self._catalogues, self._loads
+        starts = batch_starts(incoming)
+        for file in files.values():
+            file.settle(starts)
         try:
             touched: dict[str, EducatorFile] = {}
             emitted: Counter[str] = Counter()

@@ -193,3 +193,11 @@ def test_the_outbox_is_bounded():
     for n in range(educator_module.OUTBOX_LIMIT + 5):
         apply(file, completed("p", date(2024, 1, 1).replace(day=1 + n % 28, month=1 + n // 28)))
     assert len(file.outbox) == educator_module.OUTBOX_LIMIT
+
+
+def test_what_an_older_file_emitted_without_a_position_is_kept(assigned):
+    file, _ = assigned
+    assert file.outbox[-1].at is None and file.outbox[-1].events  # applied without a position
+    before = list(file.outbox)
+    file.settle({("t", 0): 10**9})
+    assert file.outbox == before

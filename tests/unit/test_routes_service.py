@@ -95,6 +95,39 @@ async def test_a_batch_that_failed_to_save_is_recomputed_identically():
     assert retried.emit == (await RoutesService(clean).handle(batch)).emit
 
 
+def at(offset: int, *events, partition: int = 0) -> list[Incoming]:
+    """Events read from one partition from `offset` on."""
+    return [Incoming(e, "t", partition, offset + n, e.to_bytes()) for n, e in enumerate(events)]
+
+
+async def test_what_earlier_batches_emitted_is_forgotten_and_what_may_come_again_is_kept():
+    store, batch = FakeStore(), first_batch()
+    service = RoutesService(store)
+    first = await service.handle(batch)
+    key = f"{R}:{ED}"
+
+    def outbox() -> list[tuple[str | None, int]]:
+        return [(e["at"], len(e["events"])) for e in store.files_[key]["outbox"]]
+
+    assert outbox() == [("t:0:3", 1), ("t:0:4", 2)]  # the proposal of a mentor; the route and its methodist
+    # the same partition read again from the start (a failed batch, a new owner): kept, re-emitted
+    assert (await service.handle(batch)).emit == first.emit
+    # read on another partition: nothing is known of this one's progress, kept
+    await service.handle(at(0, diagnosed(deficit("c1"), dx="dx-2"), partition=1))
+    assert outbox()[:2] == [("t:0:3", 1), ("t:0:4", 2)]
+    # a later batch of the same partition: what was read before it was published, forgotten
+    later = await service.handle(at(5, diagnosed(deficit("c1"), dx="dx-3")))
+    assert names(later.emit) == ["RouteCancelled", "RouteAssigned", "SupportProposed"]
+    assert outbox() == [("t:0:3", 0), ("t:0:4", 0), ("t:1:0", 3), ("t:0:5", 3)]
+    # a cause that comes again later (a source re-sending it) emits nothing, and nothing is routed twice
+    assert (await service.handle(at(6, batch[4].event))).emit == []
+    assert [r.route.diagnosis_id for r in (await store.files([key]))[key].routes] == [
+        batch[4].event.payload.diagnosis_id,
+        "dx-2",
+        "dx-3",
+    ]
+
+
 async def test_replayed_events_are_not_written_again():
     store = FakeStore()
     service = RoutesService(store)

@@ -17,6 +17,7 @@ that builds it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -167,6 +168,16 @@ class Placement(BaseModel):
 class OutboxEntry(BaseModel):
     cause: str
     events: list[str]
+    #: where the cause was read (`topic:partition:offset`), for `settle`; None in older files
+    at: str | None = None
+
+    def read_before(self, starts: Mapping[tuple[str, int], int]) -> bool:
+        """Whether the cause was read on a partition of `starts` before the offset given for it."""
+        if self.at is None:
+            return False
+        topic, partition, offset = self.at.rsplit(":", 2)
+        start = starts.get((topic, int(partition)))
+        return start is not None and int(offset) < start
 
 
 class EducatorFile(BaseModel):
@@ -262,10 +273,23 @@ class EducatorFile(BaseModel):
             out = self._apply(event, catalogue, loads, policy, titles)
             if isinstance(event, (EducatorRegistered, DeficitDiagnosed)) and self.held:
                 out = [*out, *self._release(catalogue, loads, policy, titles)]
-        self.outbox = [*self.outbox, OutboxEntry(cause=str(event.event_id), events=[e.model_dump_json() for e in out])][
-            -OUTBOX_LIMIT:
-        ]
+        entry = OutboxEntry(cause=str(event.event_id), events=[e.model_dump_json() for e in out], at=origin)
+        self.outbox = [*self.outbox, entry][-OUTBOX_LIMIT:]
         return out
+
+    def settle(self, starts: Mapping[tuple[str, int], int]) -> None:
+        """Forget the events emitted for causes read before the batch being applied: `starts`
+        gives, for each partition the batch reads, the offset of its first event. A batch is
+        applied only once every earlier one of its partitions was published (a failed batch
+        comes again from its first record, a new owner from the committed offset), so what
+        those causes emitted is on the topic and need not be re-emitted; the causes stay known
+        (`has_applied`: a cause that comes again emits nothing). The events of a batch that may
+        come again are kept: they were read at or after its start."""
+        if any(e.events and e.read_before(starts) for e in self.outbox):
+            self.outbox = [
+                OutboxEntry(cause=e.cause, events=[], at=e.at) if e.events and e.read_before(starts) else e
+                for e in self.outbox
+            ]
 
     def _hold(self, event: Event, origin: str | None) -> list[Event]:
         if all(decode_event(h).event_id != event.event_id for h in self.held):

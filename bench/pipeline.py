@@ -62,6 +62,7 @@ from contracts import (
     decode_event,
     inbound_topic_of,
 )
+from contracts.envelope import built_from_checked_text
 from demo.competencies import framework_competencies
 from demo.generator import Region, RegionGenerator, RegionSpec
 from rsnms_runtime.compression import compress, decompress
@@ -701,7 +702,10 @@ class Reporter:
                         continue
                     if isinstance(event, RouteAssigned) and event.region in self._gens:
                         self.routes += 1
-                        reports += self._gens[event.region].route_progress(event, self.rngs[event.region])
+                        # built from the route just decoded (its text checked) and the generator's
+                        # own data: not walked for control characters again (a tenth of this CPU)
+                        with built_from_checked_text():
+                            reports += self._gens[event.region].route_progress(event, self.rngs[event.region])
             if reports:
                 self.reports += await self._publisher.publish(reports)
                 if self._keep:

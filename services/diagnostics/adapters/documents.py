@@ -1,19 +1,14 @@
-"""MongoDB documents of the diagnostics service, FerretDB v1 safe: plain objects and strings,
-no key with '.' or starting with '$' (competency ids are snake_case by the framework's
-validation), dates as ISO strings.
-
-- `diagnoses` (`_id` = "<region>:<diagnosis id>"): the diagnosis, the emitted event as its
-  exact JSON (re-emitted byte for byte), the educator key and the order key (history reads).
-- `educator_latest` (`_id` = "<region>:<educator id>"): the latest diagnosis of an educator,
-  its id, day, session and order key; the diagnosis is embedded, so the previous diagnosis of
-  a repeat costs no second read.
+"""The diagnostics journal's entries, FerretDB v1 safe: plain objects and strings, no key with
+'.' or starting with '$', dates as ISO strings. An entry (`diagnosis_document`) holds the
+emitted event as its exact JSON (re-emitted byte for byte; the diagnosis is read from it), its
+region, the educator key and the order key (history reads).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from contracts import DeficitDiagnosed, Diagnosis
+from contracts import DeficitDiagnosed
 from services.diagnostics.domain.history import order_of
 from services.diagnostics.repository import educator_key
 
@@ -25,27 +20,8 @@ def diagnosis_document(event: DeficitDiagnosed) -> dict[str, Any]:
         "region": event.region,
         "educator_key": educator_key(event.region, dx.educator_id),
         "order": order_of(dx),
-        "diagnosis": dx.model_dump(mode="json"),
         "event": event.model_dump_json(),
     }
-
-
-def latest_document(event: DeficitDiagnosed) -> dict[str, Any]:
-    """Fields of an `educator_latest` document (without `_id`)."""
-    dx = event.payload
-    return {
-        "region": event.region,
-        "educator_id": dx.educator_id,
-        "order": order_of(dx),
-        "diagnosed_on": dx.diagnosed_on.isoformat(),
-        "session_id": dx.session_id,
-        "diagnosis_id": dx.diagnosis_id,
-        "diagnosis": dx.model_dump(mode="json"),
-    }
-
-
-def diagnosis_of(doc: dict[str, Any]) -> Diagnosis:
-    return Diagnosis.model_validate(doc["diagnosis"])
 
 
 def unsafe_keys(doc: Any, path: str = "") -> list[str]:

@@ -98,8 +98,7 @@ class JournalDiagnosisRepository:
         for e in fresh:
             key = diagnosis_key(e.region, e.payload.diagnosis_id)
             if key not in events:
-                doc = diagnosis_document(e)
-                entries.append({"k": key, **{f: doc[f] for f in ("region", "educator_key", "order", "event")}})
+                entries.append({"k": key, **diagnosis_document(e)})
         await self._journal.append(entries)
         for entry in entries:
             self._hold(entry)

@@ -15,7 +15,8 @@ stages, and keeps track of whether its partitions advance.
 - then the ledger is marked and the caller commits the offsets.
 
 Nothing of a consumer is set from outside: the subscriber glue calls `process`, `assigned`,
-`revoked` and `batch_done`; the runtime reads `update_lag`, `stuck` and `recent_traces`.
+`revoked` and `batch_done`; the runtime reads `update_lag`, `stuck` and `recent_traces`; a use
+case may read `published`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import functools
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import SimpleNamespace
@@ -248,6 +249,7 @@ class BatchConsumer:
         #: what the last batch did and how long each stage took (logged once it is committed)
         self._last: dict[str, Any] = {}
         self._last_committed_at: float | None = None
+        self._published: dict[tuple[str, int], int] = {}
 
     # -- read-only views -----------------------------------------------------------------------
 
@@ -255,6 +257,14 @@ class BatchConsumer:
     def first_assigned_at(self) -> float | None:
         """Monotonic clock of the first partition assignment: when consuming began (benchmarks)."""
         return self._first_assigned_at
+
+    @property
+    def published(self) -> Mapping[tuple[str, int], int]:
+        """Per partition, the offset below which every record this consumer read since its last
+        assignment went through `process`: applied, what it emitted published, the ledger
+        marked (a use case may forget what it kept to emit such records' events again). Cleared
+        when partitions are assigned; a live view, not a copy."""
+        return self._published
 
     @property
     def last_committed_at(self) -> float | None:
@@ -312,6 +322,7 @@ class BatchConsumer:
         """Partitions assigned: the ledger of new ones is loaded before the next batch (their
         events may have been marked by their previous owner), skips are looked up again."""
         self._assignment = {(tp.topic, tp.partition) for tp in partitions}
+        self._published.clear()
         self._ledger_stale = True
         self._check_skips = True
         self._first_assigned_at = self._first_assigned_at or time.perf_counter()
@@ -609,6 +620,9 @@ class BatchConsumer:
             refused = {i.event_id for i, _ in (*applied.rejected, *applied.failed)}
             await self.mark(fresh, digests, refused)
             marks.append(time.perf_counter())
+            for rec in records:
+                where = (rec.topic, rec.partition)
+                self._published[where] = max(self._published.get(where, 0), rec.offset + 1)
             applied_events = [inc for inc in fresh if inc.event_id not in refused]
             sampled = [
                 ctx for inc in applied_events if (ctx := spans[inc.event_id].get_span_context()).trace_flags.sampled

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from typing import Protocol
 
 from contracts import (
@@ -103,13 +104,22 @@ def held_input(event: Event, origin: str | None) -> Incoming:
     return Incoming(event, topic, int(partition), int(offset), event.to_bytes())
 
 
-def batch_starts(batch: list[Incoming]) -> dict[tuple[str, int], int]:
-    """The offset of the first event of each partition a batch reads."""
+def published_before(
+    batch: list[Incoming], published: Mapping[tuple[str, int], int] | None = None
+) -> dict[tuple[str, int], int]:
+    """Per partition, the offset below which what was read is published: the first offset of the
+    batch on each partition it reads (a batch is applied only once the earlier ones of its
+    partitions were published: a failed batch comes again from its first record, a new owner
+    reads from the committed offset), or what the consumer says went through (`published`),
+    the higher of the two."""
     starts: dict[tuple[str, int], int] = {}
     for inc in batch:
         where = (inc.topic, inc.partition)
         starts[where] = min(inc.offset, starts.get(where, inc.offset))
-    return starts
+    known = dict(published or {})
+    for where, start in starts.items():
+        known[where] = max(start, known.get(where, start))
+    return known
 
 
 def accept_team_progress(batch: list[Incoming]) -> list[TeamCompletionAccepted]:
@@ -125,10 +135,19 @@ def accept_team_progress(batch: list[Incoming]) -> list[TeamCompletionAccepted]:
 
 
 class RoutesService:
-    def __init__(self, store: Store, policy: RoutePolicy | None = None, titles: dict[str, str] | None = None):
+    def __init__(
+        self,
+        store: Store,
+        policy: RoutePolicy | None = None,
+        titles: dict[str, str] | None = None,
+        published: Mapping[tuple[str, int], int] | None = None,
+    ):
         self._store = store
         self._policy = policy or RoutePolicy()
         self._titles = titles or {}
+        #: what the consumer says went through, per partition (`BatchConsumer.published`, set by
+        #: the composition root; without it, only each batch's own start says it)
+        self.published: Mapping[tuple[str, int], int] = published or {}
         #: per region, loaded on first use: the catalogue (dropped when facts change it) and
         #: the loads (kept up to date by the routes this instance assigns; rebuilt after a
         #: failed batch). Reading them per batch means a scan of every educator file, which
@@ -151,9 +170,9 @@ class RoutesService:
             if r not in self._loads:
                 self._loads[r] = await self._store.loads(r)
         catalogues, loads = self._catalogues, self._loads
-        starts = batch_starts(incoming)
+        before = published_before(incoming, self.published)
         for file in files.values():
-            file.settle(starts)
+            file.settle(before)
         try:
             touched: dict[str, EducatorFile] = {}
             emitted: Counter[str] = Counter()

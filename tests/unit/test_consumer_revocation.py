@@ -56,3 +56,50 @@ def test_rewind_seeks_the_partitions_still_assigned_to_their_first_record_in_the
     kafka = _KafkaConsumer({TopicPartition("t", 0), TopicPartition("t", 1)})
     rewind(kafka, records)
     assert sorted(kafka.seeks) == [(TopicPartition("t", 0), 5), (TopicPartition("t", 1), 3)]
+
+
+async def test_what_went_through_a_batch_is_published_per_partition_and_forgotten_on_assignment():
+    import pytest
+
+    from contracts import Topic
+    from rsnms_runtime.consumer import ConsumerOptions, Outcome
+    from rsnms_runtime.faults import RetryPolicy
+    from tests.support.factories import educator_registered
+    from tests.support.publisher import RecordingPublisher
+    from tests.unit.test_content_hash import FakeLedger
+
+    fail = False
+
+    async def handler(batch):
+        if fail:
+            raise ConnectionError("the database is down")
+        return Outcome()
+
+    consumer = BatchConsumer(
+        "published",
+        handler,
+        RecordingPublisher(),  # type: ignore[arg-type]
+        FakeLedger({}),  # type: ignore[arg-type]
+        options=ConsumerOptions(retries=RetryPolicy(attempts=1)),
+        probe=lambda: asyncio.sleep(0, result=not fail),  # the infrastructure is down while it fails
+    )
+    topic = str(Topic.REGISTRY_FACTS)
+
+    def records(partition: int, *offsets: int) -> list[SimpleNamespace]:
+        events = [educator_registered("RU-YEV", 100 * partition + o) for o in offsets]
+        return [
+            SimpleNamespace(
+                topic=topic, partition=partition, offset=o, key=e.key.encode(), value=e.to_bytes(), headers=[]
+            )
+            for o, e in zip(offsets, events, strict=True)
+        ]
+
+    await consumer.process(records(0, 3, 4) + records(1, 7))
+    assert consumer.published == {(topic, 0): 5, (topic, 1): 8}
+    fail = True  # handed back (the infrastructure is down): nothing of it went through
+    with pytest.raises(ConnectionError):
+        await consumer.process(records(0, 5, 6) + records(2, 1))
+    assert consumer.published == {(topic, 0): 5, (topic, 1): 8}
+    published = consumer.published
+    await consumer.assigned({TopicPartition(topic, 0)})
+    assert published == {}  # the same live view, emptied: the next owner's batches say it again

@@ -115,10 +115,17 @@ async def test_what_earlier_batches_emitted_is_forgotten_and_what_may_come_again
     # read on another partition: nothing is known of this one's progress, kept
     await service.handle(at(0, diagnosed(deficit("c1"), dx="dx-2"), partition=1))
     assert outbox()[:2] == [("t:0:3", 1), ("t:0:4", 2)]
+    # unless the consumer says the first batch went through (`BatchConsumer.published`)
+    service.published = {("t", 0): 4}
+    await service.handle(
+        at(1, ev(EducatorRegistered, young(ED).payload.model_copy(update={"revision": 2})), partition=1)
+    )
+    assert outbox()[:2] == [("t:0:3", 0), ("t:0:4", 2)]
+    service.published = {}
     # a later batch of the same partition: what was read before it was published, forgotten
     later = await service.handle(at(5, diagnosed(deficit("c1"), dx="dx-3")))
     assert names(later.emit) == ["RouteCancelled", "RouteAssigned", "SupportProposed"]
-    assert outbox() == [("t:0:3", 0), ("t:0:4", 0), ("t:1:0", 3), ("t:0:5", 3)]
+    assert outbox() == [("t:0:3", 0), ("t:0:4", 0), ("t:1:0", 0), ("t:1:1", 0), ("t:0:5", 3)]
     # a cause that comes again later (a source re-sending it) emits nothing, and nothing is routed twice
     assert (await service.handle(at(6, batch[4].event))).emit == []
     assert [r.route.diagnosis_id for r in (await store.files([key]))[key].routes] == [
@@ -253,18 +260,23 @@ def test_competency_titles_come_from_the_framework_files(tmp_path):
 
 
 def test_the_service_consumes_its_three_topics(monkeypatch):
+    from types import SimpleNamespace
+
     from rsnms_runtime.settings import Settings
     from services.routes.entrypoints import app
 
     seen = {}
+    consumer = SimpleNamespace(published={("t", 0): 1})
 
     def consume(self, topics, handler, group_suffix="", handles=None):
-        seen.update(topics=topics, handles=handles)
+        seen.update(topics=topics, handler=handler, handles=handles)
+        return consumer
 
     monkeypatch.setattr(app.ServiceRuntime, "consume", consume)
     runtime = app.build(Settings(service="routes"), gate=None)
     assert set(seen["topics"]) == {str(Topic.DEFICITS), str(Topic.REGISTRY_FACTS), str(Topic.PROGRESS)}
     assert seen["handles"] == HANDLED
+    assert seen["handler"].__self__.published is consumer.published  # what went through, as the consumer says
     assert runtime.settings.service == "routes"
 
 

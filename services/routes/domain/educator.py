@@ -171,13 +171,13 @@ class OutboxEntry(BaseModel):
     #: where the cause was read (`topic:partition:offset`), for `settle`; None in older files
     at: str | None = None
 
-    def read_before(self, starts: Mapping[tuple[str, int], int]) -> bool:
-        """Whether the cause was read on a partition of `starts` before the offset given for it."""
+    def read_before(self, offsets: Mapping[tuple[str, int], int]) -> bool:
+        """Whether the cause was read on a partition of `offsets` before the offset given for it."""
         if self.at is None:
             return False
         topic, partition, offset = self.at.rsplit(":", 2)
-        start = starts.get((topic, int(partition)))
-        return start is not None and int(offset) < start
+        below = offsets.get((topic, int(partition)))
+        return below is not None and int(offset) < below
 
 
 class EducatorFile(BaseModel):
@@ -277,17 +277,15 @@ class EducatorFile(BaseModel):
         self.outbox = [*self.outbox, entry][-OUTBOX_LIMIT:]
         return out
 
-    def settle(self, starts: Mapping[tuple[str, int], int]) -> None:
-        """Forget the events emitted for causes read before the batch being applied: `starts`
-        gives, for each partition the batch reads, the offset of its first event. A batch is
-        applied only once every earlier one of its partitions was published (a failed batch
-        comes again from its first record, a new owner from the committed offset), so what
-        those causes emitted is on the topic and need not be re-emitted; the causes stay known
-        (`has_applied`: a cause that comes again emits nothing). The events of a batch that may
-        come again are kept: they were read at or after its start."""
-        if any(e.events and e.read_before(starts) for e in self.outbox):
+    def settle(self, published: Mapping[tuple[str, int], int]) -> None:
+        """Forget the events emitted for causes read where what they emitted is known to be
+        published: `published` gives, per partition, the offset below which it is (the service
+        knows it from the consumer and the batch). They need not be emitted again; the causes
+        stay known (`has_applied`: a cause that comes again emits nothing). The events of a
+        batch that may come again are kept."""
+        if any(e.events and e.read_before(published) for e in self.outbox):
             self.outbox = [
-                OutboxEntry(cause=e.cause, events=[], at=e.at) if e.events and e.read_before(starts) else e
+                OutboxEntry(cause=e.cause, events=[], at=e.at) if e.events and e.read_before(published) else e
                 for e in self.outbox
             ]
 

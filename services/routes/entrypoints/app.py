@@ -38,7 +38,8 @@ def build(
         store = journal
     titles = competency_titles(settings.competency_frameworks)
     service = RoutesService(store, policy or route_policy(settings), titles)
-    runtime.consume([str(t) for t in INPUTS], service.handle, handles=HANDLED)
+    consumer = runtime.consume([str(t) for t in INPUTS], service.handle, handles=HANDLED)
+    service.published = consumer.published  # what its files need not keep to emit again
     runtime.emits(Topic.ROUTES, Topic.DEAD_LETTER)
     return runtime
 

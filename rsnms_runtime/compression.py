@@ -1,7 +1,7 @@
 """How the platform compresses what it stores (journal fields, the routes' held files): zstd
 frames at level 1, read back from zstd or from zlib (what was written before). Why zstd:
-docs/decisions/packed-journals.md. `Packer`: the same against a dictionary, for what a process
-only holds in memory."""
+docs/decisions/packed-journals.md. `Packer`: the same against a dictionary (typical documents, or
+one zstd trains on samples), for what a process only holds in memory."""
 
 from __future__ import annotations
 
@@ -40,10 +40,24 @@ class Packer:
     diagnostics service holds 656 -> ~265 bytes). For what a process holds in memory only: a
     frame needs the same dictionary to be read back."""
 
-    def __init__(self, dictionary: bytes):
-        data = zstandard.ZstdCompressionDict(dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+    def __init__(self, dictionary: bytes | zstandard.ZstdCompressionDict):
+        data = (
+            dictionary
+            if isinstance(dictionary, zstandard.ZstdCompressionDict)
+            else zstandard.ZstdCompressionDict(dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+        )
         self._compressor = zstandard.ZstdCompressor(level=1, dict_data=data, write_dict_id=False)
         self._decompressor = zstandard.ZstdDecompressor(dict_data=data)
+
+    @classmethod
+    def trained(cls, samples: list[bytes], size: int = 16384) -> Packer | None:
+        """A packer against a dictionary zstd trains on `samples` (documents of the kind to pack,
+        as recent as can be: what they share is what the dictionary holds); None when zstd
+        cannot train one from them (too few, too small)."""
+        try:
+            return cls(zstandard.train_dictionary(size, list[bytes | bytearray | memoryview](samples)))
+        except zstandard.ZstdError:
+            return None
 
     def compress(self, data: bytes) -> bytes:
         """Copied out, as `compress` does."""

@@ -60,3 +60,29 @@ def test_a_packer_compresses_small_documents_against_typical_ones():
     assert packer.decompress(packed) == document
     assert len(packed) < len(compress(document)) // 2
     assert Packer(b"").decompress(Packer(b"").compress(document)) == document  # no typical documents: plain zstd
+
+
+def test_a_packer_trained_on_samples_of_a_kind_compresses_the_next_ones_smaller():
+    import json
+    import random
+
+    rng = random.Random(3)
+
+    def document(n: int) -> bytes:
+        return json.dumps(
+            {
+                "educator_id": f"ed-{n:032x}",
+                "routes": [
+                    {"reason": f"закрывает дефицит «{rng.choice('абвгд')}» (балл {rng.randint(1, 59)} < порог 60)"}
+                    for _ in range(rng.randint(1, 3))
+                ],
+            },
+            ensure_ascii=False,
+        ).encode()
+
+    packer = Packer.trained([document(n) for n in range(400)])
+    assert packer is not None
+    later = [document(n) for n in range(400, 450)]
+    assert all(packer.decompress(packer.compress(d)) == d for d in later)
+    assert sum(len(packer.compress(d)) for d in later) < sum(len(compress(d)) for d in later) // 2
+    assert Packer.trained([b"x"]) is None  # nothing to train on

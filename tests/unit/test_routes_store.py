@@ -132,3 +132,28 @@ async def test_a_departure_is_kept_with_its_earliest_date_and_read_back():
         catalogue = await reader.catalogue(R)
         assert set(catalogue.staff) == {"m"} and catalogue.departed == {"m": date(2024, 5, 1)}
         assert (await reader.catalogue("RU-OTHER")).departed == {}
+
+
+async def test_files_are_held_against_a_dictionary_trained_on_those_written_before_and_journaled_without_one():
+    from rsnms_runtime.compression import decompress
+    from rsnms_runtime.journal import decoded
+    from rsnms_runtime.mongo import compressed_bytes
+    from services.routes.adapters.store import Learning
+
+    file = busy_file()
+    made = [file.model_copy(update={"educator_id": f"ed-{k:032x}"}) for k in range(80)]
+    wanted = {f"{R}:{f.educator_id}": f for f in made}
+    db, learning = FakeDb(), Learning(first=40, samples=40)
+    store = RoutesStore(db, learning)
+    await store.save_files(made[:40])  # the 40th write trains the first dictionary
+    assert learning.packer is not None
+    before = store.held_bytes()
+    await store.save_files(made[40:])
+    assert store.held_bytes() - before < before // 2  # the next 40 in less than half the first 40's
+    assert await store.files(list(wanted)) == wanted
+    # what is stored reads back in any process: compressed without a dictionary
+    stored = [e for d in db["journal"].docs for e in decoded(d) if e["t"] == "file"]
+    assert len(stored) == 80 and all(json.loads(decompress(compressed_bytes(e["file"]))) for e in stored)
+    again = Learning(first=40, samples=40)
+    assert await RoutesStore(db, again).files(list(wanted)) == wanted
+    assert again.packer is not None  # trained on files spread over the state read back

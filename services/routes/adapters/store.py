@@ -26,6 +26,7 @@ of every route of a region (status, history, items with their status) for operat
 from __future__ import annotations
 
 import sys
+from collections import deque
 from collections.abc import Iterable
 from datetime import date
 from typing import Any, NamedTuple
@@ -35,7 +36,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import ProgramRecorded, StaffLeft, SupportStaffRecorded
 from contracts.envelope import TEXT_CHECKED
-from rsnms_runtime.compression import compress, decompress
+from rsnms_runtime.compression import Packer, compress, decompress
 from rsnms_runtime.journal import Journal
 from rsnms_runtime.logging import get_logger
 from rsnms_runtime.mongo import Blob, compressed_bytes
@@ -82,24 +83,28 @@ def file_entry(file: EducatorFile, seq: int) -> dict[str, Any]:
 
 
 class HeldFile(NamedTuple):
-    """A file as the state holds it: what the load counts need, and its JSON compressed."""
+    """A file as the state holds it: what the load counts need, and its JSON compressed, plainly
+    or against a dictionary trained on the files written before it (`packer`)."""
 
     seq: int
     region: str
     methodist: str | None
     mentor: str | None
     packed: bytes
+    packer: Packer | None = None
 
     @classmethod
-    def made(cls, file: EducatorFile, seq: int) -> HeldFile:
-        """A file a batch wrote: serialised and compressed once, for the state and the journal."""
+    def made(cls, file: EducatorFile, seq: int, packer: Packer | None = None, text: bytes | None = None) -> HeldFile:
+        """A file a batch wrote (`text`: its JSON, when made already)."""
         active = file.active_route()
+        text = pydantic_core.to_json(file) if text is None else text
         return cls(
             seq,
             sys.intern(file.region),
             _interned(active.route.methodist_id if active else None),
             _interned(file.support.mentor_id if file.support else None),
-            compress(pydantic_core.to_json(file)),
+            compress(text) if packer is None else packer.compress(text),
+            packer,
         )
 
     @classmethod
@@ -114,16 +119,22 @@ class HeldFile(NamedTuple):
             compress(entry["file"].encode()) if packed is None else packed,
         )
 
+    def text(self) -> bytes:
+        return decompress(self.packed) if self.packer is None else self.packer.decompress(self.packed)
+
     def json(self) -> str:
-        return decompress(self.packed).decode()
+        return self.text().decode()
 
     def file(self) -> EducatorFile:
         """The file parsed back; its texts were checked for control characters when the events
         they came from were read, so not again."""
-        return EducatorFile.model_validate_json(decompress(self.packed), context={TEXT_CHECKED: True})
+        return EducatorFile.model_validate_json(self.text(), context={TEXT_CHECKED: True})
 
-    def entry(self, key: str) -> dict[str, Any]:
-        """The journal entry it was made of."""
+    def entry(self, key: str, plain: bytes | None = None) -> dict[str, Any]:
+        """The journal entry it was made of: the JSON compressed without a dictionary (`plain`,
+        when made already), so that what is stored reads back in any process."""
+        if plain is None:
+            plain = self.packed if self.packer is None else compress(self.text())
         return {
             "t": "file",
             "k": key,
@@ -131,7 +142,7 @@ class HeldFile(NamedTuple):
             "region": self.region,
             "methodist": self.methodist,
             "mentor": self.mentor,
-            "file": Blob(self.packed),
+            "file": Blob(plain),
         }
 
 
@@ -146,6 +157,35 @@ def _supersedes(entry: dict[str, Any], known: dict[str, Any]) -> bool:
     if entry["t"] == "left":
         return bool(entry["data"]["left_on"] < known["data"]["left_on"])
     return bool(known["revision"] < entry["revision"])
+
+
+class Learning:
+    """When the held files get a (new) dictionary: zstd trains one on the last `samples` files
+    written once `first` were written, and again each time the writes grow `growth` times (the
+    files change as the platform runs: registrations first, then routes, progress, repeats);
+    each file keeps the packer it was packed with. A state read back trains on files spread over
+    it. Figures and costs: docs/decisions/packed-journals.md."""
+
+    def __init__(self, first: int = 5000, samples: int = 500, growth: int = 4):
+        self.first, self.samples, self.growth = first, samples, growth
+        self.packer: Packer | None = None
+        self._recent: deque[bytes] = deque(maxlen=samples)
+        self._written = 0
+        self._next = first
+
+    def wrote(self, text: bytes) -> None:
+        self._recent.append(text)
+        self._written += 1
+        if self._written >= self._next:
+            self._next *= self.growth
+            self.packer = Packer.trained(list(self._recent)) or self.packer
+
+    def read_back(self, held: list[HeldFile]) -> None:
+        """A state read back whole: trained on files spread over it (when there are enough)."""
+        self._written, self._next = len(held), max(self.first, self.growth * len(held))
+        if len(held) >= self.first:
+            step = max(1, len(held) // self.samples)
+            self.packer = Packer.trained([h.text() for h in held[::step]]) or self.packer
 
 
 class _State:
@@ -181,9 +221,10 @@ class _State:
 
 
 class RoutesStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase, learning: Learning | None = None):
         self._journal = Journal(db["journal"])
         self._state: _State | None = None
+        self._learning = learning or Learning()
 
     async def reload(self) -> None:
         """Read the journal back whole (start-up, partitions assigned); compact a long one."""
@@ -196,13 +237,24 @@ class RoutesStore:
         if len(read) > COMPACT_MIN_DOCUMENTS and state.entries > COMPACT_RATIO * live:
             await self._journal.compact(state.current(), read)
         self._state = state
-        log.info("routes_state_loaded", files=len(state.files), entries=state.entries, documents=len(read))
+        self._learning.read_back(list(state.files.values()))
+        log.info(
+            "routes_state_loaded",
+            files=len(state.files),
+            held_mb=round(self.held_bytes() / 2**20, 1),
+            entries=state.entries,
+            documents=len(read),
+        )
 
     async def _ready(self) -> _State:
         if self._state is None:
             await self.reload()
         assert self._state is not None
         return self._state
+
+    def held_bytes(self) -> int:
+        """What the held files take compressed (logged when the state is read back)."""
+        return sum(len(h.packed) for h in self._state.files.values()) if self._state else 0
 
     async def files(self, keys: Iterable[str]) -> dict[str, EducatorFile]:
         state = await self._ready()
@@ -259,12 +311,15 @@ class RoutesStore:
 
     async def save_files(self, files: Iterable[EducatorFile]) -> None:
         state = await self._ready()
-        held = {}
+        held, entries = {}, []
         for f in files:
             key = file_key(f.region, f.educator_id)
             known = state.files.get(key)
-            held[key] = HeldFile.made(f, (known.seq if known else 0) + 1)
-        await self._journal.append([h.entry(k) for k, h in held.items()])
+            text = pydantic_core.to_json(f)
+            h = held[key] = HeldFile.made(f, (known.seq if known else 0) + 1, self._learning.packer, text)
+            entries.append(h.entry(key, None if h.packer is None else compress(text)))
+            self._learning.wrote(text)
+        await self._journal.append(entries)
         state.files.update(held)
 
     async def routes(self, region: str) -> list[dict]:

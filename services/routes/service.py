@@ -104,24 +104,6 @@ def held_input(event: Event, origin: str | None) -> Incoming:
     return Incoming(event, topic, int(partition), int(offset), event.to_bytes())
 
 
-def published_before(
-    batch: list[Incoming], published: Mapping[tuple[str, int], int] | None = None
-) -> dict[tuple[str, int], int]:
-    """Per partition, the offset below which what was read is published: the first offset of the
-    batch on each partition it reads (a batch is applied only once the earlier ones of its
-    partitions were published: a failed batch comes again from its first record, a new owner
-    reads from the committed offset), or what the consumer says went through (`published`),
-    the higher of the two."""
-    starts: dict[tuple[str, int], int] = {}
-    for inc in batch:
-        where = (inc.topic, inc.partition)
-        starts[where] = min(inc.offset, starts.get(where, inc.offset))
-    known = dict(published or {})
-    for where, start in starts.items():
-        known[where] = max(start, known.get(where, start))
-    return known
-
-
 def accept_team_progress(batch: list[Incoming]) -> list[TeamCompletionAccepted]:
     """A management team's completion is accepted as reported (the source gate checked who may
     report it); announcing it keeps one decision per fact for the indicators."""
@@ -146,7 +128,9 @@ class RoutesService:
         self._policy = policy or RoutePolicy()
         self._titles = titles or {}
         #: what the consumer says went through, per partition (`BatchConsumer.published`, set by
-        #: the composition root; without it, only each batch's own start says it)
+        #: the composition root): what the files kept to emit again for causes read before it is
+        #: forgotten. Not the batch's own offsets: a batch split to find a message it fails on
+        #: is applied in parts, and all of them are published only after the last
         self.published: Mapping[tuple[str, int], int] = published or {}
         #: per region, loaded on first use: the catalogue (dropped when facts change it) and
         #: the loads (kept up to date by the routes this instance assigns; rebuilt after a
@@ -170,9 +154,8 @@ class RoutesService:
             if r not in self._loads:
                 self._loads[r] = await self._store.loads(r)
         catalogues, loads = self._catalogues, self._loads
-        before = published_before(incoming, self.published)
         for file in files.values():
-            file.settle(before)
+            file.settle(self.published)
         try:
             touched: dict[str, EducatorFile] = {}
             emitted: Counter[str] = Counter()

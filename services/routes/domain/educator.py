@@ -280,9 +280,9 @@ class EducatorFile(BaseModel):
     def settle(self, published: Mapping[tuple[str, int], int]) -> None:
         """Forget the events emitted for causes read where what they emitted is known to be
         published: `published` gives, per partition, the offset below which it is (the service
-        knows it from the consumer and the batch). They need not be emitted again; the causes
-        stay known (`has_applied`: a cause that comes again emits nothing). The events of a
-        batch that may come again are kept."""
+        has it from its consumer). They need not be emitted again; the causes stay known
+        (`has_applied`: a cause that comes again emits nothing). The events of a batch that may
+        come again are kept."""
         if any(e.events and e.read_before(published) for e in self.outbox):
             self.outbox = [
                 OutboxEntry(cause=e.cause, events=[], at=e.at) if e.events and e.read_before(published) else e

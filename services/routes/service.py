@@ -131,7 +131,7 @@ class RoutesService:
         #: the composition root): what the files kept to emit again for causes read before it is
         #: forgotten. Not the batch's own offsets: a batch split to find a message it fails on
         #: is applied in parts, and all of them are published only after the last
-        self.published: Mapping[tuple[str, int], int] = published or {}
+        self.published: Mapping[tuple[str, int], int] = {} if published is None else published
         #: per region, loaded on first use: the catalogue (dropped when facts change it) and
         #: the loads (kept up to date by the routes this instance assigns; rebuilt after a
         #: failed batch). Reading them per batch means a scan of every educator file, which

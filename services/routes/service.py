@@ -117,21 +117,15 @@ def accept_team_progress(batch: list[Incoming]) -> list[TeamCompletionAccepted]:
 
 
 class RoutesService:
-    def __init__(
-        self,
-        store: Store,
-        policy: RoutePolicy | None = None,
-        titles: dict[str, str] | None = None,
-        published: Mapping[tuple[str, int], int] | None = None,
-    ):
+    def __init__(self, store: Store, policy: RoutePolicy | None = None, titles: dict[str, str] | None = None):
         self._store = store
         self._policy = policy or RoutePolicy()
         self._titles = titles or {}
         #: what the consumer says went through, per partition (`BatchConsumer.published`, set by
-        #: the composition root): what the files kept to emit again for causes read before it is
-        #: forgotten. Not the batch's own offsets: a batch split to find a message it fails on
-        #: is applied in parts, and all of them are published only after the last
-        self.published: Mapping[tuple[str, int], int] = {} if published is None else published
+        #: the composition root once the consumer exists): what the files kept to emit again for
+        #: causes read before it is forgotten. Not the batch's own offsets: a batch split to find
+        #: a message it fails on is applied in parts, and all of them are published after the last
+        self.published: Mapping[tuple[str, int], int] = {}
         #: per region, loaded on first use: the catalogue (dropped when facts change it) and
         #: the loads (kept up to date by the routes this instance assigns; rebuilt after a
         #: failed batch). Reading them per batch means a scan of every educator file, which

@@ -17,9 +17,10 @@ Files are held as their JSON compressed (`HeldFile`: a national state is about a
 files, docs/benchmarks/pipeline.md), once enough were written against a dictionary trained on
 them (`Learning`), journaled compressed without one (`mongo.Blob`; entries written before hold
 them in base64, or the JSON as text) and parsed for each batch that touches them, so a failed
-batch leaves the held state untouched (the service's fold mutates what it gets). The journal is read back whole on start and when the consumer is assigned partitions
-(`reload`: another instance may have written their files), and rewritten as the current state
-when it holds more than twice as many entries (`compact`). `routes(region)` gives the read view
+batch leaves the held state untouched (the service's fold mutates what it gets). The journal is
+read back whole on start and when the consumer is assigned partitions (`reload`: another
+instance may have written their files), and rewritten as the current state when it holds more
+than twice as many entries (`compact`). `routes(region)` gives the read view
 of every route of a region (status, history, items with their status) for operators and tests.
 """
 

@@ -283,11 +283,12 @@ class EducatorFile(BaseModel):
         has it from its consumer). They need not be emitted again; the causes stay known
         (`has_applied`: a cause that comes again emits nothing). The events of a batch that may
         come again are kept."""
-        if any(e.events and e.read_before(published) for e in self.outbox):
-            self.outbox = [
-                OutboxEntry(cause=e.cause, events=[], at=e.at) if e.events and e.read_before(published) else e
-                for e in self.outbox
-            ]
+        settled = [
+            OutboxEntry(cause=e.cause, events=[], at=e.at) if e.events and e.read_before(published) else e
+            for e in self.outbox
+        ]
+        if any(a is not b for a, b in zip(settled, self.outbox, strict=True)):
+            self.outbox = settled
 
     def _hold(self, event: Event, origin: str | None) -> list[Event]:
         if all(decode_event(h).event_id != event.event_id for h in self.held):

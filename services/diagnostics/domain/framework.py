@@ -9,6 +9,8 @@ growth), where '.' and a leading '$' are forbidden.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -79,6 +81,26 @@ class Framework(_Model):
     severity: SeverityBands
     areas: dict[str, Area] = Field(min_length=1)
 
+    @cached_property
+    def placed(self) -> dict[str, tuple[str, Area, Competency]]:
+        """competency id -> (area id, area, competency), built once: every score of every result
+        is looked up."""
+        return {cid: (a, area, c) for a, area in self.areas.items() for cid, c in area.competencies.items()}
+
+    @cached_property
+    def by_role(self) -> dict[str, dict[str, tuple[str, Competency]]]:
+        """role -> what `competencies_for` answers, for every role an area names."""
+        roles = {role for area in self.areas.values() for role in area.roles}
+        return {
+            role: {
+                cid: (area_id, c)
+                for area_id, area in self.areas.items()
+                if role in area.roles
+                for cid, c in area.competencies.items()
+            }
+            for role in roles
+        }
+
     @model_validator(mode="after")
     def _safe_unique_ids(self) -> Framework:
         key = re.compile(KEY_PATTERN)
@@ -98,24 +120,16 @@ class Framework(_Model):
 
     def locate(self, competency: str) -> tuple[str, Area, Competency] | None:
         """(area id, area, competency) of a competency id, or None if the framework lacks it."""
-        for area_id, area in self.areas.items():
-            if competency in area.competencies:
-                return area_id, area, area.competencies[competency]
-        return None
+        return self.placed.get(competency)
 
     def applies(self, competency: str, role: Role) -> bool:
         """Whether `competency` is assessed for `role` (management competencies: managers only)."""
         found = self.locate(competency)
         return found is not None and role in found[1].roles
 
-    def competencies_for(self, role: Role) -> dict[str, tuple[str, Competency]]:
+    def competencies_for(self, role: Role) -> Mapping[str, tuple[str, Competency]]:
         """competency id -> (area id, competency), over the areas that apply to `role`."""
-        return {
-            cid: (area_id, c)
-            for area_id, area in self.areas.items()
-            if role in area.roles
-            for cid, c in area.competencies.items()
-        }
+        return self.by_role.get(role, {})
 
 
 class Frameworks(_Model):

@@ -4,9 +4,10 @@ A region changed by a batch is *dirty*. It is recomputed at most once per `inter
 seconds (default 0.5), and the refresher as a whole stays within a CPU share: after a
 round of recomputations that took T seconds, the next round waits at least
 `T * (1 - share) / share` (default share 0.1: tables never take more than a tenth of the
-event loop, however many regions a replay or a catch-up touches at once; at a region's
-size a table takes about 0.1 s, so under full load a live table is at most about a second
-old, and at ordinary rates `interval` alone decides).
+event loop, however many regions a replay or a catch-up touches at once). A region's table
+takes 0.1 s of CPU at 1,000 values and 0.65-1 s at 7,600 (33,000 educators), so under full load
+a large region's live table is up to about ten seconds old; at ordinary rates `interval` alone
+decides (docs/benchmarks/pipeline.md, session 18).
 """
 
 from __future__ import annotations

@@ -170,13 +170,13 @@ class IndicatorsService:
         day = as_of or self.today()
         return IndicatorTable(region=region, as_of=day, computed_at=self._now(), values=tuple(self.values(region, day)))
 
-    async def _live_table(self, region: str) -> tuple[IndicatorTable, float]:
+    async def _live_table(self, region: str) -> tuple[IndicatorTable, float, float]:
         """The region's table as of today, computed in steps with a pause of the event loop between
         them (a region's table takes a few hundred ms: the consumer's batches would wait that long
-        behind it, docs/benchmarks/pipeline.md), and the seconds spent computing."""
+        behind it, docs/benchmarks/pipeline.md), the seconds spent computing and the longest step."""
         day = self.today()
         steps = indicator_steps(self.states.get(region) or RegionState(region), region, day, self._targets)
-        computing = 0.0
+        computing = longest = 0.0
         while True:
             started = time.perf_counter()
             try:
@@ -185,10 +185,11 @@ class IndicatorsService:
                 values: list[IndicatorValue] = done.value
                 break
             finally:
-                computing += time.perf_counter() - started
+                took = time.perf_counter() - started
+                computing, longest = computing + took, max(longest, took)
             await asyncio.sleep(0)
         table = IndicatorTable(region=region, as_of=day, computed_at=self._now(), values=tuple(values))
-        return table, computing
+        return table, computing, longest
 
     async def refresh_due(self) -> list[IndicatorsPublished]:
         """Recompute, store and announce the live table (as of today) of every region that is due."""
@@ -196,14 +197,23 @@ class IndicatorsService:
         computing = 0.0
         for region in self.live.due():
             self.live.started(region)
-            table, seconds = await self._live_table(region)
+            table, seconds, longest = await self._live_table(region)
             computing += seconds
+            saving = time.perf_counter()
             try:
                 await self._tables.save(table)
             except Exception:
                 self.live.mark([region])
                 raise
             out.append(IndicatorsPublished.create(table, source=SOURCE, region=region))
+            log.info(
+                "live_table_computed",
+                region=region,
+                values=len(table.values),
+                computing_ms=round(seconds * 1000, 1),
+                longest_step_ms=round(longest * 1000, 1),
+                saving_ms=round((time.perf_counter() - saving) * 1000, 1),
+            )
         if out:
             self.live.round_took(computing)
         return out

@@ -198,8 +198,9 @@ def compute_indicators(
 def indicator_steps(
     state: RegionState, region: str, as_of: date, targets: Targets | Mapping[str, float], step: int = STEP
 ) -> Generator[None, None, list[IndicatorValue]]:
-    """`compute_indicators` in steps: it pauses (yields) after every `step` educators and returns
-    the values, so that a caller on an event loop lets other work run between the steps. The
+    """`compute_indicators` in steps: it pauses (yields) after every `step` educators, once the
+    network is counted and after every `step` values it makes, and returns the values, so that a
+    caller on an event loop lets other work run between the steps. The
     state may change during a pause: each educator is tallied whole, as the state is when its
     turn comes; one registered meanwhile is not (the caller recomputes a region that changed)."""
     if state.region != region:
@@ -228,7 +229,8 @@ def indicator_steps(
     for scope in extras.without:
         tally.den.setdefault(("E1", scope), 0)
     _network(state, as_of, tally)
-    return _values(tally, goals, region, extras)
+    yield
+    return (yield from _values(tally, goals, region, extras, step))
 
 
 def compute(state: RegionState, as_of: date, targets: Targets | Mapping[str, float]) -> list[IndicatorValue]:
@@ -256,12 +258,18 @@ def _extra(
     return {}
 
 
-def _values(tally: Tally, targets: Mapping[str, float], region: str, extras: Extras) -> list[IndicatorValue]:
+def _values(
+    tally: Tally, targets: Mapping[str, float], region: str, extras: Extras, step: int
+) -> Generator[None, None, list[IndicatorValue]]:
+    """The values of the tally, pausing after every `step` of them (a large region has
+    thousands: its organizations' values)."""
     keys = sorted(
         set(tally.num) | set(tally.den), key=lambda k: (INDICATORS.index(k[0]), SCOPE_ORDER[k[1][0]], k[1][1])
     )
     out = []
-    for indicator, (kind, sid) in keys:
+    for n, (indicator, (kind, sid)) in enumerate(keys, 1):
+        if n % step == 0:
+            yield
         num, den = tally.num.get((indicator, (kind, sid)), 0), tally.den.get((indicator, (kind, sid)), 0)
         value = num / den if den else None
         region_e1 = indicator == "E1" and kind == "region"

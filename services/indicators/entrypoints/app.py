@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
@@ -28,6 +29,7 @@ from faststream.asgi.handlers import HttpHandler
 from contracts import PassportSnapshot, Topic
 from contracts.envelope import REGION_PATTERN
 from rsnms_runtime.kafka import Publisher
+from rsnms_runtime.logging import get_logger
 from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.indicators.adapters.store import IndicatorStore
@@ -41,6 +43,8 @@ from services.indicators.rounds_service import RoundsService
 from services.indicators.rounds_wiring import rounds_store, subscribe_governance, wire_rounds
 from services.indicators.service import IndicatorsService, utc_now
 from services.indicators.settings import IndicatorsSettings
+
+log = get_logger(__name__)
 
 #: not Topic.PROGRESS: progress counts once the routes service accepted it (on Topic.ROUTES), so a
 #: report it refuses is dead-lettered once, by it
@@ -165,11 +169,14 @@ def build(
         while not runtime.broker.running:  # the start-up hooks run before the broker connects
             await asyncio.sleep(0.1)
         events = await service.refresh_due()
+        started = time.perf_counter()
         try:
             await runtime.publisher.publish_all(events)
         except Exception:
             service.live.mark(e.region for e in events)  # announce them again later
             raise
+        if events:
+            log.info("live_tables_published", tables=len(events), ms=round((time.perf_counter() - started) * 1000, 1))
 
     async def take_snapshot(region: str, as_of: date | None = None) -> PassportSnapshot:
         with runtime.span_over_recent("indicators passport snapshot"):

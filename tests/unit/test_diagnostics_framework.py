@@ -64,6 +64,18 @@ def test_teachers_are_assessed_on_12_competencies_and_managers_on_15():
     }
 
 
+def test_the_lookups_follow_the_areas_of_a_copy_and_do_not_change_what_a_framework_equals():
+    fw = load_framework(DEFAULT_FILE)
+    assert fw.locate("digital_safety") is not None  # the lookups of `fw` are built now
+    management = fw.areas["management"]
+    copy = fw.model_copy(update={"areas": {"management": management}})
+    assert copy.locate("digital_safety") is None
+    assert set(copy.competencies_for("manager")) == set(management.competencies)
+    assert copy.competencies_for("teacher") == {}
+    assert fw.locate("digital_safety") is not None
+    assert fw == load_framework(DEFAULT_FILE) and fw.model_dump() == load_framework(DEFAULT_FILE).model_dump()
+
+
 def test_every_id_is_a_safe_document_key_and_thresholds_are_scores():
     fw = load_framework(DEFAULT_FILE)
     for _area_id, area in fw.areas.items():

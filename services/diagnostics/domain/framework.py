@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import cached_property
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -72,6 +73,33 @@ class SeverityBands(_Model):
         return "moderate"
 
 
+class FrameworkIndex(NamedTuple):
+    """A framework's areas looked up by competency and by role."""
+
+    areas: dict[str, Area]
+    #: competency id -> (area id, area, competency)
+    placed: dict[str, tuple[str, Area, Competency]]
+    #: role -> competency id -> (area id, competency), over the areas that apply to the role
+    by_role: dict[str, dict[str, tuple[str, Competency]]]
+
+    @classmethod
+    def of(cls, areas: dict[str, Area]) -> FrameworkIndex:
+        roles = {role for area in areas.values() for role in area.roles}
+        return cls(
+            areas,
+            {cid: (a, area, c) for a, area in areas.items() for cid, c in area.competencies.items()},
+            {
+                role: {
+                    cid: (area_id, c)
+                    for area_id, area in areas.items()
+                    if role in area.roles
+                    for cid, c in area.competencies.items()
+                }
+                for role in roles
+            },
+        )
+
+
 class Framework(_Model):
     """A complete framework; `framework_id` is what a result names in `framework_id`."""
 
@@ -82,24 +110,16 @@ class Framework(_Model):
     areas: dict[str, Area] = Field(min_length=1)
 
     @cached_property
-    def placed(self) -> dict[str, tuple[str, Area, Competency]]:
-        """competency id -> (area id, area, competency), built once: every score of every result
-        is looked up."""
-        return {cid: (a, area, c) for a, area in self.areas.items() for cid, c in area.competencies.items()}
+    def index(self) -> FrameworkIndex:
+        """Where each competency is and what applies to each role, built once: every score of
+        every result is looked up."""
+        return FrameworkIndex.of(self.areas)
 
-    @cached_property
-    def by_role(self) -> dict[str, dict[str, tuple[str, Competency]]]:
-        """role -> what `competencies_for` answers, for every role an area names."""
-        roles = {role for area in self.areas.values() for role in area.roles}
-        return {
-            role: {
-                cid: (area_id, c)
-                for area_id, area in self.areas.items()
-                if role in area.roles
-                for cid, c in area.competencies.items()
-            }
-            for role in roles
-        }
+    def _index(self) -> FrameworkIndex:
+        index = self.index
+        if index.areas is not self.areas:  # a copy with other areas keeps what its original cached
+            index = self.__dict__["index"] = FrameworkIndex.of(self.areas)
+        return index
 
     @model_validator(mode="after")
     def _safe_unique_ids(self) -> Framework:
@@ -120,7 +140,7 @@ class Framework(_Model):
 
     def locate(self, competency: str) -> tuple[str, Area, Competency] | None:
         """(area id, area, competency) of a competency id, or None if the framework lacks it."""
-        return self.placed.get(competency)
+        return self._index().placed.get(competency)
 
     def applies(self, competency: str, role: Role) -> bool:
         """Whether `competency` is assessed for `role` (management competencies: managers only)."""
@@ -129,7 +149,7 @@ class Framework(_Model):
 
     def competencies_for(self, role: Role) -> Mapping[str, tuple[str, Competency]]:
         """competency id -> (area id, competency), over the areas that apply to `role`."""
-        return self.by_role.get(role, {})
+        return self._index().by_role.get(role, {})
 
 
 class Frameworks(_Model):

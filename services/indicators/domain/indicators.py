@@ -202,9 +202,9 @@ def indicator_steps(
     state: RegionState, region: str, as_of: date, targets: Targets | Mapping[str, float], step: int = STEP
 ) -> Generator[None, None, list[IndicatorValue]]:
     """`compute_indicators` in steps: it pauses (yields) after every `step` educators, once they
-    are rolled up, once the network is counted and after every `step` values it makes, and returns the values, so that a
-    caller on an event loop lets other work run between the steps. The
-    state may change during a pause: each educator is tallied whole, as the state is when its
+    are rolled up, once the network is counted and after every `step` values it makes, and
+    returns the values, so that a caller on an event loop lets other work run between the steps.
+    The state may change during a pause: each educator is tallied whole, as the state is when its
     turn comes; one registered meanwhile is not (the caller recomputes a region that changed)."""
     if state.region != region:
         raise ValueError(f"state of {state.region} asked for {region}")

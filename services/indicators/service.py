@@ -205,6 +205,7 @@ class IndicatorsService:
             except Exception:
                 self.live.mark([region])
                 raise
+            saved = time.perf_counter() - saving
             out.append(IndicatorsPublished.create(table, source=SOURCE, region=region))
             log.info(
                 "live_table_computed",
@@ -212,7 +213,7 @@ class IndicatorsService:
                 values=len(table.values),
                 computing_ms=round(seconds * 1000, 1),
                 longest_step_ms=round(longest * 1000, 1),
-                saving_ms=round((time.perf_counter() - saving) * 1000, 1),
+                saving_ms=round(saved * 1000, 1),
             )
         if out:
             self.live.round_took(computing)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import cached_property
 from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -109,16 +108,13 @@ class Framework(_Model):
     severity: SeverityBands
     areas: dict[str, Area] = Field(min_length=1)
 
-    @cached_property
-    def index(self) -> FrameworkIndex:
-        """Where each competency is and what applies to each role, built once: every score of
-        every result is looked up."""
-        return FrameworkIndex.of(self.areas)
-
     def _index(self) -> FrameworkIndex:
-        index = self.index
-        if index.areas is not self.areas:  # a copy with other areas keeps what its original cached
-            index = self.__dict__["index"] = FrameworkIndex.of(self.areas)
+        """Where each competency is and what applies to each role, built on first use (every
+        score of every result is looked up) and again for a copy with other areas (`model_copy`
+        keeps what its original held)."""
+        index = self.__dict__.get("_lookups")
+        if index is None or index.areas is not self.areas:
+            index = self.__dict__["_lookups"] = FrameworkIndex.of(self.areas)
         return index
 
     @model_validator(mode="after")

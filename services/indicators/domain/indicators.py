@@ -269,9 +269,7 @@ def _values(
     thousands: its organizations' values)."""
     keys = sorted(set(tally.num) | set(tally.den), key=lambda k: (INDICATOR_ORDER[k[0]], SCOPE_ORDER[k[1][0]], k[1][1]))
     out = []
-    for n, (indicator, (kind, sid)) in enumerate(keys, 1):
-        if n % step == 0:
-            yield
+    for indicator, (kind, sid) in keys:
         num, den = tally.num.get((indicator, (kind, sid)), 0), tally.den.get((indicator, (kind, sid)), 0)
         value = num / den if den else None
         region_e1 = indicator == "E1" and kind == "region"
@@ -290,4 +288,6 @@ def _values(
                 extra=extra,
             )
         )
+        if len(out) % step == 0:
+            yield
     return out

@@ -421,6 +421,7 @@ async def bench_pipeline(stack: LocalStack, args: argparse.Namespace) -> dict[st
         env=stack.env,
         regions=[f"RU-P{r:02d}" for r in range(args.regions)] if args.regions else None,
         alone=() if fold_skipped else ("registry", "diagnostics", "routes"),
+        warmup=(0.0 if args.scale == "quick" else 60.0) if args.warmup is None else args.warmup,
     )
     if fold_skipped:
         return result
@@ -505,6 +506,13 @@ def main() -> None:
     parser.add_argument("--regions", type=int, default=None, help="pipeline: generated regions (national: 89)")
     parser.add_argument("--partitions", type=int, default=6, help="partitions of every topic")
     parser.add_argument("--seconds", type=float, default=20, help="latency: how long to publish")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=None,
+        help="pipeline: seconds of traffic on a scratch topic before the clock, so that the fresh broker has "
+        "compiled its hot paths (region and national: 60; quick: 0)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="fold: runs of each tracing set-up (medians compared)")
     args = parser.parse_args()
     args.rate = args.rate if args.rate is not None else (500 if args.what == "pipeline" else 200)

@@ -51,6 +51,7 @@ import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from bench.warmup import warm_broker
 from contracts import (
     INBOUND_TOPICS,
     TOPIC_EVENTS,
@@ -100,6 +101,8 @@ NATIONAL_REGIONS = 89
 NATIONAL_MUNICIPALITIES = 26
 #: the region published at a sustained rate for the latency (~10,000 registry facts and ~2,600 results)
 LATENCY_SPEC = RegionSpec(region="RU-LAT", municipalities=25, today=AS_OF, seed=99)
+#: the region whose records warm the broker on a scratch topic (`bench.warmup`); never published
+WARMUP_SPEC = RegionSpec(region="RU-WRM", municipalities=25, today=AS_OF, seed=7)
 
 
 #: the services' garbage collector pauses, seconds (rsnms_runtime.gcwatch)
@@ -755,6 +758,27 @@ def stalls(rows: list[dict[str, float]], over_ms: float = 1000) -> str:
     return ", ".join(f"+{r['at_s']:.0f} s ({r['max_ms']:,.0f} ms)" for r in slow) or "none"
 
 
+#: the platform is at rest when its processes (the services, Kafka, FerretDB) together use less
+#: than this share of one core over a second; with nothing arriving they use ~17 % (session 12)
+AT_REST_SHARE = 0.3
+
+
+async def at_rest(services: Services, longest: float = 60.0, every: float = 1.0) -> float:
+    """Wait until the platform has done what the last phase left it (a large region's live
+    tables, the broker's compiling), `longest` at most: the seconds waited. A sustained rate is
+    measured on a platform at rest, not in the wake of a burst (docs/benchmarks/pipeline.md,
+    session 19)."""
+    started = time.monotonic()
+    before = sum(services.cpu_seconds().values())
+    while time.monotonic() - started < longest:
+        await asyncio.sleep(every)
+        now = sum(services.cpu_seconds().values())
+        if (now - before) / every < AT_REST_SHARE:
+            break
+        before = now
+    return time.monotonic() - started
+
+
 async def latency(run: Pipeline, gen: RegionGenerator, rate: int, seconds: float) -> dict[str, Any]:
     """Publish a fresh region's registry facts and diagnostic results in the order they took
     effect (a result after its educator's registration: ~15 % of the first 10,000 are results)
@@ -949,6 +973,19 @@ async def report_progress(run: Pipeline, started: float, into: list[dict[str, An
         )
 
 
+async def warm(run: Pipeline, gen: RegionGenerator, seconds: float) -> None:
+    """The broker warmed before the clock (`bench.warmup`); what its JIT compilers used meanwhile."""
+    broker = stack_pid(run.env, "kafka")
+    jit_before = jit_cpu_seconds(broker) if broker else 0.0
+    box = Outbox.of(gen.generate(), run.keys)
+    warmed = await warm_broker(run.kafka, box.registry + box.diagnostics, seconds, f"{run.prefix}.warmup")
+    jit = (jit_cpu_seconds(broker) - jit_before) if broker else 0.0
+    say(
+        f"pipeline: the broker warmed for {warmed.seconds:.0f} s before the clock ({warmed.produced:,} records "
+        f"sent to a scratch topic, {warmed.consumed:,} read back; its JIT compilers {jit:.1f} CPU s meanwhile)"
+    )
+
+
 async def run_pipeline(
     kafka: str,
     mongodb: str,
@@ -962,16 +999,20 @@ async def run_pipeline(
     regions: Sequence[str] | None = None,
     check: Callable[[Pipeline, Fed], Awaitable[None]] | None = None,
     alone: Sequence[str] = (),
+    warmup: float = 0.0,
 ) -> dict[str, Any]:
     """The pipeline bench on a running stack; the figures as a dict. `regions` names the
     generated regions (default RU-P00, national RU-P00..RU-P88); `check` is awaited with the
     run and what was fed once the indicators have caught up, before the services stop; the
-    services in `alone` then replay the same topics one at a time (`service_alone`)."""
+    services in `alone` then replay the same topics one at a time (`service_alone`). With
+    `warmup` seconds the broker first carries a generated region's records on a scratch topic
+    (`bench.warmup`), before the clock."""
     codes = regions or [f"RU-P{r:02d}" for r in range(NATIONAL_REGIONS if scale == "national" else 1)]
     specs = [spec_for(scale, code, seed=11 + r) for r, code in enumerate(codes)]
     run = Pipeline(kafka, mongodb, workdir, http_ports, instances, base_env=env)
     gens = run.generators(specs)
     lat_gen = run.generators([LATENCY_SPEC])[0]
+    warm_gen = run.generators([WARMUP_SPEC])[0] if warmup > 0 else None
     await run.start()
     assert run.services is not None
     try:
@@ -989,6 +1030,8 @@ async def run_pipeline(
             say(f"pipeline: {len(outboxes)} regions' outboxes written in {time.monotonic() - made:.0f} s")
         else:
             outboxes = [Outbox.of(g.generate(), run.keys) for g in gens]
+        if warm_gen is not None:
+            await warm(run, warm_gen, warmup)
         cpu_before, own_before = run.services.cpu_seconds(), time.process_time()
         gc_before = run.services.metric(GC_PAUSES)
         broker = stack_pid(run.env, "kafka")
@@ -1047,6 +1090,11 @@ async def run_pipeline(
         if check is not None:
             await check(run, fed)
         if rate:
+            result["at_rest_after_s"] = waited = await at_rest(run.services)
+            say(
+                f"pipeline: the platform at rest {waited:.0f} s after the feed was through (its processes below "
+                f"{AT_REST_SHARE:.0%} of a core over a second)"
+            )
             if profile[2:] == ["latency"]:
                 run.services.profile(Path(profile[0]), int(profile[1]))
             say(f"pipeline: latency phase from {time.strftime('%H:%M:%S', time.gmtime())} UTC")

@@ -26,6 +26,8 @@ class LiveTables:
         self.share = share
         self._clock = clock
         self.dirty: set[str] = set()
+        #: regions whose table was computed from their state but is not yet announced
+        self.unannounced: set[str] = set()
         self._next: dict[str, float] = {}
         self._round_after = 0.0
         self._changed = asyncio.Event()
@@ -54,7 +56,17 @@ class LiveTables:
     def started(self, region: str) -> None:
         """The region's table is being recomputed from the current state: no longer dirty."""
         self.dirty.discard(region)
+        self.unannounced.add(region)
         self._next[region] = self._clock() + self.interval
+
+    def announced(self, regions: Iterable[str]) -> None:
+        """These regions' tables were published (or will be recomputed: `mark`)."""
+        self.unannounced.difference_update(regions)
+
+    def behind(self) -> int:
+        """Regions whose announced table does not show every change folded yet: dirty, or
+        recomputed and not announced (`rsnms_live_tables_behind`)."""
+        return len(self.dirty | self.unannounced)
 
     def round_took(self, seconds: float) -> None:
         """A round of recomputations took `seconds`: hold the next round back to keep the share."""

@@ -22,6 +22,7 @@ from services.indicators.domain.targets import Targets
 from tests.e2e.platform import free_port
 from tests.e2e.reference import recompute
 from tests.support.factories import region_code
+from tests.support.kafka import eventually
 
 pytestmark = [pytest.mark.infra, pytest.mark.e2e]
 
@@ -71,6 +72,13 @@ async def _run(infra: Any, tmp_path: Any, instances: int, region: str) -> dict[s
             if isinstance(e, DiagnosticResultSubmitted) and sessions[e.payload.session_id] != 1
         ]
         found["progress"] = len(fed.progress)
+        assert run.services is not None
+        services = run.services
+
+        async def tables_published() -> bool:
+            return services.tables_behind() == 0  # None: the indicators do not say
+
+        await eventually(tables_published, timeout=60)
 
     result = await run_pipeline(
         infra.kafka,

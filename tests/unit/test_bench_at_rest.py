@@ -9,10 +9,15 @@ from bench.pipeline import AT_REST_SHARE, at_rest
 
 
 class Processes:
-    """CPU seconds of the platform's processes, growing by `busy` per sample while any are left."""
+    """CPU seconds of the platform's processes, growing by `busy` per sample while any are left;
+    the live tables behind, one fewer per sample."""
 
-    def __init__(self, busy: list[float]):
-        self.busy, self.total = busy, 0.0
+    def __init__(self, busy: list[float], behind: int = 0):
+        self.busy, self.total, self.behind = busy, 0.0, behind
+
+    def tables_behind(self) -> int:
+        self.behind = max(0, self.behind - 1)
+        return self.behind
 
     def cpu_seconds(self) -> dict[str, float]:
         self.total += self.busy.pop(0) if self.busy else 0.0
@@ -32,3 +37,9 @@ async def test_a_platform_at_rest_is_not_waited_for_and_a_busy_one_no_longer_tha
     assert await at_rest(quiet, longest=5, every=0.01) < 1
     busy: Any = Processes([0.0] + [1.0] * 1000)
     assert 0.05 <= await at_rest(busy, longest=0.05, every=0.01) < 1
+
+
+async def test_it_waits_for_the_live_tables_of_a_quiet_platform() -> None:
+    processes: Any = Processes([], behind=4)
+    await at_rest(processes, longest=5, every=0.01)
+    assert processes.behind == 0

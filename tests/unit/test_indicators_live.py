@@ -70,3 +70,20 @@ async def test_wait_sleeps_until_the_region_is_due():
     started = asyncio.get_running_loop().time()
     await asyncio.wait_for(live.wait(), 1)
     assert asyncio.get_running_loop().time() - started >= 0.04
+
+
+def test_a_region_is_behind_from_its_change_until_its_table_is_announced():
+    live = LiveTables(0.5, clock=Clock())
+    assert live.behind() == 0
+    live.mark(["RU-A", "RU-B"])
+    assert live.behind() == 2
+    live.started("RU-A")
+    assert live.behind() == 2  # computed, not announced: still behind
+    live.mark(["RU-A"])  # changed again meanwhile: counted once
+    assert live.behind() == 2
+    live.announced(["RU-A"])
+    assert live.behind() == 2  # RU-A changed after the announced table was computed
+    live.started("RU-A")
+    live.started("RU-B")
+    live.announced(["RU-A", "RU-B"])
+    assert live.behind() == 0

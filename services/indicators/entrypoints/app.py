@@ -25,11 +25,13 @@ from urllib.parse import parse_qs
 
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.asgi.handlers import HttpHandler
+from prometheus_client import Gauge
 
 from contracts import PassportSnapshot, Topic
 from contracts.envelope import REGION_PATTERN
 from rsnms_runtime.kafka import Publisher
 from rsnms_runtime.logging import get_logger
+from rsnms_runtime.metrics import REGISTRY
 from rsnms_runtime.service import ServiceRuntime
 from rsnms_runtime.settings import Settings
 from services.indicators.adapters.store import IndicatorStore
@@ -54,6 +56,14 @@ INPUTS = (Topic.REGISTRY_FACTS, Topic.DEFICITS, Topic.ROUTES)
 #: monitoring round either
 HANDLED = frozenset(c.model_fields["event_type"].default for c in ENTITY_OF)
 RETRY_AFTER_S = 1.0
+
+LIVE_TABLES_BEHIND = Gauge(
+    "rsnms_live_tables_behind",
+    "Regions whose published live indicator table does not show every event folded yet "
+    "(changed since it was computed, or computed and not yet published)",
+    ["service"],
+    registry=REGISTRY,
+)
 
 
 JSON_UTF8 = {"Content-Type": "application/json; charset=utf-8"}
@@ -163,6 +173,7 @@ def build(
         heap=runtime.heap,
     )
     runtime.indicators = service
+    LIVE_TABLES_BEHIND.labels(settings.service).set_function(service.live.behind)
 
     async def publish_tables() -> None:
         await service.live.wait()
@@ -175,6 +186,8 @@ def build(
         except Exception:
             service.live.mark(e.region for e in events)  # announce them again later
             raise
+        finally:
+            service.live.announced(e.region for e in events)
         if events:
             log.info("live_tables_published", tables=len(events), ms=round((time.perf_counter() - started) * 1000, 1))
 

@@ -79,16 +79,20 @@ async def warm_broker(
         await consumer.start()
         deadline = started + seconds
         burst_until = started + seconds * BURST_SHARE
-        produced = 0
+        reading = asyncio.create_task(_read_back(consumer, deadline))
+        polling: asyncio.Task[None] | None = None
         try:
-            reading = asyncio.create_task(_read_back(consumer, deadline))
             retargeted = [(name, value, key, headers) for _topic, value, key, headers in records]
-            produced += await _burst(producer, retargeted, burst_until)
+            produced = await _burst(producer, retargeted, burst_until)
             polling = asyncio.create_task(_poll_committed(admin, name, deadline))
             produced += await _one_by_one(producer, retargeted, deadline)
             consumed = await reading
             await polling
         finally:
+            for task in (reading, polling):
+                if task is not None and not task.done():
+                    task.cancel()
+            await asyncio.gather(reading, *([polling] if polling else []), return_exceptions=True)
             await consumer.stop()
             await producer.stop()
         with contextlib.suppress(Exception):  # a scratch topic left behind is harmless

@@ -197,13 +197,15 @@ class IndicatorsService:
         computing = 0.0
         for region in self.live.due():
             self.live.started(region)
-            table, seconds, longest = await self._live_table(region)
-            computing += seconds
-            saving = time.perf_counter()
             try:
+                table, seconds, longest = await self._live_table(region)
+                computing += seconds
+                saving = time.perf_counter()
                 await self._tables.save(table)
             except Exception:
-                self.live.mark([region])
+                # this region's table, and those made before it in this round, which are not
+                # announced now: recomputed and announced later
+                self.live.mark([region, *(e.region for e in out)])
                 raise
             saved = time.perf_counter() - saving
             out.append(IndicatorsPublished.create(table, source=SOURCE, region=region))

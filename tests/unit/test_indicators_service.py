@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from contracts import IndicatorsPublished, PassportSnapshotTaken
+from contracts import IndicatorsPublished, IndicatorTable, PassportSnapshotTaken
 from services.indicators.adapters.state_store import COMPACT_AFTER
 from services.indicators.adapters.table_store import table_from_document
 from services.indicators.domain.indicators import compute_indicators
@@ -192,6 +192,30 @@ async def test_a_failed_table_write_is_retried_later():
     tables.fail = False
     clock.t += 1
     assert len(await service.refresh_due()) == 1
+
+
+async def test_tables_of_a_round_that_failed_are_made_and_announced_again():
+    class FailsFor(FakeTableStore):
+        failing = {"RU-ZZZ"}
+
+        async def save(self, t: IndicatorTable) -> None:
+            if t.region in self.failing:
+                raise ConnectionError("store down")
+            await super().save(t)
+
+    clock, tables = Clock(), FailsFor()
+    service = make(tables=tables, clock=clock)
+    await service.handle(incoming(reg(1), reg(2, region="RU-ZZZ")))
+    assert service.live.behind() == 2
+    with pytest.raises(ConnectionError):
+        await service.refresh_due()  # R's table was made and saved, then RU-ZZZ's failed
+    assert service.live.dirty == {R, "RU-ZZZ"} and service.live.behind() == 2
+    tables.failing = set()
+    clock.t += 1
+    again = await service.refresh_due()
+    assert sorted(e.region for e in again) == sorted([R, "RU-ZZZ"])
+    service.live.announced(e.region for e in again)
+    assert service.live.behind() == 0
 
 
 async def test_snapshots_are_versioned_immutable_and_announced():

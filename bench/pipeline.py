@@ -16,9 +16,13 @@ does with them.
    topics in the same run, the figure the end-to-end rate is compared with; so do the registry,
    diagnostics and routes services, one at a time (`bench.alone`), each service's cost per event
    without the others competing for the cores.
-4. Latency: a second region is published at a sustained rate (registrations, then diagnostic
+4. Latency: once the platform is at rest (`at_rest`: its processes quiet, every live table
+   published), a second region is published at a sustained rate (registrations, then diagnostic
    results); an event is visible when the indicators group has committed the platform's event
    that carries it (the re-published fact, the diagnosis, the route built from it).
+
+Before the clock the fresh broker is warmed on a scratch topic for `warmup` seconds
+(`bench.warmup`).
 
 Peak memory (VmHWM) of every service process is read before it is stopped.
 """

@@ -232,8 +232,12 @@ class Publisher:
 
     async def send(self, event: Event) -> Any:
         """Send one event; returns the future of its record metadata."""
+        return await self.send_record(outbound(event, self._keys))
+
+    async def send_record(self, record: OutRecord) -> Any:
+        """Send one record made by `outbound`; returns the future of its record metadata."""
         assert self._producer is not None
-        topic, value, key, headers = outbound(event, self._keys)
+        topic, value, key, headers = record
         return await self._producer.send(topic, value, key=key, headers=headers)
 
     async def publish(self, events: Iterable[Event]) -> int:
@@ -390,26 +394,26 @@ class Services:
             out[name] = out.get(name, 0.0) + cpu_seconds_of(proc.pid)
         return out | stack_cpu_seconds(self.env)
 
+    def samples(self, metric: str, services: Sequence[str] = SERVICES) -> dict[str, list[float]]:
+        """Every sample of a Prometheus metric (its lines, whatever their labels) that the
+        instances of each of `services` expose."""
+        out: dict[str, list[float]] = {}
+        for name, i in self.procs:
+            if name in services:
+                text = self.get(name, "/metrics", i).decode()
+                out.setdefault(name, []).extend(
+                    float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(metric)
+                )
+        return out
+
     def metric(self, counter: str) -> dict[str, float]:
         """A Prometheus counter (or a histogram's `_sum`) summed over every instance of each service."""
-        out: dict[str, float] = {}
-        for name, i in self.procs:
-            text = self.get(name, "/metrics", i).decode()
-            out[name] = out.get(name, 0.0) + sum(
-                float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(counter)
-            )
-        return out
+        return {name: sum(values) for name, values in self.samples(counter).items()}
 
     def tables_behind(self) -> int | None:
         """Regions whose live table the indicators have not yet published as folded
         (`rsnms_live_tables_behind`, summed over the instances); None when none says."""
-        said = [
-            float(line.rsplit(" ", 1)[1])
-            for name, i in self.procs
-            if name == "indicators"
-            for line in self.get(name, "/metrics", i).decode().splitlines()
-            if line.startswith(TABLES_BEHIND)
-        ]
+        said = self.samples(TABLES_BEHIND, ("indicators",)).get("indicators")
         return int(sum(said)) if said else None
 
     def stop(self) -> None:
@@ -1000,7 +1004,14 @@ async def warm(run: Pipeline, gen: RegionGenerator, seconds: float) -> None:
     broker = stack_pid(run.env, "kafka")
     jit_before = jit_cpu_seconds(broker) if broker else 0.0
     box = Outbox.of(gen.generate(), run.keys)
-    warmed = await warm_broker(run.kafka, box.registry + box.diagnostics, seconds, f"{run.prefix}.warmup")
+    publisher = Publisher(run.kafka, run.keys)
+    await publisher.start()
+    try:
+        warmed = await warm_broker(
+            run.kafka, publisher, box.registry + box.diagnostics, seconds, f"{run.prefix}.warmup"
+        )
+    finally:
+        await publisher.stop()
     jit = (jit_cpu_seconds(broker) - jit_before) if broker else 0.0
     say(
         f"pipeline: the broker warmed for {warmed.seconds:.0f} s before the clock ({warmed.produced:,} records "

@@ -18,18 +18,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from rsnms_runtime.partitioner import KeyPartitioner
-from rsnms_runtime.producing import OutRecord, send_batched
+from rsnms_runtime.producing import OutRecord
 from rsnms_runtime.settings import Settings
 
-#: records handed to the producer before their acks are awaited (as the bench's publishers do)
+#: records handed to the publisher at a time in the burst (its window: their acks are awaited)
 WINDOW = 2000
 #: the share of the time spent sending as fast as possible; the rest goes one by one at `RATE`/s
 BURST_SHARE = 2 / 3
@@ -37,6 +36,13 @@ RATE = 500
 #: how often the group's committed offsets are read while records go one by one (as the bench's
 #: latency phase does)
 POLL_S = 0.01
+
+
+class Sender(Protocol):
+    """What the warm-up sends with: the bench's outside systems' publisher (`bench.pipeline.Publisher`)."""
+
+    async def publish_records(self, records: Iterable[OutRecord]) -> int: ...
+    async def send_record(self, record: OutRecord) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -47,10 +53,11 @@ class Warmed:
 
 
 async def warm_broker(
-    kafka: str, records: Sequence[OutRecord], seconds: float, name: str, partitions: int = 3
+    kafka: str, sender: Sender, records: Sequence[OutRecord], seconds: float, name: str, partitions: int = 3
 ) -> Warmed:
-    """Send `records` again and again to the scratch topic `name` while a consumer group of the
-    same name reads them back and commits, for `seconds`; then delete the topic."""
+    """Send `records` (with `sender`, started) again and again to the scratch topic `name` while a
+    consumer group of the same name reads them back and commits, for `seconds`; then delete the
+    topic."""
     started = time.monotonic()
     if seconds <= 0 or not records:
         return Warmed(0.0, 0, 0)
@@ -58,13 +65,6 @@ async def warm_broker(
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
-        producer = AIOKafkaProducer(
-            bootstrap_servers=kafka,
-            acks="all",
-            enable_idempotence=True,
-            linger_ms=5,
-            max_batch_size=256 * 1024,
-        )
         settings = Settings(service="bench")
         consumer = AIOKafkaConsumer(
             name,
@@ -75,7 +75,6 @@ async def warm_broker(
             fetch_max_wait_ms=settings.fetch_max_wait_ms,
             fetch_min_bytes=settings.fetch_min_bytes,
         )
-        await producer.start()
         await consumer.start()
         deadline = started + seconds
         burst_until = started + seconds * BURST_SHARE
@@ -83,9 +82,9 @@ async def warm_broker(
         polling: asyncio.Task[None] | None = None
         try:
             retargeted = [(name, value, key, headers) for _topic, value, key, headers in records]
-            produced = await _burst(producer, retargeted, burst_until)
+            produced = await _burst(sender, retargeted, burst_until)
             polling = asyncio.create_task(_poll_committed(admin, name, deadline))
-            produced += await _one_by_one(producer, retargeted, deadline)
+            produced += await _one_by_one(sender, retargeted, deadline)
             consumed = await reading
             await polling
         finally:
@@ -94,7 +93,6 @@ async def warm_broker(
                     task.cancel()
             await asyncio.gather(reading, *([polling] if polling else []), return_exceptions=True)
             await consumer.stop()
-            await producer.stop()
         with contextlib.suppress(Exception):  # a scratch topic left behind is harmless
             await admin.delete_topics([name])
     finally:
@@ -102,25 +100,22 @@ async def warm_broker(
     return Warmed(time.monotonic() - started, produced, consumed)
 
 
-async def _burst(producer: AIOKafkaProducer, records: Sequence[OutRecord], until: float) -> int:
-    """The records again and again in windows, each window's acks awaited, until `until`."""
-    partitioner, sent = KeyPartitioner(), 0
+async def _burst(sender: Sender, records: Sequence[OutRecord], until: float) -> int:
+    """The records again and again, a window at a time, until `until`."""
+    sent = 0
     while time.monotonic() < until:
         for i in range(0, len(records), WINDOW):
-            window = records[i : i + WINDOW]
-            await asyncio.gather(*await send_batched(producer, partitioner, window))
-            sent += len(window)
+            sent += await sender.publish_records(records[i : i + WINDOW])
             if time.monotonic() >= until:
                 return sent
     return sent
 
 
-async def _one_by_one(producer: AIOKafkaProducer, records: Sequence[OutRecord], until: float) -> int:
+async def _one_by_one(sender: Sender, records: Sequence[OutRecord], until: float) -> int:
     """The records one at a time at `RATE`/s until `until`; their acks awaited at the end."""
     started, acks = time.monotonic(), list[asyncio.Future[Any]]()
     while time.monotonic() < until:
-        topic, value, key, headers = records[len(acks) % len(records)]
-        acks.append(await producer.send(topic, value, key=key, headers=headers))
+        acks.append(await sender.send_record(records[len(acks) % len(records)]))
         await asyncio.sleep(max(0.0, started + len(acks) / RATE - time.monotonic()))
     await asyncio.gather(*acks)
     return len(acks)

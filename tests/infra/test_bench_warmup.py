@@ -9,6 +9,7 @@ import uuid
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
+from bench.pipeline import Publisher
 from bench.warmup import warm_broker
 from tests.conftest import Infra
 from tests.support.kafka import eventually
@@ -19,7 +20,12 @@ pytestmark = pytest.mark.infra
 async def test_records_go_to_a_scratch_topic_and_back_and_the_topic_is_deleted(infra: Infra) -> None:
     name = f"t{uuid.uuid4().hex[:10]}.warmup"
     records = [("rsnms.registry.submitted", b'{"n": %d}' % n, b"k%d" % n, [("event_type", b"X")]) for n in range(500)]
-    warmed = await warm_broker(infra.kafka, records, 2.0, name)
+    sender = Publisher(infra.kafka, {})
+    await sender.start()
+    try:
+        warmed = await warm_broker(infra.kafka, sender, records, 2.0, name)
+    finally:
+        await sender.stop()
     assert warmed.produced >= len(records)
     assert 0 < warmed.consumed <= warmed.produced
     admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka)
@@ -35,5 +41,6 @@ async def test_records_go_to_a_scratch_topic_and_back_and_the_topic_is_deleted(i
 
 
 async def test_no_time_or_no_records_does_nothing(infra: Infra) -> None:
-    assert (await warm_broker(infra.kafka, [], 5.0, "never")).produced == 0
-    assert (await warm_broker(infra.kafka, [("t", b"v", None, [])], 0.0, "never")).produced == 0
+    sender = Publisher(infra.kafka, {})  # never started: nothing is sent
+    assert (await warm_broker(infra.kafka, sender, [], 5.0, "never")).produced == 0
+    assert (await warm_broker(infra.kafka, sender, [("t", b"v", None, [])], 0.0, "never")).produced == 0
